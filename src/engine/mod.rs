@@ -1,0 +1,26 @@
+//! The two engines that run a built [`crate::model::Model`]: the exact cohort trace and the
+//! individual-patient Monte Carlo simulation.
+//!
+//! Both read the same rows of the same model, so any difference between them is Monte Carlo
+//! error, which the tests bound. Progress goes out through the [`Progress`] trait; only the CLI
+//! knows about progress bars.
+
+pub mod cohort;
+pub mod monte_carlo;
+pub mod rng;
+
+pub use cohort::{CohortTrace, sim_cohort};
+pub use monte_carlo::{McCounts, PatientHistory, patient_history, sim_patients};
+
+/// Receives progress from long runs. Implementations must be cheap and thread-safe.
+pub trait Progress: Sync {
+    /// Called once with the amount of work (patients x strategies) before the run.
+    fn start(&self, _total: u64) {}
+    /// Called as work completes, with the amount just done.
+    fn advance(&self, _done: u64) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

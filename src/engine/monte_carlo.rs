@@ -1,0 +1,266 @@
+//! Individual-patient Monte Carlo simulation.
+//!
+//! Receives a [`Model`], a number of patients and a seed; returns per strategy the number of
+//! patients in each state at every cycle boundary and the number of moves between states per
+//! cycle. Patients are never stored: memory depends on cycles and states, not on patients.
+//!
+//! Determinism: patients are simulated in fixed blocks of [`BLOCK_SIZE`] spread over rayon's
+//! threads; every patient has its own generator seeded from (seed, patient index)
+//! ([`super::rng`]); the counts are integers, so their sum is the same in any order. The output is
+//! therefore bit-identical for any number of threads. The same patient draws the same numbers in
+//! every strategy (common random numbers).
+//!
+//! A patient who enters an absorbing state (death) stops being simulated; the remaining cycles
+//! are filled in from a per-cycle count of entries, so dead patients cost nothing.
+
+use super::Progress;
+use super::rng::{PatientRng, patient_rng, uniform};
+use crate::model::Model;
+use rayon::prelude::*;
+
+/// Patients per block (the unit of parallel work and of progress reports).
+pub const BLOCK_SIZE: u64 = 4096;
+
+/// Counts from the Monte Carlo simulation of one strategy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McCounts {
+    pub strategy: usize,
+    pub patients: u64,
+    pub n_states: usize,
+    pub n_cycles: usize,
+    /// Patients in each state at cycle boundary t, `[(t * n_states) + state]`, t = 0..=n_cycles.
+    pub occupancy: Vec<u64>,
+    /// Moves from one state to another during cycle t, `[(t * n_states + from) * n_states + to]`.
+    pub flows: Vec<u64>,
+}
+
+impl McCounts {
+    /// Patients in `state` at cycle boundary `t`.
+    pub fn at(&self, t: usize, state: usize) -> u64 {
+        self.occupancy[t * self.n_states + state]
+    }
+}
+
+/// What a simulated path reports to, so that the same stepping code serves counting and tracing.
+trait Recorder {
+    fn occupy(&mut self, t: usize, state: usize);
+    fn moved(&mut self, t: usize, from: usize, to: usize);
+    /// Entered an absorbing state at cycle boundary t (and stays there to the horizon).
+    fn absorbed(&mut self, t: usize, state: usize);
+}
+
+/// Per-strategy counters for a block or a whole run.
+struct Counts {
+    n_states: usize,
+    /// Occupancy of non-absorbing states per cycle boundary.
+    occupancy: Vec<u64>,
+    /// Entries into absorbing states per cycle boundary (cumulated at the end).
+    absorbed: Vec<u64>,
+    flows: Vec<u64>,
+}
+
+impl Counts {
+    fn new(n_states: usize, n_cycles: usize) -> Self {
+        Counts {
+            n_states,
+            occupancy: vec![0; (n_cycles + 1) * n_states],
+            absorbed: vec![0; (n_cycles + 1) * n_states],
+            flows: vec![0; n_cycles * n_states * n_states],
+        }
+    }
+
+    fn merge(mut self, other: Counts) -> Counts {
+        for (a, b) in self.occupancy.iter_mut().zip(&other.occupancy) {
+            *a += b;
+        }
+        for (a, b) in self.absorbed.iter_mut().zip(&other.absorbed) {
+            *a += b;
+        }
+        for (a, b) in self.flows.iter_mut().zip(&other.flows) {
+            *a += b;
+        }
+        self
+    }
+}
+
+impl Recorder for Counts {
+    #[inline(always)]
+    fn occupy(&mut self, t: usize, state: usize) {
+        self.occupancy[t * self.n_states + state] += 1;
+    }
+    #[inline(always)]
+    fn moved(&mut self, t: usize, from: usize, to: usize) {
+        self.flows[(t * self.n_states + from) * self.n_states + to] += 1;
+    }
+    #[inline(always)]
+    fn absorbed(&mut self, t: usize, state: usize) {
+        self.absorbed[t * self.n_states + state] += 1;
+    }
+}
+
+/// A patient's start: sub-cohort, start state, and the generator positioned after those draws.
+fn start_patient(model: &Model, seed: u64, index: u64) -> (usize, usize, PatientRng) {
+    let mut rng = patient_rng(seed, index);
+    let u_group = uniform(&mut rng);
+    let u_state = uniform(&mut rng);
+    let group = pick(model.groups.iter().map(|g| g.weight), u_group);
+    let state = pick(model.initial.iter().copied(), u_state);
+    (group, state, rng)
+}
+
+/// Index of the share that `u` falls in (the last positive share if rounding leaves u above 1).
+fn pick(shares: impl Iterator<Item = f64>, u: f64) -> usize {
+    let mut cumulative = 0.0;
+    let mut last = 0;
+    for (i, w) in shares.enumerate() {
+        if w <= 0.0 {
+            continue;
+        }
+        cumulative += w;
+        last = i;
+        if u < cumulative {
+            return i;
+        }
+    }
+    last
+}
+
+/// Steps one patient through the horizon under one strategy.
+#[inline(always)]
+fn walk(
+    model: &Model,
+    strategy: usize,
+    group: usize,
+    start: usize,
+    mut rng: PatientRng,
+    rec: &mut impl Recorder,
+) {
+    let n_cycles = model.n_cycles;
+    let n_slots = model.slots.len();
+    let base = model.row_index(strategy, group, 0, 0);
+    let mut state = start;
+    let mut slot = model.entry_slot(start);
+    if model.states[state].absorbing {
+        rec.absorbed(0, state);
+        return;
+    }
+    for t in 0..n_cycles {
+        rec.occupy(t, state);
+        let row = model.row_at(base + t * n_slots + slot);
+        let u = uniform(&mut rng);
+        let mut k = 0;
+        while u >= row[k].cumulative {
+            k += 1;
+        }
+        let exit = row[k];
+        let to = exit.to_state as usize;
+        slot = exit.to_slot as usize;
+        if to != state {
+            rec.moved(t, state, to);
+            state = to;
+            if model.states[to].absorbing {
+                rec.absorbed(t + 1, to);
+                return;
+            }
+        }
+    }
+    rec.occupy(n_cycles, state);
+}
+
+/// Simulates `patients` patients in every strategy of the model.
+///
+/// Runs on the current rayon thread pool. The result depends only on the model, `patients` and
+/// `seed`, never on the number of threads.
+pub fn sim_patients(
+    model: &Model,
+    patients: u64,
+    seed: u64,
+    progress: &dyn Progress,
+) -> Vec<McCounts> {
+    let n_states = model.n_states();
+    let n_cycles = model.n_cycles;
+    let n_strategies = model.n_strategies();
+    let n_blocks = patients.div_ceil(BLOCK_SIZE);
+    progress.start(patients * n_strategies as u64);
+    let empty = || {
+        (0..n_strategies)
+            .map(|_| Counts::new(n_states, n_cycles))
+            .collect::<Vec<_>>()
+    };
+    let totals = (0..n_blocks)
+        .into_par_iter()
+        .fold(empty, |mut acc, block| {
+            let first = block * BLOCK_SIZE;
+            let last = (first + BLOCK_SIZE).min(patients);
+            for index in first..last {
+                let (group, start, rng) = start_patient(model, seed, index);
+                for (strategy, counts) in acc.iter_mut().enumerate() {
+                    walk(model, strategy, group, start, rng.clone(), counts);
+                }
+            }
+            progress.advance((last - first) * n_strategies as u64);
+            acc
+        })
+        .reduce(empty, |a, b| {
+            a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect()
+        });
+    totals
+        .into_iter()
+        .enumerate()
+        .map(|(strategy, c)| {
+            let mut occupancy = c.occupancy;
+            // People stay in an absorbing state from entry to the horizon.
+            for s in 0..n_states {
+                let mut running = 0;
+                for t in 0..=n_cycles {
+                    running += c.absorbed[t * n_states + s];
+                    occupancy[t * n_states + s] += running;
+                }
+            }
+            McCounts {
+                strategy,
+                patients,
+                n_states,
+                n_cycles,
+                occupancy,
+                flows: c.flows,
+            }
+        })
+        .collect()
+}
+
+/// One simulated patient's history, for teaching (`cirrhosim paths`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatientHistory {
+    pub index: u64,
+    pub group: usize,
+    /// (cycle boundary of entry, state), starting with (0, start state).
+    pub entries: Vec<(usize, usize)>,
+}
+
+struct HistoryRecorder {
+    entries: Vec<(usize, usize)>,
+}
+
+impl Recorder for HistoryRecorder {
+    fn occupy(&mut self, _t: usize, _state: usize) {}
+    fn moved(&mut self, t: usize, _from: usize, to: usize) {
+        self.entries.push((t + 1, to));
+    }
+    fn absorbed(&mut self, _t: usize, _state: usize) {}
+}
+
+/// The history of patient `index` under `strategy`: exactly the path this patient follows in
+/// [`sim_patients`] with the same seed.
+pub fn patient_history(model: &Model, strategy: usize, seed: u64, index: u64) -> PatientHistory {
+    let (group, start, rng) = start_patient(model, seed, index);
+    let mut rec = HistoryRecorder {
+        entries: vec![(0, start)],
+    };
+    walk(model, strategy, group, start, rng, &mut rec);
+    PatientHistory {
+        index,
+        group,
+        entries: rec.entries,
+    }
+}

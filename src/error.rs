@@ -1,0 +1,287 @@
+//! The one error type of the library.
+//!
+//! Every variant says *where* (file, key path, line when known) and *what* (value and rule), so a
+//! user can fix the input without reading code. Scenario validation collects every problem it
+//! finds into [`Error::Invalid`] instead of stopping at the first one.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything that can go wrong in cirrhosim.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// A file could not be written (output directory, temp file or rename).
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// The scenario file is not valid TOML or does not have the expected shape.
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    /// A CSV input (parameter table, life table) is malformed.
+    #[error("{file}:{line}: {message}")]
+    Csv {
+        file: String,
+        line: u64,
+        message: String,
+    },
+
+    /// The scenario was read but breaks one or more rules; every problem is listed.
+    #[error("{}", format_problems(file, problems))]
+    Invalid {
+        file: String,
+        problems: Vec<Problem>,
+    },
+
+    /// A command-line setting is out of range.
+    #[error("--{flag} {value}: {rule}")]
+    Setting {
+        flag: &'static str,
+        value: String,
+        rule: &'static str,
+    },
+
+    /// A strategy named on the command line does not exist in the scenario.
+    #[error("{file}: no strategy named \"{name}\" (strategies: {known})")]
+    UnknownStrategy {
+        file: String,
+        name: String,
+        known: String,
+    },
+
+    /// Serialising a report failed.
+    #[error("{path}: cannot serialise report: {message}")]
+    Serialise { path: PathBuf, message: String },
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// One rule broken by a scenario: the key path (and line) plus what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Dotted key path in the scenario, e.g. `transitions[2].to` or `parameters.p_comp_death`.
+    pub key: String,
+    /// 1-based line in the scenario file, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub kind: ProblemKind,
+}
+
+impl Problem {
+    /// A problem at `key`, optionally on a line.
+    pub fn new(key: impl Into<String>, line: Option<usize>, kind: ProblemKind) -> Self {
+        Problem {
+            key: key.into(),
+            line,
+            kind,
+        }
+    }
+}
+
+/// The rules a scenario can break.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProblemKind {
+    #[error("unknown state \"{name}\" (states: {known})")]
+    UnknownState { name: String, known: String },
+    #[error(
+        "unknown parameter \"{name}\" (define it under [parameters.{name}] or in a parameter_files CSV)"
+    )]
+    UnknownParameter { name: String },
+    #[error("state \"{name}\" is defined twice")]
+    DuplicateState { name: String },
+    #[error("strategy \"{name}\" is defined twice")]
+    DuplicateStrategy { name: String },
+    #[error("{value} is not a valid {kind}: {rule}")]
+    OutOfRange {
+        value: f64,
+        kind: &'static str,
+        rule: &'static str,
+    },
+    #[error(
+        "\"{value}\" is not a duration: write a number and a unit, e.g. \"1 month\", \"6 months\", \"4 weeks\", \"40 years\"{extra}"
+    )]
+    BadDuration { value: String, extra: &'static str },
+    #[error("unknown parameter kind \"{value}\" (kinds: {known})")]
+    UnknownKind { value: String, known: &'static str },
+    #[error("parameter \"{name}\" is a {kind} but is used as {used_as}")]
+    KindMismatch {
+        name: String,
+        kind: &'static str,
+        used_as: &'static str,
+    },
+    #[error("give exactly one of {options} (found {found})")]
+    ExactlyOne { options: &'static str, found: usize },
+    #[error("\"{name}\" is absorbing: it can have no exits")]
+    ExitFromAbsorbing { name: String },
+    #[error("state \"{name}\" is not alive, so it must be absorbing (absorbing = true)")]
+    DeadNotAbsorbing { name: String },
+    #[error(
+        "state \"{name}\" mixes per-cycle probabilities (cycle_probability/complement) with rates or annual probabilities; use one scale per state"
+    )]
+    MixedScales { name: String },
+    #[error(
+        "state \"{name}\" has {count} complement exits at time in state {window}; at most one exit can be the complement"
+    )]
+    TwoComplements {
+        name: String,
+        count: usize,
+        window: String,
+    },
+    #[error(
+        "a transition from \"{name}\" to itself is only allowed as the complement (complement = true)"
+    )]
+    SelfLoop { name: String },
+    #[error(
+        "transitions from \"{from}\" to \"{to}\" overlap in time in state ({a} and {b}); give non-overlapping windows"
+    )]
+    OverlappingWindows {
+        from: String,
+        to: String,
+        a: String,
+        b: String,
+    },
+    #[error(
+        "{value} is not a whole number of cycles (cycle length {cycle}); use a multiple of the cycle length"
+    )]
+    NotWholeCycles { value: String, cycle: String },
+    #[error("\"from\" ({from}) must be before \"until\" ({until})")]
+    EmptyWindow { from: String, until: String },
+    #[error("must be positive (got {value})")]
+    NotPositive { value: String },
+    #[error("shares sum to {sum} (expected 1)")]
+    SharesSum { sum: f64 },
+    #[error("starts patients in \"{name}\", which is not alive")]
+    StartDead { name: String },
+    #[error(
+        "the life table has no qx for {sex} age {age} (needed from the cohort start age {start_age}); it covers ages {first}-{last}"
+    )]
+    MissingLifeTableAge {
+        sex: &'static str,
+        age: u32,
+        start_age: f64,
+        first: u32,
+        last: u32,
+    },
+    #[error("background mortality goes to \"{name}\", which is alive; point it at the death state")]
+    BackgroundToAlive { name: String },
+    #[error(
+        "horizon = \"lifetime\" needs [background_mortality] (a life table ends every life); or give the horizon in years, e.g. \"40 years\""
+    )]
+    LifetimeWithoutLifeTable,
+    #[error("no effect target: \"{from}\" has no transition to \"{to}\"")]
+    NoSuchTransition { from: String, to: String },
+    #[error(
+        "the transition from \"{from}\" to \"{to}\" is the complement; an effect on it is absorbed by definition. Put the effect on the other exits"
+    )]
+    EffectOnComplement { from: String, to: String },
+    #[error("unknown waning shape \"{value}\" (none, linear, exponential)")]
+    UnknownWaning { value: String },
+    #[error(
+        "waning \"{shape}\" needs \"over\" (the waning period; for exponential, the half-life)"
+    )]
+    WaningNeedsPeriod { shape: String },
+    #[error("{what} \"{name}\" has no source; every number should say where it comes from")]
+    NoSource { what: &'static str, name: String },
+    #[error(
+        "transitions out of \"{from}\" sum to {sum} at cycle {cycle} (strategy \"{strategy}\"{group}); expected at most 1"
+    )]
+    RowSum {
+        from: String,
+        strategy: String,
+        cycle: usize,
+        sum: f64,
+        group: String,
+    },
+    #[error("{message}")]
+    LifeTable { message: String },
+    #[error("no {what} defined; a scenario needs at least one")]
+    Empty { what: &'static str },
+    #[error(
+        "state \"{name}\" is a transplant state but has an exit to \"{to}\", which is alive and not a transplant state; transplant-free survival needs transplant states to be left only for death or other transplant states"
+    )]
+    TransplantExit { name: String, to: String },
+}
+
+fn format_problems(file: &str, problems: &[Problem]) -> String {
+    let mut out = String::new();
+    if problems.len() == 1 {
+        out.push_str(&format_one(file, &problems[0]));
+        return out;
+    }
+    out.push_str(&format!("{file}: {} problems", problems.len()));
+    for p in problems {
+        out.push_str("\n  ");
+        out.push_str(&format_one(file, p));
+    }
+    out
+}
+
+fn format_one(file: &str, p: &Problem) -> String {
+    match p.line {
+        Some(line) => format!("{file}:{line}: {}: {}", p.key, p.kind),
+        None => format!("{file}: {}: {}", p.key, p.kind),
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}: {}", self.key, self.kind),
+            None => write!(f, "{}: {}", self.key, self.kind),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_problem_names_file_line_key_and_rule() {
+        let e = Error::Invalid {
+            file: "scenarios/x.toml".into(),
+            problems: vec![Problem::new(
+                "transitions[1].to",
+                Some(12),
+                ProblemKind::UnknownState {
+                    name: "decomp".into(),
+                    known: "compensated, death".into(),
+                },
+            )],
+        };
+        assert_eq!(
+            e.to_string(),
+            "scenarios/x.toml:12: transitions[1].to: unknown state \"decomp\" (states: compensated, death)"
+        );
+    }
+
+    #[test]
+    fn several_problems_are_all_listed() {
+        let e = Error::Invalid {
+            file: "f.toml".into(),
+            problems: vec![
+                Problem::new("a", None, ProblemKind::Empty { what: "states" }),
+                Problem::new("b", Some(3), ProblemKind::LifetimeWithoutLifeTable),
+            ],
+        };
+        let text = e.to_string();
+        assert!(text.starts_with("f.toml: 2 problems\n  f.toml: a: no states defined"));
+        assert!(text.contains("\n  f.toml:3: b: horizon = \"lifetime\""));
+    }
+}

@@ -1,0 +1,274 @@
+//! The `cirrhosim` command line: parses arguments, wires progress bars, and calls the library
+//! one stage at a time. Nothing else lives here.
+
+use anyhow::Context;
+use cirrhosim::engine::{self, Progress};
+use cirrhosim::report::{self, OutputFile, json::Throughput};
+use cirrhosim::{analysis, model::Model, scenario::Scenario};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Liver cirrhosis progression under adjunct MSC therapy: exact cohort and Monte Carlo simulation.
+#[derive(Parser)]
+#[command(name = "cirrhosim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario (the embedded default if none is given) and write survival.csv and summary.json.
+    Run(RunArgs),
+    /// Check a scenario file and report every problem, without running it.
+    Check {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+    },
+    /// Print the exact cohort trace of the first cycles (teaching).
+    Trace {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Number of cycles to show.
+        #[arg(long, default_value_t = 12)]
+        cycles: usize,
+        /// Show only this strategy.
+        #[arg(long)]
+        strategy: Option<String>,
+    },
+    /// Print individual simulated patient histories (teaching).
+    Paths {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Number of patients to show.
+        #[arg(long, default_value_t = 10)]
+        patients: u64,
+        /// Show only this strategy.
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Master seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Print the embedded default scenario, to copy and edit.
+    DefaultScenario,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Scenario TOML file (default: the embedded default scenario).
+    scenario: Option<PathBuf>,
+    /// Number of simulated patients (default: the scenario's).
+    #[arg(long)]
+    patients: Option<u64>,
+    /// Master seed (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output directory.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// Worker threads (default: RAYON_NUM_THREADS or all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress bar and no table.
+    #[arg(long)]
+    quiet: bool,
+    /// Print the Monte Carlo throughput in patient-cycles per second.
+    #[arg(long)]
+    timing: bool,
+}
+
+fn load(path: &Option<PathBuf>) -> anyhow::Result<Scenario> {
+    let scenario = match path {
+        Some(p) => Scenario::load(p)?,
+        None => Scenario::default_scenario()?,
+    };
+    for w in &scenario.warnings {
+        eprintln!("warning: {}: {w}", scenario.file);
+    }
+    Ok(scenario)
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self, done: u64) {
+        self.0.inc(done);
+    }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let scenario = load(&args.scenario)?;
+    let patients = args.patients.unwrap_or(scenario.patients);
+    if patients == 0 {
+        return Err(cirrhosim::Error::Setting {
+            flag: "patients",
+            value: "0".into(),
+            rule: "must be at least 1",
+        }
+        .into());
+    }
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let model = Model::from_scenario(&scenario)?;
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        if t == 0 {
+            return Err(cirrhosim::Error::Setting {
+                flag: "threads",
+                value: "0".into(),
+                rule: "must be at least 1",
+            }
+            .into());
+        }
+        pool = pool.num_threads(t);
+    }
+    let pool = pool.build().context("cannot start worker threads")?;
+
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} simulating [{bar:40}] {pos}/{len} patient-runs ({eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        b
+    };
+    let traces: Vec<_> = (0..model.n_strategies())
+        .map(|s| engine::sim_cohort(&model, s))
+        .collect();
+    let started = Instant::now();
+    let counts = pool.install(|| engine::sim_patients(&model, patients, seed, &Bar(bar.clone())));
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let patient_cycles = patients * model.n_strategies() as u64 * model.n_cycles as u64;
+    let throughput = Throughput {
+        patient_cycles,
+        seconds,
+        patient_cycles_per_second: patient_cycles as f64 / seconds.max(1e-9),
+    };
+
+    let results = analysis::survival_analysis(&model, &traces, Some(&counts));
+    let files = [
+        OutputFile {
+            name: "survival.csv",
+            bytes: report::csv::survival_csv(&model, &results),
+        },
+        OutputFile {
+            name: "summary.json",
+            bytes: report::json::summary_json(
+                &scenario,
+                &model,
+                patients,
+                seed,
+                &results,
+                Some(throughput),
+            ),
+        },
+    ];
+    let written = report::write_all(&args.out, &files)?;
+
+    if !args.quiet {
+        println!("{}: {}", scenario.name, scenario.title);
+        println!(
+            "{} strategies, {} cycles of {:.4} years, {} patients, seed {}",
+            model.n_strategies(),
+            model.n_cycles,
+            model.cycle_length_years,
+            patients,
+            seed
+        );
+        println!("{}", report::terminal::summary_table(&model, &results));
+        for p in &written {
+            println!("wrote {}", p.display());
+        }
+    }
+    if args.timing {
+        println!(
+            "throughput: {:.0} patient-cycles/s ({} patient-cycles in {:.3} s)",
+            throughput.patient_cycles_per_second, patient_cycles, seconds
+        );
+    }
+    Ok(())
+}
+
+fn strategies(scenario: &Scenario, only: &Option<String>) -> anyhow::Result<Vec<usize>> {
+    Ok(match only {
+        Some(name) => vec![scenario.strategy_index(name)?],
+        None => (0..scenario.strategies.len()).collect(),
+    })
+}
+
+fn main_inner() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run(args)?,
+        Command::Check { scenario } => {
+            let s = load(&scenario)?;
+            Model::from_scenario(&s)?;
+            println!(
+                "{}: ok ({} states, {} transitions, {} strategies, {} parameters, {} cycles)",
+                s.file,
+                s.states.len(),
+                s.transitions.len(),
+                s.strategies.len(),
+                s.parameters.len(),
+                s.n_cycles
+            );
+        }
+        Command::Trace {
+            scenario,
+            cycles,
+            strategy,
+        } => {
+            let s = load(&scenario)?;
+            let model = Model::from_scenario(&s)?;
+            for i in strategies(&s, &strategy)? {
+                let trace = engine::sim_cohort(&model, i);
+                println!(
+                    "{} ({}): share of the cohort in each state",
+                    model.strategy_names[i], model.strategy_labels[i]
+                );
+                println!("{}", report::terminal::trace_table(&model, &trace, cycles));
+            }
+        }
+        Command::Paths {
+            scenario,
+            patients,
+            strategy,
+            seed,
+        } => {
+            let s = load(&scenario)?;
+            let model = Model::from_scenario(&s)?;
+            let seed = seed.unwrap_or(s.seed);
+            for i in strategies(&s, &strategy)? {
+                let histories: Vec<_> = (0..patients)
+                    .map(|p| engine::patient_history(&model, i, seed, p))
+                    .collect();
+                println!(
+                    "{} ({}), seed {seed}:",
+                    model.strategy_names[i], model.strategy_labels[i]
+                );
+                println!("{}", report::terminal::paths_table(&model, &histories));
+            }
+        }
+        Command::DefaultScenario => print!("{}", cirrhosim::scenario::DEFAULT_SCENARIO),
+    }
+    Ok(())
+}
+
+fn main() {
+    if let Err(e) = main_inner() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,219 @@
+//! General-population life tables: annual probabilities of death (qx) by single year of age and sex.
+//!
+//! Receives a CSV with columns `age,sex,qx` (the shape of `shared/evidence/lifetable_us_2021.csv`)
+//! or the embedded US 2021 table, checks it (ages contiguous per sex, qx in [0, 1]) and hands the
+//! model a lookup by age and sex. The model turns qx into a constant hazard within each year of
+//! age, mu = -ln(1 - qx), and integrates it over each cycle.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+
+/// The SSA 2021 period life table (2024 Trustees Report, table 4.C6), ages 40-119, both sexes.
+///
+/// Source: transcribed in `shared/evidence/lifetable_us_2021.csv` (see `data/README.md`).
+pub const US_2021_CSV: &str = include_str!("../../data/lifetable_us_2021.csv");
+
+/// Name of the embedded table in scenario files (`life_table = "us_2021"`).
+pub const US_2021: &str = "us_2021";
+
+/// Sex, for background mortality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    /// Lower-case name, as in the life-table CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Male => "male",
+            Sex::Female => "female",
+        }
+    }
+}
+
+/// A checked life table.
+#[derive(Debug, Clone)]
+pub struct LifeTable {
+    /// Where it came from (`us_2021` or the CSV path).
+    pub name: String,
+    male: AgeSeries,
+    female: AgeSeries,
+}
+
+#[derive(Debug, Clone)]
+struct AgeSeries {
+    first_age: u32,
+    qx: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    age: u32,
+    sex: String,
+    qx: f64,
+}
+
+impl LifeTable {
+    /// The embedded US 2021 table.
+    pub fn us_2021() -> LifeTable {
+        LifeTable::from_csv(US_2021, US_2021_CSV).expect("embedded life table is valid")
+    }
+
+    /// Reads a table from CSV text with header `age,sex,qx`.
+    ///
+    /// # Errors
+    /// [`Error::Csv`] with the line when a row is malformed, a sex is not `male`/`female`, qx is
+    /// outside [0, 1], or the ages of a sex are not contiguous and increasing.
+    pub fn from_csv(name: &str, text: &str) -> Result<LifeTable> {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let mut male = AgeSeries {
+            first_age: 0,
+            qx: Vec::new(),
+        };
+        let mut female = AgeSeries {
+            first_age: 0,
+            qx: Vec::new(),
+        };
+        let headers = reader
+            .headers()
+            .map_err(|e| Error::Csv {
+                file: name.to_string(),
+                line: 1,
+                message: e.to_string(),
+            })?
+            .clone();
+        for record in reader.records() {
+            let csv_error = |e: csv::Error| Error::Csv {
+                file: name.to_string(),
+                line: e.position().map(|p| p.line()).unwrap_or(0),
+                message: format!("{e} (expected columns age,sex,qx)"),
+            };
+            let record = record.map_err(csv_error)?;
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let row: Row = record.deserialize(Some(&headers)).map_err(|e| Error::Csv {
+                file: name.to_string(),
+                line,
+                message: format!("{e} (expected columns age,sex,qx)"),
+            })?;
+            let series = match row.sex.as_str() {
+                "male" => &mut male,
+                "female" => &mut female,
+                other => {
+                    return Err(Error::Csv {
+                        file: name.to_string(),
+                        line,
+                        message: format!("sex \"{other}\" is not male or female"),
+                    });
+                }
+            };
+            if !(0.0..=1.0).contains(&row.qx) {
+                return Err(Error::Csv {
+                    file: name.to_string(),
+                    line,
+                    message: format!("qx {} is not a probability in [0, 1]", row.qx),
+                });
+            }
+            if series.qx.is_empty() {
+                series.first_age = row.age;
+            } else if row.age != series.first_age + series.qx.len() as u32 {
+                return Err(Error::Csv {
+                    file: name.to_string(),
+                    line,
+                    message: format!(
+                        "{} age {} follows age {}; ages must be contiguous and increasing",
+                        row.sex,
+                        row.age,
+                        series.first_age + series.qx.len() as u32 - 1
+                    ),
+                });
+            }
+            series.qx.push(row.qx);
+        }
+        for (sex, series) in [("male", &male), ("female", &female)] {
+            if series.qx.is_empty() {
+                return Err(Error::Csv {
+                    file: name.to_string(),
+                    line: 1,
+                    message: format!("no rows for {sex}"),
+                });
+            }
+        }
+        Ok(LifeTable {
+            name: name.to_string(),
+            male,
+            female,
+        })
+    }
+
+    fn series(&self, sex: Sex) -> &AgeSeries {
+        match sex {
+            Sex::Male => &self.male,
+            Sex::Female => &self.female,
+        }
+    }
+
+    /// First age with a qx for this sex.
+    pub fn first_age(&self, sex: Sex) -> u32 {
+        self.series(sex).first_age
+    }
+
+    /// Last age with a qx for this sex; the table closes after it (death is certain by `last + 1`).
+    pub fn last_age(&self, sex: Sex) -> u32 {
+        let s = self.series(sex);
+        s.first_age + s.qx.len() as u32 - 1
+    }
+
+    /// qx at an age, or `None` below the first age; above the last age the table is closed (1.0).
+    pub fn qx(&self, sex: Sex, age: u32) -> Option<f64> {
+        let s = self.series(sex);
+        if age < s.first_age {
+            None
+        } else {
+            Some(
+                s.qx.get((age - s.first_age) as usize)
+                    .copied()
+                    .unwrap_or(1.0),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_table_matches_the_evidence_spot_values() {
+        // Spot values quoted in shared/evidence/README.md section 7.
+        let t = LifeTable::us_2021();
+        assert_eq!(t.qx(Sex::Male, 40), Some(0.003780));
+        assert_eq!(t.qx(Sex::Male, 65), Some(0.019914));
+        assert_eq!(t.qx(Sex::Male, 80), Some(0.064617));
+        assert_eq!(t.qx(Sex::Female, 40), Some(0.002066));
+        assert_eq!(t.qx(Sex::Female, 65), Some(0.012216));
+        assert_eq!(t.qx(Sex::Female, 80), Some(0.046324));
+        assert_eq!(t.first_age(Sex::Female), 40);
+        assert_eq!(t.last_age(Sex::Male), 119);
+        assert_eq!(t.qx(Sex::Male, 39), None);
+        assert_eq!(t.qx(Sex::Male, 120), Some(1.0));
+    }
+
+    #[test]
+    fn gaps_and_bad_values_are_reported_with_line() {
+        let gap = "age,sex,qx\n40,male,0.1\n42,male,0.1\n40,female,0.1\n";
+        let e = LifeTable::from_csv("t.csv", gap).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.csv:3: male age 42 follows age 40; ages must be contiguous and increasing"
+        );
+        let bad = "age,sex,qx\n40,male,1.5\n";
+        let e = LifeTable::from_csv("t.csv", bad).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: qx 1.5 is not a probability in [0, 1]");
+        let sex = "age,sex,qx\n40,other,0.1\n";
+        let e = LifeTable::from_csv("t.csv", sex).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: sex \"other\" is not male or female");
+    }
+}

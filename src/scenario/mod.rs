@@ -1,0 +1,1524 @@
+//! Scenario files: read the TOML, check every rule, hand on a [`Scenario`] the model can trust.
+//!
+//! Receives a path (or the embedded default text); returns either a [`Scenario`] with states,
+//! parameters, transitions, strategies and cohort resolved to indices and years, or
+//! [`Error::Invalid`] listing *every* problem found, each with key path, line, value and rule.
+//! The file format is documented in `docs/scenario-format.md`.
+
+pub mod duration;
+pub mod life_table;
+pub mod parameters;
+pub mod raw;
+
+use crate::error::{Error, Problem, ProblemKind, Result};
+use duration::{describe_years, parse_years};
+use life_table::{LifeTable, Sex};
+pub use parameters::{Distribution, Parameter, ParameterKind};
+use raw::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The default scenario, compiled into the binary (`cirrhosim run` with no file).
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
+
+/// Name shown for the embedded default scenario in messages and reports.
+pub const DEFAULT_SCENARIO_NAME: &str = "scenarios/default.toml (embedded)";
+
+/// A Markov state.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct State {
+    pub name: String,
+    pub label: String,
+    /// No exits: once entered, never left.
+    pub absorbing: bool,
+    /// Counts towards overall survival.
+    pub alive: bool,
+    /// Counts as "has had a transplant" for transplant-free survival.
+    pub transplant: bool,
+    pub description: Option<String>,
+}
+
+/// A number used by a transition or effect: a named parameter or a literal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    /// Index into [`Scenario::parameters`].
+    Parameter(usize),
+    Literal(f64),
+}
+
+impl Value {
+    /// The number, taking parameters from `values` (indexed like [`Scenario::parameters`]).
+    pub fn get(self, values: &[f64]) -> f64 {
+        match self {
+            Value::Parameter(i) => values[i],
+            Value::Literal(v) => v,
+        }
+    }
+}
+
+/// A duration given literally or by a parameter of kind `months` or `years`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimeValue {
+    Years(f64),
+    /// Parameter index and years per unit (1/12 for months).
+    Parameter(usize, f64),
+}
+
+impl TimeValue {
+    /// The duration in years.
+    pub fn years(self, values: &[f64]) -> f64 {
+        match self {
+            TimeValue::Years(y) => y,
+            TimeValue::Parameter(i, per_unit) => values[i] * per_unit,
+        }
+    }
+}
+
+/// How an exit's number is to be read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExitSpec {
+    /// Annual rate r; cycle probability via competing risks on the rate scale.
+    Rate(Value),
+    /// Annual probability p, converted to the rate -ln(1 - p).
+    AnnualProbability(Value),
+    /// Probability p over a period of `years`, converted to the rate -ln(1 - p) / years.
+    ProbabilityOver { value: Value, years: f64 },
+    /// Per-cycle probability, used as it is.
+    CycleProbability(Value),
+    /// 1 minus the other per-cycle probabilities of the state.
+    Complement,
+}
+
+impl ExitSpec {
+    /// True for specifications on the per-cycle probability scale.
+    pub fn is_cycle_scale(&self) -> bool {
+        matches!(self, ExitSpec::CycleProbability(_) | ExitSpec::Complement)
+    }
+}
+
+/// A window of time since entering a state, in whole cycles: `from <= k < until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from_cycle: usize,
+    pub until_cycle: Option<usize>,
+}
+
+impl Window {
+    /// Does time in state `k` (full cycles already spent) fall in the window?
+    pub fn contains(&self, k: usize) -> bool {
+        k >= self.from_cycle && self.until_cycle.is_none_or(|u| k < u)
+    }
+
+    fn overlaps(&self, other: &Window) -> bool {
+        let a_end = self.until_cycle.unwrap_or(usize::MAX);
+        let b_end = other.until_cycle.unwrap_or(usize::MAX);
+        self.from_cycle < b_end && other.from_cycle < a_end
+    }
+
+    fn describe(&self, cycle_years: f64) -> String {
+        let at = |c: usize| describe_years(c as f64 * cycle_years);
+        match self.until_cycle {
+            None if self.from_cycle == 0 => "always".to_string(),
+            None => format!("from {}", at(self.from_cycle)),
+            Some(u) => format!("[{}, {})", at(self.from_cycle), at(u)),
+        }
+    }
+}
+
+/// One exit of a state.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub from: usize,
+    pub to: usize,
+    pub spec: ExitSpec,
+    pub window: Window,
+    pub note: Option<String>,
+}
+
+/// How a treatment effect is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectMeasure {
+    /// Multiplies the transition rate (hazard).
+    HazardRatio,
+    /// Multiplies the per-cycle transition probability; staying put absorbs the change.
+    RelativeRisk,
+}
+
+/// How an effect fades once its full-strength period ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Waning {
+    /// Stops at once.
+    None,
+    /// The multiplier returns linearly to 1 over the period.
+    Linear(TimeValue),
+    /// The distance of the multiplier from 1 halves every half-life.
+    Exponential(TimeValue),
+}
+
+/// A treatment effect on one transition.
+#[derive(Debug, Clone)]
+pub struct Effect {
+    pub from: usize,
+    pub to: usize,
+    pub measure: EffectMeasure,
+    pub value: Value,
+    /// Time after the first infusion (model time 0) at which the effect starts.
+    pub onset: TimeValue,
+    /// Full-strength duration; `None` lasts to the horizon.
+    pub duration: Option<TimeValue>,
+    pub waning: Waning,
+}
+
+/// An infusion schedule: the first infusion at model time 0.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Schedule {
+    pub infusions: u32,
+    pub interval_years: f64,
+}
+
+/// A strategy (arm) of the model.
+#[derive(Debug, Clone)]
+pub struct Strategy {
+    pub name: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub schedule: Option<Schedule>,
+    pub effects: Vec<Effect>,
+}
+
+/// A start age and its share of the cohort.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct AgeGroup {
+    pub age: f64,
+    pub weight: f64,
+}
+
+/// Who enters the model at time 0.
+#[derive(Debug, Clone)]
+pub struct Cohort {
+    pub age_groups: Vec<AgeGroup>,
+    pub fraction_male: f64,
+    /// Share of the cohort starting in each state (indexed like [`Scenario::states`]).
+    pub start: Vec<f64>,
+}
+
+/// General-population mortality, a competing risk in every alive state.
+#[derive(Debug, Clone)]
+pub struct BackgroundMortality {
+    pub table: LifeTable,
+    /// The state background deaths go to.
+    pub to: usize,
+}
+
+/// The model horizon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Horizon {
+    Years(f64),
+    /// Until the youngest start age reaches the end of the life table.
+    Lifetime,
+}
+
+/// A checked scenario: every name resolved, every number in range, every duration in cycles.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// File name for messages (`scenarios/x.toml`).
+    pub file: String,
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub cycle_length_years: f64,
+    pub horizon: Horizon,
+    pub n_cycles: usize,
+    pub patients: u64,
+    pub seed: u64,
+    pub states: Vec<State>,
+    pub parameters: Vec<Parameter>,
+    pub transitions: Vec<Transition>,
+    pub strategies: Vec<Strategy>,
+    pub cohort: Cohort,
+    pub background: Option<BackgroundMortality>,
+    /// Things worth fixing that do not stop a run (e.g. a parameter without a source).
+    pub warnings: Vec<Problem>,
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    ///
+    /// # Errors
+    /// [`Error::Read`] if the file cannot be read, [`Error::Syntax`] for TOML errors,
+    /// [`Error::Invalid`] listing every rule broken.
+    pub fn load(path: &Path) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Scenario::from_toml(&path.display().to_string(), &text, &base)
+    }
+
+    /// The embedded default scenario.
+    pub fn default_scenario() -> Result<Scenario> {
+        Scenario::from_toml(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO, Path::new("."))
+    }
+
+    /// Parses and checks scenario text; relative paths inside resolve against `base_dir`.
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    pub fn from_toml(file: &str, text: &str, base_dir: &Path) -> Result<Scenario> {
+        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            Error::Syntax {
+                file: file.to_string(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        Validator::new(file, text, base_dir).validate(raw)
+    }
+
+    /// Base-case parameter values, indexed like [`Scenario::parameters`].
+    pub fn base_values(&self) -> Vec<f64> {
+        self.parameters.iter().map(|p| p.value).collect()
+    }
+
+    /// Index of a state by name.
+    pub fn state_index(&self, name: &str) -> Option<usize> {
+        self.states.iter().position(|s| s.name == name)
+    }
+
+    /// Index of a strategy by name.
+    ///
+    /// # Errors
+    /// [`Error::UnknownStrategy`] listing the strategies.
+    pub fn strategy_index(&self, name: &str) -> Result<usize> {
+        self.strategies
+            .iter()
+            .position(|s| s.name == name)
+            .ok_or_else(|| Error::UnknownStrategy {
+                file: self.file.clone(),
+                name: name.to_string(),
+                known: self
+                    .strategies
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// The share of the cohort of each sex.
+    pub fn sexes(&self) -> [(Sex, f64); 2] {
+        [
+            (Sex::Male, self.cohort.fraction_male),
+            (Sex::Female, 1.0 - self.cohort.fraction_male),
+        ]
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    (line, column)
+}
+
+/// Which use a number is put to, for kind and range checks.
+#[derive(Clone, Copy)]
+enum Usage {
+    Rate,
+    AnnualProbability,
+    Probability,
+    CycleProbability,
+    HazardRatio,
+    RelativeRisk,
+}
+
+impl Usage {
+    fn name(self) -> &'static str {
+        match self {
+            Usage::Rate => "an annual rate",
+            Usage::AnnualProbability => "an annual probability",
+            Usage::Probability => "a probability",
+            Usage::CycleProbability => "a per-cycle probability",
+            Usage::HazardRatio => "a hazard ratio",
+            Usage::RelativeRisk => "a relative risk",
+        }
+    }
+
+    fn kind(self) -> ParameterKind {
+        match self {
+            Usage::Rate => ParameterKind::AnnualRate,
+            Usage::AnnualProbability => ParameterKind::AnnualProbability,
+            Usage::Probability | Usage::CycleProbability => ParameterKind::Probability,
+            Usage::HazardRatio => ParameterKind::HazardRatio,
+            Usage::RelativeRisk => ParameterKind::RelativeRisk,
+        }
+    }
+
+    fn accepts(self, kind: ParameterKind) -> bool {
+        use ParameterKind as K;
+        match self {
+            Usage::Rate => kind == K::AnnualRate,
+            Usage::AnnualProbability => kind == K::AnnualProbability,
+            Usage::Probability => matches!(kind, K::Probability | K::AnnualProbability),
+            Usage::CycleProbability => matches!(kind, K::Probability),
+            Usage::HazardRatio | Usage::RelativeRisk => {
+                matches!(kind, K::HazardRatio | K::RelativeRisk | K::OddsRatio)
+            }
+        }
+    }
+}
+
+struct Validator<'a> {
+    file: &'a str,
+    text: &'a str,
+    base_dir: &'a Path,
+    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    states: Vec<State>,
+    state_index: HashMap<String, usize>,
+    parameters: Vec<Parameter>,
+    parameter_index: HashMap<String, usize>,
+    /// Inline parameters are always checked; CSV ones only once used.
+    checked: Vec<bool>,
+    cycle_years: f64,
+}
+
+impl<'a> Validator<'a> {
+    fn new(file: &'a str, text: &'a str, base_dir: &'a Path) -> Self {
+        Validator {
+            file,
+            text,
+            base_dir,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            states: Vec::new(),
+            state_index: HashMap::new(),
+            parameters: Vec::new(),
+            parameter_index: HashMap::new(),
+            checked: Vec::new(),
+            cycle_years: 1.0,
+        }
+    }
+
+    fn line<T>(&self, s: &Spanned<T>) -> Option<usize> {
+        Some(line_col(self.text, s.span().start).0)
+    }
+
+    fn problem(&mut self, key: impl Into<String>, line: Option<usize>, kind: ProblemKind) {
+        self.problems.push(Problem::new(key, line, kind));
+    }
+
+    fn known_states(&self) -> String {
+        self.states
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn state(&mut self, name: &str, key: &str, line: Option<usize>) -> Option<usize> {
+        let found = self.state_index.get(name).copied();
+        if found.is_none() {
+            let known = self.known_states();
+            self.problem(
+                key,
+                line,
+                ProblemKind::UnknownState {
+                    name: name.to_string(),
+                    known,
+                },
+            );
+        }
+        found
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.base_dir.join(relative)
+    }
+
+    fn validate(mut self, raw: RawScenario) -> Result<Scenario> {
+        // Settings.
+        let cycle_line = self.line(&raw.settings.cycle_length);
+        let cycle_years = match parse_years(raw.settings.cycle_length.get_ref()) {
+            Some(y) if y > 0.0 => y,
+            Some(_) => {
+                self.problem(
+                    "settings.cycle_length",
+                    cycle_line,
+                    ProblemKind::NotPositive {
+                        value: raw.settings.cycle_length.get_ref().clone(),
+                    },
+                );
+                1.0
+            }
+            None => {
+                self.problem(
+                    "settings.cycle_length",
+                    cycle_line,
+                    ProblemKind::BadDuration {
+                        value: raw.settings.cycle_length.get_ref().clone(),
+                        extra: "",
+                    },
+                );
+                1.0
+            }
+        };
+        self.cycle_years = cycle_years;
+        let horizon_line = self.line(&raw.settings.horizon);
+        let horizon_text = raw.settings.horizon.get_ref().trim();
+        let horizon = if horizon_text == "lifetime" {
+            Some(Horizon::Lifetime)
+        } else {
+            match parse_years(horizon_text) {
+                Some(y) if y > 0.0 => Some(Horizon::Years(y)),
+                Some(_) => {
+                    self.problem(
+                        "settings.horizon",
+                        horizon_line,
+                        ProblemKind::NotPositive {
+                            value: horizon_text.to_string(),
+                        },
+                    );
+                    None
+                }
+                None => {
+                    self.problem(
+                        "settings.horizon",
+                        horizon_line,
+                        ProblemKind::BadDuration {
+                            value: horizon_text.to_string(),
+                            extra: ", or \"lifetime\"",
+                        },
+                    );
+                    None
+                }
+            }
+        };
+        let patients = *raw.settings.patients.get_ref();
+        if patients <= 0 {
+            let line = self.line(&raw.settings.patients);
+            self.problem(
+                "settings.patients",
+                line,
+                ProblemKind::NotPositive {
+                    value: patients.to_string(),
+                },
+            );
+        }
+        let seed = *raw.settings.seed.get_ref();
+        if seed < 0 {
+            let line = self.line(&raw.settings.seed);
+            self.problem(
+                "settings.seed",
+                line,
+                ProblemKind::OutOfRange {
+                    value: seed as f64,
+                    kind: "seed",
+                    rule: "must be >= 0",
+                },
+            );
+        }
+
+        // States.
+        if raw.states.is_empty() {
+            self.problem("states", None, ProblemKind::Empty { what: "states" });
+        }
+        for (i, s) in raw.states.iter().enumerate() {
+            let line = self.line(s);
+            let s = s.get_ref();
+            if self.state_index.contains_key(&s.name) {
+                self.problem(
+                    format!("states[{i}].name"),
+                    line,
+                    ProblemKind::DuplicateState {
+                        name: s.name.clone(),
+                    },
+                );
+                continue;
+            }
+            if !s.alive && !s.absorbing {
+                self.problem(
+                    format!("states[{i}].absorbing"),
+                    line,
+                    ProblemKind::DeadNotAbsorbing {
+                        name: s.name.clone(),
+                    },
+                );
+            }
+            self.state_index.insert(s.name.clone(), self.states.len());
+            self.states.push(State {
+                name: s.name.clone(),
+                label: s.label.clone().unwrap_or_else(|| s.name.clone()),
+                absorbing: s.absorbing,
+                alive: s.alive,
+                transplant: s.transplant,
+                description: s.description.clone(),
+            });
+        }
+
+        // Parameters: CSV libraries first, then inline tables (which override by name).
+        for file in &raw.parameter_files {
+            let path = self.path(file);
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            for p in parameters::read_csv(&path.display().to_string(), &text)? {
+                self.add_parameter(p, false);
+            }
+        }
+        for (name, p) in &raw.parameters {
+            let line = self.line(p);
+            let key = format!("parameters.{name}");
+            let p = p.get_ref();
+            let Some(kind) = ParameterKind::parse(&p.kind) else {
+                self.problem(
+                    format!("{key}.kind"),
+                    line,
+                    ProblemKind::UnknownKind {
+                        value: p.kind.clone(),
+                        known: parameters::KIND_NAMES,
+                    },
+                );
+                continue;
+            };
+            let distribution = p.distribution.clone().map(|d| match d {
+                RawDistribution::Beta { alpha, beta } => Distribution::Beta { alpha, beta },
+                RawDistribution::Gamma { shape, scale } => Distribution::Gamma { shape, scale },
+                RawDistribution::Lognormal { meanlog, sdlog } => {
+                    Distribution::Lognormal { meanlog, sdlog }
+                }
+                RawDistribution::Normal { mean, sd } => Distribution::Normal { mean, sd },
+                RawDistribution::Fixed => Distribution::Fixed,
+            });
+            self.add_parameter(
+                Parameter {
+                    name: name.clone(),
+                    value: p.value,
+                    kind,
+                    unit: p.unit.clone(),
+                    source: p.source.clone(),
+                    note: p.note.clone(),
+                    distribution,
+                    low: p.low,
+                    high: p.high,
+                    origin: format!("{} line {}", self.file, line.unwrap_or(0)),
+                },
+                true,
+            );
+        }
+        for i in 0..self.parameters.len() {
+            if self.checked[i] {
+                self.check_parameter(i);
+            }
+        }
+
+        // Cohort.
+        let cohort = self.cohort(&raw.cohort);
+
+        // Background mortality.
+        let background = raw
+            .background_mortality
+            .as_ref()
+            .and_then(|b| self.background(b, &cohort));
+
+        // Horizon in cycles.
+        let n_cycles = match horizon {
+            Some(Horizon::Years(y)) => cycles_ceil(y / cycle_years),
+            Some(Horizon::Lifetime) => match &background {
+                Some(bg) => {
+                    let youngest = cohort
+                        .age_groups
+                        .iter()
+                        .map(|g| g.age)
+                        .fold(f64::INFINITY, f64::min);
+                    let end = (bg
+                        .table
+                        .last_age(Sex::Male)
+                        .max(bg.table.last_age(Sex::Female))
+                        + 1) as f64;
+                    cycles_ceil(((end - youngest).max(cycle_years)) / cycle_years)
+                }
+                None => {
+                    if raw.background_mortality.is_none() {
+                        self.problem(
+                            "settings.horizon",
+                            horizon_line,
+                            ProblemKind::LifetimeWithoutLifeTable,
+                        );
+                    }
+                    1
+                }
+            },
+            None => 1,
+        };
+
+        // Transitions.
+        let transitions = self.transitions(&raw.transitions);
+
+        // Strategies.
+        if raw.strategies.is_empty() {
+            self.problem(
+                "strategies",
+                None,
+                ProblemKind::Empty { what: "strategies" },
+            );
+        }
+        let mut strategies: Vec<Strategy> = Vec::new();
+        for (i, s) in raw.strategies.iter().enumerate() {
+            let line = self.line(s);
+            let key = format!("strategies[{i}]");
+            let s = s.get_ref();
+            if strategies.iter().any(|o| o.name == s.name) {
+                self.problem(
+                    format!("{key}.name"),
+                    line,
+                    ProblemKind::DuplicateStrategy {
+                        name: s.name.clone(),
+                    },
+                );
+            }
+            let schedule = s.schedule.as_ref().and_then(|sc| {
+                if sc.infusions < 1 {
+                    self.problem(
+                        format!("{key}.schedule.infusions"),
+                        line,
+                        ProblemKind::NotPositive {
+                            value: sc.infusions.to_string(),
+                        },
+                    );
+                    return None;
+                }
+                match parse_years(&sc.interval) {
+                    Some(y) if y >= 0.0 => Some(Schedule {
+                        infusions: sc.infusions as u32,
+                        interval_years: y,
+                    }),
+                    _ => {
+                        self.problem(
+                            format!("{key}.schedule.interval"),
+                            line,
+                            ProblemKind::BadDuration {
+                                value: sc.interval.clone(),
+                                extra: "",
+                            },
+                        );
+                        None
+                    }
+                }
+            });
+            let mut effects = Vec::new();
+            for (j, e) in s.effects.iter().enumerate() {
+                let eline = self.line(e);
+                effects.extend(self.effect(
+                    &format!("{key}.effects[{j}]"),
+                    eline,
+                    e.get_ref(),
+                    &transitions,
+                ));
+            }
+            strategies.push(Strategy {
+                name: s.name.clone(),
+                label: s.label.clone().unwrap_or_else(|| s.name.clone()),
+                description: s.description.clone(),
+                schedule,
+                effects,
+            });
+        }
+
+        // Warnings: used parameters without a source.
+        for i in 0..self.parameters.len() {
+            if self.checked[i] && self.parameters[i].source.is_none() {
+                let name = self.parameters[i].name.clone();
+                self.warnings.push(Problem::new(
+                    format!("parameters.{name}"),
+                    None,
+                    ProblemKind::NoSource {
+                        what: "parameter",
+                        name,
+                    },
+                ));
+            }
+        }
+
+        if !self.problems.is_empty() {
+            return Err(Error::Invalid {
+                file: self.file.to_string(),
+                problems: self.problems,
+            });
+        }
+        Ok(Scenario {
+            file: self.file.to_string(),
+            name: raw.scenario.name.clone(),
+            title: raw
+                .scenario
+                .title
+                .clone()
+                .unwrap_or_else(|| raw.scenario.name.clone()),
+            description: raw.scenario.description.clone(),
+            cycle_length_years: cycle_years,
+            horizon: horizon.unwrap_or(Horizon::Years(cycle_years)),
+            n_cycles,
+            patients: patients as u64,
+            seed: seed as u64,
+            states: self.states,
+            parameters: self.parameters,
+            transitions,
+            strategies,
+            cohort,
+            background,
+            warnings: self.warnings,
+        })
+    }
+
+    fn add_parameter(&mut self, p: Parameter, inline: bool) {
+        match self.parameter_index.get(&p.name) {
+            Some(&i) => {
+                self.parameters[i] = p;
+                self.checked[i] = inline;
+            }
+            None => {
+                self.parameter_index
+                    .insert(p.name.clone(), self.parameters.len());
+                self.parameters.push(p);
+                self.checked.push(inline);
+            }
+        }
+    }
+
+    fn check_parameter(&mut self, i: usize) {
+        let p = self.parameters[i].clone();
+        let key = format!("parameters.{}", p.name);
+        let line = p
+            .origin
+            .rsplit_once(" line ")
+            .and_then(|(f, l)| if f == self.file { l.parse().ok() } else { None });
+        let key = if line.is_none() {
+            format!("{key} ({})", p.origin)
+        } else {
+            key
+        };
+        if let Err(kind) = p.kind.check(p.value) {
+            self.problem(format!("{key}.value"), line, kind);
+        }
+        if let Some(d) = &p.distribution
+            && let Err(kind) = d.check()
+        {
+            self.problem(format!("{key}.distribution"), line, kind);
+        }
+        for (field, bound) in [("low", p.low), ("high", p.high)] {
+            if let Some(b) = bound
+                && let Err(kind) = p.kind.check(b)
+            {
+                self.problem(format!("{key}.{field}"), line, kind);
+            }
+        }
+        if let (Some(lo), Some(hi)) = (p.low, p.high)
+            && !(lo <= p.value && p.value <= hi)
+        {
+            self.problem(
+                format!("{key}.low"),
+                line,
+                ProblemKind::OutOfRange {
+                    value: p.value,
+                    kind: "parameter value",
+                    rule: "must lie within [low, high]",
+                },
+            );
+        }
+    }
+
+    fn value(
+        &mut self,
+        raw: &RawValue,
+        usage: Usage,
+        key: &str,
+        line: Option<usize>,
+    ) -> Option<Value> {
+        match raw {
+            RawValue::Number(v) => match usage.kind().check(*v) {
+                Ok(()) => Some(Value::Literal(*v)),
+                Err(kind) => {
+                    self.problem(key, line, kind);
+                    None
+                }
+            },
+            RawValue::Name(name) => {
+                let Some(&i) = self.parameter_index.get(name) else {
+                    self.problem(
+                        key,
+                        line,
+                        ProblemKind::UnknownParameter { name: name.clone() },
+                    );
+                    return None;
+                };
+                let kind = self.parameters[i].kind;
+                if !usage.accepts(kind) {
+                    self.problem(
+                        key,
+                        line,
+                        ProblemKind::KindMismatch {
+                            name: name.clone(),
+                            kind: kind.name(),
+                            used_as: usage.name(),
+                        },
+                    );
+                    return None;
+                }
+                if !self.checked[i] {
+                    self.checked[i] = true;
+                    self.check_parameter(i);
+                }
+                Some(Value::Parameter(i))
+            }
+        }
+    }
+
+    fn time_value(&mut self, text: &str, key: &str, line: Option<usize>) -> Option<TimeValue> {
+        if let Some(y) = parse_years(text) {
+            if y < 0.0 {
+                self.problem(
+                    key,
+                    line,
+                    ProblemKind::OutOfRange {
+                        value: y,
+                        kind: "duration",
+                        rule: "must be >= 0",
+                    },
+                );
+                return None;
+            }
+            return Some(TimeValue::Years(y));
+        }
+        match self.parameter_index.get(text).copied() {
+            Some(i) => {
+                let per_unit = match self.parameters[i].kind {
+                    ParameterKind::Months => 1.0 / 12.0,
+                    ParameterKind::Years => 1.0,
+                    other => {
+                        self.problem(
+                            key,
+                            line,
+                            ProblemKind::KindMismatch {
+                                name: text.to_string(),
+                                kind: other.name(),
+                                used_as: "a duration (kind months or years)",
+                            },
+                        );
+                        return None;
+                    }
+                };
+                if !self.checked[i] {
+                    self.checked[i] = true;
+                    self.check_parameter(i);
+                }
+                Some(TimeValue::Parameter(i, per_unit))
+            }
+            None => {
+                self.problem(
+                    key,
+                    line,
+                    ProblemKind::BadDuration {
+                        value: text.to_string(),
+                        extra: ", or the name of a parameter of kind months or years",
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    fn whole_cycles(&mut self, text: &str, key: &str, line: Option<usize>) -> Option<usize> {
+        let Some(years) = parse_years(text) else {
+            self.problem(
+                key,
+                line,
+                ProblemKind::BadDuration {
+                    value: text.to_string(),
+                    extra: "",
+                },
+            );
+            return None;
+        };
+        let cycles = years / self.cycle_years;
+        if years < 0.0 || (cycles - cycles.round()).abs() > 1e-6 {
+            self.problem(
+                key,
+                line,
+                ProblemKind::NotWholeCycles {
+                    value: text.to_string(),
+                    cycle: describe_years(self.cycle_years),
+                },
+            );
+            return None;
+        }
+        Some(cycles.round() as usize)
+    }
+
+    fn cohort(&mut self, raw: &Spanned<RawCohort>) -> Cohort {
+        let line = self.line(raw);
+        let raw = raw.get_ref();
+        let age_groups = match &raw.start_age {
+            RawStartAge::Single(age) => vec![AgeGroup {
+                age: *age,
+                weight: 1.0,
+            }],
+            RawStartAge::Groups(groups) => groups
+                .iter()
+                .map(|g| AgeGroup {
+                    age: g.age,
+                    weight: g.weight,
+                })
+                .collect(),
+        };
+        if age_groups.is_empty() {
+            self.problem(
+                "cohort.start_age",
+                line,
+                ProblemKind::Empty { what: "start ages" },
+            );
+        }
+        for g in &age_groups {
+            if !(g.age.is_finite() && g.age >= 0.0 && g.age < 150.0) {
+                self.problem(
+                    "cohort.start_age",
+                    line,
+                    ProblemKind::OutOfRange {
+                        value: g.age,
+                        kind: "age",
+                        rule: "must be in [0, 150) years",
+                    },
+                );
+            }
+            if !(g.weight.is_finite() && g.weight >= 0.0) {
+                self.problem(
+                    "cohort.start_age",
+                    line,
+                    ProblemKind::OutOfRange {
+                        value: g.weight,
+                        kind: "weight",
+                        rule: "must be >= 0",
+                    },
+                );
+            }
+        }
+        let weight_sum: f64 = age_groups.iter().map(|g| g.weight).sum();
+        if !age_groups.is_empty() && (weight_sum - 1.0).abs() > 1e-9 {
+            self.problem(
+                "cohort.start_age",
+                line,
+                ProblemKind::SharesSum { sum: weight_sum },
+            );
+        }
+        if !(0.0..=1.0).contains(&raw.fraction_male) {
+            self.problem(
+                "cohort.fraction_male",
+                line,
+                ProblemKind::OutOfRange {
+                    value: raw.fraction_male,
+                    kind: "fraction",
+                    rule: "must be in [0, 1]",
+                },
+            );
+        }
+        let mut start = vec![0.0; self.states.len()];
+        let mut sum = 0.0;
+        for (name, share) in &raw.start_state {
+            let key = format!("cohort.start_state.{name}");
+            if !(share.is_finite() && *share >= 0.0) {
+                self.problem(
+                    &key,
+                    line,
+                    ProblemKind::OutOfRange {
+                        value: *share,
+                        kind: "share",
+                        rule: "must be >= 0",
+                    },
+                );
+                continue;
+            }
+            sum += share;
+            if let Some(i) = self.state(name, &key, line) {
+                if !self.states[i].alive && *share > 0.0 {
+                    self.problem(&key, line, ProblemKind::StartDead { name: name.clone() });
+                }
+                start[i] = *share;
+            }
+        }
+        if (sum - 1.0).abs() > 1e-9 {
+            self.problem("cohort.start_state", line, ProblemKind::SharesSum { sum });
+        }
+        Cohort {
+            age_groups,
+            fraction_male: raw.fraction_male,
+            start,
+        }
+    }
+
+    fn background(
+        &mut self,
+        raw: &Spanned<RawBackground>,
+        cohort: &Cohort,
+    ) -> Option<BackgroundMortality> {
+        let line = self.line(raw);
+        let raw = raw.get_ref();
+        let to = self.state(&raw.to, "background_mortality.to", line);
+        if let Some(t) = to
+            && self.states[t].alive
+        {
+            self.problem(
+                "background_mortality.to",
+                line,
+                ProblemKind::BackgroundToAlive {
+                    name: raw.to.clone(),
+                },
+            );
+        }
+        let table = if raw.life_table == life_table::US_2021 {
+            LifeTable::us_2021()
+        } else {
+            let path = self.path(&raw.life_table);
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    let path = path.display().to_string();
+                    self.problem(
+                        "background_mortality.life_table",
+                        line,
+                        ProblemKind::LifeTable {
+                            message: format!(
+                                "cannot read {path}: {e} (or use the embedded \"us_2021\")"
+                            ),
+                        },
+                    );
+                    return None;
+                }
+            };
+            match LifeTable::from_csv(&path.display().to_string(), &text) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.problem(
+                        "background_mortality.life_table",
+                        line,
+                        ProblemKind::LifeTable {
+                            message: e.to_string(),
+                        },
+                    );
+                    return None;
+                }
+            }
+        };
+        for g in &cohort.age_groups {
+            for (sex, share) in [
+                (Sex::Male, cohort.fraction_male),
+                (Sex::Female, 1.0 - cohort.fraction_male),
+            ] {
+                if share <= 0.0 || g.weight <= 0.0 {
+                    continue;
+                }
+                let age = g.age.floor().max(0.0) as u32;
+                if table.qx(sex, age).is_none() {
+                    self.problem(
+                        "background_mortality.life_table",
+                        line,
+                        ProblemKind::MissingLifeTableAge {
+                            sex: sex.as_str(),
+                            age,
+                            start_age: g.age,
+                            first: table.first_age(sex),
+                            last: table.last_age(sex),
+                        },
+                    );
+                }
+            }
+        }
+        to.map(|to| BackgroundMortality { table, to })
+    }
+
+    fn transitions(&mut self, raw: &[Spanned<RawTransition>]) -> Vec<Transition> {
+        let mut out: Vec<(Transition, Option<usize>)> = Vec::new();
+        for (i, t) in raw.iter().enumerate() {
+            let line = self.line(t);
+            let key = format!("transitions[{i}]");
+            let t = t.get_ref();
+            let from = self.state(&t.from, &format!("{key}.from"), line);
+            let to = self.state(&t.to, &format!("{key}.to"), line);
+            let given = [
+                t.rate.is_some(),
+                t.annual_probability.is_some(),
+                t.probability.is_some(),
+                t.cycle_probability.is_some(),
+                t.complement == Some(true),
+            ];
+            let found = given.iter().filter(|g| **g).count();
+            if found != 1 {
+                self.problem(&key, line, ProblemKind::ExactlyOne { options: "rate, annual_probability, probability (with over), cycle_probability, complement = true", found });
+                continue;
+            }
+            let spec = if let Some(v) = &t.rate {
+                self.value(v, Usage::Rate, &format!("{key}.rate"), line)
+                    .map(ExitSpec::Rate)
+            } else if let Some(v) = &t.annual_probability {
+                let value = self.value(
+                    v,
+                    Usage::AnnualProbability,
+                    &format!("{key}.annual_probability"),
+                    line,
+                );
+                value.map(ExitSpec::AnnualProbability)
+            } else if let Some(v) = &t.probability {
+                let value = self.value(v, Usage::Probability, &format!("{key}.probability"), line);
+                let years = match &t.over {
+                    Some(text) => match parse_years(text) {
+                        Some(y) if y > 0.0 => Some(y),
+                        _ => {
+                            self.problem(
+                                format!("{key}.over"),
+                                line,
+                                ProblemKind::BadDuration {
+                                    value: text.clone(),
+                                    extra: "",
+                                },
+                            );
+                            None
+                        }
+                    },
+                    None => {
+                        self.problem(format!("{key}.over"), line, ProblemKind::ExactlyOne { options: "over (the period the probability refers to, e.g. \"5 years\")", found: 0 });
+                        None
+                    }
+                };
+                value
+                    .zip(years)
+                    .map(|(value, years)| ExitSpec::ProbabilityOver { value, years })
+            } else if let Some(v) = &t.cycle_probability {
+                self.value(
+                    v,
+                    Usage::CycleProbability,
+                    &format!("{key}.cycle_probability"),
+                    line,
+                )
+                .map(ExitSpec::CycleProbability)
+            } else {
+                Some(ExitSpec::Complement)
+            };
+            if t.over.is_some() && t.probability.is_none() {
+                self.problem(
+                    format!("{key}.over"),
+                    line,
+                    ProblemKind::ExactlyOne {
+                        options: "probability together with over",
+                        found: 0,
+                    },
+                );
+            }
+            let window = match &t.time_in_state {
+                None => Some(Window {
+                    from_cycle: 0,
+                    until_cycle: None,
+                }),
+                Some(w) => {
+                    let from_cycle = match &w.from {
+                        Some(text) => {
+                            self.whole_cycles(text, &format!("{key}.time_in_state.from"), line)
+                        }
+                        None => Some(0),
+                    };
+                    let until_cycle = match &w.until {
+                        Some(text) => self
+                            .whole_cycles(text, &format!("{key}.time_in_state.until"), line)
+                            .map(Some),
+                        None => Some(None),
+                    };
+                    match (from_cycle, until_cycle) {
+                        (Some(f), Some(Some(u))) if u <= f => {
+                            self.problem(
+                                format!("{key}.time_in_state"),
+                                line,
+                                ProblemKind::EmptyWindow {
+                                    from: w.from.clone().unwrap_or_default(),
+                                    until: w.until.clone().unwrap_or_default(),
+                                },
+                            );
+                            None
+                        }
+                        (Some(f), Some(u)) => Some(Window {
+                            from_cycle: f,
+                            until_cycle: u,
+                        }),
+                        _ => None,
+                    }
+                }
+            };
+            let (Some(from), Some(to), Some(spec), Some(window)) = (from, to, spec, window) else {
+                continue;
+            };
+            if self.states[from].absorbing {
+                self.problem(
+                    &key,
+                    line,
+                    ProblemKind::ExitFromAbsorbing {
+                        name: t.from.clone(),
+                    },
+                );
+                continue;
+            }
+            if from == to && spec != ExitSpec::Complement {
+                self.problem(
+                    &key,
+                    line,
+                    ProblemKind::SelfLoop {
+                        name: t.from.clone(),
+                    },
+                );
+                continue;
+            }
+            if self.states[from].transplant && self.states[to].alive && !self.states[to].transplant
+            {
+                self.problem(
+                    &key,
+                    line,
+                    ProblemKind::TransplantExit {
+                        name: t.from.clone(),
+                        to: t.to.clone(),
+                    },
+                );
+            }
+            out.push((
+                Transition {
+                    from,
+                    to,
+                    spec,
+                    window,
+                    note: t.note.clone(),
+                },
+                line,
+            ));
+        }
+        // Rules across the exits of one state.
+        for s in 0..self.states.len() {
+            let exits: Vec<&(Transition, Option<usize>)> =
+                out.iter().filter(|(t, _)| t.from == s).collect();
+            if exits.is_empty() {
+                continue;
+            }
+            let cycle_scale = exits
+                .iter()
+                .filter(|(t, _)| t.spec.is_cycle_scale())
+                .count();
+            if cycle_scale != 0 && cycle_scale != exits.len() {
+                let line = exits[0].1;
+                self.problems.push(Problem::new(
+                    format!("transitions (from \"{}\")", self.states[s].name),
+                    line,
+                    ProblemKind::MixedScales {
+                        name: self.states[s].name.clone(),
+                    },
+                ));
+            }
+            for (a_i, (a, a_line)) in exits.iter().enumerate() {
+                for (b, _) in exits.iter().skip(a_i + 1) {
+                    if !a.window.overlaps(&b.window) {
+                        continue;
+                    }
+                    if a.to == b.to {
+                        self.problems.push(Problem::new(
+                            format!(
+                                "transitions (from \"{}\" to \"{}\")",
+                                self.states[s].name, self.states[a.to].name
+                            ),
+                            *a_line,
+                            ProblemKind::OverlappingWindows {
+                                from: self.states[s].name.clone(),
+                                to: self.states[a.to].name.clone(),
+                                a: a.window.describe(self.cycle_years),
+                                b: b.window.describe(self.cycle_years),
+                            },
+                        ));
+                    } else if a.spec == ExitSpec::Complement && b.spec == ExitSpec::Complement {
+                        self.problems.push(Problem::new(
+                            format!("transitions (from \"{}\")", self.states[s].name),
+                            *a_line,
+                            ProblemKind::TwoComplements {
+                                name: self.states[s].name.clone(),
+                                count: 2,
+                                window: a.window.describe(self.cycle_years),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        out.into_iter().map(|(t, _)| t).collect()
+    }
+
+    fn effect(
+        &mut self,
+        key: &str,
+        line: Option<usize>,
+        raw: &RawEffect,
+        transitions: &[Transition],
+    ) -> Vec<Effect> {
+        let from = self.state(&raw.from, &format!("{key}.from"), line);
+        let to = match &raw.to {
+            Some(name) => self.state(name, &format!("{key}.to"), line).map(Some),
+            None => Some(None),
+        };
+        let (measure, value) = match (&raw.hazard_ratio, &raw.relative_risk) {
+            (Some(v), None) => (
+                EffectMeasure::HazardRatio,
+                self.value(v, Usage::HazardRatio, &format!("{key}.hazard_ratio"), line),
+            ),
+            (None, Some(v)) => (
+                EffectMeasure::RelativeRisk,
+                self.value(
+                    v,
+                    Usage::RelativeRisk,
+                    &format!("{key}.relative_risk"),
+                    line,
+                ),
+            ),
+            (a, b) => {
+                let found = a.is_some() as usize + b.is_some() as usize;
+                self.problem(
+                    key,
+                    line,
+                    ProblemKind::ExactlyOne {
+                        options: "hazard_ratio, relative_risk",
+                        found,
+                    },
+                );
+                (EffectMeasure::HazardRatio, None)
+            }
+        };
+        let onset = match &raw.onset {
+            Some(text) => self.time_value(text, &format!("{key}.onset"), line),
+            None => Some(TimeValue::Years(0.0)),
+        };
+        let duration = match &raw.duration {
+            Some(text) => self
+                .time_value(text, &format!("{key}.duration"), line)
+                .map(Some),
+            None => Some(None),
+        };
+        let waning = match &raw.waning {
+            None => Some(Waning::None),
+            Some(w) => match w.shape.as_str() {
+                "none" => Some(Waning::None),
+                "linear" | "exponential" => match &w.over {
+                    Some(text) => self
+                        .time_value(text, &format!("{key}.waning.over"), line)
+                        .map(|t| {
+                            if w.shape == "linear" {
+                                Waning::Linear(t)
+                            } else {
+                                Waning::Exponential(t)
+                            }
+                        }),
+                    None => {
+                        self.problem(
+                            format!("{key}.waning"),
+                            line,
+                            ProblemKind::WaningNeedsPeriod {
+                                shape: w.shape.clone(),
+                            },
+                        );
+                        None
+                    }
+                },
+                other => {
+                    self.problem(
+                        format!("{key}.waning.shape"),
+                        line,
+                        ProblemKind::UnknownWaning {
+                            value: other.to_string(),
+                        },
+                    );
+                    None
+                }
+            },
+        };
+        let (Some(from), Some(to), Some(value), Some(onset), Some(duration), Some(waning)) =
+            (from, to, value, onset, duration, waning)
+        else {
+            return Vec::new();
+        };
+        let targets: Vec<usize> = match to {
+            Some(to) => {
+                let exits: Vec<&Transition> = transitions
+                    .iter()
+                    .filter(|t| t.from == from && t.to == to)
+                    .collect();
+                if exits.is_empty() {
+                    self.problem(
+                        format!("{key}.to"),
+                        line,
+                        ProblemKind::NoSuchTransition {
+                            from: raw.from.clone(),
+                            to: self.states[to].name.clone(),
+                        },
+                    );
+                    return Vec::new();
+                }
+                if exits.iter().any(|t| t.spec == ExitSpec::Complement) {
+                    self.problem(
+                        format!("{key}.to"),
+                        line,
+                        ProblemKind::EffectOnComplement {
+                            from: raw.from.clone(),
+                            to: self.states[to].name.clone(),
+                        },
+                    );
+                    return Vec::new();
+                }
+                vec![to]
+            }
+            None => {
+                let mut tos: Vec<usize> = transitions
+                    .iter()
+                    .filter(|t| t.from == from && t.spec != ExitSpec::Complement)
+                    .map(|t| t.to)
+                    .collect();
+                tos.sort_unstable();
+                tos.dedup();
+                if tos.is_empty() {
+                    self.problem(
+                        format!("{key}.from"),
+                        line,
+                        ProblemKind::NoSuchTransition {
+                            from: raw.from.clone(),
+                            to: "any state".into(),
+                        },
+                    );
+                }
+                tos
+            }
+        };
+        targets
+            .into_iter()
+            .map(|to| Effect {
+                from,
+                to,
+                measure,
+                value,
+                onset,
+                duration,
+                waning,
+            })
+            .collect()
+    }
+}
+
+fn cycles_ceil(x: f64) -> usize {
+    let r = x.round();
+    if (x - r).abs() < 1e-9 {
+        r.max(1.0) as usize
+    } else {
+        x.ceil().max(1.0) as usize
+    }
+}

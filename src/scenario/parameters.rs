@@ -1,0 +1,405 @@
+//! Named parameters: value, kind, source, and the distribution and range used for uncertainty.
+//!
+//! Parameters come from `[parameters.NAME]` tables in the scenario or from CSV files with the
+//! columns of `shared/evidence/parameters.csv`. This module owns the checked [`Parameter`] type,
+//! the kinds and the range rule of each kind, and the CSV reader.
+
+use crate::error::{Error, ProblemKind, Result};
+use serde::{Deserialize, Serialize};
+
+/// What a number means; decides its valid range and where it may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterKind {
+    /// Probability of the event within one year, in [0, 1].
+    AnnualProbability,
+    /// Events per person-year, >= 0.
+    AnnualRate,
+    /// A probability over a stated period or per cycle, in [0, 1].
+    Probability,
+    /// Multiplies a hazard (rate), >= 0.
+    HazardRatio,
+    /// Multiplies a probability, >= 0.
+    RelativeRisk,
+    /// An odds ratio, >= 0.
+    OddsRatio,
+    /// A difference in means (e.g. MELD points), any finite number.
+    MeanDifference,
+    /// A duration in months, >= 0.
+    Months,
+    /// A duration in years, >= 0.
+    Years,
+    /// A share, in [0, 1]... or, in the evidence CSV, a count; see [`ParameterKind::Count`].
+    Proportion,
+    /// A count, >= 0.
+    Count,
+    /// A cost in the scenario's currency, any finite number.
+    Cost,
+    /// A QALY weight, at most 1 (states worse than death may be negative).
+    Utility,
+}
+
+/// Every kind's name, for messages.
+pub const KIND_NAMES: &str = "annual_probability, annual_rate, probability, hazard_ratio, relative_risk, odds_ratio, mean_difference, months, years, proportion, count, cost, utility";
+
+impl ParameterKind {
+    /// Parses the snake_case name used in files.
+    pub fn parse(name: &str) -> Option<ParameterKind> {
+        use ParameterKind::*;
+        Some(match name {
+            "annual_probability" => AnnualProbability,
+            "annual_rate" => AnnualRate,
+            "probability" => Probability,
+            "hazard_ratio" => HazardRatio,
+            "relative_risk" => RelativeRisk,
+            "odds_ratio" => OddsRatio,
+            "mean_difference" => MeanDifference,
+            "months" => Months,
+            "years" => Years,
+            "proportion" => Proportion,
+            "count" => Count,
+            "cost" => Cost,
+            "utility" => Utility,
+            _ => return None,
+        })
+    }
+
+    /// The snake_case name.
+    pub fn name(self) -> &'static str {
+        use ParameterKind::*;
+        match self {
+            AnnualProbability => "annual_probability",
+            AnnualRate => "annual_rate",
+            Probability => "probability",
+            HazardRatio => "hazard_ratio",
+            RelativeRisk => "relative_risk",
+            OddsRatio => "odds_ratio",
+            MeanDifference => "mean_difference",
+            Months => "months",
+            Years => "years",
+            Proportion => "proportion",
+            Count => "count",
+            Cost => "cost",
+            Utility => "utility",
+        }
+    }
+
+    /// Checks a value against this kind's range.
+    ///
+    /// # Errors
+    /// [`ProblemKind::OutOfRange`] naming the rule.
+    pub fn check(self, value: f64) -> std::result::Result<(), ProblemKind> {
+        use ParameterKind::*;
+        let kind = self.name();
+        let fail = |rule| Err(ProblemKind::OutOfRange { value, kind, rule });
+        if !value.is_finite() {
+            return fail("must be a finite number");
+        }
+        match self {
+            AnnualProbability | Probability | Proportion if !(0.0..=1.0).contains(&value) => {
+                fail("must be in [0, 1]")
+            }
+            AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count
+                if value < 0.0 =>
+            {
+                fail("must be >= 0")
+            }
+            Utility if value > 1.0 => fail("must be at most 1"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A distribution for probabilistic sensitivity analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Distribution {
+    Beta { alpha: f64, beta: f64 },
+    Gamma { shape: f64, scale: f64 },
+    Lognormal { meanlog: f64, sdlog: f64 },
+    Normal { mean: f64, sd: f64 },
+    Fixed,
+}
+
+impl Distribution {
+    /// Checks the distribution's own parameters.
+    ///
+    /// # Errors
+    /// [`ProblemKind::OutOfRange`] for a non-positive beta/gamma parameter or a negative spread.
+    pub fn check(&self) -> std::result::Result<(), ProblemKind> {
+        let bad = |value: f64, rule| ProblemKind::OutOfRange {
+            value,
+            kind: "distribution parameter",
+            rule,
+        };
+        let positive = |v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(bad(v, "must be > 0"))
+            }
+        };
+        let spread = |v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(bad(v, "must be >= 0"))
+            }
+        };
+        let finite = |v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(bad(v, "must be finite"))
+            }
+        };
+        match *self {
+            Distribution::Beta { alpha, beta } => positive(alpha).and(positive(beta)),
+            Distribution::Gamma { shape, scale } => positive(shape).and(positive(scale)),
+            Distribution::Lognormal { meanlog, sdlog } => finite(meanlog).and(spread(sdlog)),
+            Distribution::Normal { mean, sd } => finite(mean).and(spread(sd)),
+            Distribution::Fixed => Ok(()),
+        }
+    }
+}
+
+/// A checked, named parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Parameter {
+    pub name: String,
+    pub value: f64,
+    pub kind: ParameterKind,
+    pub unit: Option<String>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    pub distribution: Option<Distribution>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Where it was defined: `scenario line N` or `FILE line N`.
+    pub origin: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct CsvRow {
+    name: String,
+    value: f64,
+    #[serde(default)]
+    unit: Option<String>,
+    kind: String,
+    #[serde(default)]
+    dist: Option<String>,
+    #[serde(default)]
+    dist_a: Option<f64>,
+    #[serde(default)]
+    dist_b: Option<f64>,
+    #[serde(default)]
+    low: Option<f64>,
+    #[serde(default)]
+    high: Option<f64>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Reads a parameter CSV (columns `name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note`).
+///
+/// Rows are a library: the scenario checks the range of a CSV parameter only if it uses it.
+/// `dist_a`/`dist_b` are beta alpha/beta, gamma shape/scale, lognormal meanlog/sdlog, normal
+/// mean/sd, as in `shared/evidence/parameters.csv`.
+///
+/// # Errors
+/// [`Error::Csv`] with the line for a malformed row, an unknown kind or distribution, or a
+/// distribution missing `dist_a`/`dist_b`.
+pub fn read_csv(file: &str, text: &str) -> Result<Vec<Parameter>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::Csv {
+            file: file.to_string(),
+            line: 1,
+            message: e.to_string(),
+        })?
+        .clone();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::Csv {
+            file: file.to_string(),
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            message: e.to_string(),
+        })?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let row: CsvRow = record.deserialize(Some(&headers)).map_err(|e| Error::Csv {
+            file: file.to_string(),
+            line,
+            message: e.to_string(),
+        })?;
+        let csv_err = |message: String| Error::Csv {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        let kind = ParameterKind::parse(&row.kind).ok_or_else(|| {
+            csv_err(format!(
+                "{}: unknown kind \"{}\" (kinds: {KIND_NAMES})",
+                row.name, row.kind
+            ))
+        })?;
+        let need = |v: Option<f64>, col: &str| {
+            v.ok_or_else(|| {
+                csv_err(format!(
+                    "{}: distribution {} needs {col}",
+                    row.name,
+                    row.dist.as_deref().unwrap_or("")
+                ))
+            })
+        };
+        let distribution = match row.dist.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("fixed") => Some(Distribution::Fixed),
+            Some("beta") => Some(Distribution::Beta {
+                alpha: need(row.dist_a, "dist_a")?,
+                beta: need(row.dist_b, "dist_b")?,
+            }),
+            Some("gamma") => Some(Distribution::Gamma {
+                shape: need(row.dist_a, "dist_a")?,
+                scale: need(row.dist_b, "dist_b")?,
+            }),
+            Some("lognormal") => Some(Distribution::Lognormal {
+                meanlog: need(row.dist_a, "dist_a")?,
+                sdlog: need(row.dist_b, "dist_b")?,
+            }),
+            Some("normal") => Some(Distribution::Normal {
+                mean: need(row.dist_a, "dist_a")?,
+                sd: need(row.dist_b, "dist_b")?,
+            }),
+            Some(other) => {
+                return Err(csv_err(format!(
+                    "{}: unknown distribution \"{other}\" (beta, gamma, lognormal, normal, fixed)",
+                    row.name
+                )));
+            }
+        };
+        out.push(Parameter {
+            name: row.name,
+            value: row.value,
+            kind,
+            unit: row.unit.filter(|s| !s.is_empty()),
+            source: row.source.filter(|s| !s.is_empty()),
+            note: row.note.filter(|s| !s.is_empty()),
+            distribution,
+            low: row.low,
+            high: row.high,
+            origin: format!("{file} line {line}"),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_check_ranges() {
+        for name in KIND_NAMES.split(", ") {
+            assert_eq!(ParameterKind::parse(name).unwrap().name(), name);
+        }
+        assert!(ParameterKind::AnnualProbability.check(0.3).is_ok());
+        assert!(ParameterKind::AnnualProbability.check(1.07).is_err());
+        assert!(ParameterKind::AnnualRate.check(-0.1).is_err());
+        assert!(ParameterKind::AnnualRate.check(3.0).is_ok());
+        assert!(ParameterKind::HazardRatio.check(f64::NAN).is_err());
+        assert!(ParameterKind::Utility.check(-0.2).is_ok());
+        assert!(ParameterKind::Utility.check(1.2).is_err());
+        assert!(ParameterKind::Cost.check(-100.0).is_ok());
+    }
+
+    #[test]
+    fn distributions_reject_impossible_parameters() {
+        assert!(
+            Distribution::Beta {
+                alpha: 0.0,
+                beta: 1.0
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            Distribution::Gamma {
+                shape: 2.0,
+                scale: -1.0
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            Distribution::Lognormal {
+                meanlog: -0.2,
+                sdlog: 0.07
+            }
+            .check()
+            .is_ok()
+        );
+        assert!(
+            Distribution::Normal {
+                mean: 0.0,
+                sd: f64::INFINITY
+            }
+            .check()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn evidence_csv_layout_is_read() {
+        let text = "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\n\
+                    r_decomp_death,0.347,per year,annual_rate,gamma,8.859,0.03917,0.173,0.630,\"D'Amico 2006, median 2 y\",\n\
+                    msc_n_infusions,3,infusions,proportion,fixed,3,,1,4,Shi 2021,\n";
+        let p = read_csv("p.csv", text).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].kind, ParameterKind::AnnualRate);
+        assert_eq!(
+            p[0].distribution,
+            Some(Distribution::Gamma {
+                shape: 8.859,
+                scale: 0.03917
+            })
+        );
+        assert_eq!(p[0].source.as_deref(), Some("D'Amico 2006, median 2 y"));
+        assert_eq!(p[0].origin, "p.csv line 2");
+        assert_eq!(p[1].distribution, Some(Distribution::Fixed));
+        assert_eq!(p[1].note, None);
+    }
+
+    #[test]
+    fn csv_errors_name_the_line() {
+        let text =
+            "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\nx,1,,weird,,,,,,,\n";
+        let e = read_csv("p.csv", text).unwrap_err().to_string();
+        assert!(e.starts_with("p.csv:2: x: unknown kind \"weird\""), "{e}");
+        let text = "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\nx,1,,cost,gamma,2,,,,,\n";
+        let e = read_csv("p.csv", text).unwrap_err().to_string();
+        assert_eq!(e, "p.csv:2: x: distribution gamma needs dist_b");
+    }
+
+    #[test]
+    fn the_shared_evidence_table_loads_when_present() {
+        // The shared folder sits beside the repository in CI and on developer machines.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/evidence/parameters.csv"
+        );
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let p = read_csv(path, &text).unwrap();
+            assert!(p.len() >= 80, "{} rows", p.len());
+            let hr = p
+                .iter()
+                .find(|p| p.name == "hr_msc_via_meld_derived")
+                .unwrap();
+            assert_eq!(hr.value, 0.818);
+        } else {
+            eprintln!("skipped: {path} not found (shared/ is not beside the repository)");
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! What serde reads from a scenario TOML file, before any rule is checked.
+//!
+//! These types mirror the file one to one (`deny_unknown_fields` everywhere, so a misspelt key is
+//! an error, not a silent default). Tables that can fail a semantic rule are wrapped in
+//! [`toml::Spanned`] so that [`super::Scenario::validate`] can name the line. Nothing here is
+//! trusted by the engine: see `super` for the checked [`super::Scenario`].
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// The whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: RawMeta,
+    pub settings: RawSettings,
+    pub cohort: Spanned<RawCohort>,
+    #[serde(default)]
+    pub background_mortality: Option<Spanned<RawBackground>>,
+    #[serde(default)]
+    pub states: Vec<Spanned<RawState>>,
+    /// CSV files of parameters (columns of `shared/evidence/parameters.csv`), relative to the scenario.
+    #[serde(default)]
+    pub parameter_files: Vec<String>,
+    #[serde(default)]
+    pub parameters: BTreeMap<String, Spanned<RawParameter>>,
+    #[serde(default)]
+    pub transitions: Vec<Spanned<RawTransition>>,
+    #[serde(default)]
+    pub strategies: Vec<Spanned<RawStrategy>>,
+}
+
+/// `[scenario]`: name and description.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `[settings]`: time structure and simulation size.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub cycle_length: Spanned<String>,
+    pub horizon: Spanned<String>,
+    pub patients: Spanned<i64>,
+    pub seed: Spanned<i64>,
+}
+
+/// `[cohort]`: who enters the model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCohort {
+    pub start_age: RawStartAge,
+    pub fraction_male: f64,
+    pub start_state: BTreeMap<String, f64>,
+}
+
+/// One start age, or a discrete distribution of start ages.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawStartAge {
+    Single(f64),
+    Groups(Vec<RawAgeGroup>),
+}
+
+/// One start age and the share of the cohort that has it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgeGroup {
+    pub age: f64,
+    pub weight: f64,
+}
+
+/// `[background_mortality]`: general-population mortality from a life table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackground {
+    /// `"us_2021"` (embedded) or a CSV path with columns `age,sex,qx`, relative to the scenario.
+    pub life_table: String,
+    /// The state background deaths go to.
+    pub to: String,
+}
+
+/// `[[states]]`: one Markov state.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    pub name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub absorbing: bool,
+    #[serde(default = "yes")]
+    pub alive: bool,
+    #[serde(default)]
+    pub transplant: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[parameters.NAME]`: a named number with its source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParameter {
+    pub value: f64,
+    pub kind: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub distribution: Option<RawDistribution>,
+    #[serde(default)]
+    pub low: Option<f64>,
+    #[serde(default)]
+    pub high: Option<f64>,
+}
+
+/// A parameter's distribution for probabilistic sensitivity analysis.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawDistribution {
+    Beta { alpha: f64, beta: f64 },
+    Gamma { shape: f64, scale: f64 },
+    Lognormal { meanlog: f64, sdlog: f64 },
+    Normal { mean: f64, sd: f64 },
+    Fixed,
+}
+
+/// A number given inline or the name of a parameter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawValue {
+    Number(f64),
+    Name(String),
+}
+
+/// `[[transitions]]`: one exit of a state.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransition {
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub rate: Option<RawValue>,
+    #[serde(default)]
+    pub annual_probability: Option<RawValue>,
+    #[serde(default)]
+    pub probability: Option<RawValue>,
+    /// The period a `probability` refers to, e.g. "5 years".
+    #[serde(default)]
+    pub over: Option<String>,
+    #[serde(default)]
+    pub cycle_probability: Option<RawValue>,
+    #[serde(default)]
+    pub complement: Option<bool>,
+    #[serde(default)]
+    pub time_in_state: Option<RawWindow>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A window of time in state: `from` inclusive, `until` exclusive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// `[[strategies]]`: one arm.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategy {
+    pub name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub schedule: Option<RawSchedule>,
+    #[serde(default)]
+    pub effects: Vec<Spanned<RawEffect>>,
+}
+
+/// An infusion schedule: count and interval, the first infusion at time 0.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub infusions: i64,
+    pub interval: String,
+}
+
+/// `[[strategies.effects]]`: a treatment effect on one transition (or every exit of a state).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEffect {
+    pub from: String,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub hazard_ratio: Option<RawValue>,
+    #[serde(default)]
+    pub relative_risk: Option<RawValue>,
+    #[serde(default)]
+    pub onset: Option<String>,
+    #[serde(default)]
+    pub duration: Option<String>,
+    #[serde(default)]
+    pub waning: Option<RawWaning>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// How an effect fades after its full-strength period.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaning {
+    pub shape: String,
+    #[serde(default)]
+    pub over: Option<String>,
+}
