@@ -12,57 +12,31 @@ use std::path::PathBuf;
 pub enum Error {
     /// A file could not be read.
     #[error("{path}: cannot read: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
 
     /// A file could not be written (output directory, temp file or rename).
     #[error("{path}: cannot write: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
 
     /// The scenario file is not valid TOML or does not have the expected shape.
     #[error("{file}:{line}:{column}: {message}")]
-    Syntax {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { file: String, line: usize, column: usize, message: String },
 
     /// A CSV input (parameter table, life table) is malformed.
     #[error("{file}:{line}: {message}")]
-    Csv {
-        file: String,
-        line: u64,
-        message: String,
-    },
+    Csv { file: String, line: u64, message: String },
 
     /// The scenario was read but breaks one or more rules; every problem is listed.
     #[error("{}", format_problems(file, problems))]
-    Invalid {
-        file: String,
-        problems: Vec<Problem>,
-    },
+    Invalid { file: String, problems: Vec<Problem> },
 
     /// A command-line setting is out of range.
     #[error("--{flag} {value}: {rule}")]
-    Setting {
-        flag: &'static str,
-        value: String,
-        rule: &'static str,
-    },
+    Setting { flag: &'static str, value: String, rule: &'static str },
 
     /// A strategy named on the command line does not exist in the scenario.
     #[error("{file}: no strategy named \"{name}\" (strategies: {known})")]
-    UnknownStrategy {
-        file: String,
-        name: String,
-        known: String,
-    },
+    UnknownStrategy { file: String, name: String, known: String },
 
     /// Serialising a report failed.
     #[error("{path}: cannot serialise report: {message}")]
@@ -86,11 +60,7 @@ pub struct Problem {
 impl Problem {
     /// A problem at `key`, optionally on a line.
     pub fn new(key: impl Into<String>, line: Option<usize>, kind: ProblemKind) -> Self {
-        Problem {
-            key: key.into(),
-            line,
-            kind,
-        }
+        Problem { key: key.into(), line, kind }
     }
 }
 
@@ -99,20 +69,14 @@ impl Problem {
 pub enum ProblemKind {
     #[error("unknown state \"{name}\" (states: {known})")]
     UnknownState { name: String, known: String },
-    #[error(
-        "unknown parameter \"{name}\" (define it under [parameters.{name}] or in a parameter_files CSV)"
-    )]
+    #[error("unknown parameter \"{name}\" (define it under [parameters.{name}] or in a parameter_files CSV)")]
     UnknownParameter { name: String },
     #[error("state \"{name}\" is defined twice")]
     DuplicateState { name: String },
     #[error("strategy \"{name}\" is defined twice")]
     DuplicateStrategy { name: String },
     #[error("{value} is not a valid {kind}: {rule}")]
-    OutOfRange {
-        value: f64,
-        kind: &'static str,
-        rule: &'static str,
-    },
+    OutOfRange { value: f64, kind: &'static str, rule: &'static str },
     #[error(
         "\"{value}\" is not a duration: write a number and a unit, e.g. \"1 month\", \"6 months\", \"4 weeks\", \"40 years\"{extra}"
     )]
@@ -120,11 +84,7 @@ pub enum ProblemKind {
     #[error("unknown parameter kind \"{value}\" (kinds: {known})")]
     UnknownKind { value: String, known: &'static str },
     #[error("parameter \"{name}\" is a {kind} but is used as {used_as}")]
-    KindMismatch {
-        name: String,
-        kind: &'static str,
-        used_as: &'static str,
-    },
+    KindMismatch { name: String, kind: &'static str, used_as: &'static str },
     #[error("give exactly one of {options} (found {found})")]
     ExactlyOne { options: &'static str, found: usize },
     #[error("\"{name}\" is absorbing: it can have no exits")]
@@ -138,27 +98,14 @@ pub enum ProblemKind {
     #[error(
         "state \"{name}\" has {count} complement exits at time in state {window}; at most one exit can be the complement"
     )]
-    TwoComplements {
-        name: String,
-        count: usize,
-        window: String,
-    },
-    #[error(
-        "a transition from \"{name}\" to itself is only allowed as the complement (complement = true)"
-    )]
+    TwoComplements { name: String, count: usize, window: String },
+    #[error("a transition from \"{name}\" to itself is only allowed as the complement (complement = true)")]
     SelfLoop { name: String },
     #[error(
         "transitions from \"{from}\" to \"{to}\" overlap in time in state ({a} and {b}); give non-overlapping windows"
     )]
-    OverlappingWindows {
-        from: String,
-        to: String,
-        a: String,
-        b: String,
-    },
-    #[error(
-        "{value} is not a whole number of cycles (cycle length {cycle}); use a multiple of the cycle length"
-    )]
+    OverlappingWindows { from: String, to: String, a: String, b: String },
+    #[error("{value} is not a whole number of cycles (cycle length {cycle}); use a multiple of the cycle length")]
     NotWholeCycles { value: String, cycle: String },
     #[error("\"from\" ({from}) must be before \"until\" ({until})")]
     EmptyWindow { from: String, until: String },
@@ -171,13 +118,7 @@ pub enum ProblemKind {
     #[error(
         "the life table has no qx for {sex} age {age} (needed from the cohort start age {start_age}); it covers ages {first}-{last}"
     )]
-    MissingLifeTableAge {
-        sex: &'static str,
-        age: u32,
-        start_age: f64,
-        first: u32,
-        last: u32,
-    },
+    MissingLifeTableAge { sex: &'static str, age: u32, start_age: f64, first: u32, last: u32 },
     #[error("background mortality goes to \"{name}\", which is alive; point it at the death state")]
     BackgroundToAlive { name: String },
     #[error(
@@ -192,22 +133,14 @@ pub enum ProblemKind {
     EffectOnComplement { from: String, to: String },
     #[error("unknown waning shape \"{value}\" (none, linear, exponential)")]
     UnknownWaning { value: String },
-    #[error(
-        "waning \"{shape}\" needs \"over\" (the waning period; for exponential, the half-life)"
-    )]
+    #[error("waning \"{shape}\" needs \"over\" (the waning period; for exponential, the half-life)")]
     WaningNeedsPeriod { shape: String },
     #[error("{what} \"{name}\" has no source; every number should say where it comes from")]
     NoSource { what: &'static str, name: String },
     #[error(
         "transitions out of \"{from}\" sum to {sum} at cycle {cycle} (strategy \"{strategy}\"{group}); expected at most 1"
     )]
-    RowSum {
-        from: String,
-        strategy: String,
-        cycle: usize,
-        sum: f64,
-        group: String,
-    },
+    RowSum { from: String, strategy: String, cycle: usize, sum: f64, group: String },
     #[error("{message}")]
     LifeTable { message: String },
     #[error("no {what} defined; a scenario needs at least one")]
@@ -233,17 +166,19 @@ fn format_problems(file: &str, problems: &[Problem]) -> String {
 }
 
 fn format_one(file: &str, p: &Problem) -> String {
+    let key = if p.key.is_empty() { String::new() } else { format!("{}: ", p.key) };
     match p.line {
-        Some(line) => format!("{file}:{line}: {}: {}", p.key, p.kind),
-        None => format!("{file}: {}: {}", p.key, p.kind),
+        Some(line) => format!("{file}:{line}: {key}{}", p.kind),
+        None => format!("{file}: {key}{}", p.kind),
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = if self.key.is_empty() { String::new() } else { format!("{}: ", self.key) };
         match self.line {
-            Some(line) => write!(f, "line {line}: {}: {}", self.key, self.kind),
-            None => write!(f, "{}: {}", self.key, self.kind),
+            Some(line) => write!(f, "line {line}: {key}{}", self.kind),
+            None => write!(f, "{key}{}", self.kind),
         }
     }
 }
@@ -259,10 +194,7 @@ mod tests {
             problems: vec![Problem::new(
                 "transitions[1].to",
                 Some(12),
-                ProblemKind::UnknownState {
-                    name: "decomp".into(),
-                    known: "compensated, death".into(),
-                },
+                ProblemKind::UnknownState { name: "decomp".into(), known: "compensated, death".into() },
             )],
         };
         assert_eq!(

@@ -107,24 +107,18 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let scenario = load(&args.scenario)?;
     let patients = args.patients.unwrap_or(scenario.patients);
     if patients == 0 {
-        return Err(cirrhosim::Error::Setting {
-            flag: "patients",
-            value: "0".into(),
-            rule: "must be at least 1",
-        }
-        .into());
+        return Err(
+            cirrhosim::Error::Setting { flag: "patients", value: "0".into(), rule: "must be at least 1" }.into()
+        );
     }
     let seed = args.seed.unwrap_or(scenario.seed);
     let model = Model::from_scenario(&scenario)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         if t == 0 {
-            return Err(cirrhosim::Error::Setting {
-                flag: "threads",
-                value: "0".into(),
-                rule: "must be at least 1",
-            }
-            .into());
+            return Err(
+                cirrhosim::Error::Setting { flag: "threads", value: "0".into(), rule: "must be at least 1" }.into()
+            );
         }
         pool = pool.num_threads(t);
     }
@@ -135,44 +129,27 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     } else {
         let b = ProgressBar::new(0);
         b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} simulating [{bar:40}] {pos}/{len} patient-runs ({eta})",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{spinner} simulating [{bar:40}] {pos}/{len} patient-runs ({eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         b
     };
-    let traces: Vec<_> = (0..model.n_strategies())
-        .map(|s| engine::sim_cohort(&model, s))
-        .collect();
+    let traces: Vec<_> = (0..model.n_strategies()).map(|s| engine::sim_cohort(&model, s)).collect();
     let started = Instant::now();
     let counts = pool.install(|| engine::sim_patients(&model, patients, seed, &Bar(bar.clone())));
     let seconds = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let patient_cycles = patients * model.n_strategies() as u64 * model.n_cycles as u64;
-    let throughput = Throughput {
-        patient_cycles,
-        seconds,
-        patient_cycles_per_second: patient_cycles as f64 / seconds.max(1e-9),
-    };
+    let throughput =
+        Throughput { patient_cycles, seconds, patient_cycles_per_second: patient_cycles as f64 / seconds.max(1e-9) };
 
     let results = analysis::survival_analysis(&model, &traces, Some(&counts));
     let files = [
-        OutputFile {
-            name: "survival.csv",
-            bytes: report::csv::survival_csv(&model, &results),
-        },
+        OutputFile { name: "survival.csv", bytes: report::csv::survival_csv(&model, &results) },
         OutputFile {
             name: "summary.json",
-            bytes: report::json::summary_json(
-                &scenario,
-                &model,
-                patients,
-                seed,
-                &results,
-                Some(throughput),
-            ),
+            bytes: report::json::summary_json(&scenario, &model, patients, seed, &results, Some(throughput)),
         },
     ];
     let written = report::write_all(&args.out, &files)?;
@@ -225,11 +202,7 @@ fn main_inner() -> anyhow::Result<()> {
                 s.n_cycles
             );
         }
-        Command::Trace {
-            scenario,
-            cycles,
-            strategy,
-        } => {
+        Command::Trace { scenario, cycles, strategy } => {
             let s = load(&scenario)?;
             let model = Model::from_scenario(&s)?;
             for i in strategies(&s, &strategy)? {
@@ -241,23 +214,13 @@ fn main_inner() -> anyhow::Result<()> {
                 println!("{}", report::terminal::trace_table(&model, &trace, cycles));
             }
         }
-        Command::Paths {
-            scenario,
-            patients,
-            strategy,
-            seed,
-        } => {
+        Command::Paths { scenario, patients, strategy, seed } => {
             let s = load(&scenario)?;
             let model = Model::from_scenario(&s)?;
             let seed = seed.unwrap_or(s.seed);
             for i in strategies(&s, &strategy)? {
-                let histories: Vec<_> = (0..patients)
-                    .map(|p| engine::patient_history(&model, i, seed, p))
-                    .collect();
-                println!(
-                    "{} ({}), seed {seed}:",
-                    model.strategy_names[i], model.strategy_labels[i]
-                );
+                let histories: Vec<_> = (0..patients).map(|p| engine::patient_history(&model, i, seed, p)).collect();
+                println!("{} ({}), seed {seed}:", model.strategy_names[i], model.strategy_labels[i]);
                 println!("{}", report::terminal::paths_table(&model, &histories));
             }
         }

@@ -119,14 +119,10 @@ pub fn crossing_time(curve: &[f64], dt: f64, level: f64) -> Option<f64> {
     if curve.first().is_none_or(|&s| s <= level) {
         return curve.first().map(|_| 0.0);
     }
-    curve
-        .windows(2)
-        .enumerate()
-        .find(|(_, w)| w[1] <= level)
-        .map(|(t, w)| {
-            let fraction = (w[0] - level) / (w[0] - w[1]);
-            (t as f64 + fraction) * dt
-        })
+    curve.windows(2).enumerate().find(|(_, w)| w[1] <= level).map(|(t, w)| {
+        let fraction = (w[0] - level) / (w[0] - w[1]);
+        (t as f64 + fraction) * dt
+    })
 }
 
 /// The linearly joined curve at `years`; `None` beyond the last point.
@@ -140,50 +136,27 @@ pub fn value_at(curve: &[f64], dt: f64, years: f64) -> Option<f64> {
     Some(a + (b - a) * (x - i as f64))
 }
 
-fn state_curve(
-    model: &Model,
-    occupancy: impl Fn(usize, usize) -> f64,
-    keep: impl Fn(usize) -> bool,
-) -> Vec<f64> {
-    (0..=model.n_cycles)
-        .map(|t| {
-            (0..model.n_states())
-                .filter(|&s| keep(s))
-                .map(|s| occupancy(t, s))
-                .sum()
-        })
-        .collect()
+fn state_curve(model: &Model, occupancy: impl Fn(usize, usize) -> f64, keep: impl Fn(usize) -> bool) -> Vec<f64> {
+    (0..=model.n_cycles).map(|t| (0..model.n_states()).filter(|&s| keep(s)).map(|s| occupancy(t, s)).sum()).collect()
 }
 
 fn curves(model: &Model, occupancy: impl Fn(usize, usize) -> f64) -> Vec<(String, Vec<f64>)> {
     let states = &model.states;
     let mut out = vec![
-        (
-            "overall_survival".to_string(),
-            state_curve(model, &occupancy, |s| states[s].alive),
-        ),
+        ("overall_survival".to_string(), state_curve(model, &occupancy, |s| states[s].alive)),
         (
             "transplant_free_survival".to_string(),
-            state_curve(model, &occupancy, |s| {
-                states[s].alive && !states[s].transplant
-            }),
+            state_curve(model, &occupancy, |s| states[s].alive && !states[s].transplant),
         ),
     ];
     for (s, state) in states.iter().enumerate() {
-        out.push((
-            format!("occupancy:{}", state.name),
-            state_curve(model, &occupancy, |x| x == s),
-        ));
+        out.push((format!("occupancy:{}", state.name), state_curve(model, &occupancy, |x| x == s)));
     }
     out
 }
 
 /// Survival curves and summaries of every strategy, by the cohort and (when given) Monte Carlo.
-pub fn survival_analysis(
-    model: &Model,
-    traces: &[CohortTrace],
-    counts: Option<&[McCounts]>,
-) -> Vec<StrategySurvival> {
+pub fn survival_analysis(model: &Model, traces: &[CohortTrace], counts: Option<&[McCounts]>) -> Vec<StrategySurvival> {
     let mut out = Vec::new();
     for trace in traces {
         out.push(from_cohort(model, trace));
@@ -203,22 +176,13 @@ pub fn from_cohort(model: &Model, trace: &CohortTrace) -> StrategySurvival {
     let dt = model.cycle_length_years;
     let curves: Vec<Curve> = curves(model, |t, s| trace.at(t, s))
         .into_iter()
-        .map(|(name, estimate)| Curve {
-            name,
-            lower: estimate.clone(),
-            upper: estimate.clone(),
-            estimate,
-        })
+        .map(|(name, estimate)| Curve { name, lower: estimate.clone(), upper: estimate.clone(), estimate })
         .collect();
     let os = &curves[0].estimate;
     let area = trapezoid_area(os, dt);
     let median = crossing_time(os, dt, 0.5);
     let summary = SurvivalSummary {
-        life_years: Estimate {
-            estimate: area,
-            lower: area,
-            upper: area,
-        },
+        life_years: Estimate { estimate: area, lower: area, upper: area },
         life_years_se: 0.0,
         median_os_years: median,
         median_os_lower: median,
@@ -227,12 +191,7 @@ pub fn from_cohort(model: &Model, trace: &CohortTrace) -> StrategySurvival {
         horizon_years: horizon(model),
         survival_at: survival_at(&curves[0], dt, horizon(model)),
     };
-    StrategySurvival {
-        strategy: trace.strategy,
-        method: Method::Cohort,
-        curves,
-        summary,
-    }
+    StrategySurvival { strategy: trace.strategy, method: Method::Cohort, curves, summary }
 }
 
 fn survival_at(os: &Curve, dt: f64, horizon: f64) -> Vec<(f64, Estimate)> {
@@ -262,24 +221,14 @@ pub fn from_monte_carlo(model: &Model, counts: &McCounts) -> StrategySurvival {
         .map(|(name, count)| {
             let estimate: Vec<f64> = count.iter().map(|c| c / n).collect();
             let (lower, upper) = estimate.iter().map(|&p| wilson(p, n, z)).unzip();
-            Curve {
-                name,
-                estimate,
-                lower,
-                upper,
-            }
+            Curve { name, estimate, lower, upper }
         })
         .collect();
     let os = &curves[0];
     // Each patient's life years depend only on the cycle boundary d at which they are first seen
     // dead: the trapezoid gives dt * (d - 1/2) for 1 <= d <= T, and dt * T if alive at T.
     let alive: Vec<u64> = (0..=model.n_cycles)
-        .map(|t| {
-            (0..model.n_states())
-                .filter(|&s| model.states[s].alive)
-                .map(|s| counts.at(t, s))
-                .sum()
-        })
+        .map(|t| (0..model.n_states()).filter(|&s| model.states[s].alive).map(|s| counts.at(t, s)).sum())
         .collect();
     let t_max = model.n_cycles;
     let mut sum = 0.0;
@@ -294,18 +243,10 @@ pub fn from_monte_carlo(model: &Model, counts: &McCounts) -> StrategySurvival {
     }
     value_by_death(alive[t_max], dt * t_max as f64);
     let mean = sum / n;
-    let variance = if n > 1.0 {
-        ((sum_sq - n * mean * mean) / (n - 1.0)).max(0.0)
-    } else {
-        0.0
-    };
+    let variance = if n > 1.0 { ((sum_sq - n * mean * mean) / (n - 1.0)).max(0.0) } else { 0.0 };
     let se = (variance / n).sqrt();
     let summary = SurvivalSummary {
-        life_years: Estimate {
-            estimate: mean,
-            lower: mean - z * se,
-            upper: mean + z * se,
-        },
+        life_years: Estimate { estimate: mean, lower: mean - z * se, upper: mean + z * se },
         life_years_se: se,
         median_os_years: crossing_time(&os.estimate, dt, 0.5),
         median_os_lower: crossing_time(&os.lower, dt, 0.5),
@@ -314,12 +255,7 @@ pub fn from_monte_carlo(model: &Model, counts: &McCounts) -> StrategySurvival {
         horizon_years: horizon(model),
         survival_at: survival_at(os, dt, horizon(model)),
     };
-    StrategySurvival {
-        strategy: counts.strategy,
-        method: Method::MonteCarlo,
-        curves,
-        summary,
-    }
+    StrategySurvival { strategy: counts.strategy, method: Method::MonteCarlo, curves, summary }
 }
 
 #[cfg(test)]

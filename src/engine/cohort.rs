@@ -86,11 +86,5 @@ pub fn sim_cohort(model: &Model, strategy: usize) -> CohortTrace {
             std::mem::swap(&mut x, &mut y);
         }
     }
-    CohortTrace {
-        strategy,
-        n_states,
-        n_cycles,
-        occupancy,
-        flows,
-    }
+    CohortTrace { strategy, n_states, n_cycles, occupancy, flows }
 }

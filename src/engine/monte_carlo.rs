@@ -127,14 +127,7 @@ fn pick(shares: impl Iterator<Item = f64>, u: f64) -> usize {
 
 /// Steps one patient through the horizon under one strategy.
 #[inline(always)]
-fn walk(
-    model: &Model,
-    strategy: usize,
-    group: usize,
-    start: usize,
-    mut rng: PatientRng,
-    rec: &mut impl Recorder,
-) {
+fn walk(model: &Model, strategy: usize, group: usize, start: usize, mut rng: PatientRng, rec: &mut impl Recorder) {
     let n_cycles = model.n_cycles;
     let n_slots = model.slots.len();
     let base = model.row_index(strategy, group, 0, 0);
@@ -171,22 +164,13 @@ fn walk(
 ///
 /// Runs on the current rayon thread pool. The result depends only on the model, `patients` and
 /// `seed`, never on the number of threads.
-pub fn sim_patients(
-    model: &Model,
-    patients: u64,
-    seed: u64,
-    progress: &dyn Progress,
-) -> Vec<McCounts> {
+pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> Vec<McCounts> {
     let n_states = model.n_states();
     let n_cycles = model.n_cycles;
     let n_strategies = model.n_strategies();
     let n_blocks = patients.div_ceil(BLOCK_SIZE);
     progress.start(patients * n_strategies as u64);
-    let empty = || {
-        (0..n_strategies)
-            .map(|_| Counts::new(n_states, n_cycles))
-            .collect::<Vec<_>>()
-    };
+    let empty = || (0..n_strategies).map(|_| Counts::new(n_states, n_cycles)).collect::<Vec<_>>();
     let totals = (0..n_blocks)
         .into_par_iter()
         .fold(empty, |mut acc, block| {
@@ -201,9 +185,7 @@ pub fn sim_patients(
             progress.advance((last - first) * n_strategies as u64);
             acc
         })
-        .reduce(empty, |a, b| {
-            a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect()
-        });
+        .reduce(empty, |a, b| a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect());
     totals
         .into_iter()
         .enumerate()
@@ -217,14 +199,7 @@ pub fn sim_patients(
                     occupancy[t * n_states + s] += running;
                 }
             }
-            McCounts {
-                strategy,
-                patients,
-                n_states,
-                n_cycles,
-                occupancy,
-                flows: c.flows,
-            }
+            McCounts { strategy, patients, n_states, n_cycles, occupancy, flows: c.flows }
         })
         .collect()
 }
@@ -254,13 +229,7 @@ impl Recorder for HistoryRecorder {
 /// [`sim_patients`] with the same seed.
 pub fn patient_history(model: &Model, strategy: usize, seed: u64, index: u64) -> PatientHistory {
     let (group, start, rng) = start_patient(model, seed, index);
-    let mut rec = HistoryRecorder {
-        entries: vec![(0, start)],
-    };
+    let mut rec = HistoryRecorder { entries: vec![(0, start)] };
     walk(model, strategy, group, start, rng, &mut rec);
-    PatientHistory {
-        index,
-        group,
-        entries: rec.entries,
-    }
+    PatientHistory { index, group, entries: rec.entries }
 }

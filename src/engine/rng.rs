@@ -54,11 +54,7 @@ mod tests {
         assert_ne!(uniform(&mut other), first[0]);
     }
 
-    const PINNED: [u64; 3] = [
-        4605016608191932222,
-        4601907826122971800,
-        4603510096296513634,
-    ];
+    const PINNED: [u64; 3] = [4605016608191932222, 4601907826122971800, 4603510096296513634];
 
     #[test]
     fn uniform_is_in_unit_interval() {

@@ -46,21 +46,14 @@ name = "only"
 
 #[test]
 fn constant_hazard_gives_exponential_survival_exactly() {
-    for (cycle, dt) in [
-        ("1 month", 1.0 / 12.0),
-        ("1 year", 1.0),
-        ("1 week", 7.0 / 365.25),
-    ] {
+    for (cycle, dt) in [("1 month", 1.0 / 12.0), ("1 year", 1.0), ("1 week", 7.0 / 365.25)] {
         let s = scenario(&two_state(0.347, cycle, "10 years"));
         let model = Model::from_scenario(&s).unwrap();
         let trace = sim_cohort(&model, 0);
         for t in 0..=model.n_cycles {
             let exact = (-0.347 * t as f64 * dt).exp();
             let got = trace.at(t, 0);
-            assert!(
-                (got - exact).abs() <= 1e-12 * exact.max(1e-300) + 1e-15,
-                "{cycle} cycle {t}: {got} vs {exact}"
-            );
+            assert!((got - exact).abs() <= 1e-12 * exact.max(1e-300) + 1e-15, "{cycle} cycle {t}: {got} vs {exact}");
         }
     }
 }
@@ -76,11 +69,8 @@ fn reference_trace(s: &Scenario, strategy: usize) -> Vec<Vec<f64>> {
     let values = s.base_values();
     let mut result = vec![vec![0.0; n]; t_max + 1];
     // Without background mortality sex plays no part: one pass with the whole weight.
-    let sexes = if s.background.is_some() {
-        s.sexes().to_vec()
-    } else {
-        vec![(crate::scenario::life_table::Sex::Male, 1.0)]
-    };
+    let sexes =
+        if s.background.is_some() { s.sexes().to_vec() } else { vec![(crate::scenario::life_table::Sex::Male, 1.0)] };
     for g in &s.cohort.age_groups {
         for &(sex, share) in &sexes {
             let w = g.weight * share;
@@ -124,25 +114,16 @@ fn reference_trace(s: &Scenario, strategy: usize) -> Vec<Vec<f64>> {
                             continue;
                         }
                         let mut rates = vec![0.0; n];
-                        for tr in s
-                            .transitions
-                            .iter()
-                            .filter(|tr| tr.from == i && tr.window.contains(k))
-                        {
+                        for tr in s.transitions.iter().filter(|tr| tr.from == i && tr.window.contains(k)) {
                             let r = match tr.spec {
                                 ExitSpec::Rate(v) => v.get(&values),
                                 ExitSpec::AnnualProbability(v) => -(1.0 - v.get(&values)).ln(),
                                 _ => panic!("reference handles rate-scale exits only"),
                             };
                             let mut hr = 1.0;
-                            for e in s.strategies[strategy]
-                                .effects
-                                .iter()
-                                .filter(|e| e.from == i && e.to == tr.to)
-                            {
+                            for e in s.strategies[strategy].effects.iter().filter(|e| e.from == i && e.to == tr.to) {
                                 let on = e.onset.years(&values);
-                                let off =
-                                    on + e.duration.map_or(f64::INFINITY, |d| d.years(&values));
+                                let off = on + e.duration.map_or(f64::INFINITY, |d| d.years(&values));
                                 let (c0, c1) = (t as f64 * dt, (t + 1) as f64 * dt);
                                 let covered = (c1.min(off) - c0.max(on)).max(0.0) / dt;
                                 hr *= 1.0 + (e.value.get(&values) - 1.0) * covered;
@@ -182,10 +163,7 @@ fn cohort_matches_independent_reference_on_default_scenario() {
         for t in 0..=s.n_cycles {
             for i in 0..s.states.len() {
                 let (a, b) = (trace.at(t, i), reference[t][i]);
-                assert!(
-                    (a - b).abs() < 1e-12,
-                    "strategy {strategy} cycle {t} state {i}: {a} vs {b}"
-                );
+                assert!((a - b).abs() < 1e-12, "strategy {strategy} cycle {t} state {i}: {a} vs {b}");
             }
         }
     }
@@ -193,31 +171,19 @@ fn cohort_matches_independent_reference_on_default_scenario() {
 
 #[test]
 fn teaching_scenario_trace_matches_hand_arithmetic() {
-    let s = Scenario::load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/teaching.toml"
-    )))
-    .unwrap();
+    let s = Scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/teaching.toml"))).unwrap();
     let model = Model::from_scenario(&s).unwrap();
     let standard = sim_cohort(&model, 0);
     let expect = |trace: &CohortTrace, t: usize, want: [f64; 3]| {
         for (i, w) in want.iter().enumerate() {
-            assert!(
-                (trace.at(t, i) - w).abs() < 1e-15,
-                "cycle {t} state {i}: {} vs {w}",
-                trace.at(t, i)
-            );
+            assert!((trace.at(t, i) - w).abs() < 1e-15, "cycle {t} state {i}: {} vs {w}", trace.at(t, i));
         }
     };
     expect(&standard, 1, [0.85, 0.10, 0.05]);
     expect(&standard, 2, [0.7225, 0.155, 0.1225]);
     let msc = sim_cohort(&model, 1);
     // RR 0.8 on death from decompensated (0.30 -> 0.24) during the first two years only.
-    expect(
-        &msc,
-        2,
-        [0.7225, 0.085 + 0.10 * 0.76, 0.05 + 0.0425 + 0.024],
-    );
+    expect(&msc, 2, [0.7225, 0.085 + 0.10 * 0.76, 0.05 + 0.0425 + 0.024]);
     // Expected flows: 0.85 x 0.10 decompensate in cycle 1.
     assert!((standard.flows[(1 * 3 + 0) * 3 + 1] - 0.085).abs() < 1e-15);
 }
@@ -264,59 +230,37 @@ fn monte_carlo_is_identical_for_one_and_two_threads() {
     let s = Scenario::default_scenario().unwrap();
     let model = Model::from_scenario(&s).unwrap();
     let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| sim_patients(&model, 3 * monte_carlo::BLOCK_SIZE + 17, 99, &NoProgress))
     };
     let one = run(1);
     assert_eq!(one, run(2));
     assert_eq!(one, run(3));
     // The comparison can fail: another seed gives other counts.
-    assert_ne!(
-        one,
-        sim_patients(&model, 3 * monte_carlo::BLOCK_SIZE + 17, 100, &NoProgress)
-    );
+    assert_ne!(one, sim_patients(&model, 3 * monte_carlo::BLOCK_SIZE + 17, 100, &NoProgress));
 }
 
 #[test]
 fn common_random_numbers_and_paths_agree_with_counts() {
-    let s = Scenario::load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/teaching.toml"
-    )))
-    .unwrap();
+    let s = Scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/teaching.toml"))).unwrap();
     let model = Model::from_scenario(&s).unwrap();
     let histories: Vec<_> = (0..500).map(|i| patient_history(&model, 0, 5, i)).collect();
     let counts = sim_patients(&model, 500, 5, &NoProgress);
     // Rebuild the death counts at each cycle from the histories: they must equal the simulation's.
     for t in 0..=model.n_cycles {
-        let dead = histories
-            .iter()
-            .filter(|h| h.entries.iter().any(|&(c, st)| st == 2 && c <= t))
-            .count() as u64;
+        let dead = histories.iter().filter(|h| h.entries.iter().any(|&(c, st)| st == 2 && c <= t)).count() as u64;
         assert_eq!(dead, counts[0].at(t, 2), "cycle {t}");
     }
     // Common random numbers: before the effect can matter (nobody decompensated yet) both arms agree.
     let msc: Vec<_> = (0..500).map(|i| patient_history(&model, 1, 5, i)).collect();
     for (a, b) in histories.iter().zip(&msc) {
         if a.entries.len() == 2 && a.entries[1].1 == 2 {
-            assert_eq!(
-                a, b,
-                "a patient who dies without decompensating does so in both arms"
-            );
+            assert_eq!(a, b, "a patient who dies without decompensating does so in both arms");
         }
     }
 }
 
-fn random_scenario(
-    rates: &[f64],
-    hr: f64,
-    duration_months: u32,
-    tis_years: u32,
-    cycle: &str,
-) -> String {
+fn random_scenario(rates: &[f64], hr: f64, duration_months: u32, tis_years: u32, cycle: &str) -> String {
     format!(
         r#"
 [scenario]

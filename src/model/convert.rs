@@ -42,11 +42,7 @@ pub fn competing_risks(rates: &[f64], years: f64, out: &mut [f64]) {
     let infinite = rates.iter().filter(|r| r.is_infinite()).count();
     if infinite > 0 {
         for (o, r) in out.iter_mut().zip(rates) {
-            *o = if r.is_infinite() {
-                1.0 / infinite as f64
-            } else {
-                0.0
-            };
+            *o = if r.is_infinite() { 1.0 / infinite as f64 } else { 0.0 };
         }
         return;
     }
@@ -91,9 +87,7 @@ mod tests {
         assert!((out[0] - 0.4 * 0.3934693402873666).abs() < 1e-15);
         assert!((out[1] - 0.6 * 0.3934693402873666).abs() < 1e-15);
         // Subtracting probabilities would give 1 - exp(-0.2) + 1 - exp(-0.3) = 0.4406, too high.
-        assert!(
-            out[0] + out[1] < probability_from_rate(0.2, 1.0) + probability_from_rate(0.3, 1.0)
-        );
+        assert!(out[0] + out[1] < probability_from_rate(0.2, 1.0) + probability_from_rate(0.3, 1.0));
         competing_risks(&[0.0, 0.0], 1.0, &mut out);
         assert_eq!(out, [0.0, 0.0]);
         competing_risks(&[0.1, f64::INFINITY], 1.0, &mut out);

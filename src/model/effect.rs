@@ -35,12 +35,8 @@ impl WaningYears {
     pub fn from_scenario(w: ScenarioWaning, values: &[f64]) -> WaningYears {
         match w {
             ScenarioWaning::None => WaningYears::None,
-            ScenarioWaning::Linear(t) => WaningYears::Linear {
-                over_years: t.years(values),
-            },
-            ScenarioWaning::Exponential(t) => WaningYears::Exponential {
-                half_life_years: t.years(values),
-            },
+            ScenarioWaning::Linear(t) => WaningYears::Linear { over_years: t.years(values) },
+            ScenarioWaning::Exponential(t) => WaningYears::Exponential { half_life_years: t.years(values) },
         }
     }
 }
@@ -120,12 +116,7 @@ mod tests {
     use super::*;
 
     fn course(waning: WaningYears) -> EffectCourse {
-        EffectCourse {
-            value: 0.6,
-            onset_years: 0.25,
-            duration_years: 0.5,
-            waning,
-        }
+        EffectCourse { value: 0.6, onset_years: 0.25, duration_years: 0.5, waning }
     }
 
     /// Midpoint rule with many points: the obviously correct reference.
@@ -140,25 +131,13 @@ mod tests {
         for waning in [
             WaningYears::None,
             WaningYears::Linear { over_years: 0.4 },
-            WaningYears::Exponential {
-                half_life_years: 0.3,
-            },
+            WaningYears::Exponential { half_life_years: 0.3 },
         ] {
             let e = course(waning);
-            for (a, b) in [
-                (0.0, 1.0 / 12.0),
-                (0.2, 0.3),
-                (0.5, 1.0),
-                (0.7, 0.9),
-                (0.0, 2.0),
-                (3.0, 4.0),
-            ] {
+            for (a, b) in [(0.0, 1.0 / 12.0), (0.2, 0.3), (0.5, 1.0), (0.7, 0.9), (0.0, 2.0), (3.0, 4.0)] {
                 let exact = e.cycle_mean(a, b);
                 let numeric = numeric_mean(&e, a, b);
-                assert!(
-                    (exact - numeric).abs() < 1e-6,
-                    "{waning:?} [{a},{b}): {exact} vs {numeric}"
-                );
+                assert!((exact - numeric).abs() < 1e-6, "{waning:?} [{a},{b}): {exact} vs {numeric}");
             }
         }
     }
@@ -170,18 +149,12 @@ mod tests {
         assert_eq!(e.at(0.3), 0.6);
         assert!((e.at(0.95) - 0.8).abs() < 1e-12); // half way through the waning
         assert_eq!(e.at(2.0), 1.0);
-        let x = course(WaningYears::Exponential {
-            half_life_years: 0.3,
-        });
+        let x = course(WaningYears::Exponential { half_life_years: 0.3 });
         assert!((x.at(0.75 + 0.3) - 0.8).abs() < 1e-12); // distance from 1 halved
         let none = course(WaningYears::None);
         assert_eq!(none.cycle_mean(1.0, 2.0), 1.0);
-        let forever = EffectCourse {
-            value: 0.5,
-            onset_years: 0.0,
-            duration_years: f64::INFINITY,
-            waning: WaningYears::None,
-        };
+        let forever =
+            EffectCourse { value: 0.5, onset_years: 0.0, duration_years: f64::INFINITY, waning: WaningYears::None };
         assert_eq!(forever.cycle_mean(10.0, 11.0), 0.5);
     }
 }

@@ -98,10 +98,7 @@ impl Model {
             }
         }
         if !problems.is_empty() {
-            return Err(Error::Invalid {
-                file: scenario.file.clone(),
-                problems,
-            });
+            return Err(Error::Invalid { file: scenario.file.clone(), problems });
         }
 
         // Slots: one per time-in-state bucket up to the last boundary of the state's exits.
@@ -109,9 +106,7 @@ impl Model {
         let mut slots = Vec::new();
         let mut cap = vec![0usize; n_states];
         for t in &scenario.transitions {
-            cap[t.from] = cap[t.from]
-                .max(t.window.from_cycle)
-                .max(t.window.until_cycle.unwrap_or(0));
+            cap[t.from] = cap[t.from].max(t.window.from_cycle).max(t.window.until_cycle.unwrap_or(0));
         }
         for (s, &c) in cap.iter().enumerate() {
             first_slot.push(slots.len());
@@ -137,17 +132,8 @@ impl Model {
                 .filter(|g| g.weight > 0.0)
                 .collect(),
             None => {
-                let age = scenario
-                    .cohort
-                    .age_groups
-                    .iter()
-                    .map(|g| g.age * g.weight)
-                    .sum();
-                vec![Group {
-                    start_age: age,
-                    sex: None,
-                    weight: 1.0,
-                }]
+                let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum();
+                vec![Group { start_age: age, sex: None, weight: 1.0 }]
             }
         };
 
@@ -166,16 +152,10 @@ impl Model {
             .collect();
         let background_to = scenario.background.as_ref().map(|b| b.to);
 
-        let mut exits =
-            vec![
-                Exit {
-                    to_slot: 0,
-                    to_state: 0,
-                    probability: 0.0,
-                    cumulative: 0.0
-                };
-                scenario.strategies.len() * groups.len() * n_cycles * n_slots * n_states
-            ];
+        let mut exits = vec![
+            Exit { to_slot: 0, to_state: 0, probability: 0.0, cumulative: 0.0 };
+            scenario.strategies.len() * groups.len() * n_cycles * n_slots * n_states
+        ];
         let mut lens = vec![0u8; scenario.strategies.len() * groups.len() * n_cycles * n_slots];
 
         // Scratch space, reused for every row.
@@ -215,29 +195,22 @@ impl Model {
                         if scenario.states[s].absorbing {
                             continue;
                         }
-                        let m =
-                            |table: &Vec<f64>, to: usize| table[(t * n_states + s) * n_states + to];
+                        let m = |table: &Vec<f64>, to: usize| table[(t * n_states + s) * n_states + to];
                         disease_rate.iter_mut().for_each(|x| *x = 0.0);
                         prob.iter_mut().for_each(|x| *x = 0.0);
                         let mut cycle_scale = false;
                         let mut complement: Option<usize> = None;
-                        for tr in scenario
-                            .transitions
-                            .iter()
-                            .filter(|tr| tr.from == s && tr.window.contains(slot.bucket))
+                        for tr in
+                            scenario.transitions.iter().filter(|tr| tr.from == s && tr.window.contains(slot.bucket))
                         {
                             match tr.spec {
-                                ExitSpec::Rate(v) => {
-                                    disease_rate[tr.to] += v.get(values) * m(&hr, tr.to)
-                                }
+                                ExitSpec::Rate(v) => disease_rate[tr.to] += v.get(values) * m(&hr, tr.to),
                                 ExitSpec::AnnualProbability(v) => {
-                                    disease_rate[tr.to] +=
-                                        rate_from_probability(v.get(values), 1.0) * m(&hr, tr.to)
+                                    disease_rate[tr.to] += rate_from_probability(v.get(values), 1.0) * m(&hr, tr.to)
                                 }
                                 ExitSpec::ProbabilityOver { value, years } => {
                                     disease_rate[tr.to] +=
-                                        rate_from_probability(value.get(values), years)
-                                            * m(&hr, tr.to)
+                                        rate_from_probability(value.get(values), years) * m(&hr, tr.to)
                                 }
                                 ExitSpec::CycleProbability(v) => {
                                     cycle_scale = true;
@@ -267,8 +240,7 @@ impl Model {
                         } else {
                             // Competing risks on the rate scale, background mortality included.
                             rates_with_bg[..n_states].copy_from_slice(&disease_rate);
-                            rates_with_bg[n_states] =
-                                if background_to.is_some() { mu } else { 0.0 };
+                            rates_with_bg[n_states] = if background_to.is_some() { mu } else { 0.0 };
                             competing_risks(&rates_with_bg, dt, &mut split);
                             for j in 0..n_states {
                                 prob[j] = split[j] * m(&rr, j);
@@ -283,7 +255,7 @@ impl Model {
                             reported[s] = true;
                             exit_sum = exit_sum.min(f64::MAX);
                             problems.push(Problem::new(
-                                format!("transitions (from \"{}\")", scenario.states[s].name),
+                                "",
                                 None,
                                 ProblemKind::RowSum {
                                     from: scenario.states[s].name.clone(),
@@ -323,19 +295,12 @@ impl Model {
             }
         }
         if !problems.is_empty() {
-            return Err(Error::Invalid {
-                file: scenario.file.clone(),
-                problems,
-            });
+            return Err(Error::Invalid { file: scenario.file.clone(), problems });
         }
         Ok(Model {
             states: scenario.states.clone(),
             strategy_names: scenario.strategies.iter().map(|s| s.name.clone()).collect(),
-            strategy_labels: scenario
-                .strategies
-                .iter()
-                .map(|s| s.label.clone())
-                .collect(),
+            strategy_labels: scenario.strategies.iter().map(|s| s.label.clone()).collect(),
             cycle_length_years: dt,
             n_cycles,
             groups,
@@ -407,16 +372,12 @@ fn uses_parameter(scenario: &Scenario, index: usize) -> bool {
         ExitSpec::Rate(v) | ExitSpec::AnnualProbability(v) | ExitSpec::CycleProbability(v) => is(v),
         ExitSpec::ProbabilityOver { value, .. } => is(value),
         ExitSpec::Complement => false,
-    }) || scenario
-        .strategies
-        .iter()
-        .flat_map(|s| &s.effects)
-        .any(|e| {
-            is(e.value)
-                || time(e.onset)
-                || e.duration.is_some_and(time)
-                || matches!(e.waning, Waning::Linear(t) | Waning::Exponential(t) if time(t))
-        })
+    }) || scenario.strategies.iter().flat_map(|s| &s.effects).any(|e| {
+        is(e.value)
+            || time(e.onset)
+            || e.duration.is_some_and(time)
+            || matches!(e.waning, Waning::Linear(t) | Waning::Exponential(t) if time(t))
+    })
 }
 
 fn describe_group(g: &Group, n_groups: usize) -> String {

@@ -4,9 +4,7 @@ use crate::analysis::StrategySurvival;
 use crate::model::Model;
 
 /// Header of `survival.csv`.
-pub const SURVIVAL_HEADER: [&str; 8] = [
-    "strategy", "method", "curve", "cycle", "years", "estimate", "lower", "upper",
-];
+pub const SURVIVAL_HEADER: [&str; 8] = ["strategy", "method", "curve", "cycle", "years", "estimate", "lower", "upper"];
 
 /// `survival.csv`: every curve of every strategy and method at every cycle boundary.
 ///

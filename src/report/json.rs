@@ -85,12 +85,7 @@ fn out(s: &SurvivalSummary) -> SummaryOut {
         survival_at: s
             .survival_at
             .iter()
-            .map(|(y, e)| SurvivalAt {
-                years: *y,
-                estimate: e.estimate,
-                lower: e.lower,
-                upper: e.upper,
-            })
+            .map(|(y, e)| SurvivalAt { years: *y, estimate: e.estimate, lower: e.lower, upper: e.upper })
             .collect(),
     }
 }
@@ -105,18 +100,11 @@ pub fn summary_json(
     throughput: Option<Throughput>,
 ) -> Vec<u8> {
     let pick = |strategy: usize, method: Method| {
-        results
-            .iter()
-            .find(|r| r.strategy == strategy && r.method == method)
-            .map(|r| out(&r.summary))
+        results.iter().find(|r| r.strategy == strategy && r.method == method).map(|r| out(&r.summary))
     };
     let summary = Summary {
         cirrhosim_version: env!("CARGO_PKG_VERSION"),
-        scenario: ScenarioInfo {
-            name: &scenario.name,
-            title: &scenario.title,
-            file: &scenario.file,
-        },
+        scenario: ScenarioInfo { name: &scenario.name, title: &scenario.title, file: &scenario.file },
         settings: Settings {
             cycle_length_years: model.cycle_length_years,
             cycles: model.n_cycles,

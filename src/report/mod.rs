@@ -23,19 +23,10 @@ pub struct OutputFile {
 /// # Errors
 /// [`Error::Write`] naming the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp: PathBuf = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let werr = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
+    let werr = |source| Error::Write { path: path.to_path_buf(), source };
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -53,10 +44,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// # Errors
 /// [`Error::Write`] for the directory or the first file that fails.
 pub fn write_all(dir: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
     let mut written = Vec::new();
     for f in files {
         let path = dir.join(f.name);
@@ -77,10 +65,7 @@ mod tests {
         write_atomic(&path, b"one").unwrap();
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.csv")]);
     }
 
@@ -89,14 +74,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, b"x").unwrap();
-        let e = write_all(
-            &blocker.join("sub"),
-            &[OutputFile {
-                name: "a.csv",
-                bytes: vec![],
-            }],
-        )
-        .unwrap_err();
+        let e = write_all(&blocker.join("sub"), &[OutputFile { name: "a.csv", bytes: vec![] }]).unwrap_err();
         assert!(e.to_string().contains("cannot write"), "{e}");
     }
 }

@@ -22,26 +22,19 @@ fn years(v: Option<f64>) -> String {
 
 /// The run summary: one row per strategy and method.
 pub fn summary_table(model: &Model, results: &[StrategySurvival]) -> String {
-    let mut header = vec![
-        "strategy".to_string(),
-        "method".into(),
-        "life years (95% CI)".into(),
-        "median OS, years".into(),
-    ];
-    let at: Vec<f64> = results
-        .first()
-        .map(|r| r.summary.survival_at.iter().map(|(y, _)| *y).collect())
-        .unwrap_or_default();
+    let mut header =
+        vec!["strategy".to_string(), "method".into(), "life years (95% CI)".into(), "median OS, years".into()];
+    let at: Vec<f64> =
+        results.first().map(|r| r.summary.survival_at.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
     header.extend(at.iter().map(|y| format!("OS {y} y")));
     let mut t = table(header);
     for r in results {
         let s = &r.summary;
         let ly = match r.method {
             Method::Cohort => format!("{:.3}", s.life_years.estimate),
-            Method::MonteCarlo => format!(
-                "{:.3} ({:.3}-{:.3})",
-                s.life_years.estimate, s.life_years.lower, s.life_years.upper
-            ),
+            Method::MonteCarlo => {
+                format!("{:.3} ({:.3}-{:.3})", s.life_years.estimate, s.life_years.lower, s.life_years.upper)
+            }
         };
         let mut row = vec![
             Cell::new(&model.strategy_names[r.strategy]),
@@ -49,11 +42,7 @@ pub fn summary_table(model: &Model, results: &[StrategySurvival]) -> String {
             right(ly),
             right(years(s.median_os_years)),
         ];
-        row.extend(
-            s.survival_at
-                .iter()
-                .map(|(_, e)| right(format!("{:.1}%", 100.0 * e.estimate))),
-        );
+        row.extend(s.survival_at.iter().map(|(_, e)| right(format!("{:.1}%", 100.0 * e.estimate))));
         t.add_row(row);
     }
     t.to_string()
@@ -66,23 +55,9 @@ pub fn trace_table(model: &Model, trace: &CohortTrace, cycles: usize) -> String 
     header.push("alive".into());
     let mut t = table(header);
     for c in 0..=cycles.min(model.n_cycles) {
-        let mut row = vec![
-            right(c.to_string()),
-            right(format!("{:.3}", c as f64 * model.cycle_length_years)),
-        ];
-        row.extend(
-            trace
-                .row(c)
-                .iter()
-                .map(|v| right(format!("{:.4}%", 100.0 * v))),
-        );
-        let alive: f64 = trace
-            .row(c)
-            .iter()
-            .zip(&model.states)
-            .filter(|(_, s)| s.alive)
-            .map(|(v, _)| v)
-            .sum();
+        let mut row = vec![right(c.to_string()), right(format!("{:.3}", c as f64 * model.cycle_length_years))];
+        row.extend(trace.row(c).iter().map(|v| right(format!("{:.4}%", 100.0 * v))));
+        let alive: f64 = trace.row(c).iter().zip(&model.states).filter(|(_, s)| s.alive).map(|(v, _)| v).sum();
         row.push(right(format!("{:.4}%", 100.0 * alive)));
         t.add_row(row);
     }
@@ -91,12 +66,7 @@ pub fn trace_table(model: &Model, trace: &CohortTrace, cycles: usize) -> String 
 
 /// Patient histories as a table: patient, sub-cohort, then the path with entry times.
 pub fn paths_table(model: &Model, histories: &[PatientHistory]) -> String {
-    let mut t = table(vec![
-        "patient".into(),
-        "start".into(),
-        "path (state from year)".into(),
-        "years alive".into(),
-    ]);
+    let mut t = table(vec!["patient".into(), "start".into(), "path (state from year)".into(), "years alive".into()]);
     let dt = model.cycle_length_years;
     for h in histories {
         let g = model.groups[h.group];
@@ -110,20 +80,9 @@ pub fn paths_table(model: &Model, histories: &[PatientHistory]) -> String {
             .map(|&(c, s)| format!("{} {:.2}", model.states[s].name, c as f64 * dt))
             .collect::<Vec<_>>()
             .join(" -> ");
-        let death = h
-            .entries
-            .iter()
-            .find(|&&(_, s)| !model.states[s].alive)
-            .map(|&(c, _)| c as f64 * dt);
-        let alive = death.map_or(format!(">{:.2}", model.n_cycles as f64 * dt), |d| {
-            format!("{d:.2}")
-        });
-        t.add_row(vec![
-            right(h.index.to_string()),
-            Cell::new(who),
-            Cell::new(path),
-            right(alive),
-        ]);
+        let death = h.entries.iter().find(|&&(_, s)| !model.states[s].alive).map(|&(c, _)| c as f64 * dt);
+        let alive = death.map_or(format!(">{:.2}", model.n_cycles as f64 * dt), |d| format!("{d:.2}"));
+        t.add_row(vec![right(h.index.to_string()), Cell::new(who), Cell::new(path), right(alive)]);
     }
     t.to_string()
 }

@@ -66,15 +66,7 @@ mod tests {
 
     #[test]
     fn malformed_durations_are_rejected() {
-        for bad in [
-            "",
-            "6",
-            "months",
-            "6 fortnights",
-            "6 months later",
-            "nan years",
-            "inf years",
-        ] {
+        for bad in ["", "6", "months", "6 fortnights", "6 months later", "nan years", "inf years"] {
             assert_eq!(parse_years(bad), None, "{bad}");
         }
     }

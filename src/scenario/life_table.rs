@@ -69,21 +69,11 @@ impl LifeTable {
     /// outside [0, 1], or the ages of a sex are not contiguous and increasing.
     pub fn from_csv(name: &str, text: &str) -> Result<LifeTable> {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let mut male = AgeSeries {
-            first_age: 0,
-            qx: Vec::new(),
-        };
-        let mut female = AgeSeries {
-            first_age: 0,
-            qx: Vec::new(),
-        };
+        let mut male = AgeSeries { first_age: 0, qx: Vec::new() };
+        let mut female = AgeSeries { first_age: 0, qx: Vec::new() };
         let headers = reader
             .headers()
-            .map_err(|e| Error::Csv {
-                file: name.to_string(),
-                line: 1,
-                message: e.to_string(),
-            })?
+            .map_err(|e| Error::Csv { file: name.to_string(), line: 1, message: e.to_string() })?
             .clone();
         for record in reader.records() {
             let csv_error = |e: csv::Error| Error::Csv {
@@ -134,18 +124,10 @@ impl LifeTable {
         }
         for (sex, series) in [("male", &male), ("female", &female)] {
             if series.qx.is_empty() {
-                return Err(Error::Csv {
-                    file: name.to_string(),
-                    line: 1,
-                    message: format!("no rows for {sex}"),
-                });
+                return Err(Error::Csv { file: name.to_string(), line: 1, message: format!("no rows for {sex}") });
             }
         }
-        Ok(LifeTable {
-            name: name.to_string(),
-            male,
-            female,
-        })
+        Ok(LifeTable { name: name.to_string(), male, female })
     }
 
     fn series(&self, sex: Sex) -> &AgeSeries {
@@ -169,15 +151,7 @@ impl LifeTable {
     /// qx at an age, or `None` below the first age; above the last age the table is closed (1.0).
     pub fn qx(&self, sex: Sex, age: u32) -> Option<f64> {
         let s = self.series(sex);
-        if age < s.first_age {
-            None
-        } else {
-            Some(
-                s.qx.get((age - s.first_age) as usize)
-                    .copied()
-                    .unwrap_or(1.0),
-            )
-        }
+        if age < s.first_age { None } else { Some(s.qx.get((age - s.first_age) as usize).copied().unwrap_or(1.0)) }
     }
 }
 
@@ -205,10 +179,7 @@ mod tests {
     fn gaps_and_bad_values_are_reported_with_line() {
         let gap = "age,sex,qx\n40,male,0.1\n42,male,0.1\n40,female,0.1\n";
         let e = LifeTable::from_csv("t.csv", gap).unwrap_err().to_string();
-        assert_eq!(
-            e,
-            "t.csv:3: male age 42 follows age 40; ages must be contiguous and increasing"
-        );
+        assert_eq!(e, "t.csv:3: male age 42 follows age 40; ages must be contiguous and increasing");
         let bad = "age,sex,qx\n40,male,1.5\n";
         let e = LifeTable::from_csv("t.csv", bad).unwrap_err().to_string();
         assert_eq!(e, "t.csv:2: qx 1.5 is not a probability in [0, 1]");

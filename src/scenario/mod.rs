@@ -250,10 +250,7 @@ impl Scenario {
     /// [`Error::Read`] if the file cannot be read, [`Error::Syntax`] for TOML errors,
     /// [`Error::Invalid`] listing every rule broken.
     pub fn load(path: &Path) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Scenario::from_toml(&path.display().to_string(), &text, &base)
     }
@@ -270,12 +267,7 @@ impl Scenario {
     pub fn from_toml(file: &str, text: &str, base_dir: &Path) -> Result<Scenario> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            Error::Syntax {
-                file: file.to_string(),
-                line,
-                column,
-                message: e.message().trim().to_string(),
-            }
+            Error::Syntax { file: file.to_string(), line, column, message: e.message().trim().to_string() }
         })?;
         Validator::new(file, text, base_dir).validate(raw)
     }
@@ -295,27 +287,16 @@ impl Scenario {
     /// # Errors
     /// [`Error::UnknownStrategy`] listing the strategies.
     pub fn strategy_index(&self, name: &str) -> Result<usize> {
-        self.strategies
-            .iter()
-            .position(|s| s.name == name)
-            .ok_or_else(|| Error::UnknownStrategy {
-                file: self.file.clone(),
-                name: name.to_string(),
-                known: self
-                    .strategies
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+        self.strategies.iter().position(|s| s.name == name).ok_or_else(|| Error::UnknownStrategy {
+            file: self.file.clone(),
+            name: name.to_string(),
+            known: self.strategies.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
+        })
     }
 
     /// The share of the cohort of each sex.
     pub fn sexes(&self) -> [(Sex, f64); 2] {
-        [
-            (Sex::Male, self.cohort.fraction_male),
-            (Sex::Female, 1.0 - self.cohort.fraction_male),
-        ]
+        [(Sex::Male, self.cohort.fraction_male), (Sex::Female, 1.0 - self.cohort.fraction_male)]
     }
 }
 
@@ -414,25 +395,14 @@ impl<'a> Validator<'a> {
     }
 
     fn known_states(&self) -> String {
-        self.states
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.states.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
     }
 
     fn state(&mut self, name: &str, key: &str, line: Option<usize>) -> Option<usize> {
         let found = self.state_index.get(name).copied();
         if found.is_none() {
             let known = self.known_states();
-            self.problem(
-                key,
-                line,
-                ProblemKind::UnknownState {
-                    name: name.to_string(),
-                    known,
-                },
-            );
+            self.problem(key, line, ProblemKind::UnknownState { name: name.to_string(), known });
         }
         found
     }
@@ -450,9 +420,7 @@ impl<'a> Validator<'a> {
                 self.problem(
                     "settings.cycle_length",
                     cycle_line,
-                    ProblemKind::NotPositive {
-                        value: raw.settings.cycle_length.get_ref().clone(),
-                    },
+                    ProblemKind::NotPositive { value: raw.settings.cycle_length.get_ref().clone() },
                 );
                 1.0
             }
@@ -460,10 +428,7 @@ impl<'a> Validator<'a> {
                 self.problem(
                     "settings.cycle_length",
                     cycle_line,
-                    ProblemKind::BadDuration {
-                        value: raw.settings.cycle_length.get_ref().clone(),
-                        extra: "",
-                    },
+                    ProblemKind::BadDuration { value: raw.settings.cycle_length.get_ref().clone(), extra: "" },
                 );
                 1.0
             }
@@ -480,9 +445,7 @@ impl<'a> Validator<'a> {
                     self.problem(
                         "settings.horizon",
                         horizon_line,
-                        ProblemKind::NotPositive {
-                            value: horizon_text.to_string(),
-                        },
+                        ProblemKind::NotPositive { value: horizon_text.to_string() },
                     );
                     None
                 }
@@ -490,10 +453,7 @@ impl<'a> Validator<'a> {
                     self.problem(
                         "settings.horizon",
                         horizon_line,
-                        ProblemKind::BadDuration {
-                            value: horizon_text.to_string(),
-                            extra: ", or \"lifetime\"",
-                        },
+                        ProblemKind::BadDuration { value: horizon_text.to_string(), extra: ", or \"lifetime\"" },
                     );
                     None
                 }
@@ -502,13 +462,7 @@ impl<'a> Validator<'a> {
         let patients = *raw.settings.patients.get_ref();
         if patients <= 0 {
             let line = self.line(&raw.settings.patients);
-            self.problem(
-                "settings.patients",
-                line,
-                ProblemKind::NotPositive {
-                    value: patients.to_string(),
-                },
-            );
+            self.problem("settings.patients", line, ProblemKind::NotPositive { value: patients.to_string() });
         }
         let seed = *raw.settings.seed.get_ref();
         if seed < 0 {
@@ -516,11 +470,7 @@ impl<'a> Validator<'a> {
             self.problem(
                 "settings.seed",
                 line,
-                ProblemKind::OutOfRange {
-                    value: seed as f64,
-                    kind: "seed",
-                    rule: "must be >= 0",
-                },
+                ProblemKind::OutOfRange { value: seed as f64, kind: "seed", rule: "must be >= 0" },
             );
         }
 
@@ -532,22 +482,14 @@ impl<'a> Validator<'a> {
             let line = self.line(s);
             let s = s.get_ref();
             if self.state_index.contains_key(&s.name) {
-                self.problem(
-                    format!("states[{i}].name"),
-                    line,
-                    ProblemKind::DuplicateState {
-                        name: s.name.clone(),
-                    },
-                );
+                self.problem(format!("states[{i}].name"), line, ProblemKind::DuplicateState { name: s.name.clone() });
                 continue;
             }
             if !s.alive && !s.absorbing {
                 self.problem(
                     format!("states[{i}].absorbing"),
                     line,
-                    ProblemKind::DeadNotAbsorbing {
-                        name: s.name.clone(),
-                    },
+                    ProblemKind::DeadNotAbsorbing { name: s.name.clone() },
                 );
             }
             self.state_index.insert(s.name.clone(), self.states.len());
@@ -564,10 +506,7 @@ impl<'a> Validator<'a> {
         // Parameters: CSV libraries first, then inline tables (which override by name).
         for file in &raw.parameter_files {
             let path = self.path(file);
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
             for p in parameters::read_csv(&path.display().to_string(), &text)? {
                 self.add_parameter(p, false);
             }
@@ -580,19 +519,14 @@ impl<'a> Validator<'a> {
                 self.problem(
                     format!("{key}.kind"),
                     line,
-                    ProblemKind::UnknownKind {
-                        value: p.kind.clone(),
-                        known: parameters::KIND_NAMES,
-                    },
+                    ProblemKind::UnknownKind { value: p.kind.clone(), known: parameters::KIND_NAMES },
                 );
                 continue;
             };
             let distribution = p.distribution.clone().map(|d| match d {
                 RawDistribution::Beta { alpha, beta } => Distribution::Beta { alpha, beta },
                 RawDistribution::Gamma { shape, scale } => Distribution::Gamma { shape, scale },
-                RawDistribution::Lognormal { meanlog, sdlog } => {
-                    Distribution::Lognormal { meanlog, sdlog }
-                }
+                RawDistribution::Lognormal { meanlog, sdlog } => Distribution::Lognormal { meanlog, sdlog },
                 RawDistribution::Normal { mean, sd } => Distribution::Normal { mean, sd },
                 RawDistribution::Fixed => Distribution::Fixed,
             });
@@ -622,35 +556,20 @@ impl<'a> Validator<'a> {
         let cohort = self.cohort(&raw.cohort);
 
         // Background mortality.
-        let background = raw
-            .background_mortality
-            .as_ref()
-            .and_then(|b| self.background(b, &cohort));
+        let background = raw.background_mortality.as_ref().and_then(|b| self.background(b, &cohort));
 
         // Horizon in cycles.
         let n_cycles = match horizon {
             Some(Horizon::Years(y)) => cycles_ceil(y / cycle_years),
             Some(Horizon::Lifetime) => match &background {
                 Some(bg) => {
-                    let youngest = cohort
-                        .age_groups
-                        .iter()
-                        .map(|g| g.age)
-                        .fold(f64::INFINITY, f64::min);
-                    let end = (bg
-                        .table
-                        .last_age(Sex::Male)
-                        .max(bg.table.last_age(Sex::Female))
-                        + 1) as f64;
+                    let youngest = cohort.age_groups.iter().map(|g| g.age).fold(f64::INFINITY, f64::min);
+                    let end = (bg.table.last_age(Sex::Male).max(bg.table.last_age(Sex::Female)) + 1) as f64;
                     cycles_ceil(((end - youngest).max(cycle_years)) / cycle_years)
                 }
                 None => {
                     if raw.background_mortality.is_none() {
-                        self.problem(
-                            "settings.horizon",
-                            horizon_line,
-                            ProblemKind::LifetimeWithoutLifeTable,
-                        );
+                        self.problem("settings.horizon", horizon_line, ProblemKind::LifetimeWithoutLifeTable);
                     }
                     1
                 }
@@ -663,11 +582,7 @@ impl<'a> Validator<'a> {
 
         // Strategies.
         if raw.strategies.is_empty() {
-            self.problem(
-                "strategies",
-                None,
-                ProblemKind::Empty { what: "strategies" },
-            );
+            self.problem("strategies", None, ProblemKind::Empty { what: "strategies" });
         }
         let mut strategies: Vec<Strategy> = Vec::new();
         for (i, s) in raw.strategies.iter().enumerate() {
@@ -675,38 +590,24 @@ impl<'a> Validator<'a> {
             let key = format!("strategies[{i}]");
             let s = s.get_ref();
             if strategies.iter().any(|o| o.name == s.name) {
-                self.problem(
-                    format!("{key}.name"),
-                    line,
-                    ProblemKind::DuplicateStrategy {
-                        name: s.name.clone(),
-                    },
-                );
+                self.problem(format!("{key}.name"), line, ProblemKind::DuplicateStrategy { name: s.name.clone() });
             }
             let schedule = s.schedule.as_ref().and_then(|sc| {
                 if sc.infusions < 1 {
                     self.problem(
                         format!("{key}.schedule.infusions"),
                         line,
-                        ProblemKind::NotPositive {
-                            value: sc.infusions.to_string(),
-                        },
+                        ProblemKind::NotPositive { value: sc.infusions.to_string() },
                     );
                     return None;
                 }
                 match parse_years(&sc.interval) {
-                    Some(y) if y >= 0.0 => Some(Schedule {
-                        infusions: sc.infusions as u32,
-                        interval_years: y,
-                    }),
+                    Some(y) if y >= 0.0 => Some(Schedule { infusions: sc.infusions as u32, interval_years: y }),
                     _ => {
                         self.problem(
                             format!("{key}.schedule.interval"),
                             line,
-                            ProblemKind::BadDuration {
-                                value: sc.interval.clone(),
-                                extra: "",
-                            },
+                            ProblemKind::BadDuration { value: sc.interval.clone(), extra: "" },
                         );
                         None
                     }
@@ -715,12 +616,7 @@ impl<'a> Validator<'a> {
             let mut effects = Vec::new();
             for (j, e) in s.effects.iter().enumerate() {
                 let eline = self.line(e);
-                effects.extend(self.effect(
-                    &format!("{key}.effects[{j}]"),
-                    eline,
-                    e.get_ref(),
-                    &transitions,
-                ));
+                effects.extend(self.effect(&format!("{key}.effects[{j}]"), eline, e.get_ref(), &transitions));
             }
             strategies.push(Strategy {
                 name: s.name.clone(),
@@ -738,28 +634,18 @@ impl<'a> Validator<'a> {
                 self.warnings.push(Problem::new(
                     format!("parameters.{name}"),
                     None,
-                    ProblemKind::NoSource {
-                        what: "parameter",
-                        name,
-                    },
+                    ProblemKind::NoSource { what: "parameter", name },
                 ));
             }
         }
 
         if !self.problems.is_empty() {
-            return Err(Error::Invalid {
-                file: self.file.to_string(),
-                problems: self.problems,
-            });
+            return Err(Error::Invalid { file: self.file.to_string(), problems: self.problems });
         }
         Ok(Scenario {
             file: self.file.to_string(),
             name: raw.scenario.name.clone(),
-            title: raw
-                .scenario
-                .title
-                .clone()
-                .unwrap_or_else(|| raw.scenario.name.clone()),
+            title: raw.scenario.title.clone().unwrap_or_else(|| raw.scenario.name.clone()),
             description: raw.scenario.description.clone(),
             cycle_length_years: cycle_years,
             horizon: horizon.unwrap_or(Horizon::Years(cycle_years)),
@@ -783,8 +669,7 @@ impl<'a> Validator<'a> {
                 self.checked[i] = inline;
             }
             None => {
-                self.parameter_index
-                    .insert(p.name.clone(), self.parameters.len());
+                self.parameter_index.insert(p.name.clone(), self.parameters.len());
                 self.parameters.push(p);
                 self.checked.push(inline);
             }
@@ -794,15 +679,8 @@ impl<'a> Validator<'a> {
     fn check_parameter(&mut self, i: usize) {
         let p = self.parameters[i].clone();
         let key = format!("parameters.{}", p.name);
-        let line = p
-            .origin
-            .rsplit_once(" line ")
-            .and_then(|(f, l)| if f == self.file { l.parse().ok() } else { None });
-        let key = if line.is_none() {
-            format!("{key} ({})", p.origin)
-        } else {
-            key
-        };
+        let line = p.origin.rsplit_once(" line ").and_then(|(f, l)| if f == self.file { l.parse().ok() } else { None });
+        let key = if line.is_none() { format!("{key} ({})", p.origin) } else { key };
         if let Err(kind) = p.kind.check(p.value) {
             self.problem(format!("{key}.value"), line, kind);
         }
@@ -833,13 +711,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn value(
-        &mut self,
-        raw: &RawValue,
-        usage: Usage,
-        key: &str,
-        line: Option<usize>,
-    ) -> Option<Value> {
+    fn value(&mut self, raw: &RawValue, usage: Usage, key: &str, line: Option<usize>) -> Option<Value> {
         match raw {
             RawValue::Number(v) => match usage.kind().check(*v) {
                 Ok(()) => Some(Value::Literal(*v)),
@@ -850,11 +722,7 @@ impl<'a> Validator<'a> {
             },
             RawValue::Name(name) => {
                 let Some(&i) = self.parameter_index.get(name) else {
-                    self.problem(
-                        key,
-                        line,
-                        ProblemKind::UnknownParameter { name: name.clone() },
-                    );
+                    self.problem(key, line, ProblemKind::UnknownParameter { name: name.clone() });
                     return None;
                 };
                 let kind = self.parameters[i].kind;
@@ -862,11 +730,7 @@ impl<'a> Validator<'a> {
                     self.problem(
                         key,
                         line,
-                        ProblemKind::KindMismatch {
-                            name: name.clone(),
-                            kind: kind.name(),
-                            used_as: usage.name(),
-                        },
+                        ProblemKind::KindMismatch { name: name.clone(), kind: kind.name(), used_as: usage.name() },
                     );
                     return None;
                 }
@@ -882,15 +746,7 @@ impl<'a> Validator<'a> {
     fn time_value(&mut self, text: &str, key: &str, line: Option<usize>) -> Option<TimeValue> {
         if let Some(y) = parse_years(text) {
             if y < 0.0 {
-                self.problem(
-                    key,
-                    line,
-                    ProblemKind::OutOfRange {
-                        value: y,
-                        kind: "duration",
-                        rule: "must be >= 0",
-                    },
-                );
+                self.problem(key, line, ProblemKind::OutOfRange { value: y, kind: "duration", rule: "must be >= 0" });
                 return None;
             }
             return Some(TimeValue::Years(y));
@@ -935,14 +791,7 @@ impl<'a> Validator<'a> {
 
     fn whole_cycles(&mut self, text: &str, key: &str, line: Option<usize>) -> Option<usize> {
         let Some(years) = parse_years(text) else {
-            self.problem(
-                key,
-                line,
-                ProblemKind::BadDuration {
-                    value: text.to_string(),
-                    extra: "",
-                },
-            );
+            self.problem(key, line, ProblemKind::BadDuration { value: text.to_string(), extra: "" });
             return None;
         };
         let cycles = years / self.cycle_years;
@@ -950,95 +799,61 @@ impl<'a> Validator<'a> {
             self.problem(
                 key,
                 line,
-                ProblemKind::NotWholeCycles {
-                    value: text.to_string(),
-                    cycle: describe_years(self.cycle_years),
-                },
+                ProblemKind::NotWholeCycles { value: text.to_string(), cycle: describe_years(self.cycle_years) },
             );
             return None;
         }
         Some(cycles.round() as usize)
     }
 
-    fn cohort(&mut self, raw: &Spanned<RawCohort>) -> Cohort {
-        let line = self.line(raw);
-        let raw = raw.get_ref();
-        let age_groups = match &raw.start_age {
-            RawStartAge::Single(age) => vec![AgeGroup {
-                age: *age,
-                weight: 1.0,
-            }],
-            RawStartAge::Groups(groups) => groups
-                .iter()
-                .map(|g| AgeGroup {
-                    age: g.age,
-                    weight: g.weight,
-                })
-                .collect(),
+    fn cohort(&mut self, raw: &RawCohort) -> Cohort {
+        let line = self.line(&raw.start_age);
+        let age_groups = match raw.start_age.get_ref() {
+            RawStartAge::Single(age) => vec![AgeGroup { age: *age, weight: 1.0 }],
+            RawStartAge::Groups(groups) => groups.iter().map(|g| AgeGroup { age: g.age, weight: g.weight }).collect(),
         };
         if age_groups.is_empty() {
-            self.problem(
-                "cohort.start_age",
-                line,
-                ProblemKind::Empty { what: "start ages" },
-            );
+            self.problem("cohort.start_age", line, ProblemKind::Empty { what: "start ages" });
         }
         for g in &age_groups {
             if !(g.age.is_finite() && g.age >= 0.0 && g.age < 150.0) {
                 self.problem(
                     "cohort.start_age",
                     line,
-                    ProblemKind::OutOfRange {
-                        value: g.age,
-                        kind: "age",
-                        rule: "must be in [0, 150) years",
-                    },
+                    ProblemKind::OutOfRange { value: g.age, kind: "age", rule: "must be in [0, 150) years" },
                 );
             }
             if !(g.weight.is_finite() && g.weight >= 0.0) {
                 self.problem(
                     "cohort.start_age",
                     line,
-                    ProblemKind::OutOfRange {
-                        value: g.weight,
-                        kind: "weight",
-                        rule: "must be >= 0",
-                    },
+                    ProblemKind::OutOfRange { value: g.weight, kind: "weight", rule: "must be >= 0" },
                 );
             }
         }
         let weight_sum: f64 = age_groups.iter().map(|g| g.weight).sum();
         if !age_groups.is_empty() && (weight_sum - 1.0).abs() > 1e-9 {
-            self.problem(
-                "cohort.start_age",
-                line,
-                ProblemKind::SharesSum { sum: weight_sum },
-            );
+            self.problem("cohort.start_age", line, ProblemKind::SharesSum { sum: weight_sum });
         }
-        if !(0.0..=1.0).contains(&raw.fraction_male) {
+        let fraction_male = *raw.fraction_male.get_ref();
+        let fraction_line = self.line(&raw.fraction_male);
+        if !(0.0..=1.0).contains(&fraction_male) {
             self.problem(
                 "cohort.fraction_male",
-                line,
-                ProblemKind::OutOfRange {
-                    value: raw.fraction_male,
-                    kind: "fraction",
-                    rule: "must be in [0, 1]",
-                },
+                fraction_line,
+                ProblemKind::OutOfRange { value: fraction_male, kind: "fraction", rule: "must be in [0, 1]" },
             );
         }
         let mut start = vec![0.0; self.states.len()];
         let mut sum = 0.0;
-        for (name, share) in &raw.start_state {
+        let line = self.line(&raw.start_state);
+        for (name, share) in raw.start_state.get_ref() {
             let key = format!("cohort.start_state.{name}");
             if !(share.is_finite() && *share >= 0.0) {
                 self.problem(
                     &key,
                     line,
-                    ProblemKind::OutOfRange {
-                        value: *share,
-                        kind: "share",
-                        rule: "must be >= 0",
-                    },
+                    ProblemKind::OutOfRange { value: *share, kind: "share", rule: "must be >= 0" },
                 );
                 continue;
             }
@@ -1053,31 +868,17 @@ impl<'a> Validator<'a> {
         if (sum - 1.0).abs() > 1e-9 {
             self.problem("cohort.start_state", line, ProblemKind::SharesSum { sum });
         }
-        Cohort {
-            age_groups,
-            fraction_male: raw.fraction_male,
-            start,
-        }
+        Cohort { age_groups, fraction_male, start }
     }
 
-    fn background(
-        &mut self,
-        raw: &Spanned<RawBackground>,
-        cohort: &Cohort,
-    ) -> Option<BackgroundMortality> {
+    fn background(&mut self, raw: &Spanned<RawBackground>, cohort: &Cohort) -> Option<BackgroundMortality> {
         let line = self.line(raw);
         let raw = raw.get_ref();
         let to = self.state(&raw.to, "background_mortality.to", line);
         if let Some(t) = to
             && self.states[t].alive
         {
-            self.problem(
-                "background_mortality.to",
-                line,
-                ProblemKind::BackgroundToAlive {
-                    name: raw.to.clone(),
-                },
-            );
+            self.problem("background_mortality.to", line, ProblemKind::BackgroundToAlive { name: raw.to.clone() });
         }
         let table = if raw.life_table == life_table::US_2021 {
             LifeTable::us_2021()
@@ -1091,9 +892,7 @@ impl<'a> Validator<'a> {
                         "background_mortality.life_table",
                         line,
                         ProblemKind::LifeTable {
-                            message: format!(
-                                "cannot read {path}: {e} (or use the embedded \"us_2021\")"
-                            ),
+                            message: format!("cannot read {path}: {e} (or use the embedded \"us_2021\")"),
                         },
                     );
                     return None;
@@ -1105,19 +904,14 @@ impl<'a> Validator<'a> {
                     self.problem(
                         "background_mortality.life_table",
                         line,
-                        ProblemKind::LifeTable {
-                            message: e.to_string(),
-                        },
+                        ProblemKind::LifeTable { message: e.to_string() },
                     );
                     return None;
                 }
             }
         };
         for g in &cohort.age_groups {
-            for (sex, share) in [
-                (Sex::Male, cohort.fraction_male),
-                (Sex::Female, 1.0 - cohort.fraction_male),
-            ] {
+            for (sex, share) in [(Sex::Male, cohort.fraction_male), (Sex::Female, 1.0 - cohort.fraction_male)] {
                 if share <= 0.0 || g.weight <= 0.0 {
                     continue;
                 }
@@ -1161,15 +955,9 @@ impl<'a> Validator<'a> {
                 continue;
             }
             let spec = if let Some(v) = &t.rate {
-                self.value(v, Usage::Rate, &format!("{key}.rate"), line)
-                    .map(ExitSpec::Rate)
+                self.value(v, Usage::Rate, &format!("{key}.rate"), line).map(ExitSpec::Rate)
             } else if let Some(v) = &t.annual_probability {
-                let value = self.value(
-                    v,
-                    Usage::AnnualProbability,
-                    &format!("{key}.annual_probability"),
-                    line,
-                );
+                let value = self.value(v, Usage::AnnualProbability, &format!("{key}.annual_probability"), line);
                 value.map(ExitSpec::AnnualProbability)
             } else if let Some(v) = &t.probability {
                 let value = self.value(v, Usage::Probability, &format!("{key}.probability"), line);
@@ -1180,30 +968,27 @@ impl<'a> Validator<'a> {
                             self.problem(
                                 format!("{key}.over"),
                                 line,
-                                ProblemKind::BadDuration {
-                                    value: text.clone(),
-                                    extra: "",
-                                },
+                                ProblemKind::BadDuration { value: text.clone(), extra: "" },
                             );
                             None
                         }
                     },
                     None => {
-                        self.problem(format!("{key}.over"), line, ProblemKind::ExactlyOne { options: "over (the period the probability refers to, e.g. \"5 years\")", found: 0 });
+                        self.problem(
+                            format!("{key}.over"),
+                            line,
+                            ProblemKind::ExactlyOne {
+                                options: "over (the period the probability refers to, e.g. \"5 years\")",
+                                found: 0,
+                            },
+                        );
                         None
                     }
                 };
-                value
-                    .zip(years)
-                    .map(|(value, years)| ExitSpec::ProbabilityOver { value, years })
+                value.zip(years).map(|(value, years)| ExitSpec::ProbabilityOver { value, years })
             } else if let Some(v) = &t.cycle_probability {
-                self.value(
-                    v,
-                    Usage::CycleProbability,
-                    &format!("{key}.cycle_probability"),
-                    line,
-                )
-                .map(ExitSpec::CycleProbability)
+                self.value(v, Usage::CycleProbability, &format!("{key}.cycle_probability"), line)
+                    .map(ExitSpec::CycleProbability)
             } else {
                 Some(ExitSpec::Complement)
             };
@@ -1211,28 +996,18 @@ impl<'a> Validator<'a> {
                 self.problem(
                     format!("{key}.over"),
                     line,
-                    ProblemKind::ExactlyOne {
-                        options: "probability together with over",
-                        found: 0,
-                    },
+                    ProblemKind::ExactlyOne { options: "probability together with over", found: 0 },
                 );
             }
             let window = match &t.time_in_state {
-                None => Some(Window {
-                    from_cycle: 0,
-                    until_cycle: None,
-                }),
+                None => Some(Window { from_cycle: 0, until_cycle: None }),
                 Some(w) => {
                     let from_cycle = match &w.from {
-                        Some(text) => {
-                            self.whole_cycles(text, &format!("{key}.time_in_state.from"), line)
-                        }
+                        Some(text) => self.whole_cycles(text, &format!("{key}.time_in_state.from"), line),
                         None => Some(0),
                     };
                     let until_cycle = match &w.until {
-                        Some(text) => self
-                            .whole_cycles(text, &format!("{key}.time_in_state.until"), line)
-                            .map(Some),
+                        Some(text) => self.whole_cycles(text, &format!("{key}.time_in_state.until"), line).map(Some),
                         None => Some(None),
                     };
                     match (from_cycle, until_cycle) {
@@ -1247,10 +1022,7 @@ impl<'a> Validator<'a> {
                             );
                             None
                         }
-                        (Some(f), Some(u)) => Some(Window {
-                            from_cycle: f,
-                            until_cycle: u,
-                        }),
+                        (Some(f), Some(u)) => Some(Window { from_cycle: f, until_cycle: u }),
                         _ => None,
                     }
                 }
@@ -1259,66 +1031,31 @@ impl<'a> Validator<'a> {
                 continue;
             };
             if self.states[from].absorbing {
-                self.problem(
-                    &key,
-                    line,
-                    ProblemKind::ExitFromAbsorbing {
-                        name: t.from.clone(),
-                    },
-                );
+                self.problem(&key, line, ProblemKind::ExitFromAbsorbing { name: t.from.clone() });
                 continue;
             }
             if from == to && spec != ExitSpec::Complement {
-                self.problem(
-                    &key,
-                    line,
-                    ProblemKind::SelfLoop {
-                        name: t.from.clone(),
-                    },
-                );
+                self.problem(&key, line, ProblemKind::SelfLoop { name: t.from.clone() });
                 continue;
             }
-            if self.states[from].transplant && self.states[to].alive && !self.states[to].transplant
-            {
-                self.problem(
-                    &key,
-                    line,
-                    ProblemKind::TransplantExit {
-                        name: t.from.clone(),
-                        to: t.to.clone(),
-                    },
-                );
+            if self.states[from].transplant && self.states[to].alive && !self.states[to].transplant {
+                self.problem(&key, line, ProblemKind::TransplantExit { name: t.from.clone(), to: t.to.clone() });
             }
-            out.push((
-                Transition {
-                    from,
-                    to,
-                    spec,
-                    window,
-                    note: t.note.clone(),
-                },
-                line,
-            ));
+            out.push((Transition { from, to, spec, window, note: t.note.clone() }, line));
         }
         // Rules across the exits of one state.
         for s in 0..self.states.len() {
-            let exits: Vec<&(Transition, Option<usize>)> =
-                out.iter().filter(|(t, _)| t.from == s).collect();
+            let exits: Vec<&(Transition, Option<usize>)> = out.iter().filter(|(t, _)| t.from == s).collect();
             if exits.is_empty() {
                 continue;
             }
-            let cycle_scale = exits
-                .iter()
-                .filter(|(t, _)| t.spec.is_cycle_scale())
-                .count();
+            let cycle_scale = exits.iter().filter(|(t, _)| t.spec.is_cycle_scale()).count();
             if cycle_scale != 0 && cycle_scale != exits.len() {
                 let line = exits[0].1;
                 self.problems.push(Problem::new(
-                    format!("transitions (from \"{}\")", self.states[s].name),
+                    "transitions",
                     line,
-                    ProblemKind::MixedScales {
-                        name: self.states[s].name.clone(),
-                    },
+                    ProblemKind::MixedScales { name: self.states[s].name.clone() },
                 ));
             }
             for (a_i, (a, a_line)) in exits.iter().enumerate() {
@@ -1328,10 +1065,7 @@ impl<'a> Validator<'a> {
                     }
                     if a.to == b.to {
                         self.problems.push(Problem::new(
-                            format!(
-                                "transitions (from \"{}\" to \"{}\")",
-                                self.states[s].name, self.states[a.to].name
-                            ),
+                            "transitions",
                             *a_line,
                             ProblemKind::OverlappingWindows {
                                 from: self.states[s].name.clone(),
@@ -1342,7 +1076,7 @@ impl<'a> Validator<'a> {
                         ));
                     } else if a.spec == ExitSpec::Complement && b.spec == ExitSpec::Complement {
                         self.problems.push(Problem::new(
-                            format!("transitions (from \"{}\")", self.states[s].name),
+                            "transitions",
                             *a_line,
                             ProblemKind::TwoComplements {
                                 name: self.states[s].name.clone(),
@@ -1357,42 +1091,22 @@ impl<'a> Validator<'a> {
         out.into_iter().map(|(t, _)| t).collect()
     }
 
-    fn effect(
-        &mut self,
-        key: &str,
-        line: Option<usize>,
-        raw: &RawEffect,
-        transitions: &[Transition],
-    ) -> Vec<Effect> {
+    fn effect(&mut self, key: &str, line: Option<usize>, raw: &RawEffect, transitions: &[Transition]) -> Vec<Effect> {
         let from = self.state(&raw.from, &format!("{key}.from"), line);
         let to = match &raw.to {
             Some(name) => self.state(name, &format!("{key}.to"), line).map(Some),
             None => Some(None),
         };
         let (measure, value) = match (&raw.hazard_ratio, &raw.relative_risk) {
-            (Some(v), None) => (
-                EffectMeasure::HazardRatio,
-                self.value(v, Usage::HazardRatio, &format!("{key}.hazard_ratio"), line),
-            ),
-            (None, Some(v)) => (
-                EffectMeasure::RelativeRisk,
-                self.value(
-                    v,
-                    Usage::RelativeRisk,
-                    &format!("{key}.relative_risk"),
-                    line,
-                ),
-            ),
+            (Some(v), None) => {
+                (EffectMeasure::HazardRatio, self.value(v, Usage::HazardRatio, &format!("{key}.hazard_ratio"), line))
+            }
+            (None, Some(v)) => {
+                (EffectMeasure::RelativeRisk, self.value(v, Usage::RelativeRisk, &format!("{key}.relative_risk"), line))
+            }
             (a, b) => {
                 let found = a.is_some() as usize + b.is_some() as usize;
-                self.problem(
-                    key,
-                    line,
-                    ProblemKind::ExactlyOne {
-                        options: "hazard_ratio, relative_risk",
-                        found,
-                    },
-                );
+                self.problem(key, line, ProblemKind::ExactlyOne { options: "hazard_ratio, relative_risk", found });
                 (EffectMeasure::HazardRatio, None)
             }
         };
@@ -1401,9 +1115,7 @@ impl<'a> Validator<'a> {
             None => Some(TimeValue::Years(0.0)),
         };
         let duration = match &raw.duration {
-            Some(text) => self
-                .time_value(text, &format!("{key}.duration"), line)
-                .map(Some),
+            Some(text) => self.time_value(text, &format!("{key}.duration"), line).map(Some),
             None => Some(None),
         };
         let waning = match &raw.waning {
@@ -1413,20 +1125,12 @@ impl<'a> Validator<'a> {
                 "linear" | "exponential" => match &w.over {
                     Some(text) => self
                         .time_value(text, &format!("{key}.waning.over"), line)
-                        .map(|t| {
-                            if w.shape == "linear" {
-                                Waning::Linear(t)
-                            } else {
-                                Waning::Exponential(t)
-                            }
-                        }),
+                        .map(|t| if w.shape == "linear" { Waning::Linear(t) } else { Waning::Exponential(t) }),
                     None => {
                         self.problem(
                             format!("{key}.waning"),
                             line,
-                            ProblemKind::WaningNeedsPeriod {
-                                shape: w.shape.clone(),
-                            },
+                            ProblemKind::WaningNeedsPeriod { shape: w.shape.clone() },
                         );
                         None
                     }
@@ -1435,9 +1139,7 @@ impl<'a> Validator<'a> {
                     self.problem(
                         format!("{key}.waning.shape"),
                         line,
-                        ProblemKind::UnknownWaning {
-                            value: other.to_string(),
-                        },
+                        ProblemKind::UnknownWaning { value: other.to_string() },
                     );
                     None
                 }
@@ -1450,18 +1152,12 @@ impl<'a> Validator<'a> {
         };
         let targets: Vec<usize> = match to {
             Some(to) => {
-                let exits: Vec<&Transition> = transitions
-                    .iter()
-                    .filter(|t| t.from == from && t.to == to)
-                    .collect();
+                let exits: Vec<&Transition> = transitions.iter().filter(|t| t.from == from && t.to == to).collect();
                 if exits.is_empty() {
                     self.problem(
                         format!("{key}.to"),
                         line,
-                        ProblemKind::NoSuchTransition {
-                            from: raw.from.clone(),
-                            to: self.states[to].name.clone(),
-                        },
+                        ProblemKind::NoSuchTransition { from: raw.from.clone(), to: self.states[to].name.clone() },
                     );
                     return Vec::new();
                 }
@@ -1469,10 +1165,7 @@ impl<'a> Validator<'a> {
                     self.problem(
                         format!("{key}.to"),
                         line,
-                        ProblemKind::EffectOnComplement {
-                            from: raw.from.clone(),
-                            to: self.states[to].name.clone(),
-                        },
+                        ProblemKind::EffectOnComplement { from: raw.from.clone(), to: self.states[to].name.clone() },
                     );
                     return Vec::new();
                 }
@@ -1490,35 +1183,17 @@ impl<'a> Validator<'a> {
                     self.problem(
                         format!("{key}.from"),
                         line,
-                        ProblemKind::NoSuchTransition {
-                            from: raw.from.clone(),
-                            to: "any state".into(),
-                        },
+                        ProblemKind::NoSuchTransition { from: raw.from.clone(), to: "any state".into() },
                     );
                 }
                 tos
             }
         };
-        targets
-            .into_iter()
-            .map(|to| Effect {
-                from,
-                to,
-                measure,
-                value,
-                onset,
-                duration,
-                waning,
-            })
-            .collect()
+        targets.into_iter().map(|to| Effect { from, to, measure, value, onset, duration, waning }).collect()
     }
 }
 
 fn cycles_ceil(x: f64) -> usize {
     let r = x.round();
-    if (x - r).abs() < 1e-9 {
-        r.max(1.0) as usize
-    } else {
-        x.ceil().max(1.0) as usize
-    }
+    if (x - r).abs() < 1e-9 { r.max(1.0) as usize } else { x.ceil().max(1.0) as usize }
 }

@@ -96,12 +96,8 @@ impl ParameterKind {
             return fail("must be a finite number");
         }
         match self {
-            AnnualProbability | Probability | Proportion if !(0.0..=1.0).contains(&value) => {
-                fail("must be in [0, 1]")
-            }
-            AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count
-                if value < 0.0 =>
-            {
+            AnnualProbability | Probability | Proportion if !(0.0..=1.0).contains(&value) => fail("must be in [0, 1]"),
+            AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count if value < 0.0 => {
                 fail("must be >= 0")
             }
             Utility if value > 1.0 => fail("must be at most 1"),
@@ -127,31 +123,15 @@ impl Distribution {
     /// # Errors
     /// [`ProblemKind::OutOfRange`] for a non-positive beta/gamma parameter or a negative spread.
     pub fn check(&self) -> std::result::Result<(), ProblemKind> {
-        let bad = |value: f64, rule| ProblemKind::OutOfRange {
-            value,
-            kind: "distribution parameter",
-            rule,
-        };
+        let bad = |value: f64, rule| ProblemKind::OutOfRange { value, kind: "distribution parameter", rule };
         let positive = |v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(bad(v, "must be > 0"))
-            }
+            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(bad(v, "must be > 0")) }
         };
         let spread = |v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(bad(v, "must be >= 0"))
-            }
+            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(bad(v, "must be >= 0")) }
         };
         let finite = |v: f64| {
-            if v.is_finite() {
-                Ok(())
-            } else {
-                Err(bad(v, "must be finite"))
-            }
+            if v.is_finite() { Ok(()) } else { Err(bad(v, "must be finite")) }
         };
         match *self {
             Distribution::Beta { alpha, beta } => positive(alpha).and(positive(beta)),
@@ -214,14 +194,8 @@ struct CsvRow {
 pub fn read_csv(file: &str, text: &str) -> Result<Vec<Parameter>> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut out = Vec::new();
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::Csv {
-            file: file.to_string(),
-            line: 1,
-            message: e.to_string(),
-        })?
-        .clone();
+    let headers =
+        reader.headers().map_err(|e| Error::Csv { file: file.to_string(), line: 1, message: e.to_string() })?.clone();
     for record in reader.records() {
         let record = record.map_err(|e| Error::Csv {
             file: file.to_string(),
@@ -234,45 +208,30 @@ pub fn read_csv(file: &str, text: &str) -> Result<Vec<Parameter>> {
             line,
             message: e.to_string(),
         })?;
-        let csv_err = |message: String| Error::Csv {
-            file: file.to_string(),
-            line,
-            message,
-        };
-        let kind = ParameterKind::parse(&row.kind).ok_or_else(|| {
-            csv_err(format!(
-                "{}: unknown kind \"{}\" (kinds: {KIND_NAMES})",
-                row.name, row.kind
-            ))
-        })?;
+        let csv_err = |message: String| Error::Csv { file: file.to_string(), line, message };
+        let kind = ParameterKind::parse(&row.kind)
+            .ok_or_else(|| csv_err(format!("{}: unknown kind \"{}\" (kinds: {KIND_NAMES})", row.name, row.kind)))?;
         let need = |v: Option<f64>, col: &str| {
             v.ok_or_else(|| {
-                csv_err(format!(
-                    "{}: distribution {} needs {col}",
-                    row.name,
-                    row.dist.as_deref().unwrap_or("")
-                ))
+                csv_err(format!("{}: distribution {} needs {col}", row.name, row.dist.as_deref().unwrap_or("")))
             })
         };
         let distribution = match row.dist.as_deref().map(str::trim) {
             None | Some("") => None,
             Some("fixed") => Some(Distribution::Fixed),
-            Some("beta") => Some(Distribution::Beta {
-                alpha: need(row.dist_a, "dist_a")?,
-                beta: need(row.dist_b, "dist_b")?,
-            }),
-            Some("gamma") => Some(Distribution::Gamma {
-                shape: need(row.dist_a, "dist_a")?,
-                scale: need(row.dist_b, "dist_b")?,
-            }),
+            Some("beta") => {
+                Some(Distribution::Beta { alpha: need(row.dist_a, "dist_a")?, beta: need(row.dist_b, "dist_b")? })
+            }
+            Some("gamma") => {
+                Some(Distribution::Gamma { shape: need(row.dist_a, "dist_a")?, scale: need(row.dist_b, "dist_b")? })
+            }
             Some("lognormal") => Some(Distribution::Lognormal {
                 meanlog: need(row.dist_a, "dist_a")?,
                 sdlog: need(row.dist_b, "dist_b")?,
             }),
-            Some("normal") => Some(Distribution::Normal {
-                mean: need(row.dist_a, "dist_a")?,
-                sd: need(row.dist_b, "dist_b")?,
-            }),
+            Some("normal") => {
+                Some(Distribution::Normal { mean: need(row.dist_a, "dist_a")?, sd: need(row.dist_b, "dist_b")? })
+            }
             Some(other) => {
                 return Err(csv_err(format!(
                     "{}: unknown distribution \"{other}\" (beta, gamma, lognormal, normal, fixed)",
@@ -317,38 +276,10 @@ mod tests {
 
     #[test]
     fn distributions_reject_impossible_parameters() {
-        assert!(
-            Distribution::Beta {
-                alpha: 0.0,
-                beta: 1.0
-            }
-            .check()
-            .is_err()
-        );
-        assert!(
-            Distribution::Gamma {
-                shape: 2.0,
-                scale: -1.0
-            }
-            .check()
-            .is_err()
-        );
-        assert!(
-            Distribution::Lognormal {
-                meanlog: -0.2,
-                sdlog: 0.07
-            }
-            .check()
-            .is_ok()
-        );
-        assert!(
-            Distribution::Normal {
-                mean: 0.0,
-                sd: f64::INFINITY
-            }
-            .check()
-            .is_err()
-        );
+        assert!(Distribution::Beta { alpha: 0.0, beta: 1.0 }.check().is_err());
+        assert!(Distribution::Gamma { shape: 2.0, scale: -1.0 }.check().is_err());
+        assert!(Distribution::Lognormal { meanlog: -0.2, sdlog: 0.07 }.check().is_ok());
+        assert!(Distribution::Normal { mean: 0.0, sd: f64::INFINITY }.check().is_err());
     }
 
     #[test]
@@ -359,13 +290,7 @@ mod tests {
         let p = read_csv("p.csv", text).unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].kind, ParameterKind::AnnualRate);
-        assert_eq!(
-            p[0].distribution,
-            Some(Distribution::Gamma {
-                shape: 8.859,
-                scale: 0.03917
-            })
-        );
+        assert_eq!(p[0].distribution, Some(Distribution::Gamma { shape: 8.859, scale: 0.03917 }));
         assert_eq!(p[0].source.as_deref(), Some("D'Amico 2006, median 2 y"));
         assert_eq!(p[0].origin, "p.csv line 2");
         assert_eq!(p[1].distribution, Some(Distribution::Fixed));
@@ -374,8 +299,7 @@ mod tests {
 
     #[test]
     fn csv_errors_name_the_line() {
-        let text =
-            "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\nx,1,,weird,,,,,,,\n";
+        let text = "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\nx,1,,weird,,,,,,,\n";
         let e = read_csv("p.csv", text).unwrap_err().to_string();
         assert!(e.starts_with("p.csv:2: x: unknown kind \"weird\""), "{e}");
         let text = "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\nx,1,,cost,gamma,2,,,,,\n";
@@ -386,17 +310,11 @@ mod tests {
     #[test]
     fn the_shared_evidence_table_loads_when_present() {
         // The shared folder sits beside the repository in CI and on developer machines.
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/evidence/parameters.csv"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/evidence/parameters.csv");
         if let Ok(text) = std::fs::read_to_string(path) {
             let p = read_csv(path, &text).unwrap();
             assert!(p.len() >= 80, "{} rows", p.len());
-            let hr = p
-                .iter()
-                .find(|p| p.name == "hr_msc_via_meld_derived")
-                .unwrap();
+            let hr = p.iter().find(|p| p.name == "hr_msc_via_meld_derived").unwrap();
             assert_eq!(hr.value, 0.818);
         } else {
             eprintln!("skipped: {path} not found (shared/ is not beside the repository)");

@@ -15,7 +15,7 @@ use toml::Spanned;
 pub struct RawScenario {
     pub scenario: RawMeta,
     pub settings: RawSettings,
-    pub cohort: Spanned<RawCohort>,
+    pub cohort: RawCohort,
     #[serde(default)]
     pub background_mortality: Option<Spanned<RawBackground>>,
     #[serde(default)]
@@ -56,9 +56,9 @@ pub struct RawSettings {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCohort {
-    pub start_age: RawStartAge,
-    pub fraction_male: f64,
-    pub start_state: BTreeMap<String, f64>,
+    pub start_age: Spanned<RawStartAge>,
+    pub fraction_male: Spanned<f64>,
+    pub start_state: Spanned<BTreeMap<String, f64>>,
 }
 
 /// One start age, or a discrete distribution of start ages.

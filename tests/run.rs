@@ -1,0 +1,120 @@
+//! `cirrhosim run`.
+
+use crate::util::{Workdir, assert_golden, repo};
+use predicates::str::contains;
+
+#[test]
+fn default_scenario_writes_survival_and_summary() {
+    let wd = Workdir::new();
+    wd.cmd().args(["run", "--patients", "20000", "--quiet"]).assert().success();
+    let csv = wd.read("results/survival.csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("strategy,method,curve,cycle,years,estimate,lower,upper"));
+    // 2 strategies x 2 methods x (2 survival curves + 4 states) x 481 cycle boundaries.
+    assert_eq!(lines.count(), 2 * 2 * 6 * 481);
+    for curve in ["overall_survival", "transplant_free_survival", "occupancy:decompensated", "occupancy:death"] {
+        assert!(csv.contains(&format!("uc_msc,monte_carlo,{curve},480,40,")), "{curve}");
+    }
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("results/summary.json")).unwrap();
+    assert_eq!(summary["scenario"]["name"], "default");
+    assert_eq!(summary["settings"]["cycles"], 480);
+    assert_eq!(summary["settings"]["patients"], 20000);
+    let sc = &summary["strategies"][0]["cohort"];
+    // Decompensated cirrhosis: median survival about 2 years (D'Amico 2006), a little under it
+    // because transplant and background deaths add to the 0.347/yr liver mortality.
+    let median = sc["median_os_years"].as_f64().unwrap();
+    assert!((1.8..2.0).contains(&median), "median {median}");
+    assert!(summary["throughput"]["patient_cycles_per_second"].as_f64().unwrap() > 0.0);
+    // Monte Carlo life years bracket the exact value.
+    let mc = &summary["strategies"][0]["monte_carlo"];
+    let exact = sc["life_years"].as_f64().unwrap();
+    assert!(mc["life_years_lower"].as_f64().unwrap() < exact && exact < mc["life_years_upper"].as_f64().unwrap());
+}
+
+#[test]
+fn terminal_table_and_timing_line() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["run", "--patients", "5000", "--timing", "--out", "out"])
+        .assert()
+        .success()
+        .stdout(contains("standard_care"))
+        .stdout(contains("median OS, years"))
+        .stdout(contains("throughput: "))
+        .stdout(contains("patient-cycles/s"));
+    assert!(wd.path().join("out/survival.csv").exists());
+}
+
+fn without_throughput(json: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v.as_object_mut().unwrap().remove("throughput");
+    v
+}
+
+#[test]
+fn same_seed_gives_identical_files_for_one_and_two_threads() {
+    let wd = Workdir::new();
+    for (threads, out) in [("1", "one"), ("2", "two")] {
+        wd.cmd().args(["run", "--patients", "30000", "--quiet", "--threads", threads, "--out", out]).assert().success();
+    }
+    assert_eq!(wd.read("one/survival.csv"), wd.read("two/survival.csv"));
+    assert_eq!(without_throughput(&wd.read("one/summary.json")), without_throughput(&wd.read("two/summary.json")));
+    // And a different seed changes the Monte Carlo rows (so the comparison above can fail).
+    wd.cmd().args(["run", "--patients", "30000", "--quiet", "--seed", "2", "--out", "other"]).assert().success();
+    assert_ne!(wd.read("one/survival.csv"), wd.read("other/survival.csv"));
+}
+
+#[test]
+fn teaching_scenario_golden_survival_csv() {
+    let wd = Workdir::new();
+    let scenario = repo().join("scenarios/teaching.toml");
+    wd.cmd().args(["run", "--quiet", "--out", "out"]).arg(&scenario).assert().success();
+    let csv = wd.read("out/survival.csv");
+    // Hand values from the scenario's header: after two years 0.7225 compensated, 0.1225 dead.
+    let value = |prefix: &str| -> f64 {
+        let line = csv.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no row {prefix}"));
+        line.split(',').nth(5).unwrap().parse().unwrap()
+    };
+    assert!((value("standard_care,cohort,occupancy:compensated,2,") - 0.7225).abs() < 1e-15);
+    assert!((value("standard_care,cohort,overall_survival,2,") - 0.8775).abs() < 1e-15);
+    assert!((value("msc,cohort,occupancy:death,2,") - 0.1165).abs() < 1e-15);
+    assert_golden("teaching_survival.csv", &csv);
+}
+
+#[test]
+fn bad_scenario_fails_without_writing_anything() {
+    let wd = Workdir::new();
+    let bad = repo().join("tests/data/bad/row_sum.toml");
+    wd.cmd()
+        .args(["run", "--quiet"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(contains("transitions out of \"sick\" sum to 1.02 at cycle 12"));
+    assert!(!wd.path().join("results").exists());
+}
+
+#[test]
+fn zero_patients_and_threads_are_refused() {
+    let wd = Workdir::new();
+    wd.cmd().args(["run", "--patients", "0"]).assert().failure().stderr("error: --patients 0: must be at least 1\n");
+    wd.cmd().args(["run", "--threads", "0"]).assert().failure().stderr("error: --threads 0: must be at least 1\n");
+    assert!(!wd.path().join("results").exists());
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let wd = Workdir::new();
+    wd.cmd().args(["run", "nope.toml"]).assert().failure().stderr(contains("error: nope.toml: cannot read: "));
+}
+
+#[test]
+fn every_shipped_scenario_runs() {
+    let wd = Workdir::new();
+    for entry in std::fs::read_dir(repo().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            wd.cmd().args(["run", "--quiet", "--patients", "2000", "--out", "o"]).arg(&path).assert().success();
+        }
+    }
+}
