@@ -51,22 +51,25 @@ pub fn sim_cohort(model: &Model, strategy: usize) -> CohortTrace {
     let mut flows = vec![0.0; n_cycles * n_states * n_states];
     let mut x = vec![0.0; n_slots];
     let mut y = vec![0.0; n_slots];
+    let slot_state: Vec<usize> = model.slots.iter().map(|s| s.state).collect();
     for (g, group) in model.groups.iter().enumerate() {
         x.iter_mut().for_each(|v| *v = 0.0);
         for (s, share) in model.initial.iter().enumerate() {
             x[model.entry_slot(s)] += share * group.weight;
         }
         for (slot, m) in x.iter().enumerate() {
-            occupancy[model.slots[slot].state] += m;
+            occupancy[slot_state[slot]] += m;
         }
         for t in 0..n_cycles {
             y.iter_mut().for_each(|v| *v = 0.0);
+            let base = model.row_index(strategy, g, t, 0);
+            let flows_t = &mut flows[t * n_states * n_states..(t + 1) * n_states * n_states];
             for (slot, &m) in x.iter().enumerate() {
                 if m == 0.0 {
                     continue;
                 }
-                let from = model.slots[slot].state;
-                let row = model.row(strategy, g, t, slot);
+                let from = slot_state[slot];
+                let row = model.row_at(base + slot);
                 if row.is_empty() {
                     y[slot] += m; // absorbing
                     continue;
@@ -74,14 +77,15 @@ pub fn sim_cohort(model: &Model, strategy: usize) -> CohortTrace {
                 for e in row {
                     let moved = m * e.probability;
                     y[e.to_slot as usize] += moved;
-                    if e.to_state as usize != from {
-                        flows[(t * n_states + from) * n_states + e.to_state as usize] += moved;
+                    let to = e.to_state as usize;
+                    if to != from {
+                        flows_t[from * n_states + to] += moved;
                     }
                 }
             }
             let next = &mut occupancy[(t + 1) * n_states..(t + 2) * n_states];
             for (slot, m) in y.iter().enumerate() {
-                next[model.slots[slot].state] += m;
+                next[slot_state[slot]] += m;
             }
             std::mem::swap(&mut x, &mut y);
         }

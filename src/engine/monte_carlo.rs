@@ -129,8 +129,7 @@ fn pick(shares: impl Iterator<Item = f64>, u: f64) -> usize {
 #[inline(always)]
 fn walk(model: &Model, strategy: usize, group: usize, start: usize, mut rng: PatientRng, rec: &mut impl Recorder) {
     let n_cycles = model.n_cycles;
-    let n_slots = model.slots.len();
-    let base = model.row_index(strategy, group, 0, 0);
+    let rows = model.cycle_rows(strategy, group);
     let mut state = start;
     let mut slot = model.entry_slot(start);
     if model.states[state].absorbing {
@@ -139,7 +138,7 @@ fn walk(model: &Model, strategy: usize, group: usize, start: usize, mut rng: Pat
     }
     for t in 0..n_cycles {
         rec.occupy(t, state);
-        let row = model.row_at(base + t * n_slots + slot);
+        let row = model.row_at(rows(t) + slot);
         let u = uniform(&mut rng);
         let mut k = 0;
         while u >= row[k].cumulative {

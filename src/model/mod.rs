@@ -65,6 +65,8 @@ pub struct Model {
     pub slots: Vec<Slot>,
     first_slot: Vec<usize>,
     n_states: usize,
+    /// Block of rows used by each (strategy, group, cycle).
+    blocks: Vec<u32>,
     exits: Vec<Exit>,
     lens: Vec<u8>,
 }
@@ -152,11 +154,13 @@ impl Model {
             .collect();
         let background_to = scenario.background.as_ref().map(|b| b.to);
 
-        let mut exits = vec![
-            Exit { to_slot: 0, to_state: 0, probability: 0.0, cumulative: 0.0 };
-            scenario.strategies.len() * groups.len() * n_cycles * n_slots * n_states
-        ];
-        let mut lens = vec![0u8; scenario.strategies.len() * groups.len() * n_cycles * n_slots];
+        // Rows are stored once per block of identical cycles: consecutive cycles with the same
+        // background hazard and effect multipliers share one block of rows (with monthly cycles
+        // and yearly ages, about 12 cycles a block), which cuts build time and memory tenfold.
+        let empty_exit = Exit { to_slot: 0, to_state: 0, probability: 0.0, cumulative: 0.0 };
+        let mut blocks: Vec<u32> = Vec::with_capacity(scenario.strategies.len() * groups.len() * n_cycles);
+        let mut exits: Vec<Exit> = Vec::new();
+        let mut lens: Vec<u8> = Vec::new();
 
         // Scratch space, reused for every row.
         let mut disease_rate = vec![0.0; n_states];
@@ -164,7 +168,7 @@ impl Model {
         let mut split = vec![0.0; n_states + 1];
         let mut rates_with_bg = vec![0.0; n_states + 1];
 
-        for (si, strategy) in scenario.strategies.iter().enumerate() {
+        for strategy in scenario.strategies.iter() {
             // Effect multipliers per cycle and (from, to).
             let mut hr = vec![1.0; n_cycles * n_states * n_states];
             let mut rr = vec![1.0; n_cycles * n_states * n_states];
@@ -189,8 +193,20 @@ impl Model {
             for (gi, group) in groups.iter().enumerate() {
                 for t in 0..n_cycles {
                     let mu = background[gi][t];
+                    let width = n_states * n_states;
+                    let unchanged =
+                        |table: &[f64]| table[t * width..(t + 1) * width] == table[(t - 1) * width..t * width];
+                    if t > 0 && mu.to_bits() == background[gi][t - 1].to_bits() && unchanged(&hr) && unchanged(&rr) {
+                        let previous = *blocks.last().expect("a block for the previous cycle");
+                        blocks.push(previous);
+                        continue;
+                    }
+                    let block = lens.len() / n_slots;
+                    blocks.push(block as u32);
+                    exits.resize((block + 1) * n_slots * n_states, empty_exit);
+                    lens.resize((block + 1) * n_slots, 0);
                     for (slot_index, slot) in slots.iter().enumerate() {
-                        let row = ((si * groups.len() + gi) * n_cycles + t) * n_slots + slot_index;
+                        let row = block * n_slots + slot_index;
                         let s = slot.state;
                         if scenario.states[s].absorbing {
                             continue;
@@ -308,6 +324,7 @@ impl Model {
             slots,
             first_slot,
             n_states,
+            blocks,
             exits,
             lens,
         })
@@ -328,17 +345,30 @@ impl Model {
         self.first_slot[state]
     }
 
+    /// Index of the first of the rows used by (strategy, group) in each cycle, for fast stepping:
+    /// the row of `slot` in cycle `t` is `cycle_rows(strategy, group)(t) + slot`.
+    #[inline]
+    pub fn cycle_rows(&self, strategy: usize, group: usize) -> impl Fn(usize) -> usize + '_ {
+        let base = (strategy * self.groups.len() + group) * self.n_cycles;
+        let n_slots = self.slots.len();
+        move |t| self.blocks[base + t] as usize * n_slots
+    }
+
     /// Flat index of a row.
     #[inline]
     pub fn row_index(&self, strategy: usize, group: usize, cycle: usize, slot: usize) -> usize {
-        ((strategy * self.groups.len() + group) * self.n_cycles + cycle) * self.slots.len() + slot
+        self.blocks[(strategy * self.groups.len() + group) * self.n_cycles + cycle] as usize * self.slots.len() + slot
     }
 
     /// The exits of a slot in a cycle (empty for absorbing states).
     #[inline]
     pub fn row(&self, strategy: usize, group: usize, cycle: usize, slot: usize) -> &[Exit] {
-        let r = self.row_index(strategy, group, cycle, slot);
-        &self.exits[r * self.n_states..r * self.n_states + self.lens[r] as usize]
+        self.row_at(self.row_index(strategy, group, cycle, slot))
+    }
+
+    /// Number of distinct blocks of rows stored (a measure of the model's memory).
+    pub fn n_row_blocks(&self) -> usize {
+        self.lens.len() / self.slots.len()
     }
 
     /// The exits of the row at a flat index (see [`Model::row_index`]).
