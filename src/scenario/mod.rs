@@ -1197,3 +1197,6 @@ fn cycles_ceil(x: f64) -> usize {
     let r = x.round();
     if (x - r).abs() < 1e-9 { r.max(1.0) as usize } else { x.ceil().max(1.0) as usize }
 }
+
+#[cfg(test)]
+mod tests;
