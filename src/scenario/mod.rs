@@ -523,13 +523,7 @@ impl<'a> Validator<'a> {
                 );
                 continue;
             };
-            let distribution = p.distribution.clone().map(|d| match d {
-                RawDistribution::Beta { alpha, beta } => Distribution::Beta { alpha, beta },
-                RawDistribution::Gamma { shape, scale } => Distribution::Gamma { shape, scale },
-                RawDistribution::Lognormal { meanlog, sdlog } => Distribution::Lognormal { meanlog, sdlog },
-                RawDistribution::Normal { mean, sd } => Distribution::Normal { mean, sd },
-                RawDistribution::Fixed => Distribution::Fixed,
-            });
+            let distribution = p.distribution.clone();
             self.add_parameter(
                 Parameter {
                     name: name.clone(),

@@ -107,8 +107,8 @@ impl ParameterKind {
 }
 
 /// A distribution for probabilistic sensitivity analysis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Distribution {
     Beta { alpha: f64, beta: f64 },
     Gamma { shape: f64, scale: f64 },

@@ -121,22 +121,11 @@ pub struct RawParameter {
     #[serde(default)]
     pub note: Option<String>,
     #[serde(default)]
-    pub distribution: Option<RawDistribution>,
+    pub distribution: Option<super::Distribution>,
     #[serde(default)]
     pub low: Option<f64>,
     #[serde(default)]
     pub high: Option<f64>,
-}
-
-/// A parameter's distribution for probabilistic sensitivity analysis.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-pub enum RawDistribution {
-    Beta { alpha: f64, beta: f64 },
-    Gamma { shape: f64, scale: f64 },
-    Lognormal { meanlog: f64, sdlog: f64 },
-    Normal { mean: f64, sd: f64 },
-    Fixed,
 }
 
 /// A number given inline or the name of a parameter.
