@@ -143,6 +143,14 @@ pub enum ProblemKind {
     RowSum { from: String, strategy: String, cycle: usize, sum: f64, group: String },
     #[error("{message}")]
     LifeTable { message: String },
+    #[error("\"{value}\" is not one of: {choices}")]
+    UnknownChoice { value: String, choices: &'static str },
+    #[error("unknown strategy \"{name}\" (strategies: {known})")]
+    UnknownStrategy { name: String, known: String },
+    #[error(
+        "costs or utilities are given but there is no [economics] table (currency, price_year, discount_rate_costs, discount_rate_effects)"
+    )]
+    EconomicsMissing,
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },
     #[error(

@@ -137,14 +137,14 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let traces: Vec<_> = (0..model.n_strategies()).map(|s| engine::sim_cohort(&model, s)).collect();
     let started = Instant::now();
-    let counts = pool.install(|| engine::sim_patients(&model, patients, seed, &Bar(bar.clone())));
+    let mc = pool.install(|| engine::sim_patients(&model, patients, seed, &Bar(bar.clone())));
     let seconds = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let patient_cycles = patients * model.n_strategies() as u64 * model.n_cycles as u64;
     let throughput =
         Throughput { patient_cycles, seconds, patient_cycles_per_second: patient_cycles as f64 / seconds.max(1e-9) };
 
-    let results = analysis::survival_analysis(&model, &traces, Some(&counts));
+    let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let files = [
         OutputFile { name: "survival.csv", bytes: report::csv::survival_csv(&model, &results) },
         OutputFile {

@@ -15,6 +15,10 @@ pub struct CohortTrace {
     pub n_cycles: usize,
     /// Share in each state at cycle boundary t, `[(t * n_states) + state]`, t = 0..=n_cycles.
     pub occupancy: Vec<f64>,
+    /// Share in each slot (state x time-in-state bucket) at cycle boundary t,
+    /// `[(t * n_slots) + slot]`, for valuing time-in-state dependent costs.
+    pub slot_occupancy: Vec<f64>,
+    pub n_slots: usize,
     /// Expected share moving from one state to another during cycle t,
     /// `[(t * n_states + from) * n_states + to]`, t = 0..n_cycles; zero on the diagonal.
     pub flows: Vec<f64>,
@@ -48,6 +52,7 @@ pub fn sim_cohort(model: &Model, strategy: usize) -> CohortTrace {
     let n_cycles = model.n_cycles;
     let n_slots = model.slots.len();
     let mut occupancy = vec![0.0; (n_cycles + 1) * n_states];
+    let mut slot_occupancy = vec![0.0; (n_cycles + 1) * n_slots];
     let mut flows = vec![0.0; n_cycles * n_states * n_states];
     let mut x = vec![0.0; n_slots];
     let mut y = vec![0.0; n_slots];
@@ -59,6 +64,7 @@ pub fn sim_cohort(model: &Model, strategy: usize) -> CohortTrace {
         }
         for (slot, m) in x.iter().enumerate() {
             occupancy[slot_state[slot]] += m;
+            slot_occupancy[slot] += m;
         }
         for t in 0..n_cycles {
             y.iter_mut().for_each(|v| *v = 0.0);
@@ -87,8 +93,11 @@ pub fn sim_cohort(model: &Model, strategy: usize) -> CohortTrace {
             for (slot, m) in y.iter().enumerate() {
                 next[slot_state[slot]] += m;
             }
+            for (acc, m) in slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots].iter_mut().zip(&y) {
+                *acc += m;
+            }
             std::mem::swap(&mut x, &mut y);
         }
     }
-    CohortTrace { strategy, n_states, n_cycles, occupancy, flows }
+    CohortTrace { strategy, n_states, n_cycles, occupancy, slot_occupancy, n_slots, flows }
 }

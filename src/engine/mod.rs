@@ -10,7 +10,7 @@ pub mod monte_carlo;
 pub mod rng;
 
 pub use cohort::{CohortTrace, sim_cohort};
-pub use monte_carlo::{McCounts, PatientHistory, patient_history, sim_patients};
+pub use monte_carlo::{McCounts, McRun, McValueSums, PatientHistory, patient_history, sim_patients};
 
 /// Receives progress from long runs. Implementations must be cheap and thread-safe.
 pub trait Progress: Sync {

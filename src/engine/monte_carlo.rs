@@ -16,6 +16,7 @@
 use super::Progress;
 use super::rng::{PatientRng, patient_rng, uniform};
 use crate::model::Model;
+use crate::model::valuation::{Valuation, quantity};
 use rayon::prelude::*;
 
 /// Patients per block (the unit of parallel work and of progress reports).
@@ -43,10 +44,10 @@ impl McCounts {
 
 /// What a simulated path reports to, so that the same stepping code serves counting and tracing.
 trait Recorder {
-    fn occupy(&mut self, t: usize, state: usize);
+    fn occupy(&mut self, t: usize, slot: usize, state: usize);
     fn moved(&mut self, t: usize, from: usize, to: usize);
     /// Entered an absorbing state at cycle boundary t (and stays there to the horizon).
-    fn absorbed(&mut self, t: usize, state: usize);
+    fn absorbed(&mut self, t: usize, slot: usize, state: usize);
 }
 
 /// Per-strategy counters for a block or a whole run.
@@ -85,7 +86,7 @@ impl Counts {
 
 impl Recorder for Counts {
     #[inline(always)]
-    fn occupy(&mut self, t: usize, state: usize) {
+    fn occupy(&mut self, t: usize, _slot: usize, state: usize) {
         self.occupancy[t * self.n_states + state] += 1;
     }
     #[inline(always)]
@@ -93,7 +94,7 @@ impl Recorder for Counts {
         self.flows[(t * self.n_states + from) * self.n_states + to] += 1;
     }
     #[inline(always)]
-    fn absorbed(&mut self, t: usize, state: usize) {
+    fn absorbed(&mut self, t: usize, _slot: usize, state: usize) {
         self.absorbed[t * self.n_states + state] += 1;
     }
 }
@@ -133,11 +134,11 @@ fn walk(model: &Model, strategy: usize, group: usize, start: usize, mut rng: Pat
     let mut state = start;
     let mut slot = model.entry_slot(start);
     if model.states[state].absorbing {
-        rec.absorbed(0, state);
+        rec.absorbed(0, slot, state);
         return;
     }
     for t in 0..n_cycles {
-        rec.occupy(t, state);
+        rec.occupy(t, slot, state);
         let row = model.row_at(rows(t) + slot);
         let u = uniform(&mut rng);
         let mut k = 0;
@@ -151,41 +152,189 @@ fn walk(model: &Model, strategy: usize, group: usize, start: usize, mut rng: Pat
             rec.moved(t, state, to);
             state = to;
             if model.states[to].absorbing {
-                rec.absorbed(t + 1, to);
+                rec.absorbed(t + 1, slot, to);
                 return;
             }
         }
     }
-    rec.occupy(n_cycles, state);
+    rec.occupy(n_cycles, slot, state);
+}
+
+/// Quantities valued per patient: discounted cost, discounted QALYs, undiscounted life years.
+pub const MC_QUANTITIES: [usize; 3] = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
+
+/// Fixed-point scales for per-patient values (cost, QALYs, life years). Summing integers makes the
+/// totals independent of the order in which blocks finish; the rounding is below 1e-6 of a
+/// currency unit and 2e-11 QALY per patient.
+pub const FIXED_SCALE: [f64; 3] = [1_048_576.0, 68_719_476_736.0, 68_719_476_736.0];
+
+/// Sums over simulated patients of per-patient costs, QALYs and life years, in fixed point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McValueSums {
+    pub patients: u64,
+    /// Per strategy and quantity: sum of x and of x^2.
+    pub sum: Vec<[i128; 3]>,
+    pub sum_sq: Vec<[i128; 3]>,
+    /// Per pair (i, j), i < j, in the order (0,1), (0,2), ..., (1,2), ...: sums of the per-patient
+    /// difference d = x_j - x_i, of d^2, and of d_cost * d_qaly.
+    pub pair_sum: Vec<[i128; 3]>,
+    pub pair_sum_sq: Vec<[i128; 3]>,
+    pub pair_cross: Vec<i128>,
+}
+
+impl McValueSums {
+    fn new(n_strategies: usize) -> Self {
+        let pairs = n_strategies * n_strategies.saturating_sub(1) / 2;
+        McValueSums {
+            patients: 0,
+            sum: vec![[0; 3]; n_strategies],
+            sum_sq: vec![[0; 3]; n_strategies],
+            pair_sum: vec![[0; 3]; pairs],
+            pair_sum_sq: vec![[0; 3]; pairs],
+            pair_cross: vec![0; pairs],
+        }
+    }
+
+    fn add_patient(&mut self, values: &[[i128; 3]]) {
+        self.patients += 1;
+        for (s, v) in values.iter().enumerate() {
+            for q in 0..3 {
+                self.sum[s][q] += v[q];
+                self.sum_sq[s][q] += v[q] * v[q];
+            }
+        }
+        let mut k = 0;
+        for i in 0..values.len() {
+            for j in i + 1..values.len() {
+                let d: [i128; 3] = std::array::from_fn(|q| values[j][q] - values[i][q]);
+                for q in 0..3 {
+                    self.pair_sum[k][q] += d[q];
+                    self.pair_sum_sq[k][q] += d[q] * d[q];
+                }
+                self.pair_cross[k] += d[0] * d[1];
+                k += 1;
+            }
+        }
+    }
+
+    fn merge(mut self, other: McValueSums) -> McValueSums {
+        self.patients += other.patients;
+        let add = |a: &mut Vec<[i128; 3]>, b: &Vec<[i128; 3]>| {
+            for (x, y) in a.iter_mut().zip(b) {
+                for q in 0..3 {
+                    x[q] += y[q];
+                }
+            }
+        };
+        add(&mut self.sum, &other.sum);
+        add(&mut self.sum_sq, &other.sum_sq);
+        add(&mut self.pair_sum, &other.pair_sum);
+        add(&mut self.pair_sum_sq, &other.pair_sum_sq);
+        for (x, y) in self.pair_cross.iter_mut().zip(&other.pair_cross) {
+            *x += y;
+        }
+        self
+    }
+}
+
+/// Results of a Monte Carlo run: counts per strategy, and per-patient value sums when the model
+/// has economics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McRun {
+    pub counts: Vec<McCounts>,
+    pub values: Option<McValueSums>,
+}
+
+/// Counts and values one patient's path.
+struct Valued<'a> {
+    counts: &'a mut Counts,
+    valuation: &'a Valuation,
+    totals: [f64; 3],
+}
+
+impl Recorder for Valued<'_> {
+    #[inline(always)]
+    fn occupy(&mut self, t: usize, slot: usize, state: usize) {
+        self.counts.occupy(t, slot, state);
+        for (k, &q) in MC_QUANTITIES.iter().enumerate() {
+            self.totals[k] += self.valuation.at(q, t, slot);
+        }
+    }
+    #[inline(always)]
+    fn moved(&mut self, t: usize, from: usize, to: usize) {
+        self.counts.moved(t, from, to);
+        for (k, &q) in MC_QUANTITIES.iter().enumerate() {
+            self.totals[k] += self.valuation.for_move(q, t, from, to);
+        }
+    }
+    #[inline(always)]
+    fn absorbed(&mut self, t: usize, slot: usize, state: usize) {
+        self.counts.absorbed(t, slot, state);
+        for (k, &q) in MC_QUANTITIES.iter().enumerate() {
+            for p in t..=self.valuation.n_cycles {
+                self.totals[k] += self.valuation.at(q, p, slot);
+            }
+        }
+    }
+}
+
+struct Accumulator {
+    counts: Vec<Counts>,
+    values: Option<McValueSums>,
 }
 
 /// Simulates `patients` patients in every strategy of the model.
 ///
 /// Runs on the current rayon thread pool. The result depends only on the model, `patients` and
-/// `seed`, never on the number of threads.
-pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> Vec<McCounts> {
+/// `seed`, never on the number of threads. When the model has economics, each patient's
+/// discounted cost, QALYs and life years are valued along the path and summed.
+pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> McRun {
     let n_states = model.n_states();
     let n_cycles = model.n_cycles;
     let n_strategies = model.n_strategies();
     let n_blocks = patients.div_ceil(BLOCK_SIZE);
     progress.start(patients * n_strategies as u64);
-    let empty = || (0..n_strategies).map(|_| Counts::new(n_states, n_cycles)).collect::<Vec<_>>();
+    let valuations = model.valuations.as_deref();
+    let empty = || Accumulator {
+        counts: (0..n_strategies).map(|_| Counts::new(n_states, n_cycles)).collect(),
+        values: valuations.map(|_| McValueSums::new(n_strategies)),
+    };
     let totals = (0..n_blocks)
         .into_par_iter()
         .fold(empty, |mut acc, block| {
             let first = block * BLOCK_SIZE;
             let last = (first + BLOCK_SIZE).min(patients);
+            let mut fixed = vec![[0i128; 3]; n_strategies];
             for index in first..last {
                 let (group, start, rng) = start_patient(model, seed, index);
-                for (strategy, counts) in acc.iter_mut().enumerate() {
-                    walk(model, strategy, group, start, rng.clone(), counts);
+                match (valuations, acc.values.as_mut()) {
+                    (Some(vals), Some(sums)) => {
+                        for (strategy, counts) in acc.counts.iter_mut().enumerate() {
+                            let mut rec = Valued { counts, valuation: &vals[strategy], totals: [0.0; 3] };
+                            walk(model, strategy, group, start, rng.clone(), &mut rec);
+                            fixed[strategy] = std::array::from_fn(|k| (rec.totals[k] * FIXED_SCALE[k]).round() as i128);
+                        }
+                        sums.add_patient(&fixed);
+                    }
+                    _ => {
+                        for (strategy, counts) in acc.counts.iter_mut().enumerate() {
+                            walk(model, strategy, group, start, rng.clone(), counts);
+                        }
+                    }
                 }
             }
             progress.advance((last - first) * n_strategies as u64);
             acc
         })
-        .reduce(empty, |a, b| a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect());
-    totals
+        .reduce(empty, |a, b| Accumulator {
+            counts: a.counts.into_iter().zip(b.counts).map(|(x, y)| x.merge(y)).collect(),
+            values: match (a.values, b.values) {
+                (Some(x), Some(y)) => Some(x.merge(y)),
+                (x, y) => x.or(y),
+            },
+        });
+    let counts = totals
+        .counts
         .into_iter()
         .enumerate()
         .map(|(strategy, c)| {
@@ -200,7 +349,8 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
             }
             McCounts { strategy, patients, n_states, n_cycles, occupancy, flows: c.flows }
         })
-        .collect()
+        .collect();
+    McRun { counts, values: totals.values }
 }
 
 /// One simulated patient's history, for teaching (`cirrhosim paths`).
@@ -217,11 +367,11 @@ struct HistoryRecorder {
 }
 
 impl Recorder for HistoryRecorder {
-    fn occupy(&mut self, _t: usize, _state: usize) {}
+    fn occupy(&mut self, _t: usize, _slot: usize, _state: usize) {}
     fn moved(&mut self, t: usize, _from: usize, to: usize) {
         self.entries.push((t + 1, to));
     }
-    fn absorbed(&mut self, _t: usize, _state: usize) {}
+    fn absorbed(&mut self, _t: usize, _slot: usize, _state: usize) {}
 }
 
 /// The history of patient `index` under `strategy`: exactly the path this patient follows in

@@ -16,6 +16,7 @@
 
 pub mod convert;
 pub mod effect;
+pub mod valuation;
 
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::scenario::life_table::Sex;
@@ -65,6 +66,10 @@ pub struct Model {
     pub slots: Vec<Slot>,
     first_slot: Vec<usize>,
     n_states: usize,
+    /// Value tables per strategy (costs, QALYs, life years); `None` without `[economics]`.
+    pub valuations: Option<Vec<valuation::Valuation>>,
+    /// Names of the cost categories, in the order of their quantities.
+    pub cost_categories: Vec<String>,
     /// Block of rows used by each (strategy, group, cycle).
     blocks: Vec<u32>,
     exits: Vec<Exit>,
@@ -109,6 +114,11 @@ impl Model {
         let mut cap = vec![0usize; n_states];
         for t in &scenario.transitions {
             cap[t.from] = cap[t.from].max(t.window.from_cycle).max(t.window.until_cycle.unwrap_or(0));
+        }
+        for r in &scenario.rewards {
+            if let crate::scenario::RewardTarget::State(s) = r.target {
+                cap[s] = cap[s].max(r.time_in_state.from_cycle).max(r.time_in_state.until_cycle.unwrap_or(0));
+            }
         }
         for (s, &c) in cap.iter().enumerate() {
             first_slot.push(slots.len());
@@ -313,7 +323,10 @@ impl Model {
         if !problems.is_empty() {
             return Err(Error::Invalid { file: scenario.file.clone(), problems });
         }
+        let valuations = valuation::build(scenario, values, &slots);
         Ok(Model {
+            valuations,
+            cost_categories: valuation::cost_categories(scenario),
             states: scenario.states.clone(),
             strategy_names: scenario.strategies.iter().map(|s| s.name.clone()).collect(),
             strategy_labels: scenario.strategies.iter().map(|s| s.label.clone()).collect(),

@@ -16,6 +16,7 @@ use life_table::{LifeTable, Sex};
 pub use parameters::{Distribution, Parameter, ParameterKind};
 use raw::*;
 use std::collections::HashMap;
+use std::ops::Not;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -172,10 +173,120 @@ pub struct Effect {
 }
 
 /// An infusion schedule: the first infusion at model time 0.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Schedule {
     pub infusions: u32,
     pub interval_years: f64,
+    /// Cost of each infusion, charged to patients alive at its time.
+    #[serde(skip)]
+    pub cost_per_infusion: Option<Value>,
+    #[serde(skip)]
+    pub adverse_events: Vec<AdverseEvent>,
+}
+
+/// An adverse event that may follow each infusion, valued at its expected cost and QALY loss.
+#[derive(Debug, Clone)]
+pub struct AdverseEvent {
+    pub name: String,
+    pub probability: Value,
+    pub cost: Option<Value>,
+    pub qaly_loss: Option<Value>,
+}
+
+/// How state membership within a cycle is counted (see `model::valuation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Correction {
+    /// End-of-cycle counting: cycle t is valued at x_t (Briggs et al. 2006, exercise 2.5).
+    None,
+    /// Start-of-cycle counting: cycle t is valued at x_{t-1}.
+    StartOfCycle,
+    /// Trapezoid on the discounted integrand: half of the values at each cycle boundary.
+    HalfCycle,
+    /// Life-table method: cycle t is valued at (x_{t-1} + x_t) / 2 (heemod's default).
+    Trapezoid,
+    /// Simpson's 1/3 rule on the discounted integrand, with a 3/8 tail for an odd cycle count.
+    Simpson,
+}
+
+impl Correction {
+    /// Parses the name used in scenario files.
+    pub fn parse(name: &str) -> Option<Correction> {
+        Some(match name {
+            "none" => Correction::None,
+            "start_of_cycle" => Correction::StartOfCycle,
+            "half_cycle" => Correction::HalfCycle,
+            "trapezoid" => Correction::Trapezoid,
+            "simpson" => Correction::Simpson,
+            _ => return None,
+        })
+    }
+
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Correction::None => "none",
+            Correction::StartOfCycle => "start_of_cycle",
+            Correction::HalfCycle => "half_cycle",
+            Correction::Trapezoid => "trapezoid",
+            Correction::Simpson => "simpson",
+        }
+    }
+}
+
+/// When in a cycle its values are discounted (for the cycle-based corrections).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountTiming {
+    /// At the start: the first cycle is not discounted.
+    Start,
+    Midpoint,
+    /// At the end: the first cycle is discounted by one cycle.
+    End,
+}
+
+/// Currency, discounting and correction settings.
+#[derive(Debug, Clone)]
+pub struct Economics {
+    pub currency: String,
+    pub price_year: i64,
+    pub discount_rate_costs: Value,
+    pub discount_rate_effects: Value,
+    pub correction: Correction,
+    pub discount_timing: DiscountTiming,
+    /// Willingness-to-pay values per QALY for net monetary benefit.
+    pub wtp: Vec<f64>,
+}
+
+/// What a reward is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RewardTarget {
+    /// Per year spent in the state.
+    State(usize),
+    /// Once per move from one state to another.
+    Transition { from: usize, to: usize },
+}
+
+/// Costs and QALYs, the two kinds of reward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RewardKind {
+    Cost { category: String },
+    Qaly,
+}
+
+/// A cost or utility attached to a state or a transition.
+#[derive(Debug, Clone)]
+pub struct Reward {
+    pub kind: RewardKind,
+    pub target: RewardTarget,
+    /// Per year (states) or per event (transitions).
+    pub value: Value,
+    pub time_in_state: Window,
+    /// Model-time window in years; a cycle counts if it starts inside it.
+    pub during_from_years: f64,
+    pub during_until_years: Option<f64>,
+    /// Strategy indices it applies to; `None` = all.
+    pub strategies: Option<Vec<usize>>,
 }
 
 /// A strategy (arm) of the model.
@@ -239,6 +350,9 @@ pub struct Scenario {
     pub strategies: Vec<Strategy>,
     pub cohort: Cohort,
     pub background: Option<BackgroundMortality>,
+    /// Currency, discounting and correction; `None` for a survival-only scenario.
+    pub economics: Option<Economics>,
+    pub rewards: Vec<Reward>,
     /// Things worth fixing that do not stop a run (e.g. a parameter without a source).
     pub warnings: Vec<Problem>,
 }
@@ -316,6 +430,10 @@ enum Usage {
     CycleProbability,
     HazardRatio,
     RelativeRisk,
+    Cost,
+    Utility,
+    QalyLoss,
+    DiscountRate,
 }
 
 impl Usage {
@@ -327,6 +445,10 @@ impl Usage {
             Usage::CycleProbability => "a per-cycle probability",
             Usage::HazardRatio => "a hazard ratio",
             Usage::RelativeRisk => "a relative risk",
+            Usage::Cost => "a cost",
+            Usage::Utility => "a utility",
+            Usage::QalyLoss => "a QALY loss",
+            Usage::DiscountRate => "a discount rate",
         }
     }
 
@@ -337,6 +459,10 @@ impl Usage {
             Usage::Probability | Usage::CycleProbability => ParameterKind::Probability,
             Usage::HazardRatio => ParameterKind::HazardRatio,
             Usage::RelativeRisk => ParameterKind::RelativeRisk,
+            Usage::Cost => ParameterKind::Cost,
+            Usage::Utility => ParameterKind::Utility,
+            Usage::QalyLoss => ParameterKind::Utility,
+            Usage::DiscountRate => ParameterKind::Proportion,
         }
     }
 
@@ -350,6 +476,9 @@ impl Usage {
             Usage::HazardRatio | Usage::RelativeRisk => {
                 matches!(kind, K::HazardRatio | K::RelativeRisk | K::OddsRatio)
             }
+            Usage::Cost => kind == K::Cost,
+            Usage::Utility | Usage::QalyLoss => kind == K::Utility,
+            Usage::DiscountRate => matches!(kind, K::Proportion),
         }
     }
 }
@@ -595,8 +724,33 @@ impl<'a> Validator<'a> {
                     );
                     return None;
                 }
+                let cost_per_infusion = sc
+                    .cost_per_infusion
+                    .as_ref()
+                    .and_then(|v| self.value(v, Usage::Cost, &format!("{key}.schedule.cost_per_infusion"), line));
+                let mut adverse_events = Vec::new();
+                for (j, ae) in sc.adverse_events.iter().enumerate() {
+                    let k = format!("{key}.schedule.adverse_events[{j}]");
+                    let probability =
+                        self.value(&ae.probability, Usage::Probability, &format!("{k}.probability"), line);
+                    let cost = ae.cost.as_ref().map(|v| self.value(v, Usage::Cost, &format!("{k}.cost"), line));
+                    let qaly_loss =
+                        ae.qaly_loss.as_ref().map(|v| self.value(v, Usage::QalyLoss, &format!("{k}.qaly_loss"), line));
+                    if let (Some(probability), Some(cost), Some(qaly_loss)) = (
+                        probability,
+                        cost.map_or(Some(None), |c| c.map(Some)),
+                        qaly_loss.map_or(Some(None), |q| q.map(Some)),
+                    ) {
+                        adverse_events.push(AdverseEvent { name: ae.name.clone(), probability, cost, qaly_loss });
+                    }
+                }
                 match parse_years(&sc.interval) {
-                    Some(y) if y >= 0.0 => Some(Schedule { infusions: sc.infusions as u32, interval_years: y }),
+                    Some(y) if y >= 0.0 => Some(Schedule {
+                        infusions: sc.infusions as u32,
+                        interval_years: y,
+                        cost_per_infusion,
+                        adverse_events,
+                    }),
                     _ => {
                         self.problem(
                             format!("{key}.schedule.interval"),
@@ -619,6 +773,23 @@ impl<'a> Validator<'a> {
                 schedule,
                 effects,
             });
+        }
+
+        // Economics: settings, costs and utilities.
+        let economics = raw.economics.as_ref().and_then(|e| self.economics(e));
+        let mut rewards = Vec::new();
+        for (list, name, kind_is_cost) in [(&raw.costs, "costs", true), (&raw.utilities, "utilities", false)] {
+            for (i, r) in list.iter().enumerate() {
+                let line = self.line(r);
+                if let Some(reward) =
+                    self.reward(&format!("{name}[{i}]"), line, r.get_ref(), kind_is_cost, &strategies, &transitions)
+                {
+                    rewards.push(reward);
+                }
+            }
+        }
+        if economics.is_none() && raw.economics.is_none() && !rewards.is_empty() {
+            self.problem("economics", None, ProblemKind::EconomicsMissing);
         }
 
         // Warnings: used parameters without a source.
@@ -652,7 +823,200 @@ impl<'a> Validator<'a> {
             strategies,
             cohort,
             background,
+            economics,
+            rewards,
             warnings: self.warnings,
+        })
+    }
+
+    fn economics(&mut self, raw: &Spanned<RawEconomics>) -> Option<Economics> {
+        let line = self.line(raw);
+        let e = raw.get_ref();
+        let costs = self.value(&e.discount_rate_costs, Usage::DiscountRate, "economics.discount_rate_costs", line);
+        let effects =
+            self.value(&e.discount_rate_effects, Usage::DiscountRate, "economics.discount_rate_effects", line);
+        let correction = match e.within_cycle_correction.as_deref() {
+            None => Some(Correction::HalfCycle),
+            Some(name) => Correction::parse(name).or_else(|| {
+                self.problem(
+                    "economics.within_cycle_correction",
+                    line,
+                    ProblemKind::UnknownChoice {
+                        value: name.to_string(),
+                        choices: "none, start_of_cycle, half_cycle, trapezoid, simpson",
+                    },
+                );
+                None
+            }),
+        };
+        let discount_timing = match e.discount_timing.as_deref() {
+            None | Some("start") => Some(DiscountTiming::Start),
+            Some("midpoint") => Some(DiscountTiming::Midpoint),
+            Some("end") => Some(DiscountTiming::End),
+            Some(other) => {
+                self.problem(
+                    "economics.discount_timing",
+                    line,
+                    ProblemKind::UnknownChoice { value: other.to_string(), choices: "start, midpoint, end" },
+                );
+                None
+            }
+        };
+        let wtp = e.wtp.clone().unwrap_or_else(|| vec![20_000.0, 30_000.0, 50_000.0, 100_000.0]);
+        for w in &wtp {
+            if !(w.is_finite() && *w >= 0.0) {
+                self.problem(
+                    "economics.wtp",
+                    line,
+                    ProblemKind::OutOfRange { value: *w, kind: "willingness to pay", rule: "must be >= 0" },
+                );
+            }
+        }
+        Some(Economics {
+            currency: e.currency.clone(),
+            price_year: e.price_year,
+            discount_rate_costs: costs?,
+            discount_rate_effects: effects?,
+            correction: correction?,
+            discount_timing: discount_timing?,
+            wtp,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn reward(
+        &mut self,
+        key: &str,
+        line: Option<usize>,
+        raw: &RawReward,
+        is_cost: bool,
+        strategies: &[Strategy],
+        transitions: &[Transition],
+    ) -> Option<Reward> {
+        let kind = if is_cost {
+            RewardKind::Cost { category: raw.category.clone().unwrap_or_else(|| "other".to_string()) }
+        } else {
+            if raw.category.is_some() {
+                self.problem(
+                    format!("{key}.category"),
+                    line,
+                    ProblemKind::ExactlyOne { options: "no category on utilities", found: 1 },
+                );
+            }
+            RewardKind::Qaly
+        };
+        let target = match (&raw.state, &raw.transition) {
+            (Some(state), None) => self.state(state, &format!("{key}.state"), line).map(RewardTarget::State),
+            (None, Some(t)) => {
+                let from = self.state(&t.from, &format!("{key}.transition.from"), line);
+                let to = self.state(&t.to, &format!("{key}.transition.to"), line);
+                match (from, to) {
+                    (Some(from), Some(to)) => {
+                        let exists = transitions.iter().any(|x| x.from == from && x.to == to && from != to)
+                            || (self.states[to].alive.not() && !self.states[from].absorbing);
+                        if !exists {
+                            self.problem(
+                                format!("{key}.transition"),
+                                line,
+                                ProblemKind::NoSuchTransition { from: t.from.clone(), to: t.to.clone() },
+                            );
+                            None
+                        } else {
+                            Some(RewardTarget::Transition { from, to })
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            (a, b) => {
+                let found = a.is_some() as usize + b.is_some() as usize;
+                self.problem(key, line, ProblemKind::ExactlyOne { options: "state, transition", found });
+                None
+            }
+        };
+        let per_year = matches!(target, Some(RewardTarget::State(_)));
+        let usage = match (is_cost, per_year) {
+            (true, _) => Usage::Cost,
+            (false, true) => Usage::Utility,
+            (false, false) => Usage::QalyLoss,
+        };
+        let value = match (&raw.annual, &raw.one_off, per_year) {
+            (Some(v), None, true) => self.value(v, usage, &format!("{key}.annual"), line),
+            (None, Some(v), false) => self.value(v, usage, &format!("{key}.one_off"), line),
+            _ => {
+                self.problem(
+                    key,
+                    line,
+                    ProblemKind::ExactlyOne {
+                        options: "annual (with state) or one_off (with transition)",
+                        found: raw.annual.is_some() as usize + raw.one_off.is_some() as usize,
+                    },
+                );
+                None
+            }
+        };
+        let time_in_state = match &raw.time_in_state {
+            None => Some(Window { from_cycle: 0, until_cycle: None }),
+            Some(w) => {
+                let from = w
+                    .from
+                    .as_ref()
+                    .map_or(Some(0), |t| self.whole_cycles(t, &format!("{key}.time_in_state.from"), line));
+                let until = match &w.until {
+                    Some(t) => self.whole_cycles(t, &format!("{key}.time_in_state.until"), line).map(Some),
+                    None => Some(None),
+                };
+                from.zip(until).map(|(from_cycle, until_cycle)| Window { from_cycle, until_cycle })
+            }
+        };
+        let (during_from_years, during_until_years) = match &raw.during {
+            None => (Some(0.0), Some(None)),
+            Some(w) => {
+                let mut years = |text: &Option<String>, field: &str| match text {
+                    None => Some(None),
+                    Some(t) => match parse_years(t) {
+                        Some(y) if y >= 0.0 => Some(Some(y)),
+                        _ => {
+                            self.problem(
+                                format!("{key}.during.{field}"),
+                                line,
+                                ProblemKind::BadDuration { value: t.clone(), extra: "" },
+                            );
+                            None
+                        }
+                    },
+                };
+                (years(&w.from, "from").map(|f| f.unwrap_or(0.0)), years(&w.until, "until"))
+            }
+        };
+        let applies_to = match &raw.strategies {
+            None => Some(None),
+            Some(names) => {
+                let mut out = Vec::new();
+                for name in names {
+                    match strategies.iter().position(|s| &s.name == name) {
+                        Some(i) => out.push(i),
+                        None => {
+                            let known = strategies.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
+                            self.problem(
+                                format!("{key}.strategies"),
+                                line,
+                                ProblemKind::UnknownStrategy { name: name.clone(), known },
+                            );
+                        }
+                    }
+                }
+                (out.len() == names.len()).then_some(Some(out))
+            }
+        };
+        Some(Reward {
+            kind,
+            target: target?,
+            value: value?,
+            time_in_state: time_in_state?,
+            during_from_years: during_from_years?,
+            during_until_years: during_until_years?,
+            strategies: applies_to?,
         })
     }
 

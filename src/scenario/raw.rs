@@ -29,6 +29,12 @@ pub struct RawScenario {
     pub transitions: Vec<Spanned<RawTransition>>,
     #[serde(default)]
     pub strategies: Vec<Spanned<RawStrategy>>,
+    #[serde(default)]
+    pub economics: Option<Spanned<RawEconomics>>,
+    #[serde(default)]
+    pub costs: Vec<Spanned<RawReward>>,
+    #[serde(default)]
+    pub utilities: Vec<Spanned<RawReward>>,
 }
 
 /// `[scenario]`: name and description.
@@ -192,6 +198,22 @@ pub struct RawStrategy {
 pub struct RawSchedule {
     pub infusions: i64,
     pub interval: String,
+    #[serde(default)]
+    pub cost_per_infusion: Option<RawValue>,
+    #[serde(default)]
+    pub adverse_events: Vec<RawAdverseEvent>,
+}
+
+/// An adverse event that may follow each infusion.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdverseEvent {
+    pub name: String,
+    pub probability: RawValue,
+    #[serde(default)]
+    pub cost: Option<RawValue>,
+    #[serde(default)]
+    pub qaly_loss: Option<RawValue>,
 }
 
 /// `[[strategies.effects]]`: a treatment effect on one transition (or every exit of a state).
@@ -222,4 +244,57 @@ pub struct RawWaning {
     pub shape: String,
     #[serde(default)]
     pub over: Option<String>,
+}
+
+/// `[economics]`: currency, discounting and the within-cycle correction.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEconomics {
+    pub currency: String,
+    pub price_year: i64,
+    pub discount_rate_costs: RawValue,
+    pub discount_rate_effects: RawValue,
+    #[serde(default)]
+    pub within_cycle_correction: Option<String>,
+    #[serde(default)]
+    pub discount_timing: Option<String>,
+    #[serde(default)]
+    pub wtp: Option<Vec<f64>>,
+}
+
+/// A state or transition named by a cost or utility.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransitionRef {
+    pub from: String,
+    pub to: String,
+}
+
+/// `[[costs]]` or `[[utilities]]`: a value per year in a state, or once per transition.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReward {
+    /// Cost category (costs only), e.g. "state", "drug", "transplant".
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub transition: Option<RawTransitionRef>,
+    /// Per year spent in the state (scaled to the cycle length).
+    #[serde(default)]
+    pub annual: Option<RawValue>,
+    /// Once per transition.
+    #[serde(default)]
+    pub one_off: Option<RawValue>,
+    #[serde(default)]
+    pub time_in_state: Option<RawWindow>,
+    /// Model-time window: counted in the cycles that start inside it.
+    #[serde(default)]
+    pub during: Option<RawWindow>,
+    /// Only in these strategies (default: all).
+    #[serde(default)]
+    pub strategies: Option<Vec<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
 }

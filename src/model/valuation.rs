@@ -1,0 +1,332 @@
+//! What each cycle of each state is worth: costs, QALYs and life years, discounted and corrected
+//! for when within a cycle people change state.
+//!
+//! Receives the scenario's rewards and economics settings; builds, per strategy, value tables
+//! that any trace can be multiplied with: a value per (cycle boundary, slot) and a value per
+//! (cycle, from, to) move. The cohort total of a quantity is then
+//! `sum_t sum_slot x_t[slot] * V[t][slot] + sum_t sum_moves flow * M[t][move]`, and a simulated
+//! patient's total is the same sum along its path, so both engines value paths identically.
+//!
+//! Within-cycle correction (cycle t = 1..T spans boundaries t-1 and t; x_t is the occupancy at
+//! boundary t; R_t the yearly reward in cycle t; d(s) = (1 + r)^-s the discount factor at year s;
+//! dt the cycle length in years):
+//! - `none` (end of cycle): cycle t is worth x_t R_t dt d(tau_t) (Briggs, Claxton & Sculpher
+//!   2006, exercise 2.5);
+//! - `start_of_cycle`: x_{t-1} R_t dt d(tau_t);
+//! - `trapezoid` (life-table method, heemod's default; Barendregt 2009): (x_{t-1} + x_t)/2 R_t dt d(tau_t);
+//! - `half_cycle`: the trapezoidal rule on the whole discounted integrand,
+//!   (x_{t-1} d((t-1) dt) + x_t d(t dt))/2 R_t dt: the half-cycle correction as formalised by
+//!   Elbasha & Chhatwal 2016 (*Med Decis Making* 36:115);
+//! - `simpson`: Simpson's 1/3 rule on the discounted integrand at the boundaries (weights
+//!   1, 4, 2, ..., 4, 1 over 3), with Simpson's 3/8 rule on the last three cycles when T is odd;
+//!   the reward at boundary p is that of the cycle starting there (the last cycle's at T).
+//!
+//! For the three cycle-based methods, tau_t is the cycle's start ((t-1) dt, first cycle
+//! undiscounted; the default), midpoint or end (t dt), as the scenario's `discount_timing` says.
+//! One-off values of moves made during cycle t are discounted at its midpoint. Infusions happen at
+//! k x interval after the first, for people alive at the start of the cycle they fall in, and
+//! are discounted at their own time. Adverse events enter as expected values (probability x cost,
+//! probability x QALY loss) per infusion.
+
+use crate::scenario::{Correction, DiscountTiming, RewardKind, RewardTarget, Scenario};
+
+use super::Slot;
+
+/// Indices of the fixed quantities in a value table (costs by category follow them).
+pub mod quantity {
+    /// Discounted total cost.
+    pub const COST: usize = 0;
+    /// Discounted QALYs.
+    pub const QALY: usize = 1;
+    /// Undiscounted life years.
+    pub const LIFE_YEARS: usize = 2;
+    /// Undiscounted total cost.
+    pub const COST_UNDISCOUNTED: usize = 3;
+    /// Undiscounted QALYs.
+    pub const QALY_UNDISCOUNTED: usize = 4;
+    /// Discounted life years (at the effects rate).
+    pub const LIFE_YEARS_DISCOUNTED: usize = 5;
+    /// Number of fixed quantities; discounted cost category k is at `FIXED + k`.
+    pub const FIXED: usize = 6;
+}
+
+/// Name of the cost category of infusion costs.
+pub const INFUSION_CATEGORY: &str = "msc_infusions";
+/// Name of the cost category of adverse events.
+pub const ADVERSE_EVENT_CATEGORY: &str = "adverse_events";
+
+/// Value tables of one strategy.
+#[derive(Debug, Clone)]
+pub struct Valuation {
+    pub n_quantities: usize,
+    pub n_slots: usize,
+    pub n_states: usize,
+    pub n_cycles: usize,
+    /// `[(q * (T + 1) + p) * n_slots + slot]`: value of being in `slot` at boundary p.
+    pub point: Vec<f64>,
+    /// `[((q * T + t) * n_states + from) * n_states + to]`: value of one move during cycle t (0-based).
+    pub moves: Vec<f64>,
+}
+
+impl Valuation {
+    /// Value of quantity `q` for being in `slot` at boundary `p`.
+    #[inline]
+    pub fn at(&self, q: usize, p: usize, slot: usize) -> f64 {
+        self.point[(q * (self.n_cycles + 1) + p) * self.n_slots + slot]
+    }
+
+    /// Value of quantity `q` for one move from `from` to `to` during cycle `t` (0-based).
+    #[inline]
+    pub fn for_move(&self, q: usize, t: usize, from: usize, to: usize) -> f64 {
+        self.moves[((q * self.n_cycles + t) * self.n_states + from) * self.n_states + to]
+    }
+}
+
+/// The cost categories of a scenario, in order of first appearance.
+pub fn cost_categories(scenario: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in &scenario.rewards {
+        if let RewardKind::Cost { category } = &r.kind
+            && !out.contains(category)
+        {
+            out.push(category.clone());
+        }
+    }
+    let schedules = scenario.strategies.iter().filter_map(|s| s.schedule.as_ref());
+    if schedules.clone().any(|s| s.cost_per_infusion.is_some()) {
+        out.push(INFUSION_CATEGORY.to_string());
+    }
+    if schedules.clone().any(|s| s.adverse_events.iter().any(|a| a.cost.is_some())) {
+        out.push(ADVERSE_EVENT_CATEGORY.to_string());
+    }
+    out
+}
+
+/// Weights of the boundaries 0..=T for Simpson's rule over T cycles (sum T).
+pub fn simpson_weights(n_cycles: usize) -> Vec<f64> {
+    let mut w = vec![0.0; n_cycles + 1];
+    if n_cycles == 1 {
+        w[0] = 0.5;
+        w[1] = 0.5;
+        return w;
+    }
+    let tail = if n_cycles % 2 == 1 { 3 } else { 0 };
+    let even = n_cycles - tail;
+    for i in 0..even / 2 {
+        let p = 2 * i;
+        w[p] += 1.0 / 3.0;
+        w[p + 1] += 4.0 / 3.0;
+        w[p + 2] += 1.0 / 3.0;
+    }
+    if tail == 3 {
+        let p = even;
+        w[p] += 3.0 / 8.0;
+        w[p + 1] += 9.0 / 8.0;
+        w[p + 2] += 9.0 / 8.0;
+        w[p + 3] += 3.0 / 8.0;
+    }
+    w
+}
+
+/// Where cycle t (1-based) puts its value: (boundary, weight, discount time in years).
+fn spread(
+    correction: Correction,
+    timing: DiscountTiming,
+    t: usize,
+    dt: f64,
+    simpson: &[f64],
+    out: &mut Vec<(usize, f64, f64)>,
+) {
+    out.clear();
+    let tau = match timing {
+        DiscountTiming::Start => (t - 1) as f64 * dt,
+        DiscountTiming::Midpoint => (t as f64 - 0.5) * dt,
+        DiscountTiming::End => t as f64 * dt,
+    };
+    match correction {
+        Correction::None => out.push((t, 1.0, tau)),
+        Correction::StartOfCycle => out.push((t - 1, 1.0, tau)),
+        Correction::Trapezoid => out.extend([(t - 1, 0.5, tau), (t, 0.5, tau)]),
+        Correction::HalfCycle => out.extend([(t - 1, 0.5, (t - 1) as f64 * dt), (t, 0.5, t as f64 * dt)]),
+        Correction::Simpson => {
+            let last = simpson.len() - 1;
+            out.push((t - 1, simpson[t - 1], (t - 1) as f64 * dt));
+            if t == last {
+                out.push((t, simpson[t], t as f64 * dt));
+            }
+        }
+    }
+}
+
+/// Builds the value tables of every strategy; `None` without `[economics]`.
+pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<Valuation>> {
+    let economics = scenario.economics.as_ref()?;
+    let categories = cost_categories(scenario);
+    let n_quantities = quantity::FIXED + categories.len();
+    let n_states = scenario.states.len();
+    let n_slots = slots.len();
+    let t_max = scenario.n_cycles;
+    let dt = scenario.cycle_length_years;
+    let rate_c = economics.discount_rate_costs.get(values);
+    let rate_e = economics.discount_rate_effects.get(values);
+    let d_c = |s: f64| (1.0 + rate_c).powf(-s);
+    let d_e = |s: f64| (1.0 + rate_e).powf(-s);
+    let simpson = simpson_weights(t_max);
+    let mut parts = Vec::with_capacity(3);
+
+    let out = scenario
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(si, strategy)| {
+            let mut v = Valuation {
+                n_quantities,
+                n_slots,
+                n_states,
+                n_cycles: t_max,
+                point: vec![0.0; n_quantities * (t_max + 1) * n_slots],
+                moves: vec![0.0; n_quantities * t_max * n_states * n_states],
+            };
+            let point = |q: usize, p: usize, slot: usize| (q * (t_max + 1) + p) * n_slots + slot;
+            let applies = |r: &crate::scenario::Reward, cycle_start: f64| {
+                r.strategies.as_ref().is_none_or(|s| s.contains(&si))
+                    && cycle_start >= r.during_from_years - 1e-9
+                    && r.during_until_years.is_none_or(|u| cycle_start < u - 1e-9)
+            };
+            for t in 1..=t_max {
+                let cycle_start = (t - 1) as f64 * dt;
+                spread(economics.correction, economics.discount_timing, t, dt, &simpson, &mut parts);
+                // Life years in every alive state.
+                for (slot_index, slot) in slots.iter().enumerate() {
+                    if !scenario.states[slot.state].alive {
+                        continue;
+                    }
+                    for &(p, w, tau) in &parts {
+                        v.point[point(quantity::LIFE_YEARS, p, slot_index)] += w * dt;
+                        v.point[point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index)] += w * dt * d_e(tau);
+                    }
+                }
+                for r in scenario.rewards.iter().filter(|r| applies(r, cycle_start)) {
+                    let value = r.value.get(values);
+                    match r.target {
+                        RewardTarget::State(state) => {
+                            for (slot_index, slot) in slots.iter().enumerate() {
+                                if slot.state != state || !r.time_in_state.contains(slot.bucket) {
+                                    continue;
+                                }
+                                for &(p, w, tau) in &parts {
+                                    let amount = value * w * dt;
+                                    match &r.kind {
+                                        RewardKind::Cost { category } => {
+                                            let k =
+                                                categories.iter().position(|c| c == category).expect("category listed");
+                                            v.point[point(quantity::COST, p, slot_index)] += amount * d_c(tau);
+                                            v.point[point(quantity::FIXED + k, p, slot_index)] += amount * d_c(tau);
+                                            v.point[point(quantity::COST_UNDISCOUNTED, p, slot_index)] += amount;
+                                        }
+                                        RewardKind::Qaly => {
+                                            v.point[point(quantity::QALY, p, slot_index)] += amount * d_e(tau);
+                                            v.point[point(quantity::QALY_UNDISCOUNTED, p, slot_index)] += amount;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        RewardTarget::Transition { from, to } => {
+                            let t0 = t - 1;
+                            let tau = (t0 as f64 + 0.5) * dt;
+                            let mv = |q: usize| ((q * t_max + t0) * n_states + from) * n_states + to;
+                            match &r.kind {
+                                RewardKind::Cost { category } => {
+                                    let k = categories.iter().position(|c| c == category).expect("category listed");
+                                    v.moves[mv(quantity::COST)] += value * d_c(tau);
+                                    v.moves[mv(quantity::FIXED + k)] += value * d_c(tau);
+                                    v.moves[mv(quantity::COST_UNDISCOUNTED)] += value;
+                                }
+                                RewardKind::Qaly => {
+                                    v.moves[mv(quantity::QALY)] += value * d_e(tau);
+                                    v.moves[mv(quantity::QALY_UNDISCOUNTED)] += value;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // Infusions and their adverse events, for people alive when they fall due.
+            if let Some(schedule) = &strategy.schedule {
+                let infusion_k = categories.iter().position(|c| c == INFUSION_CATEGORY);
+                let ae_k = categories.iter().position(|c| c == ADVERSE_EVENT_CATEGORY);
+                for k in 0..schedule.infusions {
+                    let tau = k as f64 * schedule.interval_years;
+                    let p = (tau / dt + 1e-9).floor() as usize;
+                    if p >= t_max {
+                        continue;
+                    }
+                    let infusion = schedule.cost_per_infusion.map_or(0.0, |c| c.get(values));
+                    let ae_cost: f64 = schedule
+                        .adverse_events
+                        .iter()
+                        .map(|a| a.probability.get(values) * a.cost.map_or(0.0, |c| c.get(values)))
+                        .sum();
+                    let qaly_loss: f64 = schedule
+                        .adverse_events
+                        .iter()
+                        .map(|a| a.probability.get(values) * a.qaly_loss.map_or(0.0, |q| q.get(values)))
+                        .sum();
+                    let cost = infusion + ae_cost;
+                    for (slot_index, slot) in slots.iter().enumerate() {
+                        let state = &scenario.states[slot.state];
+                        if !state.alive || state.absorbing {
+                            continue;
+                        }
+                        if let Some(c) = infusion_k {
+                            v.point[point(quantity::FIXED + c, p, slot_index)] += infusion * d_c(tau);
+                        }
+                        if let Some(c) = ae_k {
+                            v.point[point(quantity::FIXED + c, p, slot_index)] += ae_cost * d_c(tau);
+                        }
+                        v.point[point(quantity::COST, p, slot_index)] += cost * d_c(tau);
+                        v.point[point(quantity::COST_UNDISCOUNTED, p, slot_index)] += cost;
+                        v.point[point(quantity::QALY, p, slot_index)] -= qaly_loss * d_e(tau);
+                        v.point[point(quantity::QALY_UNDISCOUNTED, p, slot_index)] -= qaly_loss;
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Simpson's rule on x^3 over [0, T] is exact for any T >= 2 (with the 3/8 tail when T is odd).
+    #[test]
+    fn simpson_weights_sum_to_cycles_and_integrate_a_cubic_exactly() {
+        for n in 1..=12usize {
+            let w = simpson_weights(n);
+            let total: f64 = w.iter().sum();
+            assert!((total - n as f64).abs() < 1e-12, "n={n}: {total}");
+            if n >= 2 {
+                let f = |x: f64| 2.0 * x.powi(3) - x * x + 3.0;
+                let approx: f64 = w.iter().enumerate().map(|(p, wp)| wp * f(p as f64)).sum();
+                let exact = 0.5 * (n as f64).powi(4) - (n as f64).powi(3) / 3.0 + 3.0 * n as f64;
+                assert!((approx - exact).abs() < 1e-9 * exact.abs(), "n={n}: {approx} vs {exact}");
+            }
+        }
+    }
+
+    #[test]
+    fn cycle_based_weights_sum_to_one_per_cycle() {
+        let simpson = simpson_weights(6);
+        let mut parts = Vec::new();
+        for correction in [Correction::None, Correction::StartOfCycle, Correction::HalfCycle, Correction::Trapezoid] {
+            for t in 1..=6 {
+                spread(correction, DiscountTiming::Start, t, 1.0, &simpson, &mut parts);
+                assert_eq!(parts.iter().map(|p| p.1).sum::<f64>(), 1.0);
+            }
+        }
+    }
+}
