@@ -1,8 +1,15 @@
-//! Integration tests, driven through the `cirrhosim` binary like a user would, one module per
-//! command.
+//! Integration tests, one module per user-visible command, driven through the `cirrhosim`
+//! binary like a user would; plus the validation against published models.
 
-mod check; // `cirrhosim check`: every bad-input fixture with its exact message
+/// `cirrhosim check`: every bad-input fixture with its exact message.
+mod check;
+/// `cirrhosim paths`: individual patient histories.
 mod paths;
-mod run; // `cirrhosim run`: outputs, atomic writes, determinism, golden files
-mod trace; // `cirrhosim trace`: the teaching table of the cohort trace
-mod util; // Workdir: a temporary directory and a helper to run the binary in it // `cirrhosim paths`: individual patient histories
+/// `cirrhosim run`: outputs, atomic writes, determinism, golden files.
+mod run;
+/// `cirrhosim trace`: the teaching table of the cohort trace.
+mod trace;
+/// Workdir: a temporary directory and a helper to run the binary in it.
+mod util;
+/// Published models reproduced to their stated tolerance (library level).
+mod validation;

@@ -1,9 +1,13 @@
-//! What the traces mean: survival curves, medians, restricted means, life years, with uncertainty
-//! for the Monte Carlo estimates.
+//! What the traces mean: survival curves and their summaries, costs, QALYs and life years, and
+//! the incremental cost-effectiveness analysis, with uncertainty for Monte Carlo estimates.
 //!
-//! Receives cohort traces and Monte Carlo counts from [`crate::engine`]; hands [`crate::report`]
-//! tidy curves and per-strategy summaries.
+//! Receives cohort traces and Monte Carlo results from [`crate::engine`]; hands
+//! [`crate::report`] tidy curves, per-strategy totals and the CEA table.
 
+pub mod cea;
+pub mod economics;
 pub mod survival;
 
+pub use cea::{CeaRow, Outcome, Status, cea};
+pub use economics::{McDifference, McEstimate, StrategyTotals, cohort_totals, mc_differences, mc_estimates};
 pub use survival::{Curve, Method, StrategySurvival, SurvivalSummary, survival_analysis};

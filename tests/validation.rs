@@ -1,0 +1,115 @@
+//! Validation against published models: the Chancellor HIV model in both published variants
+//! (`shared/validation/chancellor_hiv.json`, copied into tests/data/validation), within the
+//! tolerance stated there (relative 1e-6).
+
+use crate::util::repo;
+use cirrhosim::analysis::{self, Status};
+use cirrhosim::engine::sim_cohort;
+use cirrhosim::{model::Model, scenario::Scenario};
+
+struct Published {
+    mono_cost: f64,
+    mono_ly: f64,
+    comb_cost: f64,
+    comb_ly: f64,
+    icer: f64,
+    relative: f64,
+}
+
+fn published(variant: &str) -> Published {
+    let text = std::fs::read_to_string(repo().join("tests/data/validation/chancellor_hiv.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = &json["variants"][variant];
+    let e = &v["expected"];
+    let f = |x: &serde_json::Value| x.as_f64().unwrap();
+    Published {
+        mono_cost: f(&e["monotherapy"]["cost_total_discounted"]),
+        mono_ly: f(&e["monotherapy"]["life_years_undiscounted"]),
+        comb_cost: f(&e["combination"]["cost_total_discounted"]),
+        comb_ly: f(&e["combination"]["life_years_undiscounted"]),
+        icer: f(&e["icer_gbp_per_life_year_gained"]),
+        relative: f(&v["tolerance"]["relative"]),
+    }
+}
+
+fn close(name: &str, got: f64, want: f64, relative: f64) {
+    let err = (got - want).abs() / want.abs();
+    assert!(err <= relative, "{name}: got {got}, published {want} (relative error {err:e} > {relative:e})");
+}
+
+fn check(scenario_file: &str, variant: &str) {
+    let s = Scenario::load(&repo().join("scenarios").join(scenario_file)).unwrap();
+    let model = Model::from_scenario(&s).unwrap();
+    let totals: Vec<_> = (0..2).map(|i| analysis::cohort_totals(&model, &sim_cohort(&model, i)).unwrap()).collect();
+    let p = published(variant);
+    close("monotherapy cost", totals[0].cost, p.mono_cost, p.relative);
+    close("monotherapy life years", totals[0].life_years, p.mono_ly, p.relative);
+    close("combination cost", totals[1].cost, p.comb_cost, p.relative);
+    close("combination life years", totals[1].life_years, p.comb_ly, p.relative);
+    // Life years are the QALYs here (utility 1, effects undiscounted).
+    close("combination QALYs", totals[1].qaly, totals[1].life_years, 1e-12);
+    let outcomes: Vec<_> = totals
+        .iter()
+        .map(|t| analysis::Outcome { strategy: t.strategy, cost: t.cost, qaly: t.qaly, life_years: t.life_years })
+        .collect();
+    let rows = analysis::cea(&outcomes);
+    assert_eq!(rows[1].status, Status::NonDominated);
+    close("ICER", rows[1].icer.unwrap(), p.icer, p.relative);
+    // Totals equal the sum of their components.
+    for t in &totals {
+        let by_category: f64 = t.cost_by_category.iter().map(|c| c.1).sum();
+        let by_state: f64 =
+            t.cost_by_state.iter().map(|c| c.1).sum::<f64>() + t.cost_by_move.iter().map(|c| c.1).sum::<f64>();
+        assert!((by_category - t.cost).abs() < 1e-9 * t.cost);
+        assert!((by_state - t.cost).abs() < 1e-9 * t.cost);
+    }
+}
+
+#[test]
+fn chancellor_briggs_exact_reproduces_the_book() {
+    check("chancellor_hiv.toml", "briggs_exact");
+}
+
+#[test]
+fn chancellor_heemod_vignette_reproduces_heemod() {
+    check("chancellor_hiv_heemod.toml", "heemod_homogeneous_vignette");
+}
+
+/// The other counting conventions give the regression values an independent implementation
+/// computed (`derived_not_published` in the validation file).
+#[test]
+fn chancellor_other_conventions_match_the_derived_values() {
+    let text = std::fs::read_to_string(repo().join("tests/data/validation/chancellor_hiv.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let derived = &json["derived_not_published"]["briggs_inputs_20_cycles"];
+    let cases = [
+        (
+            "start_of_cycle",
+            "start",
+            "start_of_cycle_counting_first_cycle_undiscounted (heemod method='beginning', discount first=FALSE)",
+        ),
+        (
+            "trapezoid",
+            "start",
+            "life_table_half_cycle_correction_first_cycle_undiscounted (method='life-table', first=FALSE)",
+        ),
+        ("none", "start", "end_of_cycle_first_cycle_undiscounted (method='end', first=FALSE)"),
+    ];
+    let base = std::fs::read_to_string(repo().join("scenarios/chancellor_hiv.toml")).unwrap();
+    for (correction, timing, key) in cases {
+        let text = base
+            .replace("within_cycle_correction = \"none\"", &format!("within_cycle_correction = \"{correction}\""))
+            .replace("discount_timing = \"end\"", &format!("discount_timing = \"{timing}\""));
+        let s = Scenario::from_toml("variant.toml", &text, &repo().join("scenarios")).unwrap();
+        let model = Model::from_scenario(&s).unwrap();
+        let t: Vec<_> = (0..2).map(|i| analysis::cohort_totals(&model, &sim_cohort(&model, i)).unwrap()).collect();
+        let want = &derived[key];
+        let f = |k: &str| want[k].as_f64().unwrap();
+        // The derived values are printed to 9-10 significant digits.
+        close(&format!("{correction} mono cost"), t[0].cost, f("mono_cost"), 1e-8);
+        close(&format!("{correction} mono ly"), t[0].life_years, f("mono_ly"), 1e-7);
+        close(&format!("{correction} comb cost"), t[1].cost, f("comb_cost"), 1e-8);
+        close(&format!("{correction} comb ly"), t[1].life_years, f("comb_ly"), 1e-7);
+        close(&format!("{correction} icer"), (t[1].cost - t[0].cost) / (t[1].qaly - t[0].qaly), f("icer"), 1e-6);
+    }
+}
