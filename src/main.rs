@@ -145,13 +145,26 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         Throughput { patient_cycles, seconds, patient_cycles_per_second: patient_cycles as f64 / seconds.max(1e-9) };
 
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
-    let files = [
+    let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
+    let mut files = vec![
         OutputFile { name: "survival.csv", bytes: report::csv::survival_csv(&model, &results) },
         OutputFile {
             name: "summary.json",
-            bytes: report::json::summary_json(&scenario, &model, patients, seed, &results, Some(throughput)),
+            bytes: report::json::summary_json(
+                &scenario,
+                &model,
+                patients,
+                seed,
+                &results,
+                evaluation.as_ref(),
+                Some(throughput),
+            ),
         },
     ];
+    if let (Some(ev), Some(econ)) = (&evaluation, &scenario.economics) {
+        files.push(OutputFile { name: "cea.csv", bytes: report::csv::cea_csv(&model, ev) });
+        files.push(OutputFile { name: "nmb.csv", bytes: report::csv::nmb_csv(&model, ev, &econ.wtp) });
+    }
     let written = report::write_all(&args.out, &files)?;
 
     if !args.quiet {
@@ -165,6 +178,17 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             seed
         );
         println!("{}", report::terminal::summary_table(&model, &results));
+        if let (Some(ev), Some(econ)) = (&evaluation, &scenario.economics) {
+            println!(
+                "Cost-effectiveness ({} {}, discounted at {} costs / {} effects, {} correction; cohort values, Monte Carlo mean +/- SE):",
+                econ.currency,
+                econ.price_year,
+                econ.discount_rate_costs.get(&scenario.base_values()),
+                econ.discount_rate_effects.get(&scenario.base_values()),
+                econ.correction.name()
+            );
+            println!("{}", report::terminal::cea_table(&model, ev));
+        }
         for p in &written {
             println!("wrote {}", p.display());
         }

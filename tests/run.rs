@@ -118,3 +118,37 @@ fn every_shipped_scenario_runs() {
         }
     }
 }
+
+#[test]
+fn chancellor_cea_and_nmb_golden() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["run", "--quiet", "--patients", "2000", "--out", "out"])
+        .arg(repo().join("scenarios/chancellor_hiv.toml"))
+        .assert()
+        .success();
+    let cea = wd.read("out/cea.csv");
+    assert!(
+        cea.starts_with("strategy,cost,qaly,life_years,inc_cost,inc_qaly,icer,status\nmonotherapy,44663.45"),
+        "{cea}"
+    );
+    assert_golden("chancellor_cea.csv", &cea);
+    assert_golden("chancellor_nmb.csv", &wd.read("out/nmb.csv"));
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("out/summary.json")).unwrap();
+    let econ = &summary["economics"];
+    assert_eq!(econ["currency"], "GBP");
+    assert_eq!(econ["within_cycle_correction"], "none");
+    assert_eq!(econ["incremental"][1]["compared_with"], "monotherapy");
+    let by_category = &econ["strategies"][1]["cohort"]["cost_by_category"];
+    let total: f64 = by_category.as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+    assert!((total - econ["strategies"][1]["cohort"]["cost"].as_f64().unwrap()).abs() < 1e-6);
+    assert!(econ["strategies"][0]["monte_carlo"]["cost"]["se"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn survival_only_scenario_writes_no_cea() {
+    let wd = Workdir::new();
+    wd.cmd().args(["run", "--quiet", "--out", "out"]).arg(repo().join("scenarios/teaching.toml")).assert().success();
+    assert!(!wd.path().join("out/cea.csv").exists());
+    assert!(!wd.read("out/summary.json").contains("\"economics\""));
+}

@@ -113,3 +113,31 @@ fn chancellor_other_conventions_match_the_derived_values() {
         close(&format!("{correction} icer"), (t[1].cost - t[0].cost) / (t[1].qaly - t[0].qaly), f("icer"), 1e-6);
     }
 }
+
+/// The Monte Carlo engine values paths with the same tables: its mean cost, QALYs and incremental
+/// values must agree with the exact cohort within 4.5 of their estimated standard errors.
+#[test]
+fn chancellor_monte_carlo_agrees_with_cohort_within_standard_errors() {
+    let s = Scenario::load(&repo().join("scenarios/chancellor_hiv.toml")).unwrap();
+    let model = Model::from_scenario(&s).unwrap();
+    let exact: Vec<_> = (0..2).map(|i| analysis::cohort_totals(&model, &sim_cohort(&model, i)).unwrap()).collect();
+    let run = cirrhosim::engine::sim_patients(&model, 50_000, 11, &cirrhosim::engine::NoProgress);
+    let sums = run.values.unwrap();
+    let estimates = analysis::mc_estimates(&sums);
+    for (e, x) in estimates.iter().zip(&exact) {
+        for (name, est, want) in
+            [("cost", e.cost, x.cost), ("qaly", e.qaly, x.qaly), ("life years", e.life_years, x.life_years)]
+        {
+            assert!(est.se > 0.0);
+            assert!((est.mean - want).abs() <= 4.5 * est.se, "{name}: {} +/- {} vs exact {want}", est.mean, est.se);
+        }
+    }
+    let d = &analysis::mc_differences(&sums)[0];
+    let (dc, dq) = (exact[1].cost - exact[0].cost, exact[1].qaly - exact[0].qaly);
+    assert!((d.inc_cost.mean - dc).abs() <= 4.5 * d.inc_cost.se, "{:?} vs {dc}", d.inc_cost);
+    assert!((d.inc_qaly.mean - dq).abs() <= 4.5 * d.inc_qaly.se, "{:?} vs {dq}", d.inc_qaly);
+    // Common random numbers: the difference is far more precise than with independent arms,
+    // whose standard error would be sqrt(se_0^2 + se_1^2).
+    let independent = estimates[0].qaly.se.hypot(estimates[1].qaly.se);
+    assert!(d.inc_qaly.se < 0.5 * independent, "{} vs {independent}", d.inc_qaly.se);
+}

@@ -165,3 +165,28 @@ pub fn mc_differences(sums: &McValueSums) -> Vec<McDifference> {
     }
     out
 }
+
+/// Everything the health-economic evaluation produces for one run.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Exact cohort totals per strategy (the expected values).
+    pub totals: Vec<StrategyTotals>,
+    /// The incremental analysis on the cohort totals, sorted by cost.
+    pub cea: Vec<super::CeaRow>,
+    /// Monte Carlo estimates with standard errors, when a simulation was run.
+    pub monte_carlo: Option<(Vec<McEstimate>, Vec<McDifference>)>,
+}
+
+/// Runs the evaluation; `None` when the model has no economics.
+pub fn evaluate(model: &Model, traces: &[CohortTrace], sums: Option<&McValueSums>) -> Option<Evaluation> {
+    let totals: Vec<StrategyTotals> = traces.iter().map(|t| cohort_totals(model, t)).collect::<Option<_>>()?;
+    let outcomes: Vec<super::Outcome> = totals
+        .iter()
+        .map(|t| super::Outcome { strategy: t.strategy, cost: t.cost, qaly: t.qaly, life_years: t.life_years })
+        .collect();
+    Some(Evaluation {
+        cea: super::cea(&outcomes),
+        totals,
+        monte_carlo: sums.map(|s| (mc_estimates(s), mc_differences(s))),
+    })
+}

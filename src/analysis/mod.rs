@@ -9,5 +9,7 @@ pub mod economics;
 pub mod survival;
 
 pub use cea::{CeaRow, Outcome, Status, cea};
-pub use economics::{McDifference, McEstimate, StrategyTotals, cohort_totals, mc_differences, mc_estimates};
+pub use economics::{
+    Evaluation, McDifference, McEstimate, StrategyTotals, cohort_totals, evaluate, mc_differences, mc_estimates,
+};
 pub use survival::{Curve, Method, StrategySurvival, SurvivalSummary, survival_analysis};

@@ -1,6 +1,8 @@
 //! Tidy CSV outputs, one observation per row, stable headers (for R, Python and Excel).
 
 use crate::analysis::StrategySurvival;
+use crate::analysis::cea::nmb;
+use crate::analysis::economics::Evaluation;
 use crate::model::Model;
 
 /// Header of `survival.csv`.
@@ -30,6 +32,52 @@ pub fn survival_csv(model: &Model, results: &[StrategySurvival]) -> Vec<u8> {
                 ])
                 .expect("write to memory");
             }
+        }
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// Header of `cea.csv`.
+pub const CEA_HEADER: [&str; 8] = ["strategy", "cost", "qaly", "life_years", "inc_cost", "inc_qaly", "icer", "status"];
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}
+
+/// `cea.csv`: the incremental analysis (exact cohort values), one row per strategy, by cost.
+/// Costs and QALYs are discounted; life years are undiscounted. Empty cells mean "not
+/// applicable" (no comparator, or dominated).
+pub fn cea_csv(model: &Model, evaluation: &Evaluation) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(CEA_HEADER).expect("write to memory");
+    for r in &evaluation.cea {
+        w.write_record([
+            model.strategy_names[r.strategy].clone(),
+            r.cost.to_string(),
+            r.qaly.to_string(),
+            r.life_years.to_string(),
+            opt(r.inc_cost),
+            opt(r.inc_qaly),
+            opt(r.icer),
+            r.status.as_str().to_string(),
+        ])
+        .expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// `nmb.csv`: net monetary benefit of every strategy at every willingness to pay.
+pub fn nmb_csv(model: &Model, evaluation: &Evaluation, wtp: &[f64]) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(["strategy", "wtp", "nmb"]).expect("write to memory");
+    for t in &evaluation.totals {
+        for &lambda in wtp {
+            w.write_record([
+                model.strategy_names[t.strategy].clone(),
+                lambda.to_string(),
+                nmb(t.cost, t.qaly, lambda).to_string(),
+            ])
+            .expect("write to memory");
         }
     }
     w.into_inner().expect("flush to memory")

@@ -1,10 +1,14 @@
 //! `summary.json`: per strategy and method, life years, median, RMST and survival at fixed years,
 //! plus what produced them (scenario, seed, patients, cycles, version, throughput).
 
+use crate::analysis::cea::nmb;
+use crate::analysis::economics::{Evaluation, MeanSe};
 use crate::analysis::{Method, StrategySurvival, SurvivalSummary};
 use crate::model::Model;
 use crate::scenario::Scenario;
+use crate::scenario::{DiscountTiming, Economics};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How long the Monte Carlo run took; the only machine-dependent part of `summary.json`.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -22,7 +26,80 @@ struct Summary<'a> {
     settings: Settings,
     strategies: Vec<StrategyBlock<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    economics: Option<EconomicsBlock<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     throughput: Option<Throughput>,
+}
+
+#[derive(Serialize)]
+struct EconomicsBlock<'a> {
+    currency: &'a str,
+    price_year: i64,
+    discount_rate_costs: f64,
+    discount_rate_effects: f64,
+    within_cycle_correction: &'static str,
+    discount_timing: DiscountTiming,
+    wtp: &'a [f64],
+    strategies: Vec<EconomicsStrategy<'a>>,
+    incremental: Vec<IncrementalRow<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    monte_carlo_differences: Vec<McDifferenceOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct EconomicsStrategy<'a> {
+    name: &'a str,
+    cohort: CohortEconomics<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monte_carlo: Option<McEconomics>,
+}
+
+#[derive(Serialize)]
+struct CohortEconomics<'a> {
+    cost: f64,
+    qaly: f64,
+    life_years: f64,
+    cost_undiscounted: f64,
+    qaly_undiscounted: f64,
+    life_years_discounted: f64,
+    cost_by_category: BTreeMap<&'a str, f64>,
+    cost_by_state: BTreeMap<&'a str, f64>,
+    qaly_by_state: BTreeMap<&'a str, f64>,
+    cost_by_move: BTreeMap<&'a str, f64>,
+    qaly_by_move: BTreeMap<&'a str, f64>,
+    nmb: Vec<NmbAt>,
+}
+
+#[derive(Serialize)]
+struct NmbAt {
+    wtp: f64,
+    nmb: f64,
+}
+
+#[derive(Serialize)]
+struct McEconomics {
+    cost: MeanSe,
+    qaly: MeanSe,
+    life_years: MeanSe,
+}
+
+#[derive(Serialize)]
+struct IncrementalRow<'a> {
+    strategy: &'a str,
+    status: &'static str,
+    compared_with: Option<&'a str>,
+    inc_cost: Option<f64>,
+    inc_qaly: Option<f64>,
+    icer: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct McDifferenceOut<'a> {
+    strategy: &'a str,
+    comparator: &'a str,
+    inc_cost: MeanSe,
+    inc_qaly: MeanSe,
+    cov_cost_qaly: f64,
 }
 
 #[derive(Serialize)]
@@ -91,12 +168,14 @@ fn out(s: &SurvivalSummary) -> SummaryOut {
 }
 
 /// `summary.json` bytes (pretty-printed, trailing newline).
+#[allow(clippy::too_many_arguments)]
 pub fn summary_json(
     scenario: &Scenario,
     model: &Model,
     patients: u64,
     seed: u64,
     results: &[StrategySurvival],
+    evaluation: Option<&Evaluation>,
     throughput: Option<Throughput>,
 ) -> Vec<u8> {
     let pick = |strategy: usize, method: Method| {
@@ -120,9 +199,81 @@ pub fn summary_json(
                 monte_carlo: pick(s, Method::MonteCarlo),
             })
             .collect(),
+        economics: evaluation.zip(scenario.economics.as_ref()).map(|(ev, e)| economics_block(scenario, model, ev, e)),
         throughput,
     };
     let mut bytes = serde_json::to_vec_pretty(&summary).expect("summary serialises");
     bytes.push(b'\n');
     bytes
+}
+
+fn economics_block<'a>(
+    scenario: &'a Scenario,
+    model: &'a Model,
+    ev: &'a Evaluation,
+    e: &'a Economics,
+) -> EconomicsBlock<'a> {
+    let values = scenario.base_values();
+    let name = |s: usize| model.strategy_names[s].as_str();
+    let map = |pairs: &'a [(String, f64)]| pairs.iter().map(|(k, v)| (k.as_str(), *v)).collect::<BTreeMap<_, _>>();
+    let mc = ev.monte_carlo.as_ref();
+    EconomicsBlock {
+        currency: &e.currency,
+        price_year: e.price_year,
+        discount_rate_costs: e.discount_rate_costs.get(&values),
+        discount_rate_effects: e.discount_rate_effects.get(&values),
+        within_cycle_correction: e.correction.name(),
+        discount_timing: e.discount_timing,
+        wtp: &e.wtp,
+        strategies: ev
+            .totals
+            .iter()
+            .map(|t| EconomicsStrategy {
+                name: name(t.strategy),
+                cohort: CohortEconomics {
+                    cost: t.cost,
+                    qaly: t.qaly,
+                    life_years: t.life_years,
+                    cost_undiscounted: t.cost_undiscounted,
+                    qaly_undiscounted: t.qaly_undiscounted,
+                    life_years_discounted: t.life_years_discounted,
+                    cost_by_category: map(&t.cost_by_category),
+                    cost_by_state: map(&t.cost_by_state),
+                    qaly_by_state: map(&t.qaly_by_state),
+                    cost_by_move: map(&t.cost_by_move),
+                    qaly_by_move: map(&t.qaly_by_move),
+                    nmb: e.wtp.iter().map(|&w| NmbAt { wtp: w, nmb: nmb(t.cost, t.qaly, w) }).collect(),
+                },
+                monte_carlo: mc
+                    .and_then(|(est, _)| est.iter().find(|m| m.strategy == t.strategy))
+                    .map(|m| McEconomics { cost: m.cost, qaly: m.qaly, life_years: m.life_years }),
+            })
+            .collect(),
+        incremental: ev
+            .cea
+            .iter()
+            .map(|r| IncrementalRow {
+                strategy: name(r.strategy),
+                status: r.status.as_str(),
+                compared_with: r.compared_with.map(name),
+                inc_cost: r.inc_cost,
+                inc_qaly: r.inc_qaly,
+                icer: r.icer,
+            })
+            .collect(),
+        monte_carlo_differences: mc
+            .map(|(_, diffs)| {
+                diffs
+                    .iter()
+                    .map(|d| McDifferenceOut {
+                        strategy: name(d.strategy),
+                        comparator: name(d.comparator),
+                        inc_cost: d.inc_cost,
+                        inc_qaly: d.inc_qaly,
+                        cov_cost_qaly: d.cov_cost_qaly,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }

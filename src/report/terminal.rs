@@ -1,5 +1,6 @@
 //! Tables for the terminal: the run summary, the cohort trace, patient histories.
 
+use crate::analysis::economics::Evaluation;
 use crate::analysis::{Method, StrategySurvival};
 use crate::engine::{CohortTrace, PatientHistory};
 use crate::model::Model;
@@ -83,6 +84,52 @@ pub fn paths_table(model: &Model, histories: &[PatientHistory]) -> String {
         let death = h.entries.iter().find(|&&(_, s)| !model.states[s].alive).map(|&(c, _)| c as f64 * dt);
         let alive = death.map_or(format!(">{:.2}", model.n_cycles as f64 * dt), |d| format!("{d:.2}"));
         t.add_row(vec![right(h.index.to_string()), Cell::new(who), Cell::new(path), right(alive)]);
+    }
+    t.to_string()
+}
+
+fn money(x: f64) -> String {
+    let rounded = x.round() as i64;
+    let digits = rounded.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if rounded < 0 { format!("-{out}") } else { out }
+}
+
+/// The incremental analysis: cost, QALYs, life years, increments, ICER and status, by cost.
+pub fn cea_table(model: &Model, evaluation: &Evaluation) -> String {
+    let mut t = table(
+        ["strategy", "cost", "QALYs", "life years", "inc. cost", "inc. QALYs", "ICER", "status"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    );
+    let mc = evaluation.monte_carlo.as_ref().map(|(est, _)| est);
+    for r in &evaluation.cea {
+        let m = mc.and_then(|e| e.iter().find(|m| m.strategy == r.strategy));
+        let cost = match m {
+            Some(m) => format!("{}\n(MC {} +/- {})", money(r.cost), money(m.cost.mean), money(m.cost.se)),
+            None => money(r.cost),
+        };
+        let qaly = match m {
+            Some(m) => format!("{:.4}\n(MC {:.4} +/- {:.4})", r.qaly, m.qaly.mean, m.qaly.se),
+            None => format!("{:.4}", r.qaly),
+        };
+        t.add_row(vec![
+            Cell::new(&model.strategy_names[r.strategy]),
+            right(cost),
+            right(qaly),
+            right(format!("{:.4}", r.life_years)),
+            right(r.inc_cost.map_or(String::new(), money)),
+            right(r.inc_qaly.map_or(String::new(), |q| format!("{q:.4}"))),
+            right(r.icer.map_or(String::new(), money)),
+            Cell::new(r.status.as_str()),
+        ]);
     }
     t.to_string()
 }
