@@ -271,9 +271,7 @@ impl Recorder for Valued<'_> {
     fn absorbed(&mut self, t: usize, slot: usize, state: usize) {
         self.counts.absorbed(t, slot, state);
         for (k, &q) in MC_QUANTITIES.iter().enumerate() {
-            for p in t..=self.valuation.n_cycles {
-                self.totals[k] += self.valuation.at(q, p, slot);
-            }
+            self.totals[k] += self.valuation.tail_from(q, t, slot);
         }
     }
 }

@@ -420,7 +420,14 @@ fn uses_parameter(scenario: &Scenario, index: usize) -> bool {
             || time(e.onset)
             || e.duration.is_some_and(time)
             || matches!(e.waning, Waning::Linear(t) | Waning::Exponential(t) if time(t))
-    })
+    }) || scenario.rewards.iter().any(|r| is(r.value))
+        || scenario.economics.as_ref().is_some_and(|e| is(e.discount_rate_costs) || is(e.discount_rate_effects))
+        || scenario.strategies.iter().filter_map(|s| s.schedule.as_ref()).any(|s| {
+            s.cost_per_infusion.is_some_and(is)
+                || s.adverse_events
+                    .iter()
+                    .any(|a| is(a.probability) || a.cost.is_some_and(is) || a.qaly_loss.is_some_and(is))
+        })
 }
 
 fn describe_group(g: &Group, n_groups: usize) -> String {

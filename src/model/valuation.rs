@@ -66,6 +66,9 @@ pub struct Valuation {
     pub point: Vec<f64>,
     /// `[((q * T + t) * n_states + from) * n_states + to]`: value of one move during cycle t (0-based).
     pub moves: Vec<f64>,
+    /// `[(q * (T + 1) + p) * n_slots + slot]`: value of staying in `slot` from boundary p to the
+    /// horizon (sum of `point` over p..=T), for people who enter an absorbing state.
+    pub tail: Vec<f64>,
 }
 
 impl Valuation {
@@ -73,6 +76,12 @@ impl Valuation {
     #[inline]
     pub fn at(&self, q: usize, p: usize, slot: usize) -> f64 {
         self.point[(q * (self.n_cycles + 1) + p) * self.n_slots + slot]
+    }
+
+    /// Value of quantity `q` for staying in `slot` from boundary `p` to the horizon.
+    #[inline]
+    pub fn tail_from(&self, q: usize, p: usize, slot: usize) -> f64 {
+        self.tail[(q * (self.n_cycles + 1) + p) * self.n_slots + slot]
     }
 
     /// Value of quantity `q` for one move from `from` to `to` during cycle `t` (0-based).
@@ -186,6 +195,7 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                 n_cycles: t_max,
                 point: vec![0.0; n_quantities * (t_max + 1) * n_slots],
                 moves: vec![0.0; n_quantities * t_max * n_states * n_states],
+                tail: Vec::new(),
             };
             let point = |q: usize, p: usize, slot: usize| (q * (t_max + 1) + p) * n_slots + slot;
             let applies = |r: &crate::scenario::Reward, cycle_start: f64| {
@@ -292,6 +302,15 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                     }
                 }
             }
+            let mut tail = v.point.clone();
+            for q in 0..n_quantities {
+                for p in (0..t_max).rev() {
+                    for slot in 0..n_slots {
+                        tail[point(q, p, slot)] += tail[point(q, p + 1, slot)];
+                    }
+                }
+            }
+            v.tail = tail;
             v
         })
         .collect();
