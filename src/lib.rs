@@ -32,5 +32,6 @@ pub mod error;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod verify;
 
 pub use error::{Error, Problem, ProblemKind, Result};

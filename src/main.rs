@@ -53,6 +53,14 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Run black-box checks (TECH-VER style) on a scenario and print a pass/fail table.
+    Verify {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Patients for the Monte Carlo checks.
+        #[arg(long, default_value_t = 100_000)]
+        patients: u64,
+    },
     /// Print the embedded default scenario, to copy and edit.
     DefaultScenario,
 }
@@ -246,6 +254,24 @@ fn main_inner() -> anyhow::Result<()> {
                 let histories: Vec<_> = (0..patients).map(|p| engine::patient_history(&model, i, seed, p)).collect();
                 println!("{} ({}), seed {seed}:", model.strategy_names[i], model.strategy_labels[i]);
                 println!("{}", report::terminal::paths_table(&model, &histories));
+            }
+        }
+        Command::Verify { scenario, patients } => {
+            let s = load(&scenario)?;
+            if patients == 0 {
+                return Err(cirrhosim::Error::Setting {
+                    flag: "patients",
+                    value: "0".into(),
+                    rule: "must be at least 1",
+                }
+                .into());
+            }
+            let checks = cirrhosim::verify::verify(&s, patients)?;
+            println!("{}: {} checks", s.file, checks.len());
+            println!("{}", report::terminal::verify_table(&checks));
+            let failed = checks.iter().filter(|c| c.passed == Some(false)).count();
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} checks failed", checks.len());
             }
         }
         Command::DefaultScenario => print!("{}", cirrhosim::scenario::DEFAULT_SCENARIO),

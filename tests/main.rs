@@ -13,3 +13,5 @@ mod trace;
 mod util;
 /// Published models reproduced to their stated tolerance (library level).
 mod validation;
+/// `cirrhosim verify`: black-box checks on shipped scenarios.
+mod verify;

@@ -133,3 +133,17 @@ pub fn cea_table(model: &Model, evaluation: &Evaluation) -> String {
     }
     t.to_string()
 }
+
+/// The `verify` table: check, verdict, figure.
+pub fn verify_table(checks: &[crate::verify::Check]) -> String {
+    let mut t = table(vec!["check".into(), "result".into(), "figure".into()]);
+    for c in checks {
+        let verdict = match c.passed {
+            Some(true) => "pass",
+            Some(false) => "FAIL",
+            None => "skip",
+        };
+        t.add_row(vec![Cell::new(&c.name), Cell::new(verdict), Cell::new(&c.figure)]);
+    }
+    t.to_string()
+}
