@@ -167,6 +167,12 @@ fn spread(
     }
 }
 
+struct Prepared {
+    value: f64,
+    category: Option<usize>,
+    slots: Vec<usize>,
+}
+
 /// Builds the value tables of every strategy; `None` without `[economics]`.
 pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<Valuation>> {
     let economics = scenario.economics.as_ref()?;
@@ -178,8 +184,17 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
     let dt = scenario.cycle_length_years;
     let rate_c = economics.discount_rate_costs.get(values);
     let rate_e = economics.discount_rate_effects.get(values);
-    let d_c = |s: f64| (1.0 + rate_c).powf(-s);
-    let d_e = |s: f64| (1.0 + rate_e).powf(-s);
+    // Discount factors on the half-cycle grid, where every cycle-based time falls; other times
+    // (infusions) are computed directly.
+    let grid = |rate: f64| -> Vec<f64> { (0..=2 * t_max).map(|k| (1.0 + rate).powf(-(k as f64) * dt / 2.0)).collect() };
+    let (grid_c, grid_e) = (grid(rate_c), grid(rate_e));
+    let on_grid = |s: f64| {
+        let k = 2.0 * s / dt;
+        let r = k.round();
+        ((k - r).abs() < 1e-9 && r >= 0.0 && r <= (2 * t_max) as f64).then_some(r as usize)
+    };
+    let d_c = |s: f64| on_grid(s).map_or_else(|| (1.0 + rate_c).powf(-s), |k| grid_c[k]);
+    let d_e = |s: f64| on_grid(s).map_or_else(|| (1.0 + rate_e).powf(-s), |k| grid_e[k]);
     let simpson = simpson_weights(t_max);
     let mut parts = Vec::with_capacity(3);
 
@@ -203,6 +218,24 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                     && cycle_start >= r.during_from_years - 1e-9
                     && r.during_until_years.is_none_or(|u| cycle_start < u - 1e-9)
             };
+            // Per reward: its value, cost category (None for QALYs) and the slots it applies to.
+            let prepared: Vec<Prepared> = scenario
+                .rewards
+                .iter()
+                .map(|r| Prepared {
+                    value: r.value.get(values),
+                    category: match &r.kind {
+                        RewardKind::Cost { category } => categories.iter().position(|c| c == category),
+                        RewardKind::Qaly => None,
+                    },
+                    slots: match r.target {
+                        RewardTarget::State(state) => (0..slots.len())
+                            .filter(|&i| slots[i].state == state && r.time_in_state.contains(slots[i].bucket))
+                            .collect(),
+                        RewardTarget::Transition { .. } => Vec::new(),
+                    },
+                })
+                .collect();
             for t in 1..=t_max {
                 let cycle_start = (t - 1) as f64 * dt;
                 spread(economics.correction, economics.discount_timing, t, dt, &simpson, &mut parts);
@@ -216,47 +249,35 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                         v.point[point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index)] += w * dt * d_e(tau);
                     }
                 }
-                for r in scenario.rewards.iter().filter(|r| applies(r, cycle_start)) {
-                    let value = r.value.get(values);
+                for (r, prep) in scenario.rewards.iter().zip(&prepared).filter(|(r, _)| applies(r, cycle_start)) {
+                    // Which fixed quantities the reward feeds: discounted, undiscounted, category.
+                    let (discounted, undiscounted, category) = match prep.category {
+                        Some(k) => (quantity::COST, quantity::COST_UNDISCOUNTED, Some(quantity::FIXED + k)),
+                        None => (quantity::QALY, quantity::QALY_UNDISCOUNTED, None),
+                    };
+                    let factor = |tau: f64| if prep.category.is_some() { d_c(tau) } else { d_e(tau) };
                     match r.target {
-                        RewardTarget::State(state) => {
-                            for (slot_index, slot) in slots.iter().enumerate() {
-                                if slot.state != state || !r.time_in_state.contains(slot.bucket) {
-                                    continue;
-                                }
-                                for &(p, w, tau) in &parts {
-                                    let amount = value * w * dt;
-                                    match &r.kind {
-                                        RewardKind::Cost { category } => {
-                                            let k =
-                                                categories.iter().position(|c| c == category).expect("category listed");
-                                            v.point[point(quantity::COST, p, slot_index)] += amount * d_c(tau);
-                                            v.point[point(quantity::FIXED + k, p, slot_index)] += amount * d_c(tau);
-                                            v.point[point(quantity::COST_UNDISCOUNTED, p, slot_index)] += amount;
-                                        }
-                                        RewardKind::Qaly => {
-                                            v.point[point(quantity::QALY, p, slot_index)] += amount * d_e(tau);
-                                            v.point[point(quantity::QALY_UNDISCOUNTED, p, slot_index)] += amount;
-                                        }
+                        RewardTarget::State(_) => {
+                            for &(p, w, tau) in &parts {
+                                let amount = prep.value * w * dt;
+                                let discounted_amount = amount * factor(tau);
+                                for &slot_index in &prep.slots {
+                                    v.point[point(discounted, p, slot_index)] += discounted_amount;
+                                    v.point[point(undiscounted, p, slot_index)] += amount;
+                                    if let Some(c) = category {
+                                        v.point[point(c, p, slot_index)] += discounted_amount;
                                     }
                                 }
                             }
                         }
                         RewardTarget::Transition { from, to } => {
                             let t0 = t - 1;
-                            let tau = (t0 as f64 + 0.5) * dt;
+                            let discounted_amount = prep.value * factor((t0 as f64 + 0.5) * dt);
                             let mv = |q: usize| ((q * t_max + t0) * n_states + from) * n_states + to;
-                            match &r.kind {
-                                RewardKind::Cost { category } => {
-                                    let k = categories.iter().position(|c| c == category).expect("category listed");
-                                    v.moves[mv(quantity::COST)] += value * d_c(tau);
-                                    v.moves[mv(quantity::FIXED + k)] += value * d_c(tau);
-                                    v.moves[mv(quantity::COST_UNDISCOUNTED)] += value;
-                                }
-                                RewardKind::Qaly => {
-                                    v.moves[mv(quantity::QALY)] += value * d_e(tau);
-                                    v.moves[mv(quantity::QALY_UNDISCOUNTED)] += value;
-                                }
+                            v.moves[mv(discounted)] += discounted_amount;
+                            v.moves[mv(undiscounted)] += prep.value;
+                            if let Some(c) = category {
+                                v.moves[mv(c)] += discounted_amount;
                             }
                         }
                     }
