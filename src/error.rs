@@ -38,6 +38,18 @@ pub enum Error {
     #[error("{file}: no strategy named \"{name}\" (strategies: {known})")]
     UnknownStrategy { file: String, name: String, known: String },
 
+    /// A PSA draw produced a model that cannot be built (e.g. a sampled value out of range).
+    #[error("PSA draw {draw}: {source}")]
+    Draw { draw: u64, source: Box<Error> },
+
+    /// A PSA checkpoint cannot be resumed.
+    #[error("{path}: cannot resume: {reason}; start again without --resume")]
+    Resume { path: PathBuf, reason: String },
+
+    /// PSA shards cannot be merged.
+    #[error("cannot merge: {reason}")]
+    Merge { reason: String },
+
     /// Serialising a report failed.
     #[error("{path}: cannot serialise report: {message}")]
     Serialise { path: PathBuf, message: String },
@@ -151,6 +163,8 @@ pub enum ProblemKind {
         "costs or utilities are given but there is no [economics] table (currency, price_year, discount_rate_costs, discount_rate_effects)"
     )]
     EconomicsMissing,
+    #[error("this analysis needs costs and QALYs: add an [economics] table with [[costs]] and [[utilities]]")]
+    EconomicsNeeded,
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },
     #[error(

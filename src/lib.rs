@@ -30,6 +30,7 @@ pub mod analysis;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod psa;
 pub mod report;
 pub mod scenario;
 pub mod verify;

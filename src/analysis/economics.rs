@@ -96,6 +96,35 @@ pub fn cohort_totals(model: &Model, trace: &CohortTrace) -> Option<StrategyTotal
     })
 }
 
+/// Discounted cost, discounted QALYs and undiscounted life years of one strategy: the three
+/// numbers a PSA draw needs, without the breakdowns of [`cohort_totals`].
+pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
+    let v = &model.valuations.as_ref()?[trace.strategy];
+    let n_slots = trace.n_slots;
+    let n_states = trace.n_states;
+    let quantities = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
+    let mut out = [0.0; 3];
+    for (k, &q) in quantities.iter().enumerate() {
+        let mut total = 0.0;
+        for p in 0..=trace.n_cycles {
+            let x = &trace.slot_occupancy[p * n_slots..(p + 1) * n_slots];
+            total += x.iter().enumerate().map(|(slot, m)| m * v.at(q, p, slot)).sum::<f64>();
+        }
+        for t in 0..trace.n_cycles {
+            for from in 0..n_states {
+                for to in 0..n_states {
+                    let flow = trace.flows[(t * n_states + from) * n_states + to];
+                    if flow != 0.0 {
+                        total += flow * v.for_move(q, t, from, to);
+                    }
+                }
+            }
+        }
+        out[k] = total;
+    }
+    Some(out)
+}
+
 /// A Monte Carlo mean with its standard error.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MeanSe {

@@ -6,6 +6,7 @@
 
 pub mod cea;
 pub mod economics;
+pub mod psa;
 pub mod survival;
 
 pub use cea::{CeaRow, Outcome, Status, cea};

@@ -249,7 +249,22 @@ pub struct McRun {
 struct Valued<'a> {
     counts: &'a mut Counts,
     valuation: &'a Valuation,
+    /// Value of staying in each slot from boundary p to the horizon, `[p * n_slots + slot]`.
+    tail: &'a [[f64; 3]],
     totals: [f64; 3],
+}
+
+/// For each boundary p and slot, the values of staying there from p to the horizon: what a
+/// patient accrues after entering an absorbing state, where the simulation stops.
+fn tails(v: &Valuation) -> Vec<[f64; 3]> {
+    let mut tail = vec![[0.0; 3]; (v.n_cycles + 1) * v.n_slots];
+    for p in (0..=v.n_cycles).rev() {
+        for slot in 0..v.n_slots {
+            let later = if p < v.n_cycles { tail[(p + 1) * v.n_slots + slot] } else { [0.0; 3] };
+            tail[p * v.n_slots + slot] = std::array::from_fn(|k| later[k] + v.at(MC_QUANTITIES[k], p, slot));
+        }
+    }
+    tail
 }
 
 impl Recorder for Valued<'_> {
@@ -270,8 +285,9 @@ impl Recorder for Valued<'_> {
     #[inline(always)]
     fn absorbed(&mut self, t: usize, slot: usize, state: usize) {
         self.counts.absorbed(t, slot, state);
-        for (k, &q) in MC_QUANTITIES.iter().enumerate() {
-            self.totals[k] += self.valuation.tail_from(q, t, slot);
+        let tail = self.tail[t * self.valuation.n_slots + slot];
+        for k in 0..3 {
+            self.totals[k] += tail[k];
         }
     }
 }
@@ -293,6 +309,7 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
     let n_blocks = patients.div_ceil(BLOCK_SIZE);
     progress.start(patients * n_strategies as u64);
     let valuations = model.valuations.as_deref();
+    let tail_tables: Vec<Vec<[f64; 3]>> = valuations.map(|v| v.iter().map(tails).collect()).unwrap_or_default();
     let empty = || Accumulator {
         counts: (0..n_strategies).map(|_| Counts::new(n_states, n_cycles)).collect(),
         values: valuations.map(|_| McValueSums::new(n_strategies)),
@@ -308,7 +325,12 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
                 match (valuations, acc.values.as_mut()) {
                     (Some(vals), Some(sums)) => {
                         for (strategy, counts) in acc.counts.iter_mut().enumerate() {
-                            let mut rec = Valued { counts, valuation: &vals[strategy], totals: [0.0; 3] };
+                            let mut rec = Valued {
+                                counts,
+                                valuation: &vals[strategy],
+                                tail: &tail_tables[strategy],
+                                totals: [0.0; 3],
+                            };
                             walk(model, strategy, group, start, rng.clone(), &mut rec);
                             fixed[strategy] = std::array::from_fn(|k| (rec.totals[k] * FIXED_SCALE[k]).round() as i128);
                         }

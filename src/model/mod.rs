@@ -16,6 +16,7 @@
 
 pub mod convert;
 pub mod effect;
+pub mod sampling;
 pub mod valuation;
 
 use crate::error::{Error, Problem, ProblemKind, Result};
@@ -99,7 +100,7 @@ impl Model {
 
         for (i, p) in scenario.parameters.iter().enumerate() {
             if let Err(kind) = p.kind.check(values[i])
-                && uses_parameter(scenario, i)
+                && scenario.uses_parameter(i)
             {
                 problems.push(Problem::new(format!("parameters.{}", p.name), None, kind));
             }
@@ -405,29 +406,6 @@ impl Model {
         }
         m
     }
-}
-
-fn uses_parameter(scenario: &Scenario, index: usize) -> bool {
-    use crate::scenario::{TimeValue, Value as V, Waning};
-    let is = |v: V| v == V::Parameter(index);
-    let time = |t: TimeValue| matches!(t, TimeValue::Parameter(i, _) if i == index);
-    scenario.transitions.iter().any(|t| match t.spec {
-        ExitSpec::Rate(v) | ExitSpec::AnnualProbability(v) | ExitSpec::CycleProbability(v) => is(v),
-        ExitSpec::ProbabilityOver { value, .. } => is(value),
-        ExitSpec::Complement => false,
-    }) || scenario.strategies.iter().flat_map(|s| &s.effects).any(|e| {
-        is(e.value)
-            || time(e.onset)
-            || e.duration.is_some_and(time)
-            || matches!(e.waning, Waning::Linear(t) | Waning::Exponential(t) if time(t))
-    }) || scenario.rewards.iter().any(|r| is(r.value))
-        || scenario.economics.as_ref().is_some_and(|e| is(e.discount_rate_costs) || is(e.discount_rate_effects))
-        || scenario.strategies.iter().filter_map(|s| s.schedule.as_ref()).any(|s| {
-            s.cost_per_infusion.is_some_and(is)
-                || s.adverse_events
-                    .iter()
-                    .any(|a| is(a.probability) || a.cost.is_some_and(is) || a.qaly_loss.is_some_and(is))
-        })
 }
 
 fn describe_group(g: &Group, n_groups: usize) -> String {

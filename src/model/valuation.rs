@@ -64,11 +64,11 @@ pub struct Valuation {
     pub n_cycles: usize,
     /// `[(q * (T + 1) + p) * n_slots + slot]`: value of being in `slot` at boundary p.
     pub point: Vec<f64>,
-    /// `[((q * T + t) * n_states + from) * n_states + to]`: value of one move during cycle t (0-based).
-    pub moves: Vec<f64>,
-    /// `[(q * (T + 1) + p) * n_slots + slot]`: value of staying in `slot` from boundary p to the
-    /// horizon (sum of `point` over p..=T), for people who enter an absorbing state.
-    pub tail: Vec<f64>,
+    /// Index of each (from, to) move that has a value, `[from * n_states + to]`.
+    move_index: Vec<Option<u32>>,
+    n_moves: usize,
+    /// `[(q * T + t) * n_moves + move]`: value of one move during cycle t (0-based).
+    moves: Vec<f64>,
 }
 
 impl Valuation {
@@ -78,16 +78,13 @@ impl Valuation {
         self.point[(q * (self.n_cycles + 1) + p) * self.n_slots + slot]
     }
 
-    /// Value of quantity `q` for staying in `slot` from boundary `p` to the horizon.
-    #[inline]
-    pub fn tail_from(&self, q: usize, p: usize, slot: usize) -> f64 {
-        self.tail[(q * (self.n_cycles + 1) + p) * self.n_slots + slot]
-    }
-
     /// Value of quantity `q` for one move from `from` to `to` during cycle `t` (0-based).
     #[inline]
     pub fn for_move(&self, q: usize, t: usize, from: usize, to: usize) -> f64 {
-        self.moves[((q * self.n_cycles + t) * self.n_states + from) * self.n_states + to]
+        match self.move_index[from * self.n_states + to] {
+            Some(m) => self.moves[(q * self.n_cycles + t) * self.n_moves + m as usize],
+            None => 0.0,
+        }
     }
 }
 
@@ -196,6 +193,16 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
     let d_c = |s: f64| on_grid(s).map_or_else(|| (1.0 + rate_c).powf(-s), |k| grid_c[k]);
     let d_e = |s: f64| on_grid(s).map_or_else(|| (1.0 + rate_e).powf(-s), |k| grid_e[k]);
     let simpson = simpson_weights(t_max);
+    let mut move_index = vec![None; n_states * n_states];
+    let mut n_moves = 0;
+    for r in &scenario.rewards {
+        if let RewardTarget::Transition { from, to } = r.target
+            && move_index[from * n_states + to].is_none()
+        {
+            move_index[from * n_states + to] = Some(n_moves as u32);
+            n_moves += 1;
+        }
+    }
     let mut parts = Vec::with_capacity(3);
 
     let out = scenario
@@ -209,8 +216,9 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                 n_states,
                 n_cycles: t_max,
                 point: vec![0.0; n_quantities * (t_max + 1) * n_slots],
-                moves: vec![0.0; n_quantities * t_max * n_states * n_states],
-                tail: Vec::new(),
+                move_index: move_index.clone(),
+                n_moves,
+                moves: vec![0.0; n_quantities * t_max * n_moves],
             };
             let point = |q: usize, p: usize, slot: usize| (q * (t_max + 1) + p) * n_slots + slot;
             let applies = |r: &crate::scenario::Reward, cycle_start: f64| {
@@ -236,17 +244,19 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                     },
                 })
                 .collect();
+            let alive_slots: Vec<usize> = (0..slots.len()).filter(|&i| scenario.states[slots[i].state].alive).collect();
             for t in 1..=t_max {
                 let cycle_start = (t - 1) as f64 * dt;
                 spread(economics.correction, economics.discount_timing, t, dt, &simpson, &mut parts);
+                // Boundary, weight and the two discount factors of each part of the cycle.
+                let factors: Vec<(usize, f64, f64, f64)> =
+                    parts.iter().map(|&(p, w, tau)| (p, w, d_c(tau), d_e(tau))).collect();
+                let move_factors = (d_c((t as f64 - 0.5) * dt), d_e((t as f64 - 0.5) * dt));
                 // Life years in every alive state.
-                for (slot_index, slot) in slots.iter().enumerate() {
-                    if !scenario.states[slot.state].alive {
-                        continue;
-                    }
-                    for &(p, w, tau) in &parts {
+                for &slot_index in &alive_slots {
+                    for &(p, w, _, de) in &factors {
                         v.point[point(quantity::LIFE_YEARS, p, slot_index)] += w * dt;
-                        v.point[point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index)] += w * dt * d_e(tau);
+                        v.point[point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index)] += w * dt * de;
                     }
                 }
                 for (r, prep) in scenario.rewards.iter().zip(&prepared).filter(|(r, _)| applies(r, cycle_start)) {
@@ -255,12 +265,12 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                         Some(k) => (quantity::COST, quantity::COST_UNDISCOUNTED, Some(quantity::FIXED + k)),
                         None => (quantity::QALY, quantity::QALY_UNDISCOUNTED, None),
                     };
-                    let factor = |tau: f64| if prep.category.is_some() { d_c(tau) } else { d_e(tau) };
+                    let is_cost = prep.category.is_some();
                     match r.target {
                         RewardTarget::State(_) => {
-                            for &(p, w, tau) in &parts {
+                            for &(p, w, dc, de) in &factors {
                                 let amount = prep.value * w * dt;
-                                let discounted_amount = amount * factor(tau);
+                                let discounted_amount = amount * if is_cost { dc } else { de };
                                 for &slot_index in &prep.slots {
                                     v.point[point(discounted, p, slot_index)] += discounted_amount;
                                     v.point[point(undiscounted, p, slot_index)] += amount;
@@ -272,8 +282,9 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                         }
                         RewardTarget::Transition { from, to } => {
                             let t0 = t - 1;
-                            let discounted_amount = prep.value * factor((t0 as f64 + 0.5) * dt);
-                            let mv = |q: usize| ((q * t_max + t0) * n_states + from) * n_states + to;
+                            let discounted_amount = prep.value * if is_cost { move_factors.0 } else { move_factors.1 };
+                            let m = move_index[from * n_states + to].expect("indexed move") as usize;
+                            let mv = |q: usize| (q * t_max + t0) * n_moves + m;
                             v.moves[mv(discounted)] += discounted_amount;
                             v.moves[mv(undiscounted)] += prep.value;
                             if let Some(c) = category {
@@ -323,15 +334,6 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
                     }
                 }
             }
-            let mut tail = v.point.clone();
-            for q in 0..n_quantities {
-                for p in (0..t_max).rev() {
-                    for slot in 0..n_slots {
-                        tail[point(q, p, slot)] += tail[point(q, p + 1, slot)];
-                    }
-                }
-            }
-            v.tail = tail;
             v
         })
         .collect();

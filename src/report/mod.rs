@@ -6,6 +6,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod psa;
 pub mod terminal;
 
 use crate::error::{Error, Result};
@@ -23,6 +24,15 @@ pub struct OutputFile {
 /// # Errors
 /// [`Error::Write`] naming the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, bytes, true)
+}
+
+/// As [`write_atomic`]; with `durable = false` the data is not forced to disk before the rename,
+/// which still survives a crash or Ctrl-C of the process (not a power cut). For checkpoints.
+///
+/// # Errors
+/// [`Error::Write`] naming the path.
+pub fn write_atomic_with(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp: PathBuf = dir.join(format!(".{name}.{}.tmp", std::process::id()));
@@ -30,7 +40,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

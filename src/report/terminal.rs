@@ -147,3 +147,30 @@ pub fn verify_table(checks: &[crate::verify::Check]) -> String {
     }
     t.to_string()
 }
+
+/// PSA summary: mean outcomes per strategy, and CEAC and EVPI at the scenario's WTP values.
+pub fn psa_table(scenario: &crate::scenario::Scenario, r: &crate::analysis::psa::PsaResults) -> String {
+    let wtp: Vec<f64> = scenario.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default();
+    let mut header = vec!["strategy".to_string(), "mean cost".into(), "mean QALYs".into()];
+    header.extend(wtp.iter().map(|w| format!("P(CE) at {}", money(*w))));
+    let mut t = table(header);
+    let nearest = |w: f64| r.ceac.iter().min_by(|a, b| (a.wtp - w).abs().total_cmp(&(b.wtp - w).abs()));
+    for (s, m) in r.mean.iter().enumerate() {
+        let mut row = vec![Cell::new(&scenario.strategies[s].name), right(money(m[0])), right(format!("{:.4}", m[1]))];
+        row.extend(
+            wtp.iter().map(|&w| right(nearest(w).map_or(String::new(), |p| format!("{:.3}", p.probability[s])))),
+        );
+        t.add_row(row);
+    }
+    let mut evpi = vec![Cell::new("EVPI per person"), Cell::new(""), Cell::new("")];
+    evpi.extend(wtp.iter().map(|&w| {
+        right(
+            r.evpi
+                .iter()
+                .min_by(|a, b| (a.wtp - w).abs().total_cmp(&(b.wtp - w).abs()))
+                .map_or(String::new(), |e| money(e.per_person)),
+        )
+    }));
+    t.add_row(evpi);
+    t.to_string()
+}

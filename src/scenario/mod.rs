@@ -353,8 +353,27 @@ pub struct Scenario {
     /// Currency, discounting and correction; `None` for a survival-only scenario.
     pub economics: Option<Economics>,
     pub rewards: Vec<Reward>,
+    /// Probabilistic sensitivity analysis settings (defaults when the file has no `[psa]`).
+    pub psa: PsaSettings,
     /// Things worth fixing that do not stop a run (e.g. a parameter without a source).
     pub warnings: Vec<Problem>,
+}
+
+/// `[psa]` settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PsaSettings {
+    /// Number of draws (`--draws` overrides).
+    pub draws: u64,
+    /// Willingness-to-pay values of the CEAC grid.
+    pub wtp_grid: Vec<f64>,
+    /// People affected by the decision, for population EVPI; `None` reports per person only.
+    pub population: Option<f64>,
+}
+
+impl Default for PsaSettings {
+    fn default() -> Self {
+        PsaSettings { draws: 1000, wtp_grid: (0..=100).map(|i| i as f64 * 2000.0).collect(), population: None }
+    }
 }
 
 impl Scenario {
@@ -389,6 +408,32 @@ impl Scenario {
     /// Base-case parameter values, indexed like [`Scenario::parameters`].
     pub fn base_values(&self) -> Vec<f64> {
         self.parameters.iter().map(|p| p.value).collect()
+    }
+
+    /// Does the model use parameter `index` (in a transition, effect, reward, discount rate or
+    /// schedule)? Unused parameters are a library and are neither checked nor sampled.
+    pub fn uses_parameter(&self, index: usize) -> bool {
+        let scenario = self;
+        use Value as V;
+        let is = |v: V| v == V::Parameter(index);
+        let time = |t: TimeValue| matches!(t, TimeValue::Parameter(i, _) if i == index);
+        scenario.transitions.iter().any(|t| match t.spec {
+            ExitSpec::Rate(v) | ExitSpec::AnnualProbability(v) | ExitSpec::CycleProbability(v) => is(v),
+            ExitSpec::ProbabilityOver { value, .. } => is(value),
+            ExitSpec::Complement => false,
+        }) || scenario.strategies.iter().flat_map(|s| &s.effects).any(|e| {
+            is(e.value)
+                || time(e.onset)
+                || e.duration.is_some_and(time)
+                || matches!(e.waning, Waning::Linear(t) | Waning::Exponential(t) if time(t))
+        }) || scenario.rewards.iter().any(|r| is(r.value))
+            || scenario.economics.as_ref().is_some_and(|e| is(e.discount_rate_costs) || is(e.discount_rate_effects))
+            || scenario.strategies.iter().filter_map(|s| s.schedule.as_ref()).any(|s| {
+                s.cost_per_infusion.is_some_and(is)
+                    || s.adverse_events
+                        .iter()
+                        .any(|a| is(a.probability) || a.cost.is_some_and(is) || a.qaly_loss.is_some_and(is))
+            })
     }
 
     /// Index of a state by name.
@@ -792,6 +837,44 @@ impl<'a> Validator<'a> {
             self.problem("economics", None, ProblemKind::EconomicsMissing);
         }
 
+        // Probabilistic sensitivity analysis settings.
+        let mut psa = PsaSettings::default();
+        if let Some(raw_psa) = &raw.psa {
+            let line = self.line(raw_psa);
+            let p = raw_psa.get_ref();
+            if let Some(d) = p.draws {
+                if d < 1 {
+                    self.problem("psa.draws", line, ProblemKind::NotPositive { value: d.to_string() });
+                } else {
+                    psa.draws = d as u64;
+                }
+            }
+            if let Some([from, to, step]) = p.wtp_grid {
+                if !(from.is_finite() && to.is_finite() && step.is_finite() && from >= 0.0 && to >= from && step > 0.0)
+                {
+                    self.problem(
+                        "psa.wtp_grid",
+                        line,
+                        ProblemKind::OutOfRange {
+                            value: step,
+                            kind: "grid [from, to, step]",
+                            rule: "needs 0 <= from <= to and step > 0",
+                        },
+                    );
+                } else {
+                    let n = ((to - from) / step + 1e-9).floor() as usize;
+                    psa.wtp_grid = (0..=n).map(|i| from + i as f64 * step).collect();
+                }
+            }
+            if let Some(pop) = p.population {
+                if !(pop.is_finite() && pop > 0.0) {
+                    self.problem("psa.population", line, ProblemKind::NotPositive { value: pop.to_string() });
+                } else {
+                    psa.population = Some(pop);
+                }
+            }
+        }
+
         // Warnings: used parameters without a source.
         for i in 0..self.parameters.len() {
             if self.checked[i] && self.parameters[i].source.is_none() {
@@ -825,6 +908,7 @@ impl<'a> Validator<'a> {
             background,
             economics,
             rewards,
+            psa,
             warnings: self.warnings,
         })
     }

@@ -35,6 +35,22 @@ pub struct RawScenario {
     pub costs: Vec<Spanned<RawReward>>,
     #[serde(default)]
     pub utilities: Vec<Spanned<RawReward>>,
+    #[serde(default)]
+    pub psa: Option<Spanned<RawPsa>>,
+}
+
+/// `[psa]`: probabilistic sensitivity analysis settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPsa {
+    #[serde(default)]
+    pub draws: Option<i64>,
+    /// Willingness-to-pay grid for the CEAC: `[from, to, step]`.
+    #[serde(default)]
+    pub wtp_grid: Option<[f64; 3]>,
+    /// People who would be treated, for population EVPI.
+    #[serde(default)]
+    pub population: Option<f64>,
 }
 
 /// `[scenario]`: name and description.

@@ -1,0 +1,117 @@
+//! PSA outputs: CEAC with the acceptability frontier, EVPI, the survival band, and a summary.
+
+use crate::analysis::psa::PsaResults;
+use crate::model::Model;
+use crate::psa::PsaSettings;
+use crate::scenario::Scenario;
+use serde::Serialize;
+
+fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("write to memory");
+    for r in rows {
+        w.write_record(r).expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// `ceac.csv`: `wtp,strategy,probability_cost_effective,on_frontier`.
+pub fn ceac_csv(model: &Model, r: &PsaResults) -> Vec<u8> {
+    csv_bytes(
+        &["wtp", "strategy", "probability_cost_effective", "on_frontier"],
+        r.ceac.iter().flat_map(|p| {
+            p.probability.iter().enumerate().map(move |(s, prob)| {
+                vec![
+                    p.wtp.to_string(),
+                    model.strategy_names[s].clone(),
+                    prob.to_string(),
+                    (p.frontier == s).to_string(),
+                ]
+            })
+        }),
+    )
+}
+
+/// `evpi.csv`: `wtp,evpi_per_person,evpi_population` (empty without `[psa] population`).
+pub fn evpi_csv(r: &PsaResults, population: Option<f64>) -> Vec<u8> {
+    csv_bytes(
+        &["wtp", "evpi_per_person", "evpi_population"],
+        r.evpi.iter().map(|e| {
+            vec![
+                e.wtp.to_string(),
+                e.per_person.to_string(),
+                population.map_or(String::new(), |p| (p * e.per_person).to_string()),
+            ]
+        }),
+    )
+}
+
+/// `survival_psa.csv`: `strategy,cycle,years,median,lower,upper` (95% interval across draws).
+pub fn survival_psa_csv(model: &Model, r: &PsaResults) -> Vec<u8> {
+    csv_bytes(
+        &["strategy", "cycle", "years", "median", "lower", "upper"],
+        r.survival_band.iter().enumerate().flat_map(|(s, band)| {
+            band.iter().enumerate().map(move |(t, q)| {
+                vec![
+                    model.strategy_names[s].clone(),
+                    t.to_string(),
+                    (t as f64 * model.cycle_length_years).to_string(),
+                    q[0].to_string(),
+                    q[1].to_string(),
+                    q[2].to_string(),
+                ]
+            })
+        }),
+    )
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    cirrhosim_version: &'static str,
+    scenario: &'a str,
+    settings: &'a PsaSettings,
+    varied_parameters: &'a [String],
+    draws: u64,
+    strategies: Vec<StrategyMeans<'a>>,
+    population: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct StrategyMeans<'a> {
+    name: &'a str,
+    mean_cost: f64,
+    mean_qaly: f64,
+    mean_life_years: f64,
+}
+
+/// `psa_summary.json`: settings, varied parameters and mean outcomes.
+pub fn summary_json(
+    scenario: &Scenario,
+    model: &Model,
+    settings: &PsaSettings,
+    parameters: &[String],
+    r: &PsaResults,
+) -> Vec<u8> {
+    let s = Summary {
+        cirrhosim_version: env!("CARGO_PKG_VERSION"),
+        scenario: &scenario.name,
+        settings,
+        varied_parameters: parameters,
+        draws: r.draws,
+        strategies: r
+            .mean
+            .iter()
+            .enumerate()
+            .map(|(i, m)| StrategyMeans {
+                name: &model.strategy_names[i],
+                mean_cost: m[0],
+                mean_qaly: m[1],
+                mean_life_years: m[2],
+            })
+            .collect(),
+        population: scenario.psa.population,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&s).expect("summary serialises");
+    bytes.push(b'\n');
+    bytes
+}
