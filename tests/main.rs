@@ -5,6 +5,8 @@
 mod check;
 /// `cirrhosim paths`: individual patient histories.
 mod paths;
+/// `cirrhosim psa` and `cirrhosim merge`: outputs, shards, resume.
+mod psa;
 /// `cirrhosim run`: outputs, atomic writes, determinism, golden files.
 mod run;
 /// `cirrhosim trace`: the teaching table of the cohort trace.

@@ -1,0 +1,161 @@
+//! `cirrhosim psa` and `cirrhosim merge`.
+
+use crate::util::{Workdir, repo};
+use predicates::str::contains;
+
+const FILES: [&str; 6] =
+    ["psa_draws.csv", "ceac.csv", "evpi.csv", "survival_psa.csv", "psa_summary.json", "psa_state.json"];
+
+fn psa(wd: &Workdir, extra: &[&str]) {
+    let mut args = vec!["psa", "--draws", "60", "--quiet"];
+    args.extend_from_slice(extra);
+    wd.cmd().args(&args).arg(repo().join("scenarios/default.toml")).assert().success();
+}
+
+#[test]
+fn writes_tidy_outputs() {
+    let wd = Workdir::new();
+    psa(&wd, &["--out", "p"]);
+    let draws = wd.read("p/psa_draws.csv");
+    let header = draws.lines().next().unwrap();
+    assert!(header.starts_with("draw,strategy,cost,qaly,life_years,"), "{header}");
+    assert!(header.contains(",hr_msc_via_meld_derived,") && header.contains(",r_decomp_death,"));
+    assert!(!header.contains("msc_effect_duration"), "fixed parameters are not varied");
+    assert_eq!(draws.lines().count(), 1 + 60 * 2);
+    let ceac = wd.read("p/ceac.csv");
+    assert!(ceac.starts_with(
+        "wtp,strategy,probability_cost_effective,on_frontier\n0,standard_care,1,true\n0,uc_msc,0,false\n"
+    ));
+    // Probabilities at each WTP sum to 1 and exactly one strategy is on the frontier.
+    let rows: Vec<Vec<String>> = ceac.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
+    for pair in rows.chunks(2) {
+        let total: f64 = pair.iter().map(|r| r[2].parse::<f64>().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        assert_eq!(pair.iter().filter(|r| r[3] == "true").count(), 1);
+    }
+    assert!(wd.read("p/evpi.csv").starts_with("wtp,evpi_per_person,evpi_population\n0,0,\n"));
+    assert!(
+        wd.read("p/survival_psa.csv").starts_with("strategy,cycle,years,median,lower,upper\nstandard_care,0,0,1,1,1\n")
+    );
+    assert!(!wd.path().join("p/psa_draws.csv.partial").exists());
+}
+
+#[test]
+fn shards_merge_into_the_single_run_byte_for_byte() {
+    let wd = Workdir::new();
+    psa(&wd, &["--out", "single"]);
+    for n in [1u32, 2, 3, 7] {
+        let mut dirs = Vec::new();
+        for k in 0..n {
+            let dir = format!("s{n}_{k}");
+            psa(&wd, &["--shard", &format!("{k}/{n}"), "--out", &dir, "--threads", if k % 2 == 0 { "1" } else { "2" }]);
+            dirs.push(dir);
+        }
+        dirs.reverse(); // any order
+        let out = format!("merged{n}");
+        wd.cmd()
+            .arg("merge")
+            .args(&dirs)
+            .arg("--scenario")
+            .arg(repo().join("scenarios/default.toml"))
+            .args(["--out", &out])
+            .assert()
+            .success();
+        for f in FILES {
+            assert_eq!(wd.read(&format!("single/{f}")), wd.read(&format!("{out}/{f}")), "n = {n}: {f}");
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_missing_or_foreign_shards() {
+    let wd = Workdir::new();
+    psa(&wd, &["--shard", "0/2", "--out", "a"]);
+    wd.cmd()
+        .args(["merge", "a", "--scenario"])
+        .arg(repo().join("scenarios/default.toml"))
+        .assert()
+        .failure()
+        .stderr(contains("cannot merge: 1 of 2 shards given"));
+    wd.cmd().args(["psa", "--draws", "61", "--quiet", "--shard", "1/2", "--out", "b"]).assert().success();
+    wd.cmd().args(["merge", "a", "b"]).assert().failure().stderr(contains("is from another run"));
+}
+
+#[test]
+fn resume_after_an_interruption_is_bit_identical() {
+    let wd = Workdir::new();
+    psa(&wd, &["--out", "whole"]);
+    // Simulate a crash during the first chunk: the checkpoint says "no draw done" while the rows
+    // file already holds rows of the chunk in flight and no final outputs exist. Resuming must
+    // drop those rows, redo the chunk and end with exactly the files of an uninterrupted run.
+    psa(&wd, &["--out", "cut"]);
+    let state_path = wd.path().join("cut/psa_state.json");
+    let mut state: serde_json::Value = serde_json::from_str(&wd.read("cut/psa_state.json")).unwrap();
+    let header_len = wd.read("cut/psa_draws.csv").lines().next().unwrap().len() + 1;
+    state["next_draw"] = 0.into();
+    state["rows_bytes"] = header_len.into();
+    let fresh = serde_json::to_value(cirrhosim::analysis::psa::PsaState::new(
+        2,
+        480,
+        serde_json::from_value(state["state"]["wtp"].clone()).unwrap(),
+    ))
+    .unwrap();
+    state["state"] = fresh;
+    std::fs::write(&state_path, serde_json::to_string(&state).unwrap()).unwrap();
+    std::fs::rename(wd.path().join("cut/psa_draws.csv"), wd.path().join("cut/psa_draws.csv.partial")).unwrap();
+    for f in ["ceac.csv", "evpi.csv", "survival_psa.csv", "psa_summary.json"] {
+        std::fs::remove_file(wd.path().join("cut").join(f)).unwrap();
+    }
+    psa(&wd, &["--out", "cut", "--resume"]);
+    for f in FILES {
+        assert_eq!(wd.read(&format!("whole/{f}")), wd.read(&format!("cut/{f}")), "{f}");
+    }
+}
+
+#[test]
+fn resume_with_other_settings_is_refused() {
+    let wd = Workdir::new();
+    psa(&wd, &["--out", "p"]);
+    wd.cmd()
+        .args(["psa", "--draws", "61", "--quiet", "--resume", "--out", "p"])
+        .assert()
+        .failure()
+        .stderr(contains("cannot resume: it was written for other settings"));
+}
+
+#[test]
+fn survival_only_scenario_is_refused_with_the_fix() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["psa", "--draws", "5"])
+        .arg(repo().join("scenarios/teaching.toml"))
+        .assert()
+        .failure()
+        .stderr(contains("economics: this analysis needs costs and QALYs"));
+}
+
+#[test]
+fn monte_carlo_engine_runs_and_is_thread_independent() {
+    let wd = Workdir::new();
+    for (t, out) in [("1", "a"), ("2", "b")] {
+        wd.cmd()
+            .args([
+                "psa",
+                "--draws",
+                "6",
+                "--engine",
+                "monte-carlo",
+                "--patients",
+                "3000",
+                "--quiet",
+                "--threads",
+                t,
+                "--out",
+                out,
+            ])
+            .assert()
+            .success();
+    }
+    assert_eq!(wd.read("a/psa_draws.csv"), wd.read("b/psa_draws.csv"));
+    assert_eq!(wd.read("a/ceac.csv"), wd.read("b/ceac.csv"));
+}
