@@ -46,6 +46,10 @@ pub enum Error {
     #[error("{path}: cannot resume: {reason}; start again without --resume")]
     Resume { path: PathBuf, reason: String },
 
+    /// A sensitivity-analysis value of a parameter gives a model that cannot be built.
+    #[error("parameter {name} = {value}: {source}")]
+    Parameter { name: String, value: f64, source: Box<Error> },
+
     /// PSA shards cannot be merged.
     #[error("cannot merge: {reason}")]
     Merge { reason: String },
@@ -165,6 +169,8 @@ pub enum ProblemKind {
     EconomicsMissing,
     #[error("this analysis needs costs and QALYs: add an [economics] table with [[costs]] and [[utilities]]")]
     EconomicsNeeded,
+    #[error("\"{name}\" is not a used parameter with both low and high; a sensitivity analysis needs its range")]
+    NoRange { name: String },
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },
     #[error(

@@ -60,6 +60,32 @@ enum Command {
     },
     /// Probabilistic sensitivity analysis: CEAC, acceptability frontier, EVPI, survival band.
     Psa(PsaArgs),
+    /// One-way (tornado) and two-way deterministic sensitivity analysis.
+    Dsa {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Strategy to evaluate (default: the last).
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Comparator (default: the first strategy).
+        #[arg(long)]
+        comparator: Option<String>,
+        /// Willingness to pay per QALY for incremental NMB (default: the scenario's second wtp value).
+        #[arg(long)]
+        wtp: Option<f64>,
+        /// Two parameters for a two-way grid, e.g. hr_msc_via_meld_derived,c_msc_infusion.
+        #[arg(long, value_delimiter = ',')]
+        two_way: Option<Vec<String>>,
+        /// Grid points per parameter for --two-way.
+        #[arg(long, default_value_t = 11)]
+        steps: usize,
+        /// Output directory.
+        #[arg(long, default_value = "dsa")]
+        out: PathBuf,
+        /// No tornado on the terminal.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Merge the outputs of PSA shards (`psa --shard k/n`) into the files of a single run.
     Merge {
         /// Shard output directories, in any order.
@@ -393,6 +419,49 @@ fn main_inner() -> anyhow::Result<()> {
             }
         }
         Command::Psa(args) => psa(args)?,
+        Command::Dsa { scenario, strategy, comparator, wtp, two_way, steps, out, quiet } => {
+            let s = load(&scenario)?;
+            let strategy = match strategy {
+                Some(name) => s.strategy_index(&name)?,
+                None => s.strategies.len() - 1,
+            };
+            let comparator = match comparator {
+                Some(name) => s.strategy_index(&name)?,
+                None => 0,
+            };
+            let wtp = wtp
+                .or_else(|| s.economics.as_ref().and_then(|e| e.wtp.get(1).or(e.wtp.first()).copied()))
+                .unwrap_or(30_000.0);
+            let tornado = cirrhosim::dsa::one_way(&s, strategy, comparator, wtp)?;
+            let mut files = vec![OutputFile { name: "dsa.csv", bytes: report::csv::dsa_csv(&tornado) }];
+            if let Some(names) = &two_way {
+                if names.len() != 2 {
+                    return Err(cirrhosim::Error::Setting {
+                        flag: "two-way",
+                        value: names.join(","),
+                        rule: "needs exactly two parameter names, e.g. a,b",
+                    }
+                    .into());
+                }
+                let names = [names[0].as_str(), names[1].as_str()];
+                let grid = cirrhosim::dsa::two_way(&s, names, steps, strategy, comparator, wtp)?;
+                files.push(OutputFile { name: "dsa_two_way.csv", bytes: report::csv::two_way_csv(names, &grid) });
+            }
+            let written = report::write_all(&out, &files)?;
+            if !quiet {
+                println!(
+                    "{}: {} vs {}, wtp {wtp} per QALY; {} parameters with a range",
+                    s.name,
+                    s.strategies[strategy].name,
+                    s.strategies[comparator].name,
+                    tornado.rows.len()
+                );
+                print!("{}", report::terminal::tornado_text(&tornado, 15));
+                for p in &written {
+                    println!("wrote {}", p.display());
+                }
+            }
+        }
         Command::Merge { dirs, scenario, out } => {
             let s = load(&scenario)?;
             let r = cirrhosim::psa::merge(&s, &dirs, &out)?;

@@ -3,6 +3,8 @@
 
 /// `cirrhosim check`: every bad-input fixture with its exact message.
 mod check;
+/// `cirrhosim dsa`: tornado and two-way grid.
+mod dsa;
 /// `cirrhosim paths`: individual patient histories.
 mod paths;
 /// `cirrhosim psa` and `cirrhosim merge`: outputs, shards, resume.

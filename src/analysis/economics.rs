@@ -71,11 +71,14 @@ pub fn cohort_totals(model: &Model, trace: &CohortTrace) -> Option<StrategyTotal
         }
         out
     };
+    // The headline numbers come from the same function as PSA and DSA use, so the base case of a
+    // sensitivity analysis reproduces `run` to the bit.
+    let [cost, qaly, life_years] = cohort_outcomes(model, trace)?;
     Some(StrategyTotals {
         strategy: trace.strategy,
-        cost: total(quantity::COST),
-        qaly: total(quantity::QALY),
-        life_years: total(quantity::LIFE_YEARS),
+        cost,
+        qaly,
+        life_years,
         cost_undiscounted: total(quantity::COST_UNDISCOUNTED),
         qaly_undiscounted: total(quantity::QALY_UNDISCOUNTED),
         life_years_discounted: total(quantity::LIFE_YEARS_DISCOUNTED),

@@ -82,3 +82,55 @@ pub fn nmb_csv(model: &Model, evaluation: &Evaluation, wtp: &[f64]) -> Vec<u8> {
     }
     w.into_inner().expect("flush to memory")
 }
+
+fn finite(x: f64) -> String {
+    if x.is_finite() { x.to_string() } else { String::new() }
+}
+
+/// `dsa.csv`: `parameter,low_value,high_value,outcome,low_result,high_result,base`, the
+/// incremental NMB rows first, then the ICER rows, each in tornado order (largest INB swing first).
+/// An ICER that is undefined (no QALY difference) is left empty.
+pub fn dsa_csv(t: &crate::dsa::Tornado) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(["parameter", "low_value", "high_value", "outcome", "low_result", "high_result", "base"])
+        .expect("write to memory");
+    for (outcome, pick) in [
+        ("inc_nmb", (|c: &crate::dsa::Comparison| c.inc_nmb) as fn(&crate::dsa::Comparison) -> f64),
+        ("icer", |c| c.icer),
+    ] {
+        for r in &t.rows {
+            w.write_record([
+                r.parameter.clone(),
+                r.low_value.to_string(),
+                r.high_value.to_string(),
+                outcome.to_string(),
+                finite(pick(&r.low)),
+                finite(pick(&r.high)),
+                finite(pick(&t.base)),
+            ])
+            .expect("write to memory");
+        }
+    }
+    w.into_inner().expect("flush to memory")
+}
+
+/// `dsa_two_way.csv`: `x_parameter,x_value,y_parameter,y_value,inc_cost,inc_qaly,icer,inc_nmb`.
+pub fn two_way_csv(names: [&str; 2], points: &[crate::dsa::TwoWayPoint]) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(["x_parameter", "x_value", "y_parameter", "y_value", "inc_cost", "inc_qaly", "icer", "inc_nmb"])
+        .expect("write to memory");
+    for p in points {
+        w.write_record([
+            names[0].to_string(),
+            p.x.to_string(),
+            names[1].to_string(),
+            p.y.to_string(),
+            p.result.inc_cost.to_string(),
+            p.result.inc_qaly.to_string(),
+            finite(p.result.icer),
+            p.result.inc_nmb.to_string(),
+        ])
+        .expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}

@@ -174,3 +174,40 @@ pub fn psa_table(scenario: &crate::scenario::Scenario, r: &crate::analysis::psa:
     t.add_row(evpi);
     t.to_string()
 }
+
+/// A text tornado of incremental NMB: one bar per parameter, from the base case to the low and
+/// high results, largest swing first.
+pub fn tornado_text(t: &crate::dsa::Tornado, top: usize) -> String {
+    let rows = &t.rows[..t.rows.len().min(top)];
+    let span = rows
+        .iter()
+        .flat_map(|r| [(r.low.inc_nmb - t.base.inc_nmb).abs(), (r.high.inc_nmb - t.base.inc_nmb).abs()])
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    let width = 30.0;
+    let name_width = rows.iter().map(|r| r.parameter.len()).max().unwrap_or(0);
+    let mut out = format!("incremental NMB, base {} (L = low value, H = high value)\n", money(t.base.inc_nmb));
+    for r in rows {
+        let mut line = vec![' '; 2 * width as usize + 1];
+        line[width as usize] = '|';
+        for (result, mark) in [(r.low.inc_nmb, 'L'), (r.high.inc_nmb, 'H')] {
+            let cells = ((result - t.base.inc_nmb) / span * width).round() as i64;
+            let (from, to) = if cells < 0 {
+                (width as i64 + cells, width as i64 - 1)
+            } else {
+                (width as i64 + 1, width as i64 + cells)
+            };
+            for c in from.max(0)..=to.min(2 * width as i64) {
+                line[c as usize] = mark;
+            }
+        }
+        out.push_str(&format!(
+            "{:>name_width$} {} {} .. {}\n",
+            r.parameter,
+            line.iter().collect::<String>(),
+            money(r.low.inc_nmb),
+            money(r.high.inc_nmb)
+        ));
+    }
+    out
+}

@@ -1,0 +1,69 @@
+//! `cirrhosim dsa`.
+
+use crate::util::{Workdir, repo};
+use cirrhosim::{analysis, engine::sim_cohort, model::Model, scenario::Scenario};
+use predicates::str::contains;
+
+fn rows(text: &str) -> Vec<Vec<String>> {
+    text.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect()
+}
+
+#[test]
+fn tornado_is_sorted_by_swing_and_its_base_is_the_base_case() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["dsa", "--wtp", "50000", "--out", "d"])
+        .assert()
+        .success()
+        .stdout(contains("uc_msc vs standard_care, wtp 50000 per QALY"))
+        .stdout(contains("c_msc_infusion"));
+    let csv = wd.read("d/dsa.csv");
+    assert!(csv.starts_with(
+        "parameter,low_value,high_value,outcome,low_result,high_result,base\nc_msc_infusion,1500,9333,inc_nmb,"
+    ));
+    let nmb: Vec<Vec<String>> = rows(&csv).into_iter().filter(|r| r[3] == "inc_nmb").collect();
+    let swings: Vec<f64> =
+        nmb.iter().map(|r| (r[5].parse::<f64>().unwrap() - r[4].parse::<f64>().unwrap()).abs()).collect();
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]), "{swings:?}");
+    // The base column equals the base case computed the way `run` does, to the bit.
+    let s = Scenario::default_scenario().unwrap();
+    let model = Model::from_scenario(&s).unwrap();
+    let t: Vec<_> = (0..2).map(|i| analysis::cohort_totals(&model, &sim_cohort(&model, i)).unwrap()).collect();
+    let base_nmb = 50000.0 * (t[1].qaly - t[0].qaly) - (t[1].cost - t[0].cost);
+    let base_icer = (t[1].cost - t[0].cost) / (t[1].qaly - t[0].qaly);
+    assert_eq!(nmb[0][6], base_nmb.to_string());
+    let icer_row = rows(&csv).into_iter().find(|r| r[3] == "icer").unwrap();
+    assert_eq!(icer_row[6], base_icer.to_string());
+    // 17 parameters with a range are used by the default scenario; each appears once per outcome.
+    assert_eq!(nmb.len(), 17);
+    // A higher MSC price lowers the incremental NMB.
+    assert!(nmb[0][5].parse::<f64>().unwrap() < nmb[0][4].parse::<f64>().unwrap());
+}
+
+#[test]
+fn two_way_grid() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["dsa", "--quiet", "--two-way", "hr_msc_via_meld_derived,c_msc_infusion", "--steps", "4", "--out", "d"])
+        .assert()
+        .success();
+    let grid = wd.read("d/dsa_two_way.csv");
+    assert_eq!(grid.lines().count(), 1 + 16);
+    assert!(grid.lines().nth(1).unwrap().starts_with("hr_msc_via_meld_derived,0.715,c_msc_infusion,1500,"));
+    wd.cmd()
+        .args(["dsa", "--two-way", "nope,c_msc_infusion", "--out", "e"])
+        .assert()
+        .failure()
+        .stderr(contains("parameters.nope: \"nope\" is not a used parameter with both low and high"));
+}
+
+#[test]
+fn survival_only_scenario_is_refused() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .arg("dsa")
+        .arg(repo().join("scenarios/teaching.toml"))
+        .assert()
+        .failure()
+        .stderr(contains("needs costs and QALYs"));
+}
