@@ -86,6 +86,21 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Expected value of partial perfect information from a PSA's psa_draws.csv.
+    Evppi {
+        /// PSA output directory (with psa_draws.csv).
+        dir: PathBuf,
+        /// A group of parameters valued together, e.g. --group a,b (repeatable); default: each
+        /// varied parameter on its own.
+        #[arg(long)]
+        group: Vec<String>,
+        /// Willingness-to-pay values per QALY.
+        #[arg(long, value_delimiter = ',', default_values_t = vec![20000.0, 30000.0, 50000.0, 100000.0])]
+        wtp: Vec<f64>,
+        /// Output directory (default: the PSA directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Merge the outputs of PSA shards (`psa --shard k/n`) into the files of a single run.
     Merge {
         /// Shard output directories, in any order.
@@ -419,6 +434,46 @@ fn main_inner() -> anyhow::Result<()> {
             }
         }
         Command::Psa(args) => psa(args)?,
+        Command::Evppi { dir, group, wtp, out } => {
+            let table = cirrhosim::psa::read_draws(&dir.join(cirrhosim::psa::ROWS_FILE))?;
+            let groups: Vec<Vec<String>> = if group.is_empty() {
+                table.parameters.iter().map(|p| vec![p.clone()]).collect()
+            } else {
+                group.iter().map(|g| g.split(',').map(|p| p.trim().to_string()).collect()).collect()
+            };
+            let mut rows = Vec::new();
+            for g in &groups {
+                let columns: Vec<usize> = g
+                    .iter()
+                    .map(|name| {
+                        table.parameters.iter().position(|p| p == name).ok_or_else(|| cirrhosim::Error::Setting {
+                            flag: "group",
+                            value: name.clone(),
+                            rule: "is not a column of psa_draws.csv (a varied parameter)",
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                let theta: Vec<Vec<f64>> =
+                    table.values.iter().map(|v| columns.iter().map(|&c| v[c]).collect()).collect();
+                for &lambda in &wtp {
+                    let nmb: Vec<Vec<f64>> =
+                        table.outcomes.iter().map(|o| o.iter().map(|(c, q)| lambda * q - c).collect()).collect();
+                    let (value, terms) = cirrhosim::analysis::evppi::evppi(&theta, &nmb);
+                    rows.push(cirrhosim::analysis::evppi::EvppiResult {
+                        parameters: g.clone(),
+                        wtp: lambda,
+                        evppi: value,
+                        evpi: cirrhosim::analysis::evppi::evpi(&nmb),
+                        terms,
+                    });
+                }
+            }
+            let out = out.unwrap_or(dir);
+            let written =
+                report::write_all(&out, &[OutputFile { name: "evppi.csv", bytes: report::psa::evppi_csv(&rows) }])?;
+            println!("{}", report::terminal::evppi_table(&rows));
+            println!("wrote {}", written[0].display());
+        }
         Command::Dsa { scenario, strategy, comparator, wtp, two_way, steps, out, quiet } => {
             let s = load(&scenario)?;
             let strategy = match strategy {

@@ -159,3 +159,25 @@ fn monte_carlo_engine_runs_and_is_thread_independent() {
     assert_eq!(wd.read("a/psa_draws.csv"), wd.read("b/psa_draws.csv"));
     assert_eq!(wd.read("a/ceac.csv"), wd.read("b/ceac.csv"));
 }
+
+#[test]
+fn evppi_ranks_the_msc_price_first() {
+    let wd = Workdir::new();
+    wd.cmd().args(["psa", "--draws", "400", "--quiet", "--out", "p"]).assert().success();
+    wd.cmd().args(["evppi", "p", "--wtp", "100000"]).assert().success().stdout(contains("c_msc_infusion"));
+    let csv = wd.read("p/evppi.csv");
+    assert!(csv.starts_with("parameters,wtp,evppi_per_person,evpi_per_person,terms\n"));
+    let rows: Vec<Vec<String>> = csv.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
+    assert_eq!(rows.len(), 15);
+    let evppi = |name: &str| rows.iter().find(|r| r[0] == name).unwrap()[2].parse::<f64>().unwrap();
+    let evpi: f64 = rows[0][3].parse().unwrap();
+    let best =
+        rows.iter().max_by(|a, b| a[2].parse::<f64>().unwrap().total_cmp(&b[2].parse::<f64>().unwrap())).unwrap();
+    assert_eq!(best[0], "c_msc_infusion", "{csv}");
+    assert!(evppi("c_msc_infusion") <= 1.1 * evpi);
+    wd.cmd()
+        .args(["evppi", "p", "--group", "c_msc_infusion,nope"])
+        .assert()
+        .failure()
+        .stderr(contains("--group nope: is not a column of psa_draws.csv"));
+}

@@ -6,6 +6,7 @@
 
 pub mod cea;
 pub mod economics;
+pub mod evppi;
 pub mod psa;
 pub mod survival;
 

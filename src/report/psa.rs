@@ -115,3 +115,20 @@ pub fn summary_json(
     bytes.push(b'\n');
     bytes
 }
+
+/// `evppi.csv`: `parameters,wtp,evppi_per_person,evpi_per_person,terms` (a group's names
+/// joined by `+`).
+pub fn evppi_csv(rows: &[crate::analysis::evppi::EvppiResult]) -> Vec<u8> {
+    csv_bytes(
+        &["parameters", "wtp", "evppi_per_person", "evpi_per_person", "terms"],
+        rows.iter().map(|r| {
+            vec![
+                r.parameters.join("+"),
+                r.wtp.to_string(),
+                r.evppi.to_string(),
+                r.evpi.to_string(),
+                r.terms.to_string(),
+            ]
+        }),
+    )
+}

@@ -211,3 +211,17 @@ pub fn tornado_text(t: &crate::dsa::Tornado, top: usize) -> String {
     }
     out
 }
+
+/// EVPPI rows: parameters, WTP, EVPPI and EVPI per person.
+pub fn evppi_table(rows: &[crate::analysis::evppi::EvppiResult]) -> String {
+    let mut t = table(vec!["parameters".into(), "wtp".into(), "EVPPI per person".into(), "EVPI per person".into()]);
+    for r in rows {
+        t.add_row(vec![
+            Cell::new(r.parameters.join(" + ")),
+            right(money(r.wtp)),
+            right(format!("{:.2}", r.evppi)),
+            right(format!("{:.2}", r.evpi)),
+        ]);
+    }
+    t.to_string()
+}
