@@ -16,7 +16,13 @@ fn psa(c: &mut Criterion) {
     group.throughput(Throughput::Elements(draws));
     group.bench_function("default_scenario_cohort_2000_draws", |b| {
         b.iter(|| {
-            let settings = PsaSettings { scenario: scenario.name.clone(), draws, seed: 1, engine: PsaEngine::Cohort, shard: Shard::ALL };
+            let settings = PsaSettings {
+                scenario: scenario.name.clone(),
+                draws,
+                seed: 1,
+                engine: PsaEngine::Cohort,
+                shard: Shard::ALL,
+            };
             run(&scenario, &settings, dir.path(), false, &NoProgress).unwrap()
         })
     });
@@ -25,8 +31,13 @@ fn psa(c: &mut Criterion) {
     group.throughput(Throughput::Elements(draws * patients * 2 * 480));
     group.bench_function("default_scenario_monte_carlo_4_draws_100000_patients", |b| {
         b.iter(|| {
-            let settings =
-                PsaSettings { scenario: scenario.name.clone(), draws, seed: 1, engine: PsaEngine::MonteCarlo { patients }, shard: Shard::ALL };
+            let settings = PsaSettings {
+                scenario: scenario.name.clone(),
+                draws,
+                seed: 1,
+                engine: PsaEngine::MonteCarlo { patients },
+                shard: Shard::ALL,
+            };
             run(&scenario, &settings, dir.path(), false, &NoProgress).unwrap()
         })
     });

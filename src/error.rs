@@ -171,6 +171,8 @@ pub enum ProblemKind {
     EconomicsNeeded,
     #[error("\"{name}\" is not a used parameter with both low and high; a sensitivity analysis needs its range")]
     NoRange { name: String },
+    #[error("{kind} distribution: {rule}")]
+    BadDistribution { kind: String, rule: &'static str },
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },
     #[error(

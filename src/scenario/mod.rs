@@ -697,7 +697,14 @@ impl<'a> Validator<'a> {
                 );
                 continue;
             };
-            let distribution = p.distribution.clone();
+            let distribution = match p.distribution.as_ref().map(|d| d.fit(p.value)) {
+                None => None,
+                Some(Ok(d)) => Some(d),
+                Some(Err(kind)) => {
+                    self.problem(format!("{key}.distribution"), line, kind);
+                    None
+                }
+            };
             self.add_parameter(
                 Parameter {
                     name: name.clone(),

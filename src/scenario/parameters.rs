@@ -143,6 +143,105 @@ impl Distribution {
     }
 }
 
+/// A distribution as written in a scenario: its own parameters, or a mean (default: the
+/// parameter's value) with a standard error, or a 95% interval, to be fitted by the method of
+/// moments (Briggs, Claxton & Sculpher 2006, section 4.3).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistribution {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub alpha: Option<f64>,
+    pub beta: Option<f64>,
+    pub shape: Option<f64>,
+    pub scale: Option<f64>,
+    pub meanlog: Option<f64>,
+    pub sdlog: Option<f64>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    /// Standard error of the mean (for fitting).
+    pub se: Option<f64>,
+    /// 95% interval `[low, high]` (for fitting).
+    pub interval: Option<[f64; 2]>,
+}
+
+/// Normal quantile for a two-sided 95% interval.
+const Z95: f64 = 1.959963984540054;
+
+impl RawDistribution {
+    /// Resolves to a [`Distribution`], fitting by the method of moments where asked:
+    /// - beta from mean m and se s: alpha = m (m (1 - m) / s^2 - 1), beta = alpha (1 - m) / m;
+    /// - gamma: shape = m^2 / s^2, scale = s^2 / m;
+    /// - lognormal: sdlog^2 = ln(1 + s^2 / m^2), meanlog = ln m - sdlog^2 / 2; from an interval,
+    ///   meanlog and sdlog are the log-midpoint and (ln high - ln low) / (2 x 1.96);
+    /// - normal: sd = s;
+    ///
+    /// with s = (high - low) / (2 x 1.96) when an interval is given.
+    ///
+    /// # Errors
+    /// [`ProblemKind::BadDistribution`] naming what is missing or impossible.
+    pub fn fit(&self, value: f64) -> std::result::Result<Distribution, ProblemKind> {
+        let bad = |rule: &'static str| ProblemKind::BadDistribution { kind: self.kind.clone(), rule };
+        let m = self.mean.unwrap_or(value);
+        let se = match (self.se, self.interval) {
+            (Some(s), None) => Some(s),
+            (None, Some([lo, hi])) if hi > lo => Some((hi - lo) / (2.0 * Z95)),
+            (None, Some(_)) => return Err(bad("interval must be [low, high] with low < high")),
+            (Some(_), Some(_)) => return Err(bad("give se or interval, not both")),
+            (None, None) => None,
+        };
+        let d = match self.kind.as_str() {
+            "fixed" => Distribution::Fixed,
+            "beta" => match (self.alpha, self.beta, se) {
+                (Some(alpha), Some(beta), None) => Distribution::Beta { alpha, beta },
+                (None, None, Some(s)) => {
+                    if !(m > 0.0 && m < 1.0 && s > 0.0 && s * s < m * (1.0 - m)) {
+                        return Err(bad("a beta fit needs 0 < mean < 1 and se^2 < mean (1 - mean)"));
+                    }
+                    let alpha = m * (m * (1.0 - m) / (s * s) - 1.0);
+                    Distribution::Beta { alpha, beta: alpha * (1.0 - m) / m }
+                }
+                _ => return Err(bad("give alpha and beta, or se or interval (mean defaults to the value)")),
+            },
+            "gamma" => match (self.shape, self.scale, se) {
+                (Some(shape), Some(scale), None) => Distribution::Gamma { shape, scale },
+                (None, None, Some(s)) => {
+                    if !(m > 0.0 && s > 0.0) {
+                        return Err(bad("a gamma fit needs mean > 0 and se > 0"));
+                    }
+                    Distribution::Gamma { shape: m * m / (s * s), scale: s * s / m }
+                }
+                _ => return Err(bad("give shape and scale, or se or interval (mean defaults to the value)")),
+            },
+            "lognormal" => match (self.meanlog, self.sdlog, self.se, self.interval) {
+                (Some(meanlog), Some(sdlog), None, None) => Distribution::Lognormal { meanlog, sdlog },
+                (None, None, None, Some([lo, hi])) if lo > 0.0 && hi > lo => Distribution::Lognormal {
+                    meanlog: (lo.ln() + hi.ln()) / 2.0,
+                    sdlog: (hi.ln() - lo.ln()) / (2.0 * Z95),
+                },
+                (None, None, Some(s), None) if m > 0.0 && s > 0.0 => {
+                    let var = (1.0 + s * s / (m * m)).ln();
+                    Distribution::Lognormal { meanlog: m.ln() - var / 2.0, sdlog: var.sqrt() }
+                }
+                _ => return Err(bad("give meanlog and sdlog, or se (mean > 0), or a positive interval")),
+            },
+            "normal" => match (self.sd, se) {
+                (Some(sd), None) => Distribution::Normal { mean: m, sd },
+                (None, Some(s)) => {
+                    let mean = match (self.mean, self.interval) {
+                        (None, Some([lo, hi])) => (lo + hi) / 2.0,
+                        _ => m,
+                    };
+                    Distribution::Normal { mean, sd: s }
+                }
+                _ => return Err(bad("give sd, or se or interval (mean defaults to the value)")),
+            },
+            _ => return Err(bad("type must be beta, gamma, lognormal, normal or fixed")),
+        };
+        d.check().map(|()| d)
+    }
+}
+
 /// A checked, named parameter.
 #[derive(Debug, Clone, Serialize)]
 pub struct Parameter {
@@ -272,6 +371,36 @@ mod tests {
         assert!(ParameterKind::Utility.check(-0.2).is_ok());
         assert!(ParameterKind::Utility.check(1.2).is_err());
         assert!(ParameterKind::Cost.check(-100.0).is_ok());
+    }
+
+    #[test]
+    fn method_of_moments_fits_reproduce_mean_and_se() {
+        let raw = |kind: &str| RawDistribution { kind: kind.into(), ..Default::default() };
+        // Beta with mean 0.3 and se 0.05: alpha = 0.3 (0.21 / 0.0025 - 1) = 24.9, beta = 58.1.
+        let d = RawDistribution { se: Some(0.05), ..raw("beta") }.fit(0.3).unwrap();
+        let Distribution::Beta { alpha, beta } = d else { panic!("{d:?}") };
+        assert!((alpha - 24.9).abs() < 1e-9 && (beta - 58.1).abs() < 1e-9);
+        let mean = alpha / (alpha + beta);
+        let sd = (alpha * beta / ((alpha + beta).powi(2) * (alpha + beta + 1.0))).sqrt();
+        assert!((mean - 0.3).abs() < 1e-12 && (sd - 0.05).abs() < 1e-12);
+        // Gamma from a 95% interval around the value.
+        let d = RawDistribution { interval: Some([0.173, 0.630]), ..raw("gamma") }.fit(0.347).unwrap();
+        let Distribution::Gamma { shape, scale } = d else { panic!("{d:?}") };
+        assert!((shape * scale - 0.347).abs() < 1e-12);
+        assert!((shape.sqrt() * scale - (0.630 - 0.173) / 3.919927969080108).abs() < 1e-12);
+        // Lognormal from an interval: the evidence table's convention (hr_msc_via_meld_derived).
+        let d = RawDistribution { interval: Some([0.715, 0.934]), ..raw("lognormal") }.fit(0.818).unwrap();
+        let Distribution::Lognormal { meanlog, sdlog } = d else { panic!("{d:?}") };
+        assert!((meanlog - (-0.2010)).abs() < 1e-3 && (sdlog - 0.0682).abs() < 1e-3, "{meanlog} {sdlog}");
+        // Lognormal from mean and se keeps the arithmetic mean.
+        let d = RawDistribution { se: Some(0.2), ..raw("lognormal") }.fit(1.0).unwrap();
+        let Distribution::Lognormal { meanlog, sdlog } = d else { panic!("{d:?}") };
+        assert!(((meanlog + sdlog * sdlog / 2.0).exp() - 1.0).abs() < 1e-12);
+        // Impossible requests say what is wrong.
+        let e = RawDistribution { se: Some(0.6), ..raw("beta") }.fit(0.3).unwrap_err().to_string();
+        assert!(e.contains("se^2 < mean (1 - mean)"), "{e}");
+        let e = RawDistribution { alpha: Some(2.0), ..raw("beta") }.fit(0.3).unwrap_err().to_string();
+        assert!(e.contains("give alpha and beta"), "{e}");
     }
 
     #[test]

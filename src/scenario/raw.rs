@@ -143,7 +143,7 @@ pub struct RawParameter {
     #[serde(default)]
     pub note: Option<String>,
     #[serde(default)]
-    pub distribution: Option<super::Distribution>,
+    pub distribution: Option<super::parameters::RawDistribution>,
     #[serde(default)]
     pub low: Option<f64>,
     #[serde(default)]
