@@ -3,6 +3,10 @@
 
 use cirrhosim::engine::sim_cohort;
 use cirrhosim::{model::Model, scenario::Scenario};
+// The same allocator as the `cirrhosim` binary, so the figures are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 

@@ -5,6 +5,10 @@
 use cirrhosim::engine::NoProgress;
 use cirrhosim::psa::{PsaEngine, PsaSettings, Shard, run};
 use cirrhosim::scenario::Scenario;
+// The same allocator as the `cirrhosim` binary, so the figures are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn psa(c: &mut Criterion) {

@@ -173,6 +173,12 @@ pub enum ProblemKind {
     NoRange { name: String },
     #[error("{kind} distribution: {rule}")]
     BadDistribution { kind: String, rule: &'static str },
+    #[error(
+        "a Dirichlet group needs at least two parameters and one alpha each (got {parameters} parameters, {alpha} alphas)"
+    )]
+    DirichletShape { parameters: usize, alpha: usize },
+    #[error("parameter \"{name}\" is in more than one place of the Dirichlet groups")]
+    DirichletTwice { name: String },
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },
     #[error(

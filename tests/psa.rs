@@ -181,3 +181,29 @@ fn evppi_ranks_the_msc_price_first() {
         .failure()
         .stderr(contains("--group nope: is not a column of psa_draws.csv"));
 }
+
+#[test]
+fn dirichlet_rows_of_the_chancellor_counts() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["psa", "--draws", "200", "--quiet", "--out", "p"])
+        .arg(repo().join("scenarios/chancellor_hiv.toml"))
+        .assert()
+        .success();
+    let csv = wd.read("p/psa_draws.csv");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (ab, ac, ad) = (col("p_ab"), col("p_ac"), col("p_ad"));
+    let rows: Vec<Vec<f64>> =
+        csv.lines().skip(1).step_by(2).map(|l| l.split(',').skip(2).map(|v| v.parse().unwrap()).collect()).collect();
+    let mut mean = 0.0;
+    for r in &rows {
+        let exits = r[ab - 2] + r[ac - 2] + r[ad - 2];
+        assert!(exits > 0.0 && exits < 1.0);
+        mean += r[ab - 2] / rows.len() as f64;
+    }
+    // Dirichlet(1251, 350, 116, 17): E[p_ab] = 350/1734, sd = sqrt(p (1 - p) / 1735).
+    let p = 350.0 / 1734.0;
+    let se = (p * (1.0f64 - p) / 1735.0).sqrt() / (rows.len() as f64).sqrt();
+    assert!((mean - p).abs() < 5.0 * se, "{mean} vs {p}");
+}

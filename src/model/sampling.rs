@@ -38,14 +38,23 @@ pub fn sample(distribution: &Distribution, base: f64, rng: &mut PatientRng) -> f
     }
 }
 
-/// Indices of the parameters a PSA varies: used by the model, with a non-fixed distribution.
+/// Indices of the parameters a PSA varies: used by the model, with a non-fixed distribution or
+/// in a Dirichlet group.
 pub fn varied_parameters(scenario: &Scenario) -> Vec<usize> {
     (0..scenario.parameters.len())
         .filter(|&i| {
+            let in_group = scenario.dirichlet.iter().any(|g| g.parameters.contains(&i));
             scenario.uses_parameter(i)
-                && scenario.parameters[i].distribution.as_ref().is_some_and(|d| *d != Distribution::Fixed)
+                && (in_group || scenario.parameters[i].distribution.as_ref().is_some_and(|d| *d != Distribution::Fixed))
         })
         .collect()
+}
+
+/// One draw from a Dirichlet(alpha): independent Gamma(alpha_i, 1) draws, normalised.
+pub fn sample_dirichlet(alpha: &[f64], rng: &mut PatientRng) -> Vec<f64> {
+    let g: Vec<f64> = alpha.iter().map(|&a| rand_distr::Gamma::new(a, 1.0).map_or(0.0, |d| d.sample(rng))).collect();
+    let total: f64 = g.iter().sum();
+    g.iter().map(|x| x / total).collect()
 }
 
 /// Parameter values of draw `draw` (indexed like `scenario.parameters`).
@@ -55,6 +64,15 @@ pub fn draw_values(scenario: &Scenario, varied: &[usize], seed: u64, draw: u64) 
         let p = &scenario.parameters[i];
         if let Some(d) = &p.distribution {
             values[i] = sample(d, p.value, &mut stream(seed, draw, &p.name));
+        }
+    }
+    // Dirichlet groups override their members' own distributions.
+    for g in &scenario.dirichlet {
+        let name: String =
+            g.parameters.iter().map(|&i| scenario.parameters[i].name.as_str()).collect::<Vec<_>>().join("+");
+        let x = sample_dirichlet(&g.alpha, &mut stream(seed, draw, &format!("dirichlet:{name}")));
+        for (&i, v) in g.parameters.iter().zip(x) {
+            values[i] = v;
         }
     }
     values
@@ -96,6 +114,26 @@ mod tests {
             assert!((s / sd - 1.0).abs() < 0.05, "{d:?}: sd {s} vs {sd}");
         }
         assert_eq!(sample(&Distribution::Fixed, 3.5, &mut stream(1, 1, "x")), 3.5);
+    }
+
+    /// Dirichlet(20, 30, 50): means 0.2, 0.3, 0.5; sd of the first sqrt(0.2 x 0.8 / 101).
+    #[test]
+    fn dirichlet_draws_sum_to_one_with_the_right_means() {
+        let alpha = [20.0, 30.0, 50.0];
+        let n = 20_000;
+        let draws: Vec<Vec<f64>> = (0..n).map(|k| sample_dirichlet(&alpha, &mut stream(5, k, "d"))).collect();
+        for d in &draws {
+            assert!((d.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        for (i, want) in [0.2, 0.3, 0.5].iter().enumerate() {
+            let mean = draws.iter().map(|d| d[i]).sum::<f64>() / n as f64;
+            let sd = (want * (1.0 - want) / 101.0f64).sqrt();
+            assert!((mean - want).abs() < 5.0 * sd / (n as f64).sqrt(), "{i}: {mean}");
+        }
+        let first: Vec<f64> = draws.iter().map(|d| d[0]).collect();
+        let m = first.iter().sum::<f64>() / n as f64;
+        let s = (first.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+        assert!((s / (0.2f64 * 0.8 / 101.0).sqrt() - 1.0).abs() < 0.05, "{s}");
     }
 
     #[test]

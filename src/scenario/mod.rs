@@ -355,8 +355,19 @@ pub struct Scenario {
     pub rewards: Vec<Reward>,
     /// Probabilistic sensitivity analysis settings (defaults when the file has no `[psa]`).
     pub psa: PsaSettings,
+    /// Groups of probabilities drawn jointly from Dirichlet distributions in a PSA.
+    pub dirichlet: Vec<DirichletGroup>,
     /// Things worth fixing that do not stop a run (e.g. a parameter without a source).
     pub warnings: Vec<Problem>,
+}
+
+/// Probabilities that sum to 1, drawn jointly: x_i = g_i / sum g, g_i ~ Gamma(alpha_i, 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirichletGroup {
+    /// Parameter indices.
+    pub parameters: Vec<usize>,
+    pub alpha: Vec<f64>,
+    pub source: Option<String>,
 }
 
 /// `[psa]` settings.
@@ -882,6 +893,77 @@ impl<'a> Validator<'a> {
             }
         }
 
+        // Dirichlet groups.
+        let mut dirichlet: Vec<DirichletGroup> = Vec::new();
+        for (g, d) in raw.dirichlet.iter().enumerate() {
+            let line = self.line(d);
+            let key = format!("dirichlet[{g}]");
+            let d = d.get_ref();
+            if d.parameters.len() < 2 || d.parameters.len() != d.alpha.len() {
+                self.problem(
+                    &key,
+                    line,
+                    ProblemKind::DirichletShape { parameters: d.parameters.len(), alpha: d.alpha.len() },
+                );
+                continue;
+            }
+            let mut indices = Vec::new();
+            for name in &d.parameters {
+                match self.parameter_index.get(name).copied() {
+                    None => self.problem(
+                        format!("{key}.parameters"),
+                        line,
+                        ProblemKind::UnknownParameter { name: name.clone() },
+                    ),
+                    Some(i)
+                        if !matches!(
+                            self.parameters[i].kind,
+                            ParameterKind::Probability | ParameterKind::AnnualProbability | ParameterKind::Proportion
+                        ) =>
+                    {
+                        let kind = self.parameters[i].kind.name();
+                        self.problem(
+                            format!("{key}.parameters"),
+                            line,
+                            ProblemKind::KindMismatch {
+                                name: name.clone(),
+                                kind,
+                                used_as: "a probability in a Dirichlet group",
+                            },
+                        );
+                    }
+                    Some(i) if dirichlet.iter().any(|o| o.parameters.contains(&i)) || indices.contains(&i) => {
+                        self.problem(
+                            format!("{key}.parameters"),
+                            line,
+                            ProblemKind::DirichletTwice { name: name.clone() },
+                        );
+                    }
+                    Some(i) => indices.push(i),
+                }
+            }
+            for a in &d.alpha {
+                if !(a.is_finite() && *a > 0.0) {
+                    self.problem(
+                        format!("{key}.alpha"),
+                        line,
+                        ProblemKind::OutOfRange { value: *a, kind: "Dirichlet alpha", rule: "must be > 0" },
+                    );
+                }
+            }
+            let sum: f64 = indices.iter().map(|&i| self.parameters[i].value).sum();
+            if indices.len() == d.parameters.len() && (sum - 1.0).abs() > 1e-6 {
+                self.problem(format!("{key}.parameters"), line, ProblemKind::SharesSum { sum });
+            }
+            if indices.len() == d.parameters.len() {
+                dirichlet.push(DirichletGroup {
+                    parameters: indices,
+                    alpha: d.alpha.clone(),
+                    source: d.source.clone(),
+                });
+            }
+        }
+
         // Warnings: used parameters without a source.
         for i in 0..self.parameters.len() {
             if self.checked[i] && self.parameters[i].source.is_none() {
@@ -916,6 +998,7 @@ impl<'a> Validator<'a> {
             economics,
             rewards,
             psa,
+            dirichlet,
             warnings: self.warnings,
         })
     }

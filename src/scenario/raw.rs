@@ -37,6 +37,19 @@ pub struct RawScenario {
     pub utilities: Vec<Spanned<RawReward>>,
     #[serde(default)]
     pub psa: Option<Spanned<RawPsa>>,
+    #[serde(default)]
+    pub dirichlet: Vec<Spanned<RawDirichlet>>,
+}
+
+/// `[[dirichlet]]`: probabilities that must sum to 1, drawn jointly in a PSA.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDirichlet {
+    pub parameters: Vec<String>,
+    /// Concentration parameters (e.g. observed counts), one per parameter.
+    pub alpha: Vec<f64>,
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `[psa]`: probabilistic sensitivity analysis settings.
