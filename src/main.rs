@@ -298,28 +298,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let seed = args.seed.unwrap_or(scenario.seed);
     let model = Model::from_scenario(&scenario)?;
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
-        if t == 0 {
-            return Err(
-                cirrhosim::Error::Setting { flag: "threads", value: "0".into(), rule: "must be at least 1" }.into()
-            );
-        }
-        pool = pool.num_threads(t);
-    }
-    let pool = pool.build().context("cannot start worker threads")?;
-
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let b = ProgressBar::new(0);
-        b.set_style(
-            ProgressStyle::with_template("{spinner} simulating [{bar:40}] {pos}/{len} patient-runs ({eta})")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        b
-    };
+    let pool = pool(args.threads)?;
+    let bar = bar(args.quiet, "{spinner} simulating [{bar:40}] {pos}/{len} patient-runs ({eta})");
     let traces: Vec<_> = (0..model.n_strategies()).map(|s| engine::sim_cohort(&model, s)).collect();
     let started = Instant::now();
     let mc = pool.install(|| engine::sim_patients(&model, patients, seed, &Bar(bar.clone())));
