@@ -121,6 +121,11 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         patients: u64,
     },
+    /// List every parameter with value, kind, distribution, range and source.
+    Params {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+    },
     /// Print the embedded default scenario, to copy and edit.
     DefaultScenario,
 }
@@ -519,6 +524,11 @@ fn main_inner() -> anyhow::Result<()> {
             if failed > 0 {
                 anyhow::bail!("{failed} of {} checks failed", checks.len());
             }
+        }
+        Command::Params { scenario } => {
+            let s = load(&scenario)?;
+            println!("{}: parameters", s.file);
+            println!("{}", report::terminal::params_table(&s));
         }
         Command::DefaultScenario => print!("{}", cirrhosim::scenario::DEFAULT_SCENARIO),
     }

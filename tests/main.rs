@@ -5,6 +5,8 @@
 mod check;
 /// `cirrhosim dsa`: tornado and two-way grid.
 mod dsa;
+/// `cirrhosim params`: the parameter table.
+mod params;
 /// `cirrhosim paths`: individual patient histories.
 mod paths;
 /// `cirrhosim psa` and `cirrhosim merge`: outputs, shards, resume.

@@ -225,3 +225,46 @@ pub fn evppi_table(rows: &[crate::analysis::evppi::EvppiResult]) -> String {
     }
     t.to_string()
 }
+
+/// `cirrhosim params`: every parameter with value, kind, distribution, range, use and source.
+pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
+    use crate::scenario::Distribution as D;
+    let mut t = table(
+        ["parameter", "value", "kind", "distribution", "range", "used", "source"].iter().map(|s| s.to_string()).collect(),
+    );
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    if t.width().is_none() {
+        t.set_width(180);
+    }
+    let group = |i: usize| scenario.dirichlet.iter().find(|g| g.parameters.contains(&i));
+    for (i, p) in scenario.parameters.iter().enumerate() {
+        let used = scenario.uses_parameter(i);
+        // Library rows from parameter CSVs that the scenario never uses are left out.
+        if !used && !p.origin.starts_with(&scenario.file) && group(i).is_none() {
+            continue;
+        }
+        let distribution = match (group(i), &p.distribution) {
+            (Some(g), _) => format!("dirichlet({})", g.alpha.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")),
+            (None, Some(D::Beta { alpha, beta })) => format!("beta({alpha:.4}, {beta:.4})"),
+            (None, Some(D::Gamma { shape, scale })) => format!("gamma({shape:.4}, {scale:.4})"),
+            (None, Some(D::Lognormal { meanlog, sdlog })) => format!("lognormal({meanlog:.4}, {sdlog:.4})"),
+            (None, Some(D::Normal { mean, sd })) => format!("normal({mean:.4}, {sd:.4})"),
+            (None, Some(D::Fixed)) | (None, None) => "fixed".to_string(),
+        };
+        let range = match (p.low, p.high) {
+            (Some(lo), Some(hi)) => format!("{lo} - {hi}"),
+            _ => String::new(),
+        };
+        let unit = p.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+        t.add_row(vec![
+            Cell::new(&p.name),
+            right(p.value.to_string()),
+            Cell::new(format!("{}{unit}", p.kind.name())),
+            Cell::new(distribution),
+            Cell::new(range),
+            Cell::new(if used { "yes" } else { "no" }),
+            Cell::new(p.source.as_deref().unwrap_or("(no source)")),
+        ]);
+    }
+    t.to_string()
+}
