@@ -73,7 +73,7 @@ enum Command {
         /// Willingness to pay per QALY for incremental NMB (default: the scenario's second wtp value).
         #[arg(long)]
         wtp: Option<f64>,
-        /// Two parameters for a two-way grid, e.g. hr_msc_via_meld_derived,c_msc_infusion.
+        /// Two parameters for a two-way grid, e.g. msc_meld_md_24wk,c_msc_infusion.
         #[arg(long, value_delimiter = ',')]
         two_way: Option<Vec<String>>,
         /// Grid points per parameter for --two-way.

@@ -34,8 +34,8 @@ fn tornado_is_sorted_by_swing_and_its_base_is_the_base_case() {
     assert_eq!(nmb[0][6], base_nmb.to_string());
     let icer_row = rows(&csv).into_iter().find(|r| r[3] == "icer").unwrap();
     assert_eq!(icer_row[6], base_icer.to_string());
-    // 17 parameters with a range are used by the default scenario; each appears once per outcome.
-    assert_eq!(nmb.len(), 17);
+    // 18 parameters with a range are used by the default scenario; each appears once per outcome.
+    assert_eq!(nmb.len(), 18);
     // A higher MSC price lowers the incremental NMB.
     assert!(nmb[0][5].parse::<f64>().unwrap() < nmb[0][4].parse::<f64>().unwrap());
 }
@@ -44,12 +44,12 @@ fn tornado_is_sorted_by_swing_and_its_base_is_the_base_case() {
 fn two_way_grid() {
     let wd = Workdir::new();
     wd.cmd()
-        .args(["dsa", "--quiet", "--two-way", "hr_msc_via_meld_derived,c_msc_infusion", "--steps", "4", "--out", "d"])
+        .args(["dsa", "--quiet", "--two-way", "msc_meld_md_24wk,c_msc_infusion", "--steps", "4", "--out", "d"])
         .assert()
         .success();
     let grid = wd.read("d/dsa_two_way.csv");
     assert_eq!(grid.lines().count(), 1 + 16);
-    assert!(grid.lines().nth(1).unwrap().starts_with("hr_msc_via_meld_derived,0.715,c_msc_infusion,1500,"));
+    assert!(grid.lines().nth(1).unwrap().starts_with("msc_meld_md_24wk,-3.35,c_msc_infusion,1500,"));
     wd.cmd()
         .args(["dsa", "--two-way", "nope,c_msc_infusion", "--out", "e"])
         .assert()

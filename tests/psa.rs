@@ -19,7 +19,11 @@ fn writes_tidy_outputs() {
     let draws = wd.read("p/psa_draws.csv");
     let header = draws.lines().next().unwrap();
     assert!(header.starts_with("draw,strategy,cost,qaly,life_years,"), "{header}");
-    assert!(header.contains(",hr_msc_via_meld_derived,") && header.contains(",r_decomp_death,"));
+    assert!(
+        header.contains(",msc_meld_md_24wk,")
+            && header.contains(",hr_per_meld_point,")
+            && header.contains(",r_decomp_death,")
+    );
     assert!(!header.contains("msc_effect_duration"), "fixed parameters are not varied");
     assert_eq!(draws.lines().count(), 1 + 60 * 2);
     let ceac = wd.read("p/ceac.csv");
@@ -168,7 +172,7 @@ fn evppi_ranks_the_msc_price_first() {
     let csv = wd.read("p/evppi.csv");
     assert!(csv.starts_with("parameters,wtp,evppi_per_person,evpi_per_person,terms\n"));
     let rows: Vec<Vec<String>> = csv.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
-    assert_eq!(rows.len(), 15);
+    assert_eq!(rows.len(), 16);
     let evppi = |name: &str| rows.iter().find(|r| r[0] == name).unwrap()[2].parse::<f64>().unwrap();
     let evpi: f64 = rows[0][3].parse().unwrap();
     let best =

@@ -24,7 +24,7 @@ fn default_scenario_verifies_and_names_the_figures() {
         .success()
         .stdout(contains("utilities 1 and no discounting: QALYs = life years"))
         .stdout(contains("half_cycle weights: 40.000000000000 years vs horizon 40 years"))
-        .stdout(contains("ICER 233729."));
+        .stdout(contains("ICER 233931."));
 }
 
 #[test]

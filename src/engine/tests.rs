@@ -126,7 +126,7 @@ fn reference_trace(s: &Scenario, strategy: usize) -> Vec<Vec<f64>> {
                                 let off = on + e.duration.map_or(f64::INFINITY, |d| d.years(&values));
                                 let (c0, c1) = (t as f64 * dt, (t + 1) as f64 * dt);
                                 let covered = (c1.min(off) - c0.max(on)).max(0.0) / dt;
-                                hr *= 1.0 + (e.value.get(&values) - 1.0) * covered;
+                                hr *= 1.0 + (e.multiplier(&values) - 1.0) * covered;
                             }
                             rates[tr.to] += r * hr;
                         }

@@ -185,7 +185,7 @@ impl Model {
             let mut rr = vec![1.0; n_cycles * n_states * n_states];
             for e in &strategy.effects {
                 let course = EffectCourse {
-                    value: e.value.get(values),
+                    value: e.multiplier(values),
                     onset_years: e.onset.years(values),
                     duration_years: e.duration.map_or(f64::INFINITY, |d| d.years(values)),
                     waning: WaningYears::from_scenario(e.waning, values),

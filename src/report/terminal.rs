@@ -230,7 +230,10 @@ pub fn evppi_table(rows: &[crate::analysis::evppi::EvppiResult]) -> String {
 pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
     use crate::scenario::Distribution as D;
     let mut t = table(
-        ["parameter", "value", "kind", "distribution", "range", "used", "source"].iter().map(|s| s.to_string()).collect(),
+        ["parameter", "value", "kind", "distribution", "range", "used", "source"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     );
     t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
     if t.width().is_none() {
@@ -244,7 +247,9 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
             continue;
         }
         let distribution = match (group(i), &p.distribution) {
-            (Some(g), _) => format!("dirichlet({})", g.alpha.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")),
+            (Some(g), _) => {
+                format!("dirichlet({})", g.alpha.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "))
+            }
             (None, Some(D::Beta { alpha, beta })) => format!("beta({alpha:.4}, {beta:.4})"),
             (None, Some(D::Gamma { shape, scale })) => format!("gamma({shape:.4}, {scale:.4})"),
             (None, Some(D::Lognormal { meanlog, sdlog })) => format!("lognormal({meanlog:.4}, {sdlog:.4})"),

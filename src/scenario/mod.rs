@@ -158,13 +158,27 @@ pub enum Waning {
     Exponential(TimeValue),
 }
 
+impl Effect {
+    /// The multiplier at full strength: the value, or hr_per_meld_point ^ meld_shift.
+    pub fn multiplier(&self, values: &[f64]) -> f64 {
+        match self.hr_per_meld_point {
+            Some(per_point) => per_point.get(values).powf(self.value.get(values)),
+            None => self.value.get(values),
+        }
+    }
+}
+
 /// A treatment effect on one transition.
 #[derive(Debug, Clone)]
 pub struct Effect {
     pub from: usize,
     pub to: usize,
     pub measure: EffectMeasure,
+    /// The hazard ratio or relative risk; for a MELD effect, the MELD shift.
     pub value: Value,
+    /// For an effect through MELD: the hazard ratio per MELD point, so that the effect is
+    /// HR = hr_per_point ^ shift = exp(beta x shift), beta = ln(hr_per_point).
+    pub hr_per_meld_point: Option<Value>,
     /// Time after the first infusion (model time 0) at which the effect starts.
     pub onset: TimeValue,
     /// Full-strength duration; `None` lasts to the horizon.
@@ -434,6 +448,7 @@ impl Scenario {
             ExitSpec::Complement => false,
         }) || scenario.strategies.iter().flat_map(|s| &s.effects).any(|e| {
             is(e.value)
+                || e.hr_per_meld_point.is_some_and(is)
                 || time(e.onset)
                 || e.duration.is_some_and(time)
                 || matches!(e.waning, Waning::Linear(t) | Waning::Exponential(t) if time(t))
@@ -490,6 +505,7 @@ enum Usage {
     Utility,
     QalyLoss,
     DiscountRate,
+    MeanDifference,
 }
 
 impl Usage {
@@ -505,6 +521,7 @@ impl Usage {
             Usage::Utility => "a utility",
             Usage::QalyLoss => "a QALY loss",
             Usage::DiscountRate => "a discount rate",
+            Usage::MeanDifference => "a mean difference (MELD points)",
         }
     }
 
@@ -519,6 +536,7 @@ impl Usage {
             Usage::Utility => ParameterKind::Utility,
             Usage::QalyLoss => ParameterKind::Utility,
             Usage::DiscountRate => ParameterKind::Proportion,
+            Usage::MeanDifference => ParameterKind::MeanDifference,
         }
     }
 
@@ -535,6 +553,7 @@ impl Usage {
             Usage::Cost => kind == K::Cost,
             Usage::Utility | Usage::QalyLoss => kind == K::Utility,
             Usage::DiscountRate => matches!(kind, K::Proportion),
+            Usage::MeanDifference => kind == K::MeanDifference,
         }
     }
 }
@@ -1629,19 +1648,46 @@ impl<'a> Validator<'a> {
             Some(name) => self.state(name, &format!("{key}.to"), line).map(Some),
             None => Some(None),
         };
-        let (measure, value) = match (&raw.hazard_ratio, &raw.relative_risk) {
-            (Some(v), None) => {
+        let mut per_point: Option<Value> = None;
+        let (measure, value) = match (&raw.hazard_ratio, &raw.relative_risk, &raw.meld_shift) {
+            (Some(v), None, None) => {
                 (EffectMeasure::HazardRatio, self.value(v, Usage::HazardRatio, &format!("{key}.hazard_ratio"), line))
             }
-            (None, Some(v)) => {
+            (None, Some(v), None) => {
                 (EffectMeasure::RelativeRisk, self.value(v, Usage::RelativeRisk, &format!("{key}.relative_risk"), line))
             }
-            (a, b) => {
-                let found = a.is_some() as usize + b.is_some() as usize;
-                self.problem(key, line, ProblemKind::ExactlyOne { options: "hazard_ratio, relative_risk", found });
+            (None, None, Some(v)) => {
+                let shift = self.value(v, Usage::MeanDifference, &format!("{key}.meld_shift"), line);
+                match &raw.hr_per_meld_point {
+                    Some(p) => per_point = self.value(p, Usage::HazardRatio, &format!("{key}.hr_per_meld_point"), line),
+                    None => self.problem(
+                        format!("{key}.hr_per_meld_point"),
+                        line,
+                        ProblemKind::ExactlyOne {
+                            options: "hr_per_meld_point with meld_shift (e.g. 1.105 = exp(0.1))",
+                            found: 0,
+                        },
+                    ),
+                }
+                (EffectMeasure::HazardRatio, shift.filter(|_| per_point.is_some()))
+            }
+            (a, b, c) => {
+                let found = a.is_some() as usize + b.is_some() as usize + c.is_some() as usize;
+                self.problem(
+                    key,
+                    line,
+                    ProblemKind::ExactlyOne { options: "hazard_ratio, relative_risk, meld_shift", found },
+                );
                 (EffectMeasure::HazardRatio, None)
             }
         };
+        if raw.hr_per_meld_point.is_some() && raw.meld_shift.is_none() {
+            self.problem(
+                format!("{key}.hr_per_meld_point"),
+                line,
+                ProblemKind::ExactlyOne { options: "meld_shift together with hr_per_meld_point", found: 0 },
+            );
+        }
         let onset = match &raw.onset {
             Some(text) => self.time_value(text, &format!("{key}.onset"), line),
             None => Some(TimeValue::Years(0.0)),
@@ -1721,7 +1767,10 @@ impl<'a> Validator<'a> {
                 tos
             }
         };
-        targets.into_iter().map(|to| Effect { from, to, measure, value, onset, duration, waning }).collect()
+        targets
+            .into_iter()
+            .map(|to| Effect { from, to, measure, value, hr_per_meld_point: per_point, onset, duration, waning })
+            .collect()
     }
 }
 

@@ -256,6 +256,11 @@ pub struct RawEffect {
     pub hazard_ratio: Option<RawValue>,
     #[serde(default)]
     pub relative_risk: Option<RawValue>,
+    /// Shift in MELD points (negative = better); with `hr_per_meld_point`.
+    #[serde(default)]
+    pub meld_shift: Option<RawValue>,
+    #[serde(default)]
+    pub hr_per_meld_point: Option<RawValue>,
     #[serde(default)]
     pub onset: Option<String>,
     #[serde(default)]
