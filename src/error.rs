@@ -179,6 +179,8 @@ pub enum ProblemKind {
     DirichletShape { parameters: usize, alpha: usize },
     #[error("parameter \"{name}\" is in more than one place of the Dirichlet groups")]
     DirichletTwice { name: String },
+    #[error("\"{name}\" is not a parameter the model uses")]
+    UnusedParameter { name: String },
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },
     #[error(

@@ -34,6 +34,7 @@ pub mod model;
 pub mod psa;
 pub mod report;
 pub mod scenario;
+pub mod threshold;
 pub mod verify;
 
 pub use error::{Error, Problem, ProblemKind, Result};

@@ -101,6 +101,30 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Threshold analysis: the price, effect size or duration at which a strategy becomes
+    /// cost-effective at each willingness to pay.
+    Threshold {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Parameter to solve for (repeatable; default: the strategy's infusion price and effect parameters).
+        #[arg(long)]
+        parameter: Vec<String>,
+        /// Willingness-to-pay values (default: the scenario's).
+        #[arg(long, value_delimiter = ',')]
+        wtp: Vec<f64>,
+        /// Strategy (default: the last).
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Comparator (default: the first strategy).
+        #[arg(long)]
+        comparator: Option<String>,
+        /// Search range `low,high` (default: by the parameter's kind).
+        #[arg(long, value_delimiter = ',')]
+        between: Vec<f64>,
+        /// Output directory.
+        #[arg(long, default_value = "threshold")]
+        out: PathBuf,
+    },
     /// Merge the outputs of PSA shards (`psa --shard k/n`) into the files of a single run.
     Merge {
         /// Shard output directories, in any order.
@@ -419,6 +443,45 @@ fn main_inner() -> anyhow::Result<()> {
             }
         }
         Command::Psa(args) => psa(args)?,
+        Command::Threshold { scenario, parameter, wtp, strategy, comparator, between, out } => {
+            let s = load(&scenario)?;
+            let strategy = match strategy {
+                Some(name) => s.strategy_index(&name)?,
+                None => s.strategies.len() - 1,
+            };
+            let comparator = match comparator {
+                Some(name) => s.strategy_index(&name)?,
+                None => 0,
+            };
+            let wtp =
+                if wtp.is_empty() { s.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default() } else { wtp };
+            let between = match between.as_slice() {
+                [] => None,
+                [lo, hi] if lo < hi => Some((*lo, *hi)),
+                _ => {
+                    let value = between.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",");
+                    return Err(cirrhosim::Error::Setting {
+                        flag: "between",
+                        value,
+                        rule: "must be low,high with low < high",
+                    }
+                    .into());
+                }
+            };
+            let names =
+                if parameter.is_empty() { cirrhosim::threshold::default_parameters(&s, strategy) } else { parameter };
+            let mut rows = Vec::new();
+            for name in &names {
+                rows.extend(cirrhosim::threshold::thresholds(&s, name, &wtp, strategy, comparator, between)?);
+            }
+            let written = report::write_all(
+                &out,
+                &[OutputFile { name: "threshold.csv", bytes: report::csv::threshold_csv(&rows) }],
+            )?;
+            println!("{}: {} vs {}", s.name, s.strategies[strategy].name, s.strategies[comparator].name);
+            println!("{}", report::terminal::threshold_table(&rows));
+            println!("wrote {}", written[0].display());
+        }
         Command::Evppi { dir, group, wtp, out } => {
             let table = cirrhosim::psa::read_draws(&dir.join(cirrhosim::psa::ROWS_FILE))?;
             let groups: Vec<Vec<String>> = if group.is_empty() {

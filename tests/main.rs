@@ -13,6 +13,8 @@ mod paths;
 mod psa;
 /// `cirrhosim run`: outputs, atomic writes, determinism, golden files.
 mod run;
+/// `cirrhosim threshold`: prices and effect sizes at which MSC becomes cost-effective.
+mod threshold;
 /// `cirrhosim trace`: the teaching table of the cohort trace.
 mod trace;
 /// Workdir: a temporary directory and a helper to run the binary in it.

@@ -134,3 +134,25 @@ pub fn two_way_csv(names: [&str; 2], points: &[crate::dsa::TwoWayPoint]) -> Vec<
     }
     w.into_inner().expect("flush to memory")
 }
+
+/// `threshold.csv`: `parameter,wtp,threshold,cost_effective,base_value,search_from,search_to`;
+/// `cost_effective` says on which side of the threshold the strategy is cost-effective (`below`,
+/// `above`), or `always`/`never` over the search range (then `threshold` is empty).
+pub fn threshold_csv(rows: &[crate::threshold::Threshold]) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(["parameter", "wtp", "threshold", "cost_effective", "base_value", "search_from", "search_to"])
+        .expect("write to memory");
+    for r in rows {
+        w.write_record([
+            r.parameter.clone(),
+            r.wtp.to_string(),
+            r.threshold.map_or(String::new(), |t| t.to_string()),
+            r.cost_effective.to_string(),
+            r.base_value.to_string(),
+            r.search_from.to_string(),
+            r.search_to.to_string(),
+        ])
+        .expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}

@@ -273,3 +273,26 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
     }
     t.to_string()
 }
+
+/// Threshold answers: for each parameter and WTP, the value where INB = 0.
+pub fn threshold_table(rows: &[crate::threshold::Threshold]) -> String {
+    let mut t = table(
+        ["parameter", "base value", "wtp", "threshold", "cost-effective when"].iter().map(|s| s.to_string()).collect(),
+    );
+    for r in rows {
+        let when = match (r.threshold, r.cost_effective) {
+            (Some(x), "below") => format!("below {x:.4}"),
+            (Some(x), _) => format!("above {x:.4}"),
+            (None, "always") => format!("always in [{}, {}]", r.search_from, r.search_to),
+            (None, _) => format!("never in [{}, {}]", r.search_from, r.search_to),
+        };
+        t.add_row(vec![
+            Cell::new(&r.parameter),
+            right(r.base_value.to_string()),
+            right(money(r.wtp)),
+            right(r.threshold.map_or(String::new(), |x| format!("{x:.4}"))),
+            Cell::new(when),
+        ]);
+    }
+    t.to_string()
+}
