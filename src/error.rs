@@ -181,6 +181,12 @@ pub enum ProblemKind {
     DirichletTwice { name: String },
     #[error("\"{name}\" is not a parameter the model uses")]
     UnusedParameter { name: String },
+    #[error("a target at {years} years lies beyond the model's horizon")]
+    TargetBeyondHorizon { years: f64 },
+    #[error(
+        "unknown target curve \"{curve}\" (overall_survival, transplant_free_survival, occupancy:<state>, entered:<state>)"
+    )]
+    UnknownCurve { curve: String },
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },
     #[error(

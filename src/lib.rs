@@ -27,6 +27,7 @@
 //! ```
 
 pub mod analysis;
+pub mod calibrate;
 pub mod dsa;
 pub mod engine;
 pub mod error;

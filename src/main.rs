@@ -125,6 +125,21 @@ enum Command {
         #[arg(long, default_value = "threshold")]
         out: PathBuf,
     },
+    /// Fit parameters to survival targets (weighted least squares, Nelder-Mead) and write the
+    /// calibrated scenario.
+    Calibrate {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Targets CSV: strategy,curve,years,value,lower,upper,source.
+        #[arg(long)]
+        target: PathBuf,
+        /// Parameter to fit (repeatable).
+        #[arg(long, required = true)]
+        parameter: Vec<String>,
+        /// Output directory (calibrated.toml and calibration.csv).
+        #[arg(long, default_value = "calibration")]
+        out: PathBuf,
+    },
     /// Merge the outputs of PSA shards (`psa --shard k/n`) into the files of a single run.
     Merge {
         /// Shard output directories, in any order.
@@ -443,6 +458,33 @@ fn main_inner() -> anyhow::Result<()> {
             }
         }
         Command::Psa(args) => psa(args)?,
+        Command::Calibrate { scenario, target, parameter, out } => {
+            let s = load(&scenario)?;
+            let text = match &scenario {
+                Some(p) => {
+                    std::fs::read_to_string(p).map_err(|source| cirrhosim::Error::Read { path: p.clone(), source })?
+                }
+                None => cirrhosim::scenario::DEFAULT_SCENARIO.to_string(),
+            };
+            let targets = cirrhosim::calibrate::read_targets(&target)?;
+            let c = cirrhosim::calibrate::calibrate(&s, &parameter, &targets)?;
+            let calibrated = cirrhosim::calibrate::calibrated_text(&s.file, &text, &c, &target.display().to_string())?;
+            let written = report::write_all(
+                &out,
+                &[
+                    OutputFile { name: "calibrated.toml", bytes: calibrated.into_bytes() },
+                    OutputFile { name: "calibration.csv", bytes: report::csv::calibration_csv(&targets, &c) },
+                ],
+            )?;
+            println!(
+                "{}: {} iterations, weighted sum of squares {:.6} -> {:.6}",
+                s.name, c.iterations, c.objective_before, c.objective_after
+            );
+            println!("{}", report::terminal::calibration_table(&targets, &c));
+            for p in &written {
+                println!("wrote {}", p.display());
+            }
+        }
         Command::Threshold { scenario, parameter, wtp, strategy, comparator, between, out } => {
             let s = load(&scenario)?;
             let strategy = match strategy {

@@ -1,6 +1,8 @@
 //! Integration tests, one module per user-visible command, driven through the `cirrhosim`
 //! binary like a user would; plus the validation against published models.
 
+/// `cirrhosim calibrate`: fitting parameters to survival targets.
+mod calibrate;
 /// `cirrhosim check`: every bad-input fixture with its exact message.
 mod check;
 /// `cirrhosim dsa`: tornado and two-way grid.

@@ -156,3 +156,28 @@ pub fn threshold_csv(rows: &[crate::threshold::Threshold]) -> Vec<u8> {
     }
     w.into_inner().expect("flush to memory")
 }
+
+/// `calibration.csv`: the fitted parameters (`kind = parameter`: start and fitted value) and each
+/// target with the model's value before and after (`kind = target`).
+pub fn calibration_csv(targets: &[crate::calibrate::Target], c: &crate::calibrate::Calibration) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(["kind", "name", "years", "target", "before", "after", "source"]).expect("write to memory");
+    for (name, before, after) in &c.parameters {
+        w.write_record(["parameter", name, "", "", &before.to_string(), &after.to_string(), ""])
+            .expect("write to memory");
+    }
+    for ((t, b), a) in targets.iter().zip(&c.before).zip(&c.after) {
+        let name = if t.strategy.is_empty() { t.curve.clone() } else { format!("{}:{}", t.strategy, t.curve) };
+        w.write_record([
+            "target",
+            &name,
+            &t.years.to_string(),
+            &t.value.to_string(),
+            &b.to_string(),
+            &a.to_string(),
+            &t.source,
+        ])
+        .expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}

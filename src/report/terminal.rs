@@ -296,3 +296,31 @@ pub fn threshold_table(rows: &[crate::threshold::Threshold]) -> String {
     }
     t.to_string()
 }
+
+/// Calibration: fitted parameters, then each target with the model before and after.
+pub fn calibration_table(targets: &[crate::calibrate::Target], c: &crate::calibrate::Calibration) -> String {
+    let mut t = table(["", "years", "target (95% CI)", "before", "after"].iter().map(|s| s.to_string()).collect());
+    for (name, before, after) in &c.parameters {
+        t.add_row(vec![
+            Cell::new(format!("parameter {name}")),
+            Cell::new(""),
+            Cell::new(""),
+            right(format!("{before:.6}")),
+            right(format!("{after:.6}")),
+        ]);
+    }
+    for ((target, b), a) in targets.iter().zip(&c.before).zip(&c.after) {
+        let ci = match (target.lower, target.upper) {
+            (Some(lo), Some(hi)) => format!("{:.3} ({lo:.3}-{hi:.3})", target.value),
+            _ => format!("{:.3}", target.value),
+        };
+        t.add_row(vec![
+            Cell::new(&target.curve),
+            right(target.years.to_string()),
+            right(ci),
+            right(format!("{b:.4}")),
+            right(format!("{a:.4}")),
+        ]);
+    }
+    t.to_string()
+}
