@@ -298,8 +298,7 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<
             if let Some(schedule) = &strategy.schedule {
                 let infusion_k = categories.iter().position(|c| c == INFUSION_CATEGORY);
                 let ae_k = categories.iter().position(|c| c == ADVERSE_EVENT_CATEGORY);
-                for k in 0..schedule.infusions {
-                    let tau = k as f64 * schedule.interval_years;
+                for tau in schedule.infusion_times() {
                     let p = (tau / dt + 1e-9).floor() as usize;
                     if p >= t_max {
                         continue;

@@ -158,6 +158,18 @@ pub enum Waning {
     Exponential(TimeValue),
 }
 
+impl Schedule {
+    /// Times of all infusions in years after the first: course c, infusion k at
+    /// c x course_interval + k x interval.
+    pub fn infusion_times(&self) -> Vec<f64> {
+        (0..self.courses)
+            .flat_map(|c| {
+                (0..self.infusions).map(move |k| c as f64 * self.course_interval_years + k as f64 * self.interval_years)
+            })
+            .collect()
+    }
+}
+
 impl Effect {
     /// The multiplier at full strength: the value, or hr_per_meld_point ^ meld_shift.
     pub fn multiplier(&self, values: &[f64]) -> f64 {
@@ -189,8 +201,13 @@ pub struct Effect {
 /// An infusion schedule: the first infusion at model time 0.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Schedule {
+    /// Infusions per course.
     pub infusions: u32,
     pub interval_years: f64,
+    /// Number of courses (1 = a single course).
+    pub courses: u32,
+    /// From the start of one course to the start of the next, years.
+    pub course_interval_years: f64,
     /// Cost of each infusion, charged to patients alive at its time.
     #[serde(skip)]
     pub cost_per_infusion: Option<Value>,
@@ -826,10 +843,46 @@ impl<'a> Validator<'a> {
                         adverse_events.push(AdverseEvent { name: ae.name.clone(), probability, cost, qaly_loss });
                     }
                 }
+                let courses = match sc.courses {
+                    None => 1,
+                    Some(c) if c >= 1 => c as u32,
+                    Some(c) => {
+                        self.problem(
+                            format!("{key}.schedule.courses"),
+                            line,
+                            ProblemKind::NotPositive { value: c.to_string() },
+                        );
+                        1
+                    }
+                };
+                let course_interval_years = match &sc.course_interval {
+                    None if courses > 1 => {
+                        self.problem(
+                            format!("{key}.schedule.course_interval"),
+                            line,
+                            ProblemKind::ExactlyOne { options: "course_interval with courses > 1", found: 0 },
+                        );
+                        0.0
+                    }
+                    None => 0.0,
+                    Some(text) => match parse_years(text) {
+                        Some(y) if y > 0.0 => y,
+                        _ => {
+                            self.problem(
+                                format!("{key}.schedule.course_interval"),
+                                line,
+                                ProblemKind::BadDuration { value: text.clone(), extra: "" },
+                            );
+                            0.0
+                        }
+                    },
+                };
                 match parse_years(&sc.interval) {
                     Some(y) if y >= 0.0 => Some(Schedule {
                         infusions: sc.infusions as u32,
                         interval_years: y,
+                        courses,
+                        course_interval_years,
                         cost_per_infusion,
                         adverse_events,
                     }),

@@ -227,6 +227,12 @@ pub struct RawStrategy {
 pub struct RawSchedule {
     pub infusions: i64,
     pub interval: String,
+    /// Repeated courses of `infusions` infusions (default 1).
+    #[serde(default)]
+    pub courses: Option<i64>,
+    /// Time from the start of one course to the start of the next.
+    #[serde(default)]
+    pub course_interval: Option<String>,
     #[serde(default)]
     pub cost_per_infusion: Option<RawValue>,
     #[serde(default)]

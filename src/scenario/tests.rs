@@ -143,3 +143,21 @@ fn non_finite_numbers_are_rejected() {
     let e = parse(&BASE.replace("rate = 0.2", "rate = nan")).unwrap_err().to_string();
     assert!(e.contains("NaN is not a valid annual_rate: must be a finite number"), "{e}");
 }
+
+#[test]
+fn repeated_courses_give_every_infusion_time() {
+    let text = BASE.replace(
+        "[[strategies]]\nname = \"x\"",
+        "[[strategies]]\nname = \"x\"\nschedule = { infusions = 3, interval = \"4 weeks\", courses = 2, course_interval = \"6 months\" }",
+    );
+    let s = parse(&text).unwrap();
+    let times = s.strategies[0].schedule.as_ref().unwrap().infusion_times();
+    let w = 28.0 / 365.25;
+    let want = [0.0, w, 2.0 * w, 0.5, 0.5 + w, 0.5 + 2.0 * w];
+    assert_eq!(times.len(), 6);
+    for (a, b) in times.iter().zip(want) {
+        assert!((a - b).abs() < 1e-12, "{times:?}");
+    }
+    let e = parse(&text.replace(", course_interval = \"6 months\"", "")).unwrap_err().to_string();
+    assert!(e.contains("schedule.course_interval: give exactly one of course_interval with courses > 1"), "{e}");
+}
