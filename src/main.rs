@@ -411,6 +411,23 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The strategy (default: the last) and comparator (default: the first) named on the command line.
+fn compared(
+    scenario: &Scenario,
+    strategy: Option<String>,
+    comparator: Option<String>,
+) -> anyhow::Result<(usize, usize)> {
+    let strategy = match strategy {
+        Some(name) => scenario.strategy_index(&name)?,
+        None => scenario.strategies.len() - 1,
+    };
+    let comparator = match comparator {
+        Some(name) => scenario.strategy_index(&name)?,
+        None => 0,
+    };
+    Ok((strategy, comparator))
+}
+
 fn strategies(scenario: &Scenario, only: &Option<String>) -> anyhow::Result<Vec<usize>> {
     Ok(match only {
         Some(name) => vec![scenario.strategy_index(name)?],
@@ -487,14 +504,7 @@ fn main_inner() -> anyhow::Result<()> {
         }
         Command::Threshold { scenario, parameter, wtp, strategy, comparator, between, out } => {
             let s = load(&scenario)?;
-            let strategy = match strategy {
-                Some(name) => s.strategy_index(&name)?,
-                None => s.strategies.len() - 1,
-            };
-            let comparator = match comparator {
-                Some(name) => s.strategy_index(&name)?,
-                None => 0,
-            };
+            let (strategy, comparator) = compared(&s, strategy, comparator)?;
             let wtp =
                 if wtp.is_empty() { s.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default() } else { wtp };
             let between = match between.as_slice() {
@@ -566,14 +576,7 @@ fn main_inner() -> anyhow::Result<()> {
         }
         Command::Dsa { scenario, strategy, comparator, wtp, two_way, steps, out, quiet } => {
             let s = load(&scenario)?;
-            let strategy = match strategy {
-                Some(name) => s.strategy_index(&name)?,
-                None => s.strategies.len() - 1,
-            };
-            let comparator = match comparator {
-                Some(name) => s.strategy_index(&name)?,
-                None => 0,
-            };
+            let (strategy, comparator) = compared(&s, strategy, comparator)?;
             let wtp = wtp
                 .or_else(|| s.economics.as_ref().and_then(|e| e.wtp.get(1).or(e.wtp.first()).copied()))
                 .unwrap_or(30_000.0);
