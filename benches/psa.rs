@@ -31,9 +31,9 @@ fn psa(c: &mut Criterion) {
         })
     });
     let patients = 100_000;
-    let draws = 4;
+    let draws = 16;
     group.throughput(Throughput::Elements(draws * patients * 2 * 480));
-    group.bench_function("default_scenario_monte_carlo_4_draws_100000_patients", |b| {
+    group.bench_function("default_scenario_monte_carlo_16_draws_100000_patients", |b| {
         b.iter(|| {
             let settings = PsaSettings {
                 scenario: scenario.name.clone(),

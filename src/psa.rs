@@ -13,8 +13,8 @@
 //! shard k of n covers draws [k K / n, (k + 1) K / n); `merge` adds shards' states and
 //! concatenates their rows in shard order, which gives exactly the files of a single run.
 
+use crate::analysis;
 use crate::analysis::psa::{DrawOutcome, PsaResults, PsaState};
-use crate::analysis::{self, survival};
 use crate::engine::{self, NoProgress, Progress, sim_cohort};
 use crate::error::{Error, Result};
 use crate::model::{Model, sampling};
@@ -133,10 +133,14 @@ fn run_draw(scenario: &Scenario, varied: &[usize], settings: &PsaSettings, k: u6
                 &NoProgress,
             );
             let est = analysis::mc_estimates(run.values.as_ref().expect("PSA needs [economics]"));
+            let alive: Vec<usize> = (0..model.n_states()).filter(|&i| model.states[i].alive).collect();
             est.iter()
                 .zip(&run.counts)
                 .map(|(e, c)| {
-                    let os = survival::from_monte_carlo(&model, c).curves.swap_remove(0).estimate;
+                    let n = c.patients as f64;
+                    let os = (0..=model.n_cycles)
+                        .map(|t| alive.iter().map(|&i| c.at(t, i)).sum::<u64>() as f64 / n)
+                        .collect();
                     ([e.cost.mean, e.qaly.mean, e.life_years.mean], os)
                 })
                 .unzip()
