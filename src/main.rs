@@ -44,6 +44,17 @@ enum Command {
         #[arg(long)]
         strategy: Option<String>,
     },
+    /// Explain the model in words, with the arithmetic of the first cycles (teaching).
+    Explain {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Strategy to explain (default: the last).
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Cycles to show.
+        #[arg(long, default_value_t = 3)]
+        cycles: usize,
+    },
     /// Print individual simulated patient histories (teaching).
     Paths {
         /// Scenario TOML file (default: the embedded default scenario).
@@ -463,6 +474,12 @@ fn main_inner() -> anyhow::Result<()> {
                 );
                 println!("{}", report::terminal::trace_table(&model, &trace, cycles));
             }
+        }
+        Command::Explain { scenario, strategy, cycles } => {
+            let s = load(&scenario)?;
+            let model = Model::from_scenario(&s)?;
+            let (strategy, _) = compared(&s, strategy, None)?;
+            print!("{}", report::explain::explain(&s, &model, strategy, cycles));
         }
         Command::Paths { scenario, patients, strategy, seed } => {
             let s = load(&scenario)?;

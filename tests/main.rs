@@ -7,6 +7,8 @@ mod calibrate;
 mod check;
 /// `cirrhosim dsa`: tornado and two-way grid.
 mod dsa;
+/// `cirrhosim explain`: the model in words with the first cycles' arithmetic.
+mod explain;
 /// `cirrhosim params`: the parameter table.
 mod params;
 /// `cirrhosim paths`: individual patient histories.

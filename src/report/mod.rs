@@ -5,6 +5,7 @@
 //! never leaves a half-written result, and all outputs are computed before the first is written.
 
 pub mod csv;
+pub mod explain;
 pub mod json;
 pub mod psa;
 pub mod terminal;

@@ -1,0 +1,254 @@
+//! `cirrhosim explain`: the model in words, for teaching.
+//!
+//! Receives a scenario and its built model; writes plain text in three parts: (1) the states and
+//! each exit with its number, its meaning and its source, then the per-cycle probabilities these
+//! become; (2) the first cycles of the cohort trace with the arithmetic x_{t+1} = x_t P shown for
+//! one state; (3) how costs and QALYs of the first cycles accrue under the chosen within-cycle
+//! correction and discounting.
+
+use crate::engine::sim_cohort;
+use crate::model::Model;
+use crate::model::valuation::quantity;
+use crate::scenario::duration::describe_years;
+use crate::scenario::{EffectMeasure, ExitSpec, Scenario, TimeValue, Value, Waning};
+use std::fmt::Write;
+
+fn value_text(scenario: &Scenario, v: Value) -> String {
+    match v {
+        Value::Literal(x) => format!("{x}"),
+        Value::Parameter(i) => {
+            let p = &scenario.parameters[i];
+            let source = p.source.as_deref().map(|s| format!("; source: {s}")).unwrap_or_default();
+            format!("{} ({}{source})", p.value, p.name)
+        }
+    }
+}
+
+fn time_text(scenario: &Scenario, t: TimeValue) -> String {
+    match t {
+        TimeValue::Years(y) => describe_years(y),
+        TimeValue::Parameter(i, per_unit) => {
+            let p = &scenario.parameters[i];
+            format!("{} ({})", describe_years(p.value * per_unit), p.name)
+        }
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.4}%", 100.0 * x)
+}
+
+/// The whole explanation for `strategy`, showing `cycles` cycles.
+pub fn explain(scenario: &Scenario, model: &Model, strategy: usize, cycles: usize) -> String {
+    let mut out = String::new();
+    let names: Vec<&str> = model.states.iter().map(|s| s.name.as_str()).collect();
+    let dt = model.cycle_length_years;
+    let cycle = describe_years(dt);
+    let _ = writeln!(out, "{}\n{}\n", scenario.title, "=".repeat(scenario.title.len()));
+    if let Some(d) = &scenario.description {
+        let _ = writeln!(out, "{}\n", d.trim());
+    }
+
+    // 1. The model in words.
+    let _ = writeln!(out, "1. The model\n");
+    let _ = writeln!(
+        out,
+        "People move between {} states once per cycle of {cycle}, for {} cycles ({}).",
+        names.len(),
+        model.n_cycles,
+        describe_years(model.n_cycles as f64 * dt)
+    );
+    for (i, s) in model.states.iter().enumerate() {
+        let kind = match (s.alive, s.absorbing) {
+            (false, _) => "dead; nobody leaves it",
+            (true, true) => "alive; nobody leaves it",
+            (true, false) => "alive",
+        };
+        let _ = writeln!(out, "\n  {} ({}): {kind}.", s.name, s.label);
+        for t in scenario.transitions.iter().filter(|t| t.from == i) {
+            let when = match (t.window.from_cycle, t.window.until_cycle) {
+                (0, None) => String::new(),
+                (f, None) => format!(" after {} in the state", describe_years(f as f64 * dt)),
+                (0, Some(u)) => format!(" during the first {} in the state", describe_years(u as f64 * dt)),
+                (f, Some(u)) => {
+                    format!(" from {} to {} in the state", describe_years(f as f64 * dt), describe_years(u as f64 * dt))
+                }
+            };
+            let what = match t.spec {
+                ExitSpec::Rate(v) => format!("at an annual rate of {}", value_text(scenario, v)),
+                ExitSpec::AnnualProbability(v) => format!("with an annual probability of {}", value_text(scenario, v)),
+                ExitSpec::ProbabilityOver { value, years } => {
+                    format!("with a probability of {} over {}", value_text(scenario, value), describe_years(years))
+                }
+                ExitSpec::CycleProbability(v) => format!("with a probability per cycle of {}", value_text(scenario, v)),
+                ExitSpec::Complement => "with whatever probability the other exits leave".to_string(),
+            };
+            let _ = writeln!(out, "    -> {}{when}, {what}", names[t.to]);
+        }
+    }
+    if let Some(bg) = &scenario.background {
+        let _ = writeln!(
+            out,
+            "\nEveryone alive also faces general-population mortality from the {} life table at the age they have reached \
+             (to {}), as a competing risk.",
+            bg.table.name, names[bg.to]
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nRates and annual probabilities become probabilities per cycle by treating each state's exits as competing \
+         risks: with rates r_j (an annual probability p is the rate -ln(1 - p)) and R = sum r_j, the probability of \
+         leaving to j within a cycle of {dt:.6} years is r_j / R x (1 - exp(-R x {dt:.6})). Probabilities are never divided \
+         by 12."
+    );
+    let s = &scenario.strategies[strategy];
+    let _ = writeln!(out, "\nStrategy {} ({}):", s.name, s.label);
+    if s.effects.is_empty() {
+        let _ = writeln!(out, "  no treatment effect: natural history.");
+    }
+    for e in &s.effects {
+        let size = match e.hr_per_meld_point {
+            Some(per_point) => format!(
+                "{:.4} (= {} ^ {}: a MELD shift through the MELD risk score)",
+                e.multiplier(&scenario.base_values()),
+                value_text(scenario, per_point),
+                value_text(scenario, e.value)
+            ),
+            None => value_text(scenario, e.value),
+        };
+        let what = match e.measure {
+            EffectMeasure::HazardRatio => "the rate (hazard) is multiplied by",
+            EffectMeasure::RelativeRisk => "the probability per cycle is multiplied by",
+        };
+        let lasting = e.duration.map_or("to the horizon".to_string(), |d| format!("for {}", time_text(scenario, d)));
+        let waning = match e.waning {
+            Waning::None => String::new(),
+            Waning::Linear(t) => format!(", then fades linearly over {}", time_text(scenario, t)),
+            Waning::Exponential(t) => format!(", then fades with a half-life of {}", time_text(scenario, t)),
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {}: {what} {size}, from {} after the first infusion {lasting}{waning}.",
+            names[e.from],
+            names[e.to],
+            time_text(scenario, e.onset)
+        );
+    }
+    let group = model.groups[0];
+    let who = match group.sex {
+        Some(crate::scenario::life_table::Sex::Male) => format!("a man aged {}", group.start_age),
+        Some(crate::scenario::life_table::Sex::Female) => format!("a woman aged {}", group.start_age),
+        None => format!("someone aged {}", group.start_age),
+    };
+    let _ =
+        writeln!(out, "\nIn the first cycle, for {who}, the probabilities per cycle are (rows: from, columns: to):");
+    let m = model.state_matrix(strategy, 0, 0);
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(8).max(10);
+    let _ = write!(out, "  {:>width$}", "");
+    for n in &names {
+        let _ = write!(out, " {n:>width$}");
+    }
+    let _ = writeln!(out);
+    for (i, row) in m.iter().enumerate() {
+        let _ = write!(out, "  {:>width$}", names[i]);
+        for p in row {
+            let _ = write!(out, " {:>width$}", pct(*p));
+        }
+        let _ = writeln!(out);
+    }
+
+    // 2. The trace, with the arithmetic for one state.
+    let _ = writeln!(out, "\n2. The cohort, cycle by cycle\n");
+    let trace = sim_cohort(model, strategy);
+    let target = (0..names.len()).find(|&j| !model.states[j].alive).unwrap_or(names.len() - 1);
+    let _ = writeln!(
+        out,
+        "Each cycle, the share in state j becomes x_(t+1)[j] = sum over i of x_t[i] x P[i][j]. For {}, following \
+         the first sub-cohort ({}) on its own:",
+        names[target], who
+    );
+    let mut x: Vec<f64> = model.initial.clone();
+    for t in 0..cycles.min(model.n_cycles) {
+        let p = model.state_matrix(strategy, 0, t);
+        let terms: Vec<String> = (0..names.len())
+            .filter(|&i| x[i] > 0.0 && p[i][target] > 0.0)
+            .map(|i| format!("{:.6} x {:.6}", x[i], p[i][target]))
+            .collect();
+        let next: Vec<f64> = (0..names.len()).map(|j| (0..names.len()).map(|i| x[i] * p[i][j]).sum()).collect();
+        let _ = writeln!(out, "  cycle {}: {} = {} = {:.6}", t + 1, names[target], terms.join(" + "), next[target]);
+        x = next;
+    }
+    let _ = writeln!(
+        out,
+        "\nThe whole cohort mixes its {} sub-cohorts (by start age and sex, each with its own background mortality); \
+         share in each state:",
+        model.groups.len()
+    );
+    let _ = write!(out, "  {:>6}", "cycle");
+    for n in &names {
+        let _ = write!(out, " {n:>width$}");
+    }
+    let _ = writeln!(out);
+    for t in 0..=cycles.min(model.n_cycles) {
+        let _ = write!(out, "  {t:>6}");
+        for v in trace.row(t) {
+            let _ = write!(out, " {:>width$}", pct(*v));
+        }
+        let _ = writeln!(out);
+    }
+
+    // 3. Costs and QALYs.
+    if let (Some(econ), Some(vals)) = (&scenario.economics, model.valuations.as_ref()) {
+        let v = &vals[strategy];
+        let values = scenario.base_values();
+        let _ = writeln!(out, "\n3. Costs and QALYs\n");
+        let _ = writeln!(
+            out,
+            "Costs ({} {}) are discounted at {} a year and QALYs at {} a year: a value at time s years counts (1 + r)^-s. \
+             Within-cycle correction: {} (see docs/scenario-format.md). Each cycle boundary t carries a value per person \
+             in each state (cost, QALYs; infusion costs are charged at the boundary of the cycle they fall in); the \
+             cohort's total is the sum of share x value:",
+            econ.currency,
+            econ.price_year,
+            econ.discount_rate_costs.get(&values),
+            econ.discount_rate_effects.get(&values),
+            econ.correction.name()
+        );
+        let mut total = [0.0; 2];
+        for p in 0..=cycles.min(model.n_cycles) {
+            // Per state: the share, and the share-weighted value per person (time-in-state slots pooled).
+            let mut by_state = vec![[0.0; 3]; names.len()];
+            for (slot, sl) in model.slots.iter().enumerate() {
+                let share = trace.slot_occupancy[p * model.slots.len() + slot];
+                by_state[sl.state][0] += share;
+                by_state[sl.state][1] += share * v.at(quantity::COST, p, slot);
+                by_state[sl.state][2] += share * v.at(quantity::QALY, p, slot);
+            }
+            let mut parts = Vec::new();
+            let mut sum = [0.0; 2];
+            for (i, b) in by_state.iter().enumerate() {
+                if b[0] > 0.0 && (b[1] != 0.0 || b[2] != 0.0) {
+                    parts.push(format!("{} {:.4} x ({:.2}, {:.5})", names[i], b[0], b[1] / b[0], b[2] / b[0]));
+                    sum[0] += b[1];
+                    sum[1] += b[2];
+                }
+            }
+            total[0] += sum[0];
+            total[1] += sum[1];
+            let _ = writeln!(
+                out,
+                "  boundary {p}: {} -> cost {:.2}, QALYs {:.5}",
+                if parts.is_empty() { "nothing".into() } else { parts.join(" + ") },
+                sum[0],
+                sum[1]
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  (one-off values of moves, such as a transplant, are added when the move happens.)\nSo far: cost {:.2}, \
+             QALYs {:.5}; over the whole horizon the totals are those of `cirrhosim run`.",
+            total[0], total[1]
+        );
+    }
+    out
+}
