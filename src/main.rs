@@ -44,6 +44,20 @@ enum Command {
         #[arg(long)]
         strategy: Option<String>,
     },
+    /// Write report.html (self-contained, inline SVG plots) and the plots as .svg files.
+    Report {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Number of simulated patients (default: the scenario's).
+        #[arg(long)]
+        patients: Option<u64>,
+        /// Master seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory.
+        #[arg(long, default_value = "report")]
+        out: PathBuf,
+    },
     /// Explain the model in words, with the arithmetic of the first cycles (teaching).
     Explain {
         /// Scenario TOML file (default: the embedded default scenario).
@@ -473,6 +487,41 @@ fn main_inner() -> anyhow::Result<()> {
                     model.strategy_names[i], model.strategy_labels[i]
                 );
                 println!("{}", report::terminal::trace_table(&model, &trace, cycles));
+            }
+        }
+        Command::Report { scenario, patients, seed, out } => {
+            let s = load(&scenario)?;
+            let patients = patients.unwrap_or(s.patients).max(1);
+            let seed = seed.unwrap_or(s.seed);
+            let model = Model::from_scenario(&s)?;
+            let traces: Vec<_> = (0..model.n_strategies()).map(|i| engine::sim_cohort(&model, i)).collect();
+            let mc = engine::sim_patients(&model, patients, seed, &engine::NoProgress);
+            let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
+            let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
+            let figures = report::html::figures(&model, &traces, &results, evaluation.as_ref());
+            let html = report::html::report_html(&s, &model, patients, seed, &results, evaluation.as_ref(), &figures);
+            let mut files = vec![
+                OutputFile { name: "report.html", bytes: html.into_bytes() },
+                OutputFile { name: "survival.svg", bytes: figures.survival.clone().into_bytes() },
+            ];
+            const OCCUPANCY: [&str; 8] = [
+                "occupancy_1.svg",
+                "occupancy_2.svg",
+                "occupancy_3.svg",
+                "occupancy_4.svg",
+                "occupancy_5.svg",
+                "occupancy_6.svg",
+                "occupancy_7.svg",
+                "occupancy_8.svg",
+            ];
+            for (name, svg) in OCCUPANCY.iter().zip(&figures.occupancy) {
+                files.push(OutputFile { name, bytes: svg.clone().into_bytes() });
+            }
+            if let Some(c) = &figures.costs {
+                files.push(OutputFile { name: "costs.svg", bytes: c.clone().into_bytes() });
+            }
+            for p in report::write_all(&out, &files)? {
+                println!("wrote {}", p.display());
             }
         }
         Command::Explain { scenario, strategy, cycles } => {

@@ -15,6 +15,8 @@ mod params;
 mod paths;
 /// `cirrhosim psa` and `cirrhosim merge`: outputs, shards, resume.
 mod psa;
+/// `cirrhosim report`: the HTML page and its figures.
+mod report;
 /// `cirrhosim run`: outputs, atomic writes, determinism, golden files.
 mod run;
 /// `cirrhosim threshold`: prices and effect sizes at which MSC becomes cost-effective.

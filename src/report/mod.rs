@@ -6,7 +6,9 @@
 
 pub mod csv;
 pub mod explain;
+pub mod html;
 pub mod json;
+pub mod plots;
 pub mod psa;
 pub mod terminal;
 

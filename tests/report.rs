@@ -1,0 +1,55 @@
+//! `cirrhosim report`: a self-contained HTML page and SVG figures.
+
+use crate::util::{Workdir, repo};
+
+#[test]
+fn report_is_self_contained_structured_and_reproducible() {
+    let wd = Workdir::new();
+    for out in ["a", "b"] {
+        wd.cmd().args(["report", "--patients", "5000", "--out", out]).assert().success();
+    }
+    let html = wd.read("a/report.html");
+    assert_eq!(html, wd.read("b/report.html"), "same seed, same bytes");
+    // Structure: the sections in order, keyed to CHEERS 2022 items.
+    let headings = [
+        "Settings (CHEERS 2022)",
+        "<h2>Model</h2>",
+        "Results (CHEERS 2022 item 23)",
+        "Cost-effectiveness",
+        "Uncertainty (CHEERS 2022 items 20 and 24)",
+        "Parameters (CHEERS 2022 item 22)",
+    ];
+    let mut at = 0;
+    for h in headings {
+        let found = html[at..].find(h).unwrap_or_else(|| panic!("missing or out of order: {h}"));
+        at += found;
+    }
+    // Plots are inline SVG (3 figures + one occupancy plot per strategy), and nothing is loaded
+    // from the network.
+    assert_eq!(html.matches("<svg").count(), 4);
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").count() == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    assert!(!html.contains("https://") && !html.contains("<script"));
+    assert!(html.contains("to death: annual probability 0.09 (first 1 year in the state)"));
+    assert!(html.contains("r_decomp_death"));
+    assert!(html.contains("D&#x27;Amico") || html.contains("D'Amico"), "sources are in the parameter table");
+    for svg in ["survival.svg", "occupancy_1.svg", "occupancy_2.svg", "costs.svg"] {
+        let text = wd.read(&format!("a/{svg}"));
+        assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
+    }
+}
+
+#[test]
+fn survival_only_scenario_has_no_cost_section() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["report", "--patients", "1000", "--out", "r"])
+        .arg(repo().join("scenarios/teaching.toml"))
+        .assert()
+        .success();
+    let html = wd.read("r/report.html");
+    assert!(!html.contains("Cost-effectiveness"));
+    assert!(!wd.path().join("r/costs.svg").exists());
+}
