@@ -35,6 +35,7 @@ pub mod model;
 pub mod psa;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod threshold;
 pub mod verify;
 

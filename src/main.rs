@@ -58,6 +58,17 @@ enum Command {
         #[arg(long, default_value = "report")]
         out: PathBuf,
     },
+    /// A local teaching page with sliders that reruns the exact cohort model on every change.
+    Serve {
+        /// Scenario TOML file (default: the embedded default scenario).
+        scenario: Option<PathBuf>,
+        /// Port (0 picks a free one; the address is printed).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+    },
     /// Explain the model in words, with the arithmetic of the first cycles (teaching).
     Explain {
         /// Scenario TOML file (default: the embedded default scenario).
@@ -523,6 +534,10 @@ fn main_inner() -> anyhow::Result<()> {
             for p in report::write_all(&out, &files)? {
                 println!("wrote {}", p.display());
             }
+        }
+        Command::Serve { scenario, port, bind } => {
+            let s = load(&scenario)?;
+            cirrhosim::serve::serve(&s, &bind, port)?;
         }
         Command::Explain { scenario, strategy, cycles } => {
             let s = load(&scenario)?;

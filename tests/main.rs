@@ -19,6 +19,8 @@ mod psa;
 mod report;
 /// `cirrhosim run`: outputs, atomic writes, determinism, golden files.
 mod run;
+/// `cirrhosim serve`: the teaching page's HTTP API on loopback.
+mod serve;
 /// `cirrhosim threshold`: prices and effect sizes at which MSC becomes cost-effective.
 mod threshold;
 /// `cirrhosim trace`: the teaching table of the cohort trace.
