@@ -67,11 +67,12 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
                 add_param(i, format!("{} {what}", s.name), &mut out);
             }
             if let Some(TimeValue::Parameter(i, _)) = e.duration {
-                add_param(i, format!("{} effect duration", s.name), &mut out);
+                add_param(i, format!("{} effect duration ({})", s.name, scenario.parameters[i].kind.name()), &mut out);
             }
         }
         if let Some(Value::Parameter(i)) = s.schedule.as_ref().and_then(|sc| sc.cost_per_infusion) {
-            add_param(i, "price per infusion".into(), &mut out);
+            let unit = scenario.economics.as_ref().map_or(String::new(), |e| format!(" ({} {})", e.currency, e.price_year));
+            add_param(i, format!("price per infusion{unit}"), &mut out);
         }
     }
     let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum::<f64>();
