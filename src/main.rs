@@ -54,6 +54,12 @@ enum Command {
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
+        /// A `cirrhosim psa` output directory: adds the CE plane and the acceptability curves.
+        #[arg(long)]
+        psa: Option<PathBuf>,
+        /// A `cirrhosim dsa` output directory: adds the tornado.
+        #[arg(long)]
+        dsa: Option<PathBuf>,
         /// Output directory.
         #[arg(long, default_value = "report")]
         out: PathBuf,
@@ -500,7 +506,7 @@ fn main_inner() -> anyhow::Result<()> {
                 println!("{}", report::terminal::trace_table(&model, &trace, cycles));
             }
         }
-        Command::Report { scenario, patients, seed, out } => {
+        Command::Report { scenario, patients, seed, psa, dsa, out } => {
             let s = load(&scenario)?;
             let patients = patients.unwrap_or(s.patients).max(1);
             let seed = seed.unwrap_or(s.seed);
@@ -509,7 +515,16 @@ fn main_inner() -> anyhow::Result<()> {
             let mc = engine::sim_patients(&model, patients, seed, &engine::NoProgress);
             let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
             let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
-            let figures = report::html::figures(&model, &traces, &results, evaluation.as_ref());
+            let mut figures = report::html::figures(&model, &traces, &results, evaluation.as_ref());
+            if let Some(dir) = &psa {
+                let wtp = s.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default();
+                let (ceac, plane) = report::html::psa_figures(&model, dir, &wtp)?;
+                figures.ceac = Some(ceac);
+                figures.ce_plane = Some(plane);
+            }
+            if let Some(dir) = &dsa {
+                figures.tornado = Some(report::html::tornado_figure(dir)?);
+            }
             let html = report::html::report_html(&s, &model, patients, seed, &results, evaluation.as_ref(), &figures);
             let mut files = vec![
                 OutputFile { name: "report.html", bytes: html.into_bytes() },
@@ -528,8 +543,15 @@ fn main_inner() -> anyhow::Result<()> {
             for (name, svg) in OCCUPANCY.iter().zip(&figures.occupancy) {
                 files.push(OutputFile { name, bytes: svg.clone().into_bytes() });
             }
-            if let Some(c) = &figures.costs {
-                files.push(OutputFile { name: "costs.svg", bytes: c.clone().into_bytes() });
+            for (name, svg) in [
+                ("costs.svg", &figures.costs),
+                ("ceac.svg", &figures.ceac),
+                ("ce_plane.svg", &figures.ce_plane),
+                ("tornado.svg", &figures.tornado),
+            ] {
+                if let Some(svg) = svg {
+                    files.push(OutputFile { name, bytes: svg.clone().into_bytes() });
+                }
             }
             for p in report::write_all(&out, &files)? {
                 println!("wrote {}", p.display());

@@ -71,7 +71,8 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
             }
         }
         if let Some(Value::Parameter(i)) = s.schedule.as_ref().and_then(|sc| sc.cost_per_infusion) {
-            let unit = scenario.economics.as_ref().map_or(String::new(), |e| format!(" ({} {})", e.currency, e.price_year));
+            let unit =
+                scenario.economics.as_ref().map_or(String::new(), |e| format!(" ({} {})", e.currency, e.price_year));
             add_param(i, format!("price per infusion{unit}"), &mut out);
         }
     }

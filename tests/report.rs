@@ -53,3 +53,21 @@ fn survival_only_scenario_has_no_cost_section() {
     assert!(!html.contains("Cost-effectiveness"));
     assert!(!wd.path().join("r/costs.svg").exists());
 }
+
+#[test]
+fn psa_and_dsa_results_are_drawn() {
+    let wd = Workdir::new();
+    wd.cmd().args(["psa", "--draws", "40", "--quiet", "--out", "p"]).assert().success();
+    wd.cmd().args(["dsa", "--quiet", "--out", "d"]).assert().success();
+    wd.cmd().args(["report", "--patients", "2000", "--psa", "p", "--dsa", "d", "--out", "r"]).assert().success();
+    let html = wd.read("r/report.html");
+    for id in ["ce-plane-plot", "ceac-plot", "tornado-plot"] {
+        assert!(html.contains(&format!("<figure id=\"{id}\"><svg")), "{id}");
+    }
+    assert!(html.contains("Cost-effectiveness plane: uc_msc vs standard_care (40 draws)"));
+    assert!(wd.read("r/tornado.svg").contains("c_msc_infusion"));
+    for svg in ["ceac.svg", "ce_plane.svg", "tornado.svg"] {
+        assert!(wd.read(&format!("r/{svg}")).starts_with("<svg"), "{svg}");
+    }
+    wd.cmd().args(["report", "--psa", "nowhere"]).assert().failure();
+}

@@ -22,6 +22,70 @@ pub struct Figures {
     pub survival: String,
     pub occupancy: Vec<String>,
     pub costs: Option<String>,
+    /// From a PSA directory: acceptability curves and the cost-effectiveness plane.
+    pub ceac: Option<String>,
+    pub ce_plane: Option<String>,
+    /// From a DSA directory: the tornado.
+    pub tornado: Option<String>,
+}
+
+/// Reads a PSA output directory (`ceac.csv`, `psa_draws.csv`) and draws its figures.
+///
+/// # Errors
+/// [`crate::Error::Read`] / [`crate::Error::Csv`] naming the file.
+pub fn psa_figures(model: &Model, dir: &std::path::Path, wtp: &[f64]) -> crate::Result<(String, String)> {
+    let path = dir.join("ceac.csv");
+    let file = path.display().to_string();
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| crate::Error::Csv {
+        file: file.clone(),
+        line: 0,
+        message: e.to_string(),
+    })?;
+    let rows: Vec<plots::CeacRow> = reader.deserialize().collect::<Result<_, _>>().map_err(|e: csv::Error| {
+        crate::Error::Csv { file, line: e.position().map_or(0, |p| p.line()), message: e.to_string() }
+    })?;
+    let ceac = plots::ceac_svg(&model.strategy_names, &rows);
+    let draws = crate::psa::read_draws(&dir.join(crate::psa::ROWS_FILE))?;
+    let last = draws.strategies.len().saturating_sub(1);
+    let points: Vec<(f64, f64)> = draws.outcomes.iter().map(|o| (o[last].1 - o[0].1, o[last].0 - o[0].0)).collect();
+    let title = format!(
+        "Cost-effectiveness plane: {} vs {} ({} draws)",
+        draws.strategies[last],
+        draws.strategies[0],
+        points.len()
+    );
+    Ok((ceac, plots::ce_plane_svg(&title, &points, wtp)))
+}
+
+/// Reads a DSA output directory (`dsa.csv`) and draws the tornado of incremental NMB.
+///
+/// # Errors
+/// [`crate::Error::Csv`] naming the file.
+pub fn tornado_figure(dir: &std::path::Path) -> crate::Result<String> {
+    let path = dir.join("dsa.csv");
+    let file = path.display().to_string();
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| crate::Error::Csv {
+        file: file.clone(),
+        line: 0,
+        message: e.to_string(),
+    })?;
+    let mut rows = Vec::new();
+    let mut base = 0.0;
+    for record in reader.records() {
+        let r = record.map_err(|e| crate::Error::Csv {
+            file: file.clone(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        if r.get(3) != Some("inc_nmb") {
+            continue;
+        }
+        let num = |i: usize| r.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+        base = num(6);
+        rows.push((r.get(0).unwrap_or_default().to_string(), num(4), num(5)));
+    }
+    rows.truncate(15);
+    Ok(plots::tornado_svg(&rows, base))
 }
 
 /// Draws every figure.
@@ -35,6 +99,9 @@ pub fn figures(
         survival: plots::survival_svg(model, results),
         occupancy: traces.iter().map(|t| plots::occupancy_svg(model, t)).collect(),
         costs: evaluation.map(|e| plots::costs_svg(model, e)),
+        ceac: None,
+        ce_plane: None,
+        tornado: None,
     }
 }
 
@@ -195,6 +262,9 @@ pub fn report_html(
             occupancy_svgs => figures.occupancy.clone(),
             cea_rows => cea_rows,
             costs_svg => figures.costs.clone().unwrap_or_default(),
+            ceac_svg => figures.ceac.clone().unwrap_or_default(),
+            ce_plane_svg => figures.ce_plane.clone().unwrap_or_default(),
+            tornado_svg => figures.tornado.clone().unwrap_or_default(),
             parameters => parameters,
         })
         .expect("the report template renders with this context")

@@ -147,3 +147,122 @@ pub fn costs_svg(model: &Model, evaluation: &Evaluation) -> String {
         Ok(())
     })
 }
+
+/// Rows of a PSA's `ceac.csv`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CeacRow {
+    pub wtp: f64,
+    pub strategy: String,
+    pub probability_cost_effective: f64,
+    pub on_frontier: bool,
+}
+
+/// Cost-effectiveness acceptability curves; the frontier strategy's segments drawn thicker.
+pub fn ceac_svg(strategies: &[String], rows: &[CeacRow]) -> String {
+    let max_wtp = rows.iter().map(|r| r.wtp).fold(1.0, f64::max);
+    render(860, 400, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Cost-effectiveness acceptability curves (thick: acceptability frontier)", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..max_wtp, 0f64..1f64)?;
+        chart.configure_mesh().x_desc("willingness to pay per QALY").y_desc("probability cost-effective").draw()?;
+        for (i, name) in strategies.iter().enumerate() {
+            let mine: Vec<&CeacRow> = rows.iter().filter(|r| &r.strategy == name).collect();
+            chart
+                .draw_series(LineSeries::new(
+                    mine.iter().map(|r| (r.wtp, r.probability_cost_effective)),
+                    colour(i).stroke_width(2),
+                ))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour(i).stroke_width(2)));
+            for w in mine.windows(2).filter(|w| w[0].on_frontier && w[1].on_frontier) {
+                chart.draw_series(LineSeries::new(
+                    [(w[0].wtp, w[0].probability_cost_effective), (w[1].wtp, w[1].probability_cost_effective)],
+                    colour(i).stroke_width(6),
+                ))?;
+            }
+        }
+        chart.configure_series_labels().background_style(WHITE.mix(0.9)).border_style(BLACK).draw()?;
+        Ok(())
+    })
+}
+
+/// The cost-effectiveness plane: incremental QALYs and costs of `strategy` vs `comparator` per
+/// PSA draw, with lines of slope `wtp` through the origin.
+pub fn ce_plane_svg(title: &str, points: &[(f64, f64)], wtp: &[f64]) -> String {
+    let (mut x0, mut x1, mut y0, mut y1) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for &(q, c) in points {
+        x0 = x0.min(q);
+        x1 = x1.max(q);
+        y0 = y0.min(c);
+        y1 = y1.max(c);
+    }
+    let pad = |a: f64, b: f64| ((b - a) * 0.05).max(1e-9);
+    let (px, py) = (pad(x0, x1), pad(y0, y1));
+    render(860, 460, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))?;
+        chart.configure_mesh().x_desc("incremental QALYs").y_desc("incremental cost").draw()?;
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 2, colour(0).mix(0.4).filled())))?;
+        for (k, &w) in wtp.iter().enumerate() {
+            let (a, b) = (x0 - px, x1 + px);
+            chart
+                .draw_series(LineSeries::new([(a, w * a), (b, w * b)], colour(k + 1).stroke_width(1)))?
+                .label(format!("WTP {w}"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour(k + 1)));
+        }
+        chart.configure_series_labels().background_style(WHITE.mix(0.9)).border_style(BLACK).draw()?;
+        Ok(())
+    })
+}
+
+/// A tornado of incremental NMB: bars from the base case to each parameter's low and high result.
+pub fn tornado_svg(rows: &[(String, f64, f64)], base: f64) -> String {
+    let n = rows.len().max(1);
+    let (mut lo, mut hi) = (base, base);
+    for (_, a, b) in rows {
+        lo = lo.min(a.min(*b));
+        hi = hi.max(a.max(*b));
+    }
+    let pad = ((hi - lo) * 0.05).max(1.0);
+    let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    render(860, 60 + 26 * n as u32, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption("One-way sensitivity of incremental NMB (blue: low value, red: high value)", ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(35)
+            .y_label_area_size(230)
+            .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..(n as f64))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&|y| {
+                let k = (n as f64 - y - 0.5).round();
+                if (y - (n as f64 - k - 0.5)).abs() < 0.05 && k >= 0.0 {
+                    names.get(k as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("incremental net monetary benefit")
+            .draw()?;
+        for (k, (_, low, high)) in rows.iter().enumerate() {
+            let y = n as f64 - k as f64 - 0.85;
+            for (v, c) in [(*low, colour(0)), (*high, colour(1))] {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(base.min(v), y), (base.max(v), y + 0.7)],
+                    c.mix(0.8).filled(),
+                )))?;
+            }
+        }
+        chart.draw_series(LineSeries::new([(base, 0.0), (base, n as f64)], BLACK.stroke_width(1)))?;
+        Ok(())
+    })
+}
