@@ -529,6 +529,7 @@ fn main_inner() -> anyhow::Result<()> {
             let mut files = vec![
                 OutputFile { name: "report.html", bytes: html.into_bytes() },
                 OutputFile { name: "survival.svg", bytes: figures.survival.clone().into_bytes() },
+                OutputFile { name: "model.svg", bytes: report::plots::model_diagram_svg(&s).into_bytes() },
             ];
             const OCCUPANCY: [&str; 8] = [
                 "occupancy_1.svg",

@@ -26,7 +26,8 @@ fn report_is_self_contained_structured_and_reproducible() {
     }
     // Plots are inline SVG (3 figures + one occupancy plot per strategy), and nothing is loaded
     // from the network.
-    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(html.matches("<svg").count(), 5, "diagram, survival, 2 occupancy, costs");
+    assert!(html.contains("<figure id=\"model-diagram\"><svg"));
     assert!(
         !html.contains("http://")
             || html.matches("http://").count() == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
@@ -35,7 +36,7 @@ fn report_is_self_contained_structured_and_reproducible() {
     assert!(html.contains("to death: annual probability 0.09 (first 1 year in the state)"));
     assert!(html.contains("r_decomp_death"));
     assert!(html.contains("D&#x27;Amico") || html.contains("D'Amico"), "sources are in the parameter table");
-    for svg in ["survival.svg", "occupancy_1.svg", "occupancy_2.svg", "costs.svg"] {
+    for svg in ["model.svg", "survival.svg", "occupancy_1.svg", "occupancy_2.svg", "costs.svg"] {
         let text = wd.read(&format!("a/{svg}"));
         assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
     }

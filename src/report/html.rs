@@ -256,6 +256,7 @@ pub fn report_html(
             currency => currency,
             correction => correction,
             states => states,
+            diagram_svg => plots::model_diagram_svg(scenario),
             survival_svg => figures.survival.clone(),
             survival_years => survival_years,
             survival_rows => survival_rows,

@@ -266,3 +266,78 @@ pub fn tornado_svg(rows: &[(String, f64, f64)], base: f64) -> String {
         Ok(())
     })
 }
+
+/// A diagram of the states (boxes, dead states in grey) and the transitions between them
+/// (arrows, labelled with how the number is given), laid out left to right in scenario order.
+pub fn model_diagram_svg(scenario: &crate::scenario::Scenario) -> String {
+    use std::fmt::Write as _;
+    let n = scenario.states.len().max(1);
+    let (box_w, box_h, gap) = (150.0, 56.0, 70.0);
+    let width = 40.0 + n as f64 * box_w + (n as f64 - 1.0) * gap;
+    let mut pairs: Vec<(usize, usize)> =
+        scenario.transitions.iter().filter(|t| t.from != t.to).map(|t| (t.from, t.to)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let height = 140.0 + 28.0 * pairs.len() as f64;
+    let x = |i: usize| 20.0 + i as f64 * (box_w + gap);
+    let top = 30.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\">\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#444\"/></marker></defs>"
+    );
+    for (i, s) in scenario.states.iter().enumerate() {
+        let fill = if s.alive { "#e8f1fa" } else { "#ddd" };
+        let _ = write!(
+            svg,
+            "<rect x=\"{:.1}\" y=\"{top}\" width=\"{box_w}\" height=\"{box_h}\" rx=\"8\" fill=\"{fill}\" stroke=\"#336\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+            x(i),
+            x(i) + box_w / 2.0,
+            top + 24.0,
+            escape(&s.name),
+            x(i) + box_w / 2.0,
+            top + 42.0,
+            escape(&s.label.chars().take(26).collect::<String>())
+        );
+    }
+    // Each transition: an elbow arrow below the boxes, from the source's bottom to the target's.
+    for (k, &(from, to)) in pairs.iter().enumerate() {
+        let y = top + box_h + 20.0 + 28.0 * k as f64;
+        let (x0, x1) =
+            (x(from) + box_w / 2.0 - 20.0 + (k % 3) as f64 * 12.0, x(to) + box_w / 2.0 + 20.0 - (k % 3) as f64 * 12.0);
+        let how: Vec<String> = scenario
+            .transitions
+            .iter()
+            .filter(|t| t.from == from && t.to == to)
+            .map(|t| match t.spec {
+                crate::scenario::ExitSpec::Rate(_) => "rate",
+                crate::scenario::ExitSpec::AnnualProbability(_) => "annual probability",
+                crate::scenario::ExitSpec::ProbabilityOver { .. } => "probability over a period",
+                crate::scenario::ExitSpec::CycleProbability(_) => "probability per cycle",
+                crate::scenario::ExitSpec::Complement => "complement",
+            })
+            .map(String::from)
+            .collect::<Vec<_>>();
+        let mut how = how;
+        how.dedup();
+        let _ = write!(
+            svg,
+            "<path d=\"M{x0:.1},{:.1} L{x0:.1},{y:.1} L{x1:.1},{y:.1} L{x1:.1},{:.1}\" fill=\"none\" stroke=\"#444\" marker-end=\"url(#arrow)\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">{} \u{2192} {}: {}</text>",
+            top + box_h,
+            top + box_h,
+            (x0 + x1) / 2.0,
+            y - 4.0,
+            escape(&scenario.states[from].name),
+            escape(&scenario.states[to].name),
+            escape(&how.join(", "))
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
