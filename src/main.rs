@@ -60,6 +60,9 @@ enum Command {
         /// A `cirrhosim dsa` output directory: adds the tornado.
         #[arg(long)]
         dsa: Option<PathBuf>,
+        /// Survival targets or trial points (the CSV of `calibrate --target`) to mark on the survival plot.
+        #[arg(long)]
+        target: Option<PathBuf>,
         /// Output directory.
         #[arg(long, default_value = "report")]
         out: PathBuf,
@@ -506,7 +509,7 @@ fn main_inner() -> anyhow::Result<()> {
                 println!("{}", report::terminal::trace_table(&model, &trace, cycles));
             }
         }
-        Command::Report { scenario, patients, seed, psa, dsa, out } => {
+        Command::Report { scenario, patients, seed, psa, dsa, target, out } => {
             let s = load(&scenario)?;
             let patients = patients.unwrap_or(s.patients).max(1);
             let seed = seed.unwrap_or(s.seed);
@@ -521,6 +524,21 @@ fn main_inner() -> anyhow::Result<()> {
                 let (ceac, plane) = report::html::psa_figures(&model, dir, &wtp)?;
                 figures.ceac = Some(ceac);
                 figures.ce_plane = Some(plane);
+            }
+            let bands = match &psa {
+                Some(dir) => report::html::psa_bands(&model, dir)?,
+                None => Vec::new(),
+            };
+            let points: Vec<report::plots::TargetPoint> = match &target {
+                Some(file) => cirrhosim::calibrate::read_targets(file)?
+                    .into_iter()
+                    .filter(|t| t.curve == "overall_survival")
+                    .map(|t| (t.years, t.value, t.lower.zip(t.upper)))
+                    .collect(),
+                None => Vec::new(),
+            };
+            if !bands.is_empty() || !points.is_empty() {
+                figures.survival = report::plots::survival_svg_with(&model, &results, &bands, &points);
             }
             if let Some(dir) = &dsa {
                 figures.tornado = Some(report::html::tornado_figure(dir)?);
@@ -546,6 +564,7 @@ fn main_inner() -> anyhow::Result<()> {
             }
             for (name, svg) in [
                 ("costs.svg", &figures.costs),
+                ("qalys.svg", &figures.qalys),
                 ("ceac.svg", &figures.ceac),
                 ("ce_plane.svg", &figures.ce_plane),
                 ("tornado.svg", &figures.tornado),
@@ -554,6 +573,16 @@ fn main_inner() -> anyhow::Result<()> {
                     files.push(OutputFile { name, bytes: svg.clone().into_bytes() });
                 }
             }
+            // PNG copies of every figure, for slides.
+            let rasteriser = report::png::Rasteriser::new();
+            let mut pngs = Vec::new();
+            for f in &files {
+                if let Some(png) = report::png::png_name(f.name) {
+                    let svg = std::str::from_utf8(&f.bytes).expect("SVG is text");
+                    pngs.push(OutputFile { name: png, bytes: rasteriser.png(std::path::Path::new(png), svg)? });
+                }
+            }
+            files.extend(pngs);
             for p in report::write_all(&out, &files)? {
                 println!("wrote {}", p.display());
             }

@@ -26,7 +26,7 @@ fn report_is_self_contained_structured_and_reproducible() {
     }
     // Plots are inline SVG (3 figures + one occupancy plot per strategy), and nothing is loaded
     // from the network.
-    assert_eq!(html.matches("<svg").count(), 5, "diagram, survival, 2 occupancy, costs");
+    assert_eq!(html.matches("<svg").count(), 6, "diagram, survival, 2 occupancy, costs, QALYs");
     assert!(html.contains("<figure id=\"model-diagram\"><svg"));
     assert!(
         !html.contains("http://")
@@ -36,9 +36,12 @@ fn report_is_self_contained_structured_and_reproducible() {
     assert!(html.contains("to death: annual probability 0.09 (first 1 year in the state)"));
     assert!(html.contains("r_decomp_death"));
     assert!(html.contains("D&#x27;Amico") || html.contains("D'Amico"), "sources are in the parameter table");
-    for svg in ["model.svg", "survival.svg", "occupancy_1.svg", "occupancy_2.svg", "costs.svg"] {
+    for svg in ["model.svg", "survival.svg", "occupancy_1.svg", "occupancy_2.svg", "costs.svg", "qalys.svg"] {
         let text = wd.read(&format!("a/{svg}"));
         assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
+        // Each figure also comes as a PNG for slides.
+        let png = std::fs::read(wd.path().join("a").join(svg.replace(".svg", ".png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 5000, "{svg}: {} bytes", png.len());
     }
 }
 
@@ -60,7 +63,15 @@ fn psa_and_dsa_results_are_drawn() {
     let wd = Workdir::new();
     wd.cmd().args(["psa", "--draws", "40", "--quiet", "--out", "p"]).assert().success();
     wd.cmd().args(["dsa", "--quiet", "--out", "d"]).assert().success();
-    wd.cmd().args(["report", "--patients", "2000", "--psa", "p", "--dsa", "d", "--out", "r"]).assert().success();
+    wd.cmd()
+        .args(["report", "--patients", "2000", "--psa", "p", "--dsa", "d", "--out", "r", "--target"])
+        .arg(repo().join("data/targets/decompensated_survival.csv"))
+        .assert()
+        .success();
+    assert!(
+        wd.read("r/survival.svg").contains("PSA 95% and median"),
+        "PSA band and targets drawn on the survival plot"
+    );
     let html = wd.read("r/report.html");
     for id in ["ce-plane-plot", "ceac-plot", "tornado-plot"] {
         assert!(html.contains(&format!("<figure id=\"{id}\"><svg")), "{id}");

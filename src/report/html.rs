@@ -22,6 +22,7 @@ pub struct Figures {
     pub survival: String,
     pub occupancy: Vec<String>,
     pub costs: Option<String>,
+    pub qalys: Option<String>,
     /// From a PSA directory: acceptability curves and the cost-effectiveness plane.
     pub ceac: Option<String>,
     pub ce_plane: Option<String>,
@@ -55,6 +56,33 @@ pub fn psa_figures(model: &Model, dir: &std::path::Path, wtp: &[f64]) -> crate::
         points.len()
     );
     Ok((ceac, plots::ce_plane_svg(&title, &points, wtp)))
+}
+
+/// Reads a PSA directory's `survival_psa.csv` into per-strategy bands.
+///
+/// # Errors
+/// [`crate::Error::Csv`] naming the file.
+pub fn psa_bands(model: &Model, dir: &std::path::Path) -> crate::Result<Vec<(usize, plots::PsaBand)>> {
+    let path = dir.join("survival_psa.csv");
+    let file = path.display().to_string();
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| crate::Error::Csv {
+        file: file.clone(),
+        line: 0,
+        message: e.to_string(),
+    })?;
+    let mut bands: Vec<(usize, plots::PsaBand)> = (0..model.n_strategies()).map(|s| (s, Vec::new())).collect();
+    for record in reader.records() {
+        let r = record.map_err(|e| crate::Error::Csv {
+            file: file.clone(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let num = |i: usize| r.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+        if let Some(s) = model.strategy_names.iter().position(|n| Some(n.as_str()) == r.get(0)) {
+            bands[s].1.push((num(2), num(3), num(4), num(5)));
+        }
+    }
+    Ok(bands)
 }
 
 /// Reads a DSA output directory (`dsa.csv`) and draws the tornado of incremental NMB.
@@ -99,6 +127,7 @@ pub fn figures(
         survival: plots::survival_svg(model, results),
         occupancy: traces.iter().map(|t| plots::occupancy_svg(model, t)).collect(),
         costs: evaluation.map(|e| plots::costs_svg(model, e)),
+        qalys: evaluation.map(|e| plots::qalys_svg(model, e)),
         ceac: None,
         ce_plane: None,
         tornado: None,
@@ -263,6 +292,7 @@ pub fn report_html(
             occupancy_svgs => figures.occupancy.clone(),
             cea_rows => cea_rows,
             costs_svg => figures.costs.clone().unwrap_or_default(),
+            qalys_svg => figures.qalys.clone().unwrap_or_default(),
             ceac_svg => figures.ceac.clone().unwrap_or_default(),
             ce_plane_svg => figures.ce_plane.clone().unwrap_or_default(),
             tornado_svg => figures.tornado.clone().unwrap_or_default(),

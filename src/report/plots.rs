@@ -43,13 +43,37 @@ fn render(
     svg
 }
 
+/// A PSA survival band of one strategy: (years, median, lower, upper) per cycle.
+pub type PsaBand = Vec<(f64, f64, f64, f64)>;
+
+/// A survival target or trial point: (years, value, optional 95% interval).
+pub type TargetPoint = (f64, f64, Option<(f64, f64)>);
+
 /// Overall survival per strategy: the exact cohort curve, with the Monte Carlo 95% band.
 pub fn survival_svg(model: &Model, results: &[StrategySurvival]) -> String {
+    survival_svg_with(model, results, &[], &[])
+}
+
+/// As [`survival_svg`], adding per-strategy PSA bands (dashed medians and 95% intervals across
+/// draws) and target points with their intervals.
+pub fn survival_svg_with(
+    model: &Model,
+    results: &[StrategySurvival],
+    psa: &[(usize, PsaBand)],
+    targets: &[TargetPoint],
+) -> String {
     let dt = model.cycle_length_years;
     let horizon = model.n_cycles as f64 * dt;
     render(860, 460, |root| {
         let mut chart = ChartBuilder::on(&root)
-            .caption("Overall survival (line: exact cohort; band: Monte Carlo 95%)", ("sans-serif", 18))
+            .caption(
+                if psa.is_empty() && targets.is_empty() {
+                    "Overall survival (line: exact cohort; band: Monte Carlo 95%)"
+                } else {
+                    "Overall survival (lines: cohort; light bands, dashes: PSA 95% and median; dots: targets)"
+                },
+                ("sans-serif", 17),
+            )
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(50)
@@ -61,6 +85,27 @@ pub fn survival_svg(model: &Model, results: &[StrategySurvival]) -> String {
                 os.upper.iter().enumerate().map(|(t, v)| (t as f64 * dt, v * 100.0)).collect();
             band.extend(os.lower.iter().enumerate().rev().map(|(t, v)| (t as f64 * dt, v * 100.0)));
             chart.draw_series(std::iter::once(Polygon::new(band, colour(r.strategy).mix(0.25).filled())))?;
+        }
+        for (strategy, band) in psa {
+            let c = colour(*strategy);
+            let mut area: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.3 * 100.0)).collect();
+            area.extend(band.iter().rev().map(|b| (b.0, b.2 * 100.0)));
+            chart.draw_series(std::iter::once(Polygon::new(area, c.mix(0.12).filled())))?;
+            chart.draw_series(DashedLineSeries::new(
+                band.iter().map(|b| (b.0, b.1 * 100.0)),
+                5,
+                4,
+                c.stroke_width(1),
+            ))?;
+        }
+        for &(years, value, interval) in targets {
+            if let Some((lo, hi)) = interval {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(years, lo * 100.0), (years, hi * 100.0)],
+                    BLACK.stroke_width(2),
+                )))?;
+            }
+            chart.draw_series(std::iter::once(Circle::new((years, value * 100.0), 5, BLACK.filled())))?;
         }
         for r in results.iter().filter(|r| r.method == Method::Cohort) {
             let points = r.curves[0].estimate.iter().enumerate().map(|(t, v)| (t as f64 * dt, v * 100.0));
@@ -109,18 +154,38 @@ pub fn occupancy_svg(model: &Model, trace: &CohortTrace) -> String {
 
 /// Discounted cost by category, one group of bars per strategy.
 pub fn costs_svg(model: &Model, evaluation: &Evaluation) -> String {
-    let categories = &model.cost_categories;
-    let n_strategies = evaluation.totals.len();
-    let max =
-        evaluation.totals.iter().flat_map(|t| t.cost_by_category.iter().map(|c| c.1)).fold(0.0, f64::max).max(1.0);
+    let series: Vec<(usize, Vec<f64>)> =
+        evaluation.totals.iter().map(|t| (t.strategy, t.cost_by_category.iter().map(|c| c.1).collect())).collect();
+    grouped_bars_svg(model, "Discounted cost per person by category", "cost", &model.cost_categories, &series)
+}
+
+/// Discounted QALYs accrued in each state, one group of bars per strategy.
+pub fn qalys_svg(model: &Model, evaluation: &Evaluation) -> String {
+    let states: Vec<String> = model.states.iter().map(|s| s.name.clone()).collect();
+    let series: Vec<(usize, Vec<f64>)> =
+        evaluation.totals.iter().map(|t| (t.strategy, t.qaly_by_state.iter().map(|c| c.1).collect())).collect();
+    grouped_bars_svg(model, "Discounted QALYs per person by state", "QALYs", &states, &series)
+}
+
+/// Grouped bars: one group per category, one bar per strategy.
+fn grouped_bars_svg(
+    model: &Model,
+    title: &str,
+    y_desc: &str,
+    categories: &[String],
+    series: &[(usize, Vec<f64>)],
+) -> String {
+    let n_strategies = series.len();
+    let max = series.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0, f64::max).max(1e-9);
+    let min = series.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0, f64::min);
     render(860, 380, |root| {
         let mut chart = ChartBuilder::on(&root)
-            .caption("Discounted cost per person by category", ("sans-serif", 18))
+            .caption(title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0f64..(categories.len() as f64), 0f64..(max * 1.1))?;
-        chart.configure_mesh().disable_x_mesh().x_labels(0).y_desc("cost").draw()?;
+            .build_cartesian_2d(0f64..(categories.len() as f64), (min * 1.1)..(max * 1.15))?;
+        chart.configure_mesh().disable_x_mesh().x_labels(0).y_desc(y_desc).draw()?;
         // Category names above each group of bars (plotters' numeric axis labels would not land
         // on the group centres).
         let style = TextStyle::from(("sans-serif", 14).into_font()).pos(plotters::style::text_anchor::Pos::new(
@@ -131,17 +196,18 @@ pub fn costs_svg(model: &Model, evaluation: &Evaluation) -> String {
             categories
                 .iter()
                 .enumerate()
-                .map(|(k, c)| Text::new(c.clone(), (k as f64 + 0.5, max * 1.05), style.clone())),
+                .map(|(k, c)| Text::new(c.clone(), (k as f64 + 0.5, max * 1.08), style.clone())),
         )?;
         let width = 0.8 / n_strategies.max(1) as f64;
-        for (s, t) in evaluation.totals.iter().enumerate() {
+        for (s, (strategy, values)) in series.iter().enumerate() {
+            let strategy = *strategy;
             chart
-                .draw_series(t.cost_by_category.iter().enumerate().map(|(k, (_, v))| {
+                .draw_series(values.iter().enumerate().map(|(k, v)| {
                     let x0 = k as f64 + 0.1 + s as f64 * width;
-                    Rectangle::new([(x0, 0.0), (x0 + width * 0.95, *v)], colour(t.strategy).filled())
+                    Rectangle::new([(x0, 0.0), (x0 + width * 0.95, *v)], colour(strategy).filled())
                 }))?
-                .label(model.strategy_labels[t.strategy].clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour(s).filled()));
+                .label(model.strategy_labels[strategy].clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour(strategy).filled()));
         }
         chart.configure_series_labels().background_style(WHITE.mix(0.9)).border_style(BLACK).draw()?;
         Ok(())
