@@ -30,21 +30,25 @@ pub struct Figures {
     pub tornado: Option<String>,
 }
 
+/// Opens a CSV of a PSA or DSA directory; returns the reader and the file name for messages.
+fn open_csv(path: &std::path::Path) -> crate::Result<(csv::Reader<std::fs::File>, String)> {
+    let file = path.display().to_string();
+    let reader = csv::Reader::from_path(path).map_err(|e| row_error(&file, e))?;
+    Ok((reader, file))
+}
+
+fn row_error(file: &str, e: csv::Error) -> crate::Error {
+    crate::Error::Csv { file: file.to_string(), line: e.position().map_or(0, |p| p.line()), message: e.to_string() }
+}
+
 /// Reads a PSA output directory (`ceac.csv`, `psa_draws.csv`) and draws its figures.
 ///
 /// # Errors
 /// [`crate::Error::Read`] / [`crate::Error::Csv`] naming the file.
 pub fn psa_figures(model: &Model, dir: &std::path::Path, wtp: &[f64]) -> crate::Result<(String, String)> {
     let path = dir.join("ceac.csv");
-    let file = path.display().to_string();
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| crate::Error::Csv {
-        file: file.clone(),
-        line: 0,
-        message: e.to_string(),
-    })?;
-    let rows: Vec<plots::CeacRow> = reader.deserialize().collect::<Result<_, _>>().map_err(|e: csv::Error| {
-        crate::Error::Csv { file, line: e.position().map_or(0, |p| p.line()), message: e.to_string() }
-    })?;
+    let (mut reader, file) = open_csv(&path)?;
+    let rows: Vec<plots::CeacRow> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| row_error(&file, e))?;
     let ceac = plots::ceac_svg(&model.strategy_names, &rows);
     let draws = crate::psa::read_draws(&dir.join(crate::psa::ROWS_FILE))?;
     let last = draws.strategies.len().saturating_sub(1);
@@ -64,19 +68,10 @@ pub fn psa_figures(model: &Model, dir: &std::path::Path, wtp: &[f64]) -> crate::
 /// [`crate::Error::Csv`] naming the file.
 pub fn psa_bands(model: &Model, dir: &std::path::Path) -> crate::Result<Vec<(usize, plots::PsaBand)>> {
     let path = dir.join("survival_psa.csv");
-    let file = path.display().to_string();
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| crate::Error::Csv {
-        file: file.clone(),
-        line: 0,
-        message: e.to_string(),
-    })?;
+    let (mut reader, file) = open_csv(&path)?;
     let mut bands: Vec<(usize, plots::PsaBand)> = (0..model.n_strategies()).map(|s| (s, Vec::new())).collect();
     for record in reader.records() {
-        let r = record.map_err(|e| crate::Error::Csv {
-            file: file.clone(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
+        let r = record.map_err(|e| row_error(&file, e))?;
         let num = |i: usize| r.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
         if let Some(s) = model.strategy_names.iter().position(|n| Some(n.as_str()) == r.get(0)) {
             bands[s].1.push((num(2), num(3), num(4), num(5)));
@@ -91,20 +86,11 @@ pub fn psa_bands(model: &Model, dir: &std::path::Path) -> crate::Result<Vec<(usi
 /// [`crate::Error::Csv`] naming the file.
 pub fn tornado_figure(dir: &std::path::Path) -> crate::Result<String> {
     let path = dir.join("dsa.csv");
-    let file = path.display().to_string();
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| crate::Error::Csv {
-        file: file.clone(),
-        line: 0,
-        message: e.to_string(),
-    })?;
+    let (mut reader, file) = open_csv(&path)?;
     let mut rows = Vec::new();
     let mut base = 0.0;
     for record in reader.records() {
-        let r = record.map_err(|e| crate::Error::Csv {
-            file: file.clone(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
+        let r = record.map_err(|e| row_error(&file, e))?;
         if r.get(3) != Some("inc_nmb") {
             continue;
         }
