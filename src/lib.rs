@@ -4,14 +4,19 @@
 //! therapy. Patients move between Markov states (compensated and decompensated cirrhosis, liver
 //! transplant, death, and any states a scenario adds) cycle by cycle. The same built model runs as
 //! an exact cohort trace and as an individual-patient Monte Carlo simulation, and both give
-//! survival curves with their summaries.
+//! survival curves, costs, QALYs and the incremental cost-effectiveness analysis.
 //!
 //! The pipeline follows the data, one module per stage:
 //!
 //! ```text
-//! scenario (TOML) -> Scenario -> Model -> CohortTrace / McCounts -> StrategySurvival -> files
-//!   scenario::         model::    engine::                         analysis::          report::
+//! scenario (TOML) -> Scenario -> Model -> CohortTrace / McRun -> StrategySurvival, Evaluation -> files
+//!   scenario::         model::    engine::                      analysis::                     report::
 //! ```
+//!
+//! Beside the pipeline sit the analyses that drive every stage many times: [`psa`]
+//! (probabilistic sensitivity analysis, shards and merge), [`dsa`] (one- and two-way),
+//! [`threshold`] (root-finding on incremental NMB), [`calibrate`] (fitting to survival
+//! targets), [`verify`] (TECH-VER black-box checks) and [`serve`] (the teaching page).
 //!
 //! ```
 //! use cirrhosim::{analysis, engine, model::Model, scenario::Scenario};

@@ -10,7 +10,7 @@
 //!   survival band; quantiles are read off it to 0.005).
 //!
 //! [`PsaState::finish`] turns them into the CEAC and acceptability frontier (Fenwick, Claxton &
-//! Sculpher 2001), EVPI = E[max NMB] - max E[NMB] (Briggs, Claxton & Sculpher 2006, ch. 7), and
+//! Sculpher 2001), EVPI = E(max NMB) - max E(NMB) (Briggs, Claxton & Sculpher 2006, ch. 7), and
 //! the median and 95% interval of survival per cycle.
 
 use serde::{Deserialize, Serialize};

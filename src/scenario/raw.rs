@@ -2,7 +2,7 @@
 //!
 //! These types mirror the file one to one (`deny_unknown_fields` everywhere, so a misspelt key is
 //! an error, not a silent default). Tables that can fail a semantic rule are wrapped in
-//! [`toml::Spanned`] so that [`super::Scenario::validate`] can name the line. Nothing here is
+//! [`toml::Spanned`] so that validation ([`super::Scenario::from_toml`]) can name the line. Nothing here is
 //! trusted by the engine: see `super` for the checked [`super::Scenario`].
 
 use serde::Deserialize;
