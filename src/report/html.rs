@@ -8,7 +8,7 @@ use crate::engine::CohortTrace;
 use crate::model::Model;
 use crate::report::plots;
 use crate::scenario::duration::describe_years;
-use crate::scenario::{Distribution, ExitSpec, Scenario};
+use crate::scenario::{ExitSpec, Scenario};
 use minijinja::{Environment, context};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
@@ -218,14 +218,8 @@ pub fn report_html(
         .iter()
         .enumerate()
         .filter(|(i, _)| scenario.uses_parameter(*i))
-        .map(|(_, p)| {
-            let distribution = match &p.distribution {
-                Some(Distribution::Beta { alpha, beta }) => format!("beta({alpha:.3}, {beta:.3})"),
-                Some(Distribution::Gamma { shape, scale }) => format!("gamma({shape:.3}, {scale:.4})"),
-                Some(Distribution::Lognormal { meanlog, sdlog }) => format!("lognormal({meanlog:.4}, {sdlog:.4})"),
-                Some(Distribution::Normal { mean, sd }) => format!("normal({mean:.3}, {sd:.4})"),
-                Some(Distribution::Fixed) | None => "fixed".to_string(),
-            };
+        .map(|(i, p)| {
+            let distribution = scenario.distribution_text(i);
             context! {
                 name => p.name.clone(),
                 value => p.value,

@@ -228,7 +228,6 @@ pub fn evppi_table(rows: &[crate::analysis::evppi::EvppiResult]) -> String {
 
 /// `cirrhosim params`: every parameter with value, kind, distribution, range, use and source.
 pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
-    use crate::scenario::Distribution as D;
     let mut t = table(
         ["parameter", "value", "kind", "distribution", "range", "used", "source"]
             .iter()
@@ -246,16 +245,7 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
         if !used && !p.origin.starts_with(&scenario.file) && group(i).is_none() {
             continue;
         }
-        let distribution = match (group(i), &p.distribution) {
-            (Some(g), _) => {
-                format!("dirichlet({})", g.alpha.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "))
-            }
-            (None, Some(D::Beta { alpha, beta })) => format!("beta({alpha:.4}, {beta:.4})"),
-            (None, Some(D::Gamma { shape, scale })) => format!("gamma({shape:.4}, {scale:.4})"),
-            (None, Some(D::Lognormal { meanlog, sdlog })) => format!("lognormal({meanlog:.4}, {sdlog:.4})"),
-            (None, Some(D::Normal { mean, sd })) => format!("normal({mean:.4}, {sd:.4})"),
-            (None, Some(D::Fixed)) | (None, None) => "fixed".to_string(),
-        };
+        let distribution = scenario.distribution_text(i);
         let range = match (p.low, p.high) {
             (Some(lo), Some(hi)) => format!("{lo} - {hi}"),
             _ => String::new(),

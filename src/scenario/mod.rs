@@ -479,6 +479,21 @@ impl Scenario {
             })
     }
 
+    /// How parameter `index` is drawn in a PSA, for tables: `beta(16.2700, 281.2000)`,
+    /// `dirichlet(1251, 350, 116, 17)` for a member of a Dirichlet group, or `fixed`.
+    pub fn distribution_text(&self, index: usize) -> String {
+        if let Some(g) = self.dirichlet.iter().find(|g| g.parameters.contains(&index)) {
+            return format!("dirichlet({})", g.alpha.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "));
+        }
+        match self.parameters[index].distribution {
+            Some(Distribution::Beta { alpha, beta }) => format!("beta({alpha:.4}, {beta:.4})"),
+            Some(Distribution::Gamma { shape, scale }) => format!("gamma({shape:.4}, {scale:.4})"),
+            Some(Distribution::Lognormal { meanlog, sdlog }) => format!("lognormal({meanlog:.4}, {sdlog:.4})"),
+            Some(Distribution::Normal { mean, sd }) => format!("normal({mean:.4}, {sd:.4})"),
+            Some(Distribution::Fixed) | None => "fixed".to_string(),
+        }
+    }
+
     /// Index of a state by name.
     pub fn state_index(&self, name: &str) -> Option<usize> {
         self.states.iter().position(|s| s.name == name)
