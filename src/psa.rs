@@ -13,8 +13,8 @@
 //! shard k of n covers draws [k K / n, (k + 1) K / n); `merge` adds shards' states and
 //! concatenates their rows in shard order, which gives exactly the files of a single run.
 
-use crate::analysis;
 use crate::analysis::psa::{DrawOutcome, PsaResults, PsaState};
+use crate::analysis::{self, survival};
 use crate::engine::{self, NoProgress, Progress, sim_cohort};
 use crate::error::{Error, Result};
 use crate::model::{Model, sampling};
@@ -119,8 +119,7 @@ fn run_draw(scenario: &Scenario, varied: &[usize], settings: &PsaSettings, k: u6
             .map(|s| {
                 let trace = sim_cohort(&model, s);
                 let outcomes = analysis::economics::cohort_outcomes(&model, &trace).expect("PSA needs [economics]");
-                let alive: Vec<usize> = (0..model.n_states()).filter(|&i| model.states[i].alive).collect();
-                let os = (0..=model.n_cycles).map(|c| alive.iter().map(|&i| trace.at(c, i)).sum()).collect();
+                let os = survival::overall_survival(&model, |t, s| trace.at(t, s));
                 (outcomes, os)
             })
             .unzip(),
@@ -133,14 +132,13 @@ fn run_draw(scenario: &Scenario, varied: &[usize], settings: &PsaSettings, k: u6
                 &NoProgress,
             );
             let est = analysis::mc_estimates(run.values.as_ref().expect("PSA needs [economics]"));
-            let alive: Vec<usize> = (0..model.n_states()).filter(|&i| model.states[i].alive).collect();
             est.iter()
                 .zip(&run.counts)
                 .map(|(e, c)| {
                     let n = c.patients as f64;
-                    let os = (0..=model.n_cycles)
-                        .map(|t| alive.iter().map(|&i| c.at(t, i)).sum::<u64>() as f64 / n)
-                        .collect();
+                    // Counts are summed exactly in f64 (far below 2^53) before dividing.
+                    let os =
+                        survival::overall_survival(&model, |t, s| c.at(t, s) as f64).iter().map(|x| x / n).collect();
                     ([e.cost.mean, e.qaly.mean, e.life_years.mean], os)
                 })
                 .unzip()

@@ -223,11 +223,10 @@ pub fn run_json(scenario: &Scenario, inputs: &[(String, String)]) -> Result<Stri
     // A year-by-year curve is enough for the page (and keeps the answer small).
     let step = (1.0 / dt).round().max(1.0) as usize;
     let years: Vec<f64> = (0..=model.n_cycles).step_by(step).map(|t| t as f64 * dt).collect();
-    let alive: Vec<usize> = (0..model.n_states()).filter(|&i| model.states[i].alive).collect();
     let strategies = traces
         .iter()
         .map(|t| {
-            let curve: Vec<f64> = (0..=model.n_cycles).map(|c| alive.iter().map(|&i| t.at(c, i)).sum()).collect();
+            let curve = analysis::survival::overall_survival(&model, |c, s| t.at(c, s));
             StrategyCurve {
                 name: model.strategy_names[t.strategy].clone(),
                 label: model.strategy_labels[t.strategy].clone(),

@@ -140,10 +140,15 @@ fn state_curve(model: &Model, occupancy: impl Fn(usize, usize) -> f64, keep: imp
     (0..=model.n_cycles).map(|t| (0..model.n_states()).filter(|&s| keep(s)).map(|s| occupancy(t, s)).sum()).collect()
 }
 
+/// Overall survival at every cycle boundary: the sum of `occupancy(t, state)` over alive states.
+pub fn overall_survival(model: &Model, occupancy: impl Fn(usize, usize) -> f64) -> Vec<f64> {
+    state_curve(model, occupancy, |s| model.states[s].alive)
+}
+
 fn curves(model: &Model, occupancy: impl Fn(usize, usize) -> f64) -> Vec<(String, Vec<f64>)> {
     let states = &model.states;
     let mut out = vec![
-        ("overall_survival".to_string(), state_curve(model, &occupancy, |s| states[s].alive)),
+        ("overall_survival".to_string(), overall_survival(model, &occupancy)),
         (
             "transplant_free_survival".to_string(),
             state_curve(model, &occupancy, |s| states[s].alive && !states[s].transplant),
