@@ -193,6 +193,9 @@ pub enum ProblemKind {
         "state \"{name}\" is a transplant state but has an exit to \"{to}\", which is alive and not a transplant state; transplant-free survival needs transplant states to be left only for death or other transplant states"
     )]
     TransplantExit { name: String, to: String },
+    // ---- (issue 10) new scenario-validation ProblemKinds go below this line ----
+
+    // ---- (issue 10) new model-build ProblemKinds go below this line ----
 }
 
 fn format_problems(file: &str, problems: &[Problem]) -> String {
