@@ -57,6 +57,9 @@ pub enum Error {
     /// Serialising a report failed.
     #[error("{path}: cannot serialise report: {message}")]
     Serialise { path: PathBuf, message: String },
+    // ---- (issue 10) new Error variants for model build and engine numbers go below this line ----
+
+    // ---- (issue 10) new Error variants for runs, files read back and fingerprints go below this line ----
 }
 
 /// Shorthand for results in this crate.
