@@ -2,8 +2,8 @@
 //! with the exact cohort engine, including sampling, model building, both strategies' traces,
 //! valuation and the streaming accumulators; and one Monte Carlo draw for comparison.
 
+use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard, run};
 use cirrhosim::engine::NoProgress;
-use cirrhosim::psa::{PsaEngine, PsaSettings, Shard, run};
 use cirrhosim::scenario::Scenario;
 // The same allocator as the `cirrhosim` binary, so the figures are the CLI's.
 #[global_allocator]

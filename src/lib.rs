@@ -32,16 +32,13 @@
 //! ```
 
 pub mod analysis;
-pub mod calibrate;
-pub mod dsa;
 pub mod engine;
 pub mod error;
+pub mod io;
 pub mod model;
-pub mod psa;
 pub mod report;
 pub mod scenario;
 pub mod serve;
-pub mod threshold;
 pub mod verify;
 
 pub use error::{Error, Problem, ProblemKind, Result};

@@ -3,7 +3,8 @@
 
 use anyhow::Context;
 use cirrhosim::engine::{self, Progress};
-use cirrhosim::report::{self, OutputFile, json::Throughput};
+use cirrhosim::io::{self as files, OutputFile};
+use cirrhosim::report::{self, json::Throughput};
 use cirrhosim::{analysis, model::Model, scenario::Scenario};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -304,7 +305,7 @@ fn bar(quiet: bool, template: &str) -> ProgressBar {
 }
 
 fn psa(args: PsaArgs) -> anyhow::Result<()> {
-    use cirrhosim::psa::{PsaEngine, PsaSettings, Shard};
+    use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard};
     let scenario = load(&args.scenario)?;
     let draws = args.draws.unwrap_or(scenario.psa.draws);
     if draws == 0 {
@@ -320,8 +321,13 @@ fn psa(args: PsaArgs) -> anyhow::Result<()> {
     let pool = pool(args.threads)?;
     let progress = bar(args.quiet, "{spinner} PSA [{bar:40}] {pos}/{len} draws ({eta})");
     let started = Instant::now();
-    let results =
-        pool.install(|| cirrhosim::psa::run(&scenario, &settings, &args.out, args.resume, &Bar(progress.clone())))?;
+    let (checkpoint, results) = pool.install(|| {
+        cirrhosim::analysis::psa::runner::run(&scenario, &settings, &args.out, args.resume, &Bar(progress.clone()))
+    })?;
+    if let Some(r) = &results {
+        let model = Model::from_scenario(&scenario)?;
+        files::write_all(&args.out, &report::psa::outputs(&scenario, &model, &checkpoint, r))?;
+    }
     let seconds = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
     let (first, last) = shard.range(draws);
@@ -419,7 +425,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         files.push(OutputFile { name: "cea.csv", bytes: report::csv::cea_csv(&model, ev) });
         files.push(OutputFile { name: "nmb.csv", bytes: report::csv::nmb_csv(&model, ev, &econ.wtp) });
     }
-    let written = report::write_all(&args.out, &files)?;
+    let written = files::write_all(&args.out, &files)?;
 
     if !args.quiet {
         println!("{}: {}", scenario.name, scenario.title);
@@ -530,7 +536,7 @@ fn main_inner() -> anyhow::Result<()> {
                 None => Vec::new(),
             };
             let points: Vec<report::plots::TargetPoint> = match &target {
-                Some(file) => cirrhosim::calibrate::read_targets(file)?
+                Some(file) => cirrhosim::io::targets::read_targets(file)?
                     .into_iter()
                     .filter(|t| t.curve == "overall_survival")
                     .map(|t| (t.years, t.value, t.lower.zip(t.upper)))
@@ -583,7 +589,7 @@ fn main_inner() -> anyhow::Result<()> {
                 }
             }
             files.extend(pngs);
-            for p in report::write_all(&out, &files)? {
+            for p in files::write_all(&out, &files)? {
                 println!("wrote {}", p.display());
             }
         }
@@ -616,10 +622,11 @@ fn main_inner() -> anyhow::Result<()> {
                 }
                 None => cirrhosim::scenario::DEFAULT_SCENARIO.to_string(),
             };
-            let targets = cirrhosim::calibrate::read_targets(&target)?;
-            let c = cirrhosim::calibrate::calibrate(&s, &parameter, &targets)?;
-            let calibrated = cirrhosim::calibrate::calibrated_text(&s.file, &text, &c, &target.display().to_string())?;
-            let written = report::write_all(
+            let targets = cirrhosim::io::targets::read_targets(&target)?;
+            let c = cirrhosim::analysis::calibrate::calibrate(&s, &parameter, &targets)?;
+            let calibrated =
+                cirrhosim::analysis::calibrate::calibrated_text(&s.file, &text, &c, &target.display().to_string())?;
+            let written = files::write_all(
                 &out,
                 &[
                     OutputFile { name: "calibrated.toml", bytes: calibrated.into_bytes() },
@@ -653,13 +660,16 @@ fn main_inner() -> anyhow::Result<()> {
                     .into());
                 }
             };
-            let names =
-                if parameter.is_empty() { cirrhosim::threshold::default_parameters(&s, strategy) } else { parameter };
+            let names = if parameter.is_empty() {
+                cirrhosim::analysis::threshold::default_parameters(&s, strategy)
+            } else {
+                parameter
+            };
             let mut rows = Vec::new();
             for name in &names {
-                rows.extend(cirrhosim::threshold::thresholds(&s, name, &wtp, strategy, comparator, between)?);
+                rows.extend(cirrhosim::analysis::threshold::thresholds(&s, name, &wtp, strategy, comparator, between)?);
             }
-            let written = report::write_all(
+            let written = files::write_all(
                 &out,
                 &[OutputFile { name: "threshold.csv", bytes: report::csv::threshold_csv(&rows) }],
             )?;
@@ -668,7 +678,7 @@ fn main_inner() -> anyhow::Result<()> {
             println!("wrote {}", written[0].display());
         }
         Command::Evppi { dir, group, wtp, out } => {
-            let table = cirrhosim::psa::read_draws(&dir.join(cirrhosim::psa::ROWS_FILE))?;
+            let table = cirrhosim::io::draws::read_draws(&dir.join(cirrhosim::io::draws::ROWS_FILE))?;
             let groups: Vec<Vec<String>> = if group.is_empty() {
                 table.parameters.iter().map(|p| vec![p.clone()]).collect()
             } else {
@@ -703,7 +713,7 @@ fn main_inner() -> anyhow::Result<()> {
             }
             let out = out.unwrap_or(dir);
             let written =
-                report::write_all(&out, &[OutputFile { name: "evppi.csv", bytes: report::psa::evppi_csv(&rows) }])?;
+                files::write_all(&out, &[OutputFile { name: "evppi.csv", bytes: report::psa::evppi_csv(&rows) }])?;
             println!("{}", report::terminal::evppi_table(&rows));
             println!("wrote {}", written[0].display());
         }
@@ -713,7 +723,7 @@ fn main_inner() -> anyhow::Result<()> {
             let wtp = wtp
                 .or_else(|| s.economics.as_ref().and_then(|e| e.wtp.get(1).or(e.wtp.first()).copied()))
                 .unwrap_or(30_000.0);
-            let tornado = cirrhosim::dsa::one_way(&s, strategy, comparator, wtp)?;
+            let tornado = cirrhosim::analysis::dsa::one_way(&s, strategy, comparator, wtp)?;
             let mut files = vec![OutputFile { name: "dsa.csv", bytes: report::csv::dsa_csv(&tornado) }];
             if let Some(names) = &two_way {
                 if names.len() != 2 {
@@ -725,10 +735,10 @@ fn main_inner() -> anyhow::Result<()> {
                     .into());
                 }
                 let names = [names[0].as_str(), names[1].as_str()];
-                let grid = cirrhosim::dsa::two_way(&s, names, steps, strategy, comparator, wtp)?;
+                let grid = cirrhosim::analysis::dsa::two_way(&s, names, steps, strategy, comparator, wtp)?;
                 files.push(OutputFile { name: "dsa_two_way.csv", bytes: report::csv::two_way_csv(names, &grid) });
             }
-            let written = report::write_all(&out, &files)?;
+            let written = files::write_all(&out, &files)?;
             if !quiet {
                 println!(
                     "{}: {} vs {}, wtp {wtp} per QALY; {} parameters with a range",
@@ -745,7 +755,9 @@ fn main_inner() -> anyhow::Result<()> {
         }
         Command::Merge { dirs, scenario, out } => {
             let s = load(&scenario)?;
-            let r = cirrhosim::psa::merge(&s, &dirs, &out)?;
+            let (checkpoint, r) = cirrhosim::analysis::psa::runner::merge(&s, &dirs, &out)?;
+            let model = Model::from_scenario(&s)?;
+            files::write_all(&out, &report::psa::outputs(&s, &model, &checkpoint, &r))?;
             println!("merged {} shards: {} draws into {}", dirs.len(), r.draws, out.display());
         }
         Command::Verify { scenario, patients } => {

@@ -1,7 +1,7 @@
 //! `cirrhosim threshold`.
 
 use crate::util::Workdir;
-use cirrhosim::dsa::compare;
+use cirrhosim::analysis::dsa::compare;
 use cirrhosim::scenario::Scenario;
 use predicates::str::contains;
 
@@ -19,7 +19,7 @@ fn price_threshold_matches_the_closed_form() {
         };
         let slope = inb(4000.0) - inb(4001.0);
         let closed_form = 4000.0 + inb(4000.0) / slope;
-        let found = cirrhosim::threshold::thresholds(&s, "c_msc_infusion", &[wtp], 1, 0, None).unwrap();
+        let found = cirrhosim::analysis::threshold::thresholds(&s, "c_msc_infusion", &[wtp], 1, 0, None).unwrap();
         let t = found[0].threshold.unwrap();
         assert!((t - closed_form).abs() < 1e-6 * closed_form.abs().max(1.0), "wtp {wtp}: {t} vs {closed_form}");
         assert!(inb(t).abs() < 1e-6, "INB at the threshold {}", inb(t));

@@ -1,14 +1,24 @@
-//! What the traces mean: survival curves and their summaries, costs, QALYs and life years, and
-//! the incremental cost-effectiveness analysis, with uncertainty for Monte Carlo estimates.
+//! What the traces mean, and the analyses that run the model many times.
 //!
-//! Receives cohort traces and Monte Carlo results from [`crate::engine`]; hands
-//! [`crate::report`] tidy curves, per-strategy totals and the CEA table.
+//! Receives cohort traces and Monte Carlo results from [`crate::engine`] and hands
+//! [`crate::report`] tidy curves, per-strategy totals and the CEA table:
+//! [`survival`], [`economics`] (costs, QALYs, life years, Monte Carlo uncertainty), [`cea`]
+//! (incremental analysis, dominance, ICER, NMB).
+//!
+//! Beside them sit the analyses that drive the model stage many times over: [`psa`]
+//! (probabilistic sensitivity analysis, shards, merge), [`dsa`] (one- and two-way),
+//! [`threshold`] (root-finding on incremental NMB), [`calibrate`] (fitting to targets) and
+//! [`evppi`]. They compute; they never print, and the files they read back go through
+//! [`crate::io`].
 
+pub mod calibrate;
 pub mod cea;
+pub mod dsa;
 pub mod economics;
 pub mod evppi;
 pub mod psa;
 pub mod survival;
+pub mod threshold;
 
 pub use cea::{CeaRow, Outcome, Status, cea};
 pub use economics::{

@@ -16,7 +16,6 @@
 
 pub mod convert;
 pub mod effect;
-pub mod sampling;
 pub mod valuation;
 
 use crate::error::{Error, Problem, ProblemKind, Result};

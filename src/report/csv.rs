@@ -90,12 +90,12 @@ fn finite(x: f64) -> String {
 /// `dsa.csv`: `parameter,low_value,high_value,outcome,low_result,high_result,base`, the
 /// incremental NMB rows first, then the ICER rows, each in tornado order (largest INB swing first).
 /// An ICER that is undefined (no QALY difference) is left empty.
-pub fn dsa_csv(t: &crate::dsa::Tornado) -> Vec<u8> {
+pub fn dsa_csv(t: &crate::analysis::dsa::Tornado) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(["parameter", "low_value", "high_value", "outcome", "low_result", "high_result", "base"])
         .expect("write to memory");
     for (outcome, pick) in [
-        ("inc_nmb", (|c: &crate::dsa::Comparison| c.inc_nmb) as fn(&crate::dsa::Comparison) -> f64),
+        ("inc_nmb", (|c: &crate::analysis::dsa::Comparison| c.inc_nmb) as fn(&crate::analysis::dsa::Comparison) -> f64),
         ("icer", |c| c.icer),
     ] {
         for r in &t.rows {
@@ -115,7 +115,7 @@ pub fn dsa_csv(t: &crate::dsa::Tornado) -> Vec<u8> {
 }
 
 /// `dsa_two_way.csv`: `x_parameter,x_value,y_parameter,y_value,inc_cost,inc_qaly,icer,inc_nmb`.
-pub fn two_way_csv(names: [&str; 2], points: &[crate::dsa::TwoWayPoint]) -> Vec<u8> {
+pub fn two_way_csv(names: [&str; 2], points: &[crate::analysis::dsa::TwoWayPoint]) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(["x_parameter", "x_value", "y_parameter", "y_value", "inc_cost", "inc_qaly", "icer", "inc_nmb"])
         .expect("write to memory");
@@ -138,7 +138,7 @@ pub fn two_way_csv(names: [&str; 2], points: &[crate::dsa::TwoWayPoint]) -> Vec<
 /// `threshold.csv`: `parameter,wtp,threshold,cost_effective,base_value,search_from,search_to`;
 /// `cost_effective` says on which side of the threshold the strategy is cost-effective (`below`,
 /// `above`), or `always`/`never` over the search range (then `threshold` is empty).
-pub fn threshold_csv(rows: &[crate::threshold::Threshold]) -> Vec<u8> {
+pub fn threshold_csv(rows: &[crate::analysis::threshold::Threshold]) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(["parameter", "wtp", "threshold", "cost_effective", "base_value", "search_from", "search_to"])
         .expect("write to memory");
@@ -159,7 +159,7 @@ pub fn threshold_csv(rows: &[crate::threshold::Threshold]) -> Vec<u8> {
 
 /// `calibration.csv`: the fitted parameters (`kind = parameter`: start and fitted value) and each
 /// target with the model's value before and after (`kind = target`).
-pub fn calibration_csv(targets: &[crate::calibrate::Target], c: &crate::calibrate::Calibration) -> Vec<u8> {
+pub fn calibration_csv(targets: &[crate::io::targets::Target], c: &crate::analysis::calibrate::Calibration) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(["kind", "name", "years", "target", "before", "after", "source"]).expect("write to memory");
     for (name, before, after) in &c.parameters {

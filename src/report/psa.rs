@@ -1,8 +1,9 @@
 //! PSA outputs: CEAC with the acceptability frontier, EVPI, the survival band, and a summary.
 
-use crate::analysis::psa::PsaResults;
+use crate::analysis::psa::runner::Checkpoint;
+use crate::analysis::psa::{PsaResults, PsaSettings};
+use crate::io::OutputFile;
 use crate::model::Model;
-use crate::psa::PsaSettings;
 use crate::scenario::Scenario;
 use serde::Serialize;
 
@@ -114,6 +115,20 @@ pub fn summary_json(
     let mut bytes = serde_json::to_vec_pretty(&s).expect("summary serialises");
     bytes.push(b'\n');
     bytes
+}
+
+/// The result files of a complete PSA run: `ceac.csv`, `evpi.csv`, `survival_psa.csv` and
+/// `psa_summary.json`.
+pub fn outputs(scenario: &Scenario, model: &Model, checkpoint: &Checkpoint, results: &PsaResults) -> Vec<OutputFile> {
+    vec![
+        OutputFile { name: "ceac.csv", bytes: ceac_csv(model, results) },
+        OutputFile { name: "evpi.csv", bytes: evpi_csv(results, scenario.psa.population) },
+        OutputFile { name: "survival_psa.csv", bytes: survival_psa_csv(model, results) },
+        OutputFile {
+            name: "psa_summary.json",
+            bytes: summary_json(scenario, model, &checkpoint.settings, &checkpoint.parameters, results),
+        },
+    ]
 }
 
 /// `evppi.csv`: `parameters,wtp,evppi_per_person,evpi_per_person,terms` (a group's names

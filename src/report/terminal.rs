@@ -177,7 +177,7 @@ pub fn psa_table(scenario: &crate::scenario::Scenario, r: &crate::analysis::psa:
 
 /// A text tornado of incremental NMB: one bar per parameter, from the base case to the low and
 /// high results, largest swing first.
-pub fn tornado_text(t: &crate::dsa::Tornado, top: usize) -> String {
+pub fn tornado_text(t: &crate::analysis::dsa::Tornado, top: usize) -> String {
     let rows = &t.rows[..t.rows.len().min(top)];
     let span = rows
         .iter()
@@ -265,7 +265,7 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
 }
 
 /// Threshold answers: for each parameter and WTP, the value where INB = 0.
-pub fn threshold_table(rows: &[crate::threshold::Threshold]) -> String {
+pub fn threshold_table(rows: &[crate::analysis::threshold::Threshold]) -> String {
     let mut t = table(
         ["parameter", "base value", "wtp", "threshold", "cost-effective when"].iter().map(|s| s.to_string()).collect(),
     );
@@ -288,7 +288,10 @@ pub fn threshold_table(rows: &[crate::threshold::Threshold]) -> String {
 }
 
 /// Calibration: fitted parameters, then each target with the model before and after.
-pub fn calibration_table(targets: &[crate::calibrate::Target], c: &crate::calibrate::Calibration) -> String {
+pub fn calibration_table(
+    targets: &[crate::io::targets::Target],
+    c: &crate::analysis::calibrate::Calibration,
+) -> String {
     let mut t = table(["", "years", "target (95% CI)", "before", "after"].iter().map(|s| s.to_string()).collect());
     for (name, before, after) in &c.parameters {
         t.add_row(vec![

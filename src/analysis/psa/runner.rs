@@ -13,70 +13,16 @@
 //! shard k of n covers draws [k K / n, (k + 1) K / n); `merge` adds shards' states and
 //! concatenates their rows in shard order, which gives exactly the files of a single run.
 
-use crate::analysis::psa::{DrawOutcome, PsaResults, PsaState};
-use crate::analysis::{self, survival};
-use crate::engine::{self, NoProgress, Progress, sim_cohort};
+use super::{DrawOutcome, PsaEngine, PsaResults, PsaSettings, PsaState, Shard, run_draw, sampling};
+use crate::engine::Progress;
 use crate::error::{Error, Result};
-use crate::model::{Model, sampling};
-use crate::report::{self, OutputFile};
+use crate::io::{self, OutputFile, draws::ROWS_FILE};
+use crate::model::Model;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
-
-/// Which engine evaluates each draw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PsaEngine {
-    /// Exact cohort trace (expected values): the default.
-    Cohort,
-    /// Monte Carlo patients, `patients` per draw.
-    MonteCarlo { patients: u64 },
-}
-
-/// Part k (0-based) of n of the draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    pub index: u64,
-    pub count: u64,
-}
-
-impl Shard {
-    /// The whole run.
-    pub const ALL: Shard = Shard { index: 0, count: 1 };
-
-    /// Parses `k/n` (k from 0 to n - 1).
-    ///
-    /// # Errors
-    /// [`Error::Setting`] naming `--shard`.
-    pub fn parse(text: &str) -> Result<Shard> {
-        let bad =
-            || Error::Setting { flag: "shard", value: text.to_string(), rule: "must be k/n with 0 <= k < n, e.g. 0/4" };
-        let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
-        if count == 0 || index >= count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-
-    /// Draws [first, last) of this shard out of `draws`.
-    pub fn range(&self, draws: u64) -> (u64, u64) {
-        let at = |k: u64| ((draws as u128 * k as u128) / self.count as u128) as u64;
-        (at(self.index), at(self.index + 1))
-    }
-}
-
-/// Settings of one PSA run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PsaSettings {
-    pub scenario: String,
-    pub draws: u64,
-    pub seed: u64,
-    pub engine: PsaEngine,
-    pub shard: Shard,
-}
 
 /// What is saved after every chunk: the settings, how far the run got, and the accumulators.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,8 +42,6 @@ pub struct Checkpoint {
 pub const STATE_FILE: &str = "psa_state.json";
 /// Per-draw rows while the run is going on (renamed to `psa_draws.csv` when complete).
 pub const ROWS_PARTIAL: &str = "psa_draws.csv.partial";
-/// Per-draw rows of a complete run or shard.
-pub const ROWS_FILE: &str = "psa_draws.csv";
 
 fn draws_header(scenario: &Scenario, varied: &[usize]) -> String {
     let mut h = "draw,strategy,cost,qaly,life_years".to_string();
@@ -107,44 +51,6 @@ fn draws_header(scenario: &Scenario, varied: &[usize]) -> String {
     }
     h.push('\n');
     h
-}
-
-/// Evaluates draw `k`: sample, build, run, value.
-fn run_draw(scenario: &Scenario, varied: &[usize], settings: &PsaSettings, k: u64) -> Result<(DrawOutcome, Vec<f64>)> {
-    let values = sampling::draw_values(scenario, varied, settings.seed, k);
-    let model = Model::build(scenario, &values).map_err(|e| Error::Draw { draw: k, source: Box::new(e) })?;
-    let n = model.n_strategies();
-    let (outcomes, survival): (Vec<[f64; 3]>, Vec<Vec<f64>>) = match settings.engine {
-        PsaEngine::Cohort => (0..n)
-            .map(|s| {
-                let trace = sim_cohort(&model, s);
-                let outcomes = analysis::economics::cohort_outcomes(&model, &trace).expect("PSA needs [economics]");
-                let os = survival::overall_survival(&model, |t, s| trace.at(t, s));
-                (outcomes, os)
-            })
-            .unzip(),
-        PsaEngine::MonteCarlo { patients } => {
-            // Patients' streams depend on (seed, draw), so draws are independent and reproducible.
-            let run = engine::sim_patients(
-                &model,
-                patients,
-                engine::rng::splitmix64(settings.seed ^ k.rotate_left(32)),
-                &NoProgress,
-            );
-            let est = analysis::mc_estimates(run.values.as_ref().expect("PSA needs [economics]"));
-            est.iter()
-                .zip(&run.counts)
-                .map(|(e, c)| {
-                    let n = c.patients as f64;
-                    // Counts are summed exactly in f64 (far below 2^53) before dividing.
-                    let os =
-                        survival::overall_survival(&model, |t, s| c.at(t, s) as f64).iter().map(|x| x / n).collect();
-                    ([e.cost.mean, e.qaly.mean, e.life_years.mean], os)
-                })
-                .unzip()
-        }
-    };
-    Ok((DrawOutcome { draw: k, outcomes, survival }, varied.iter().map(|&i| values[i]).collect()))
 }
 
 fn draw_rows(scenario: &Scenario, d: &DrawOutcome, values: &[f64], out: &mut String) {
@@ -162,8 +68,9 @@ fn write_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |source| Error::Write { path: path.to_path_buf(), source }
 }
 
-/// Runs (or resumes) a PSA into `dir`. Returns the final results for a whole run, `None` for a
-/// shard (whose state and rows are then merged with `merge`).
+/// Runs (or resumes) a PSA into `dir`. Returns the checkpoint and the final results for a whole
+/// run, `None` for a shard (whose state and rows are then merged with `merge`); the caller
+/// renders and writes the result files ([`crate::report::psa::outputs`]).
 ///
 /// # Errors
 /// [`Error::Invalid`] if the scenario has no `[economics]`; [`Error::Draw`] if a drawn value is out
@@ -174,7 +81,7 @@ pub fn run(
     dir: &Path,
     resume: bool,
     progress: &dyn Progress,
-) -> Result<Option<PsaResults>> {
+) -> Result<(Checkpoint, Option<PsaResults>)> {
     if scenario.economics.is_none() {
         return Err(Error::Invalid {
             file: scenario.file.clone(),
@@ -252,44 +159,23 @@ pub fn run(
     drop(rows);
     std::fs::rename(&rows_path, dir.join(ROWS_FILE)).map_err(write_err(&rows_path))?;
     if settings.shard.count > 1 {
-        return Ok(None);
+        return Ok((checkpoint, None));
     }
     let results = checkpoint.state.finish();
-    write_outputs(scenario, &base_model, &checkpoint, &results, dir)?;
-    Ok(Some(results))
+    Ok((checkpoint, Some(results)))
 }
 
 fn save(path: &Path, checkpoint: &Checkpoint) -> Result<()> {
     let bytes = serde_json::to_vec(checkpoint)
         .map_err(|e| Error::Serialise { path: path.to_path_buf(), message: e.to_string() })?;
-    report::write_atomic_with(path, &bytes, false)
-}
-
-fn write_outputs(
-    scenario: &Scenario,
-    model: &Model,
-    checkpoint: &Checkpoint,
-    results: &PsaResults,
-    dir: &Path,
-) -> Result<()> {
-    let files = [
-        OutputFile { name: "ceac.csv", bytes: report::psa::ceac_csv(model, results) },
-        OutputFile { name: "evpi.csv", bytes: report::psa::evpi_csv(results, scenario.psa.population) },
-        OutputFile { name: "survival_psa.csv", bytes: report::psa::survival_psa_csv(model, results) },
-        OutputFile {
-            name: "psa_summary.json",
-            bytes: report::psa::summary_json(scenario, model, &checkpoint.settings, &checkpoint.parameters, results),
-        },
-    ];
-    report::write_all(dir, &files)?;
-    Ok(())
+    io::write_atomic_with(path, &bytes, false)
 }
 
 /// Merges complete shard directories into `out`: the same files a single run writes.
 ///
 /// # Errors
 /// [`Error::Merge`] when shards are missing, repeated, incomplete or from different runs.
-pub fn merge(scenario: &Scenario, dirs: &[PathBuf], out: &Path) -> Result<PsaResults> {
+pub fn merge(scenario: &Scenario, dirs: &[PathBuf], out: &Path) -> Result<(Checkpoint, PsaResults)> {
     let mut shards: Vec<(Checkpoint, PathBuf)> = Vec::new();
     for d in dirs {
         let path = d.join(STATE_FILE);
@@ -350,65 +236,8 @@ pub fn merge(scenario: &Scenario, dirs: &[PathBuf], out: &Path) -> Result<PsaRes
         state,
         ..first.clone()
     };
-    let model = Model::from_scenario(scenario)?;
     let results = merged.state.finish();
-    report::write_all(out, &[OutputFile { name: ROWS_FILE, bytes: rows }])?;
+    io::write_all(out, &[OutputFile { name: ROWS_FILE, bytes: rows }])?;
     save(&out.join(STATE_FILE), &merged)?;
-    write_outputs(scenario, &model, &merged, &results, out)?;
-    Ok(results)
-}
-
-/// Per-draw values read back from a `psa_draws.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DrawTable {
-    pub strategies: Vec<String>,
-    pub parameters: Vec<String>,
-    /// Per draw: per strategy (cost, QALYs).
-    pub outcomes: Vec<Vec<(f64, f64)>>,
-    /// Per draw: parameter values.
-    pub values: Vec<Vec<f64>>,
-}
-
-/// Reads `psa_draws.csv` (rows grouped by draw, one per strategy).
-///
-/// # Errors
-/// [`Error::Read`] or [`Error::Csv`] with the line of a malformed row.
-pub fn read_draws(path: &Path) -> Result<DrawTable> {
-    let file = path.display().to_string();
-    let csv_err = |line: u64, message: String| Error::Csv { file: file.clone(), line, message };
-    let mut reader = ::csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
-        ::csv::ErrorKind::Io(source) => Error::Read { path: path.to_path_buf(), source },
-        other => Error::Csv { file: file.clone(), line: 1, message: format!("{other:?}") },
-    })?;
-    let headers = reader.headers().map_err(|e| csv_err(1, e.to_string()))?.clone();
-    if headers.iter().take(5).collect::<Vec<_>>() != ["draw", "strategy", "cost", "qaly", "life_years"] {
-        return Err(csv_err(1, "expected the header of psa_draws.csv (draw,strategy,cost,qaly,life_years,...)".into()));
-    }
-    let parameters: Vec<String> = headers.iter().skip(5).map(String::from).collect();
-    let mut table = DrawTable { strategies: Vec::new(), parameters, outcomes: Vec::new(), values: Vec::new() };
-    let mut current: Option<u64> = None;
-    for record in reader.records() {
-        let r = record.map_err(|e| csv_err(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = r.position().map_or(0, |p| p.line());
-        let num = |i: usize| -> Result<f64> {
-            r.get(i)
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| csv_err(line, format!("column {} is not a number", i + 1)))
-        };
-        let draw = num(0)? as u64;
-        if current != Some(draw) {
-            current = Some(draw);
-            table.outcomes.push(Vec::new());
-            table.values.push((5..r.len()).map(num).collect::<Result<_>>()?);
-        }
-        let strategy = r.get(1).unwrap_or_default().to_string();
-        let outcomes = table.outcomes.last_mut().expect("pushed above");
-        if table.values.len() == 1 {
-            table.strategies.push(strategy);
-        } else if table.strategies.get(outcomes.len()) != Some(&strategy) {
-            return Err(csv_err(line, format!("strategy \"{strategy}\" out of order (expected the order of draw 0)")));
-        }
-        outcomes.push((num(2)?, num(3)?));
-    }
-    Ok(table)
+    Ok((merged, results))
 }

@@ -7,7 +7,7 @@
 //! ratio, duration) it is the smallest effect that would make MSC worthwhile at the scenario's
 //! price. Each evaluation rebuilds the model and runs the exact cohort, like `dsa`.
 
-use crate::dsa::compare;
+use crate::analysis::dsa::compare;
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::scenario::{ParameterKind, Scenario};
 use argmin::core::{CostFunction, Executor, State};

@@ -1,0 +1,123 @@
+//! Probabilistic sensitivity analysis (PSA): one module for the whole of it.
+//!
+//! - [`sampling`]: parameter values of draw k, from (seed, k, parameter name) alone;
+//! - [`run_draw`]: one draw evaluated (sample, build the model, run the cohort or the Monte Carlo
+//!   engine, value it);
+//! - [`accumulators`]: streaming sums whose size never depends on the number of draws, and what
+//!   they add up to (CEAC, acceptability frontier, EVPI, survival band);
+//! - [`runner`]: the checkpointed outer loop, shards and merge.
+//!
+//! [`PsaSettings`] is the one description of a PSA run (draws, seed, engine, shard).
+
+pub mod accumulators;
+pub mod runner;
+pub mod sampling;
+
+pub use accumulators::{CeacPoint, DrawOutcome, EvpiPoint, PsaResults, PsaState};
+
+use crate::analysis::{self, survival};
+use crate::engine::{self, NoProgress, sim_cohort};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::scenario::Scenario;
+use serde::{Deserialize, Serialize};
+
+/// Which engine evaluates each draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PsaEngine {
+    /// Exact cohort trace (expected values): the default.
+    Cohort,
+    /// Monte Carlo patients, `patients` per draw.
+    MonteCarlo { patients: u64 },
+}
+
+/// Part k (0-based) of n of the draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole run.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `k/n` (k from 0 to n - 1).
+    ///
+    /// # Errors
+    /// [`Error::Setting`] naming `--shard`.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad =
+            || Error::Setting { flag: "shard", value: text.to_string(), rule: "must be k/n with 0 <= k < n, e.g. 0/4" };
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Draws [first, last) of this shard out of `draws`.
+    pub fn range(&self, draws: u64) -> (u64, u64) {
+        let at = |k: u64| ((draws as u128 * k as u128) / self.count as u128) as u64;
+        (at(self.index), at(self.index + 1))
+    }
+}
+
+/// Settings of one PSA run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PsaSettings {
+    pub scenario: String,
+    pub draws: u64,
+    pub seed: u64,
+    pub engine: PsaEngine,
+    pub shard: Shard,
+}
+
+/// Evaluates draw `k`: sample, build, run, value. Returns the outcomes and the values of the
+/// `varied` parameters.
+///
+/// # Errors
+/// [`Error::Draw`] when the drawn values give a model that cannot be built.
+pub fn run_draw(
+    scenario: &Scenario,
+    varied: &[usize],
+    settings: &PsaSettings,
+    k: u64,
+) -> Result<(DrawOutcome, Vec<f64>)> {
+    let values = sampling::draw_values(scenario, varied, settings.seed, k);
+    let model = Model::build(scenario, &values).map_err(|e| Error::Draw { draw: k, source: Box::new(e) })?;
+    let n = model.n_strategies();
+    let (outcomes, survival): (Vec<[f64; 3]>, Vec<Vec<f64>>) = match settings.engine {
+        PsaEngine::Cohort => (0..n)
+            .map(|s| {
+                let trace = sim_cohort(&model, s);
+                let outcomes = analysis::economics::cohort_outcomes(&model, &trace).expect("PSA needs [economics]");
+                let os = survival::overall_survival(&model, |t, s| trace.at(t, s));
+                (outcomes, os)
+            })
+            .unzip(),
+        PsaEngine::MonteCarlo { patients } => {
+            // Patients' streams depend on (seed, draw), so draws are independent and reproducible.
+            let run = engine::sim_patients(
+                &model,
+                patients,
+                engine::rng::splitmix64(settings.seed ^ k.rotate_left(32)),
+                &NoProgress,
+            );
+            let est = analysis::mc_estimates(run.values.as_ref().expect("PSA needs [economics]"));
+            est.iter()
+                .zip(&run.counts)
+                .map(|(e, c)| {
+                    let n = c.patients as f64;
+                    // Counts are summed exactly in f64 (far below 2^53) before dividing.
+                    let os =
+                        survival::overall_survival(&model, |t, s| c.at(t, s) as f64).iter().map(|x| x / n).collect();
+                    ([e.cost.mean, e.qaly.mean, e.life_years.mean], os)
+                })
+                .unzip()
+        }
+    };
+    Ok((DrawOutcome { draw: k, outcomes, survival }, varied.iter().map(|&i| values[i]).collect()))
+}
