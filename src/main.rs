@@ -407,9 +407,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
     let mut files = vec![
-        OutputFile { name: "survival.csv", bytes: report::csv::survival_csv(&model, &results) },
+        OutputFile { name: "survival.csv".into(), bytes: report::csv::survival_csv(&model, &results) },
         OutputFile {
-            name: "summary.json",
+            name: "summary.json".into(),
             bytes: report::json::summary_json(
                 &scenario,
                 &model,
@@ -422,8 +422,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         },
     ];
     if let (Some(ev), Some(econ)) = (&evaluation, &scenario.economics) {
-        files.push(OutputFile { name: "cea.csv", bytes: report::csv::cea_csv(&model, ev) });
-        files.push(OutputFile { name: "nmb.csv", bytes: report::csv::nmb_csv(&model, ev, &econ.wtp) });
+        files.push(OutputFile { name: "cea.csv".into(), bytes: report::csv::cea_csv(&model, ev) });
+        files.push(OutputFile { name: "nmb.csv".into(), bytes: report::csv::nmb_csv(&model, ev, &econ.wtp) });
     }
     let written = files::write_all(&args.out, &files)?;
 
@@ -551,9 +551,9 @@ fn main_inner() -> anyhow::Result<()> {
             }
             let html = report::html::report_html(&s, &model, patients, seed, &results, evaluation.as_ref(), &figures);
             let mut files = vec![
-                OutputFile { name: "report.html", bytes: html.into_bytes() },
-                OutputFile { name: "survival.svg", bytes: figures.survival.clone().into_bytes() },
-                OutputFile { name: "model.svg", bytes: report::plots::model_diagram_svg(&s).into_bytes() },
+                OutputFile { name: "report.html".into(), bytes: html.into_bytes() },
+                OutputFile { name: "survival.svg".into(), bytes: figures.survival.clone().into_bytes() },
+                OutputFile { name: "model.svg".into(), bytes: report::plots::model_diagram_svg(&s).into_bytes() },
             ];
             const OCCUPANCY: [&str; 8] = [
                 "occupancy_1.svg",
@@ -566,7 +566,7 @@ fn main_inner() -> anyhow::Result<()> {
                 "occupancy_8.svg",
             ];
             for (name, svg) in OCCUPANCY.iter().zip(&figures.occupancy) {
-                files.push(OutputFile { name, bytes: svg.clone().into_bytes() });
+                files.push(OutputFile { name: name.to_string(), bytes: svg.clone().into_bytes() });
             }
             for (name, svg) in [
                 ("costs.svg", &figures.costs),
@@ -576,16 +576,16 @@ fn main_inner() -> anyhow::Result<()> {
                 ("tornado.svg", &figures.tornado),
             ] {
                 if let Some(svg) = svg {
-                    files.push(OutputFile { name, bytes: svg.clone().into_bytes() });
+                    files.push(OutputFile { name: name.to_string(), bytes: svg.clone().into_bytes() });
                 }
             }
             // PNG copies of every figure, for slides.
             let rasteriser = report::png::Rasteriser::new();
             let mut pngs = Vec::new();
             for f in &files {
-                if let Some(png) = report::png::png_name(f.name) {
+                if let Some(png) = report::png::png_name(&f.name) {
                     let svg = std::str::from_utf8(&f.bytes).expect("SVG is text");
-                    pngs.push(OutputFile { name: png, bytes: rasteriser.png(std::path::Path::new(png), svg)? });
+                    pngs.push(OutputFile { name: png.into(), bytes: rasteriser.png(std::path::Path::new(png), svg)? });
                 }
             }
             files.extend(pngs);
@@ -629,8 +629,8 @@ fn main_inner() -> anyhow::Result<()> {
             let written = files::write_all(
                 &out,
                 &[
-                    OutputFile { name: "calibrated.toml", bytes: calibrated.into_bytes() },
-                    OutputFile { name: "calibration.csv", bytes: report::csv::calibration_csv(&targets, &c) },
+                    OutputFile { name: "calibrated.toml".into(), bytes: calibrated.into_bytes() },
+                    OutputFile { name: "calibration.csv".into(), bytes: report::csv::calibration_csv(&targets, &c) },
                 ],
             )?;
             println!(
@@ -671,7 +671,7 @@ fn main_inner() -> anyhow::Result<()> {
             }
             let written = files::write_all(
                 &out,
-                &[OutputFile { name: "threshold.csv", bytes: report::csv::threshold_csv(&rows) }],
+                &[OutputFile { name: "threshold.csv".into(), bytes: report::csv::threshold_csv(&rows) }],
             )?;
             println!("{}: {} vs {}", s.name, s.strategies[strategy].name, s.strategies[comparator].name);
             println!("{}", report::terminal::threshold_table(&rows));
@@ -712,8 +712,10 @@ fn main_inner() -> anyhow::Result<()> {
                 }
             }
             let out = out.unwrap_or(dir);
-            let written =
-                files::write_all(&out, &[OutputFile { name: "evppi.csv", bytes: report::psa::evppi_csv(&rows) }])?;
+            let written = files::write_all(
+                &out,
+                &[OutputFile { name: "evppi.csv".into(), bytes: report::psa::evppi_csv(&rows) }],
+            )?;
             println!("{}", report::terminal::evppi_table(&rows));
             println!("wrote {}", written[0].display());
         }
@@ -724,7 +726,7 @@ fn main_inner() -> anyhow::Result<()> {
                 .or_else(|| s.economics.as_ref().and_then(|e| e.wtp.get(1).or(e.wtp.first()).copied()))
                 .unwrap_or(30_000.0);
             let tornado = cirrhosim::analysis::dsa::one_way(&s, strategy, comparator, wtp)?;
-            let mut files = vec![OutputFile { name: "dsa.csv", bytes: report::csv::dsa_csv(&tornado) }];
+            let mut files = vec![OutputFile { name: "dsa.csv".into(), bytes: report::csv::dsa_csv(&tornado) }];
             if let Some(names) = &two_way {
                 if names.len() != 2 {
                     return Err(cirrhosim::Error::Setting {
@@ -736,7 +738,8 @@ fn main_inner() -> anyhow::Result<()> {
                 }
                 let names = [names[0].as_str(), names[1].as_str()];
                 let grid = cirrhosim::analysis::dsa::two_way(&s, names, steps, strategy, comparator, wtp)?;
-                files.push(OutputFile { name: "dsa_two_way.csv", bytes: report::csv::two_way_csv(names, &grid) });
+                files
+                    .push(OutputFile { name: "dsa_two_way.csv".into(), bytes: report::csv::two_way_csv(names, &grid) });
             }
             let written = files::write_all(&out, &files)?;
             if !quiet {

@@ -8,9 +8,17 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A file to write: name inside the output directory and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
-    pub name: &'static str,
+    pub name: String,
     pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    /// A file named `name` with `bytes`.
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        OutputFile { name: name.into(), bytes }
+    }
 }
 
 /// Writes `bytes` to `path` atomically: temp file in the same directory, flush, rename.
@@ -53,7 +61,7 @@ pub fn write_all(dir: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
     let mut written = Vec::new();
     for f in files {
-        let path = dir.join(f.name);
+        let path = dir.join(&f.name);
         write_atomic(&path, &f.bytes)?;
         written.push(path);
     }
@@ -80,7 +88,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, b"x").unwrap();
-        let e = write_all(&blocker.join("sub"), &[OutputFile { name: "a.csv", bytes: vec![] }]).unwrap_err();
+        let e = write_all(&blocker.join("sub"), &[OutputFile { name: "a.csv".into(), bytes: vec![] }]).unwrap_err();
         assert!(e.to_string().contains("cannot write"), "{e}");
     }
 }

@@ -121,11 +121,11 @@ pub fn summary_json(
 /// `psa_summary.json`.
 pub fn outputs(scenario: &Scenario, model: &Model, checkpoint: &Checkpoint, results: &PsaResults) -> Vec<OutputFile> {
     vec![
-        OutputFile { name: "ceac.csv", bytes: ceac_csv(model, results) },
-        OutputFile { name: "evpi.csv", bytes: evpi_csv(results, scenario.psa.population) },
-        OutputFile { name: "survival_psa.csv", bytes: survival_psa_csv(model, results) },
+        OutputFile { name: "ceac.csv".into(), bytes: ceac_csv(model, results) },
+        OutputFile { name: "evpi.csv".into(), bytes: evpi_csv(results, scenario.psa.population) },
+        OutputFile { name: "survival_psa.csv".into(), bytes: survival_psa_csv(model, results) },
         OutputFile {
-            name: "psa_summary.json",
+            name: "psa_summary.json".into(),
             bytes: summary_json(scenario, model, &checkpoint.settings, &checkpoint.parameters, results),
         },
     ]

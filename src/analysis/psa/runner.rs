@@ -237,7 +237,7 @@ pub fn merge(scenario: &Scenario, dirs: &[PathBuf], out: &Path) -> Result<(Check
         ..first.clone()
     };
     let results = merged.state.finish();
-    io::write_all(out, &[OutputFile { name: ROWS_FILE, bytes: rows }])?;
+    io::write_all(out, &[OutputFile { name: ROWS_FILE.into(), bytes: rows }])?;
     save(&out.join(STATE_FILE), &merged)?;
     Ok((merged, results))
 }
