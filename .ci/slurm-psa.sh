@@ -25,7 +25,7 @@ if ! WAIT_JOBS_TIMEOUT=600 bash "$slurm/wait-jobs.sh" "$array" "$merge"; then
 fi
 "$bin" psa scenarios/default.toml --draws 400 --quiet --out "$work/single" || exit 1
 failed=0
-for f in psa_draws.csv ceac.csv evpi.csv survival_psa.csv psa_summary.json psa_state.json; do
+for f in psa_draws.csv ceac.csv evpi.csv survival_psa.csv psa_summary.json psa_state.json cirrhosim-run.json; do
   if ! cmp -s "$work/single/$f" "$work/cluster/merged/$f"; then echo "differs: $f"; failed=1; fi
 done
 if [ "$failed" = 0 ]; then

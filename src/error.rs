@@ -60,6 +60,189 @@ pub enum Error {
     // ---- (issue 10) new Error variants for model build and engine numbers go below this line ----
 
     // ---- (issue 10) new Error variants for runs, files read back and fingerprints go below this line ----
+    /// A run folder (PSA output, shard, checkpoint, DSA output) cannot be used for what was asked.
+    #[error("{folder}: cannot {action}: {problem}; {}", action.fix(problem))]
+    RunFolder { folder: PathBuf, action: RunAction, problem: RunProblem },
+
+    /// The folders given to `cirrhosim merge` are not the shards of one run, each once.
+    #[error("cannot merge: {problem}")]
+    Shards { problem: ShardsProblem },
+
+    /// A file read back (PSA draws, targets, DSA or CEAC table) breaks a rule of its format.
+    #[error("{location}: {rule}")]
+    FileFormat { location: Location, rule: FormatRule },
+
+    /// A number computed by the tool is NaN or infinite where a finite value is required.
+    #[error("{location}: {what} is {value}, not a finite number{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
+    NotFinite { location: Location, what: String, value: f64, hint: Option<&'static str> },
+}
+
+/// Where a problem is: a line of a scenario, a cell of a CSV file, a command-line flag, a query
+/// parameter of the teaching page, or a run folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A scenario file, with the 1-based line when known.
+    Scenario { file: String, line: Option<usize> },
+    /// A CSV file: 1-based line (the header is line 1) and the column by its header name.
+    Csv { file: PathBuf, line: u64, column: Option<String> },
+    /// A command-line flag, without the dashes.
+    Flag(String),
+    /// A query parameter of `cirrhosim serve`'s HTTP API.
+    Query(String),
+    /// A run folder (outputs of `psa`, `run`, `dsa`, a shard).
+    RunFolder(PathBuf),
+    /// A file as a whole.
+    File(PathBuf),
+    /// A PSA draw of a run.
+    Draw(u64),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Scenario { file, line: Some(line) } => write!(f, "{file}:{line}"),
+            Location::Scenario { file, line: None } => write!(f, "{file}"),
+            Location::Csv { file, line, column: Some(c) } => write!(f, "{}:{line}: column \"{c}\"", file.display()),
+            Location::Csv { file, line, column: None } => write!(f, "{}:{line}", file.display()),
+            Location::Flag(flag) => write!(f, "--{flag}"),
+            Location::Query(name) => write!(f, "query parameter \"{name}\""),
+            Location::RunFolder(dir) | Location::File(dir) => write!(f, "{}", dir.display()),
+            Location::Draw(k) => write!(f, "PSA draw {k}"),
+        }
+    }
+}
+
+/// What a command wanted to do with a run folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunAction {
+    /// `psa --resume`.
+    Resume,
+    /// `merge`, reading a shard.
+    Merge,
+    /// `report --psa` or `report --dsa`.
+    Report,
+    /// Reading a PSA's draws back (`evppi`).
+    ReadBack,
+}
+
+impl fmt::Display for RunAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RunAction::Resume => "resume",
+            RunAction::Merge => "merge it",
+            RunAction::Report => "report on it",
+            RunAction::ReadBack => "read it back",
+        })
+    }
+}
+
+impl RunAction {
+    /// How to get out of `problem` when doing this.
+    pub fn fix(self, problem: &RunProblem) -> &'static str {
+        match (self, problem) {
+            (RunAction::Resume, RunProblem::Mismatch { .. }) => {
+                "run without --resume to start this run afresh (its checkpoint is then replaced), or give another --out"
+            }
+            (RunAction::Resume, _) => "run without --resume to start again",
+            (RunAction::Merge, RunProblem::Incomplete { .. }) => "finish the shard with `cirrhosim psa --resume` first",
+            (RunAction::Merge, _) => "merge the complete shards of one run (rerun the shards that are damaged)",
+            (RunAction::Report, RunProblem::Mismatch { .. }) => {
+                "report the scenario that run was made with, or rerun it with this scenario"
+            }
+            (RunAction::Report | RunAction::ReadBack, _) => "rerun the command that made the folder",
+        }
+    }
+}
+
+/// Why a run folder cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunProblem {
+    /// Its fingerprint differs from the run asked for.
+    #[error("it holds the outputs of another run ({})", differences.join("; "))]
+    Mismatch { differences: Vec<String> },
+    /// It has no manifest: interrupted before its outputs were published, or not made by cirrhosim.
+    #[error(
+        "it has no {manifest}, so it is not a complete set of cirrhosim outputs (an interrupted run, or made by an older version)"
+    )]
+    NoManifest { manifest: &'static str },
+    /// A file the manifest lists is missing.
+    #[error("{file} is missing")]
+    Missing { file: String },
+    /// A file differs from what the manifest recorded (edited, or from another run).
+    #[error("{file} has changed since it was written (its SHA-256 differs from the manifest's)")]
+    Changed { file: String },
+    /// A checkpoint's rows file is missing or shorter than the checkpoint says.
+    #[error("{file} holds {found} bytes but the checkpoint counts {expected}")]
+    CheckpointRows { file: String, expected: u64, found: u64 },
+    /// Not all draws of the run are done.
+    #[error("only {done} of its {total} draws are done")]
+    Incomplete { done: u64, total: u64 },
+    /// A JSON file (manifest, checkpoint) cannot be read as one.
+    #[error("{file} is not a valid {what}: {message}")]
+    Unreadable { file: String, what: &'static str, message: String },
+    /// It is not the kind of output asked for (e.g. a DSA folder given to `--psa`).
+    #[error("it holds the outputs of `cirrhosim {found}`, not of `cirrhosim {wanted}`")]
+    WrongCommand { found: String, wanted: &'static str },
+}
+
+/// Why a set of shard folders cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardsProblem {
+    /// No folder given.
+    #[error("no shard folders given")]
+    None,
+    /// The same folder twice.
+    #[error("{} is given twice", folder.display())]
+    SameFolder { folder: PathBuf },
+    /// Two folders hold the same shard.
+    #[error("{} and {} both hold shard {shard}", first.display(), second.display())]
+    Repeated { shard: String, first: PathBuf, second: PathBuf },
+    /// Shards of the run are missing.
+    #[error("shards {} of {count} are missing (give every shard 0/{count} to {}/{count} once)", missing.iter().map(|k| format!("{k}/{count}")).collect::<Vec<_>>().join(", "), count - 1)]
+    Missing { count: u64, missing: Vec<u64> },
+    /// Shards of different runs.
+    #[error("{} is not a shard of the same run as {} ({})", folder.display(), first.display(), differences.join("; "))]
+    OtherRun { folder: PathBuf, first: PathBuf, differences: Vec<String> },
+    /// A folder's rows do not match its draws.
+    #[error("{}: psa_draws.csv has {found} rows, but its draws {first}-{last} give {expected}", folder.display())]
+    Rows { folder: PathBuf, found: u64, expected: u64, first: u64, last: u64 },
+}
+
+/// A rule of a file format read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatRule {
+    /// The header is not the expected one.
+    #[error("expected the header {expected}")]
+    Header { expected: &'static str },
+    /// The file has a header but no data rows.
+    #[error("has no {what} (only a header): the run that wrote it did not finish")]
+    NoRows { what: &'static str },
+    /// A value is not a number.
+    #[error("\"{value}\" is not a number")]
+    NotANumber { value: String },
+    /// A value is not finite.
+    #[error("{value} is not a finite number")]
+    NotFinite { value: String },
+    /// A row has the wrong number of fields.
+    #[error("has {found} fields, expected {expected}")]
+    Fields { found: usize, expected: usize },
+    /// A draw's rows do not cover every strategy, in the order of the first draw.
+    #[error(
+        "draw {draw} has strategy \"{found}\" where \"{expected}\" was expected (each draw lists every strategy in the same order)"
+    )]
+    StrategyOrder { draw: u64, found: String, expected: String },
+    /// The last draw is cut short.
+    #[error("the last draw ({draw}) has {found} of {expected} strategies: the file is truncated")]
+    Truncated { draw: u64, found: usize, expected: usize },
+    /// A value is outside its allowed range.
+    #[error("{value} {rule}")]
+    Range { value: String, rule: &'static str },
+    /// The CSV reader failed (quoting, UTF-8, I/O).
+    #[error("{message}")]
+    Csv { message: String },
+    /// A name refers to nothing the reader knows.
+    #[error("\"{value}\" is not one of: {known}")]
+    Unknown { value: String, known: String },
 }
 
 /// Shorthand for results in this crate.

@@ -191,7 +191,7 @@ enum Command {
         /// Shard output directories, in any order.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// The scenario the shards ran (default: the embedded default scenario).
+        /// Check that the shards ran this scenario (they carry the scenario they ran).
         #[arg(long)]
         scenario: Option<PathBuf>,
         /// Output directory.
@@ -305,8 +305,13 @@ fn bar(quiet: bool, template: &str) -> ProgressBar {
 }
 
 fn psa(args: PsaArgs) -> anyhow::Result<()> {
+    use cirrhosim::analysis::psa::runner::{self, PsaRun, ScenarioSource};
     use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard};
-    let scenario = load(&args.scenario)?;
+    let source = ScenarioSource::read(args.scenario.as_deref())?;
+    let scenario = source.load()?;
+    for w in &scenario.warnings {
+        eprintln!("warning: {}: {w}", scenario.file);
+    }
     let draws = args.draws.unwrap_or(scenario.psa.draws);
     if draws == 0 {
         return Err(cirrhosim::Error::Setting { flag: "draws", value: "0".into(), rule: "must be at least 1" }.into());
@@ -321,16 +326,25 @@ fn psa(args: PsaArgs) -> anyhow::Result<()> {
     let pool = pool(args.threads)?;
     let progress = bar(args.quiet, "{spinner} PSA [{bar:40}] {pos}/{len} draws ({eta})");
     let started = Instant::now();
-    let (checkpoint, results) = pool.install(|| {
-        cirrhosim::analysis::psa::runner::run(&scenario, &settings, &args.out, args.resume, &Bar(progress.clone()))
-    })?;
-    if let Some(r) = &results {
-        let model = Model::from_scenario(&scenario)?;
-        files::write_all(&args.out, &report::psa::outputs(&scenario, &model, &checkpoint, r))?;
-    }
+    let outcome =
+        pool.install(|| runner::run(&scenario, &source, &settings, &args.out, args.resume, &Bar(progress.clone())))?;
     let seconds = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
     let (first, last) = shard.range(draws);
+    let (checkpoint, results) = match outcome {
+        PsaRun::AlreadyComplete { draws } => {
+            if !args.quiet {
+                println!("{}: already complete ({draws} draws); nothing changed", args.out.display());
+            }
+            return Ok(());
+        }
+        PsaRun::Done { checkpoint, results } => (checkpoint, results),
+    };
+    let outputs = match &results {
+        Some(r) => report::psa::outputs(&scenario, &Model::from_scenario(&scenario)?, &checkpoint, r),
+        None => Vec::new(),
+    };
+    runner::publish(&args.out, &checkpoint, outputs)?;
     if !args.quiet {
         match &results {
             Some(r) => {
@@ -678,7 +692,7 @@ fn main_inner() -> anyhow::Result<()> {
             println!("wrote {}", written[0].display());
         }
         Command::Evppi { dir, group, wtp, out } => {
-            let table = cirrhosim::io::draws::read_draws(&dir.join(cirrhosim::io::draws::ROWS_FILE))?;
+            let table = cirrhosim::io::draws::read(&dir.join(cirrhosim::io::draws::ROWS_FILE))?;
             let groups: Vec<Vec<String>> = if group.is_empty() {
                 table.parameters.iter().map(|p| vec![p.clone()]).collect()
             } else {
@@ -700,7 +714,7 @@ fn main_inner() -> anyhow::Result<()> {
                     table.values.iter().map(|v| columns.iter().map(|&c| v[c]).collect()).collect();
                 for &lambda in &wtp {
                     let nmb: Vec<Vec<f64>> =
-                        table.outcomes.iter().map(|o| o.iter().map(|(c, q)| lambda * q - c).collect()).collect();
+                        table.outcomes.iter().map(|o| o.iter().map(|x| lambda * x[1] - x[0]).collect()).collect();
                     let (value, terms) = cirrhosim::analysis::evppi::evppi(&theta, &nmb);
                     rows.push(cirrhosim::analysis::evppi::EvppiResult {
                         parameters: g.clone(),
@@ -757,11 +771,13 @@ fn main_inner() -> anyhow::Result<()> {
             }
         }
         Command::Merge { dirs, scenario, out } => {
-            let s = load(&scenario)?;
-            let (checkpoint, r) = cirrhosim::analysis::psa::runner::merge(&s, &dirs, &out)?;
-            let model = Model::from_scenario(&s)?;
-            files::write_all(&out, &report::psa::outputs(&s, &model, &checkpoint, &r))?;
-            println!("merged {} shards: {} draws into {}", dirs.len(), r.draws, out.display());
+            use cirrhosim::analysis::psa::runner;
+            let expected = scenario.as_ref().map(|_| load(&scenario)).transpose()?;
+            let m = runner::merge(&dirs, expected.as_ref(), &out)?;
+            let model = Model::from_scenario(&m.scenario)?;
+            let outputs = report::psa::outputs(&m.scenario, &model, &m.checkpoint, &m.results);
+            runner::publish(&out, &m.checkpoint, outputs)?;
+            println!("merged {} shards: {} draws into {}", m.shards, m.results.draws, out.display());
         }
         Command::Verify { scenario, patients } => {
             let s = load(&scenario)?;

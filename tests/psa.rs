@@ -3,8 +3,29 @@
 use crate::util::{Workdir, repo};
 use predicates::str::contains;
 
-const FILES: [&str; 6] =
-    ["psa_draws.csv", "ceac.csv", "evpi.csv", "survival_psa.csv", "psa_summary.json", "psa_state.json"];
+const FILES: [&str; 7] = [
+    "psa_draws.csv",
+    "ceac.csv",
+    "evpi.csv",
+    "survival_psa.csv",
+    "psa_summary.json",
+    "psa_state.json",
+    "cirrhosim-run.json",
+];
+
+/// Every file of a folder with its bytes, for "nothing changed" checks.
+fn snapshot(wd: &Workdir, dir: &str) -> Vec<(String, Vec<u8>, std::time::SystemTime)> {
+    let mut v: Vec<_> = std::fs::read_dir(wd.path().join(dir))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let modified = e.metadata().unwrap().modified().unwrap();
+            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap(), modified)
+        })
+        .collect();
+    v.sort();
+    v
+}
 
 fn psa(wd: &Workdir, extra: &[&str]) {
     let mut args = vec!["psa", "--draws", "60", "--quiet"];
@@ -75,14 +96,62 @@ fn shards_merge_into_the_single_run_byte_for_byte() {
 fn merge_refuses_missing_or_foreign_shards() {
     let wd = Workdir::new();
     psa(&wd, &["--shard", "0/2", "--out", "a"]);
+    wd.cmd().args(["merge", "a"]).assert().failure().stderr(contains("cannot merge: shards 1/2 of 2 are missing"));
+    wd.cmd().args(["psa", "--draws", "61", "--quiet", "--shard", "1/2", "--out", "b"]).assert().success();
     wd.cmd()
-        .args(["merge", "a", "--scenario"])
-        .arg(repo().join("scenarios/default.toml"))
+        .args(["merge", "a", "b"])
         .assert()
         .failure()
-        .stderr(contains("cannot merge: 1 of 2 shards given"));
-    wd.cmd().args(["psa", "--draws", "61", "--quiet", "--shard", "1/2", "--out", "b"]).assert().success();
-    wd.cmd().args(["merge", "a", "b"]).assert().failure().stderr(contains("is from another run"));
+        .stderr(contains("b is not a shard of the same run as a (draws 61, not 60)"));
+    wd.cmd().args(["merge", "a", "./a"]).assert().failure().stderr(contains("./a is given twice"));
+    std::fs::remove_dir_all(wd.path().join("b")).unwrap();
+    psa(&wd, &["--shard", "0/2", "--out", "b"]);
+    wd.cmd().args(["merge", "a", "b"]).assert().failure().stderr(contains("a and b both hold shard 0/2"));
+}
+
+#[test]
+fn merge_reads_the_scenario_from_the_shards_and_checks_it() {
+    let wd = Workdir::new();
+    psa(&wd, &["--out", "single"]);
+    psa(&wd, &["--shard", "0/2", "--out", "s0"]);
+    psa(&wd, &["--shard", "1/2", "--out", "s1"]);
+    wd.cmd().args(["merge", "s1", "s0", "--out", "m"]).assert().success().stdout(contains("merged 2 shards: 60 draws"));
+    for f in FILES {
+        assert_eq!(wd.read(&format!("single/{f}")), wd.read(&format!("m/{f}")), "{f}");
+    }
+    wd.cmd()
+        .args(["merge", "s0", "s1", "--out", "m2", "--scenario"])
+        .arg(repo().join("scenarios/compensated.toml"))
+        .assert()
+        .failure()
+        .stderr(contains(
+            "s0: cannot merge it: it holds the outputs of another run (scenario \"default\", not \"compensated\")",
+        ));
+    assert!(!wd.path().join("m2/cirrhosim-run.json").exists());
+}
+
+#[test]
+fn merge_refuses_damaged_or_unfinished_shards() {
+    let wd = Workdir::new();
+    psa(&wd, &["--shard", "0/2", "--out", "s0"]);
+    psa(&wd, &["--shard", "1/2", "--out", "s1"]);
+    // Rows lost from a shard (the bug of issue 10: merge dropped them silently).
+    let rows = wd.read("s1/psa_draws.csv");
+    let kept: String = rows.lines().take(5).map(|l| format!("{l}\n")).collect();
+    wd.write("s1/psa_draws.csv", &kept);
+    wd.cmd()
+        .args(["merge", "s0", "s1", "--out", "m"])
+        .assert()
+        .failure()
+        .stderr(contains("s1: cannot merge it: psa_draws.csv has changed since it was written"));
+    // A shard that never published (interrupted): no manifest.
+    std::fs::remove_file(wd.path().join("s1/cirrhosim-run.json")).unwrap();
+    wd.cmd()
+        .args(["merge", "s0", "s1", "--out", "m"])
+        .assert()
+        .failure()
+        .stderr(contains("s1: cannot merge it: it has no cirrhosim-run.json"));
+    assert!(!wd.path().join("m/cirrhosim-run.json").exists());
 }
 
 #[test]
@@ -93,7 +162,6 @@ fn resume_after_an_interruption_is_bit_identical() {
     // file already holds rows of the chunk in flight and no final outputs exist. Resuming must
     // drop those rows, redo the chunk and end with exactly the files of an uninterrupted run.
     psa(&wd, &["--out", "cut"]);
-    let state_path = wd.path().join("cut/psa_state.json");
     let mut state: serde_json::Value = serde_json::from_str(&wd.read("cut/psa_state.json")).unwrap();
     let header_len = wd.read("cut/psa_draws.csv").lines().next().unwrap().len() + 1;
     state["next_draw"] = 0.into();
@@ -105,26 +173,89 @@ fn resume_after_an_interruption_is_bit_identical() {
     ))
     .unwrap();
     state["state"] = fresh;
-    std::fs::write(&state_path, serde_json::to_string(&state).unwrap()).unwrap();
+    wd.write("cut/psa_checkpoint.json", &serde_json::to_string(&state).unwrap());
     std::fs::rename(wd.path().join("cut/psa_draws.csv"), wd.path().join("cut/psa_draws.csv.partial")).unwrap();
-    for f in ["ceac.csv", "evpi.csv", "survival_psa.csv", "psa_summary.json"] {
+    for f in ["ceac.csv", "evpi.csv", "survival_psa.csv", "psa_summary.json", "psa_state.json", "cirrhosim-run.json"] {
         std::fs::remove_file(wd.path().join("cut").join(f)).unwrap();
     }
     psa(&wd, &["--out", "cut", "--resume"]);
     for f in FILES {
         assert_eq!(wd.read(&format!("whole/{f}")), wd.read(&format!("cut/{f}")), "{f}");
     }
+    assert!(!wd.path().join("cut/psa_checkpoint.json").exists());
+    assert!(!wd.path().join("cut/psa_draws.csv.partial").exists());
+}
+
+/// Issue 10: `--resume` of a finished run (or shard) zero-filled psa_draws.csv and exited 0.
+#[test]
+fn resume_of_a_finished_run_or_shard_changes_nothing() {
+    let wd = Workdir::new();
+    psa(&wd, &["--out", "p"]);
+    psa(&wd, &["--shard", "1/3", "--out", "s"]);
+    for (dir, extra) in [("p", vec![]), ("s", vec!["--shard", "1/3"])] {
+        let before = snapshot(&wd, dir);
+        let mut args = vec!["psa", "--draws", "60", "--resume", "--out", dir];
+        args.extend(extra);
+        wd.cmd()
+            .args(&args)
+            .arg(repo().join("scenarios/default.toml"))
+            .assert()
+            .success()
+            .stdout(contains("already complete"));
+        assert_eq!(snapshot(&wd, dir), before, "{dir}: every file byte-identical and untouched");
+    }
 }
 
 #[test]
-fn resume_with_other_settings_is_refused() {
+fn resume_with_other_settings_or_an_edited_scenario_is_refused() {
     let wd = Workdir::new();
     psa(&wd, &["--out", "p"]);
     wd.cmd()
         .args(["psa", "--draws", "61", "--quiet", "--resume", "--out", "p"])
         .assert()
         .failure()
-        .stderr(contains("cannot resume: it was written for other settings"));
+        .stderr(contains("p: cannot resume: it holds the outputs of another run (draws 60, not 61)"))
+        .stderr(contains("run without --resume"));
+    // An edited scenario with the same name.
+    let text = std::fs::read_to_string(repo().join("scenarios/default.toml")).unwrap();
+    wd.write("edited.toml", &text.replacen("value = 4000", "value = 4001", 1));
+    wd.cmd()
+        .args(["psa", "--draws", "60", "--quiet", "--resume", "--out", "p", "edited.toml"])
+        .assert()
+        .failure()
+        .stderr(contains("scenario \"default\" has changed since"));
+}
+
+/// Issue 10: a checkpoint without its rows file gave a NUL-prefixed psa_draws.csv.
+#[test]
+fn a_checkpoint_without_its_rows_is_refused() {
+    let wd = Workdir::new();
+    psa(&wd, &["--out", "p"]);
+    let state = wd.read("p/psa_state.json");
+    for f in FILES {
+        std::fs::remove_file(wd.path().join("p").join(f)).unwrap();
+    }
+    wd.write("p/psa_checkpoint.json", &state);
+    psa_fails(&wd, &["--out", "p", "--resume"], "psa_draws.csv.partial holds 0 bytes but the checkpoint counts");
+    assert!(!wd.path().join("p/psa_draws.csv").exists());
+}
+
+fn psa_fails(wd: &Workdir, extra: &[&str], message: &str) {
+    let mut args = vec!["psa", "--draws", "60", "--quiet"];
+    args.extend_from_slice(extra);
+    wd.cmd().args(&args).arg(repo().join("scenarios/default.toml")).assert().failure().stderr(contains(message));
+}
+
+/// Issue 10: psa_draws.csv was written without CSV quoting.
+#[test]
+fn strategy_names_with_commas_are_quoted() {
+    let wd = Workdir::new();
+    let text = std::fs::read_to_string(repo().join("scenarios/default.toml")).unwrap();
+    assert!(text.contains("name = \"standard_care\""));
+    wd.write("comma.toml", &text.replace("name = \"standard_care\"", "name = \"standard care, alone\""));
+    wd.cmd().args(["psa", "--draws", "20", "--quiet", "--out", "p", "comma.toml"]).assert().success();
+    assert!(wd.read("p/psa_draws.csv").lines().nth(1).unwrap().starts_with("0,\"standard care, alone\","));
+    wd.cmd().args(["evppi", "p", "--wtp", "50000"]).assert().success();
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub mod cea;
 pub mod dsa;
 pub mod economics;
 pub mod evppi;
+pub mod fingerprint;
 pub mod psa;
 pub mod survival;
 pub mod threshold;

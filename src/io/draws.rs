@@ -1,62 +1,246 @@
-//! `psa_draws.csv`: one row per PSA draw and strategy, read back for EVPPI and the report.
+//! `psa_draws.csv`: one row per PSA draw and strategy, written as a PSA runs and read back for
+//! EVPPI and the report.
+//!
+//! Columns: `draw,strategy,cost,qaly,life_years`, then one column per varied parameter with the
+//! value drawn. Fields are CSV-quoted where needed (a strategy name may hold a comma). Every
+//! draw lists every strategy, in the same order.
 
-use crate::error::{Error, Result};
-use std::path::Path;
+use crate::error::{Error, FormatRule, Location, Result};
+use std::path::{Path, PathBuf};
 
 /// Name of the per-draw rows file of a complete PSA run or shard.
 pub const ROWS_FILE: &str = "psa_draws.csv";
+
+/// The fixed columns, before the parameters'.
+pub const COLUMNS: [&str; 5] = ["draw", "strategy", "cost", "qaly", "life_years"];
+
+/// One draw's rows as written: per strategy (name, cost, QALYs, life years), and the values of
+/// the varied parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawRows<'a> {
+    pub draw: u64,
+    pub outcomes: Vec<(&'a str, [f64; 3])>,
+    pub values: &'a [f64],
+}
+
+/// The header line of `psa_draws.csv` for the given varied parameter names.
+pub fn header(parameters: &[String]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fields: Vec<&str> = COLUMNS.iter().copied().chain(parameters.iter().map(String::as_str)).collect();
+    w.write_record(&fields).expect("writing to memory cannot fail");
+    w.into_inner().expect("writing to memory cannot fail")
+}
+
+/// The rows of several draws, CSV-encoded (numbers in Rust's shortest round-trip form).
+pub fn rows(draws: &[DrawRows<'_>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for d in draws {
+        for (strategy, o) in &d.outcomes {
+            let mut record = vec![d.draw.to_string(), strategy.to_string()];
+            record.extend(o.iter().chain(d.values).map(|v| v.to_string()));
+            w.write_record(&record).expect("writing to memory cannot fail");
+        }
+    }
+    w.into_inner().expect("writing to memory cannot fail")
+}
 
 /// Per-draw values read back from a `psa_draws.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawTable {
     pub strategies: Vec<String>,
     pub parameters: Vec<String>,
-    /// Per draw: per strategy (cost, QALYs).
-    pub outcomes: Vec<Vec<(f64, f64)>>,
+    /// The draw numbers, in file order.
+    pub draws: Vec<u64>,
+    /// Per draw: per strategy (cost, QALYs, life years).
+    pub outcomes: Vec<Vec<[f64; 3]>>,
     /// Per draw: parameter values.
     pub values: Vec<Vec<f64>>,
 }
 
-/// Reads `psa_draws.csv` (rows grouped by draw, one per strategy).
+struct Reader {
+    file: PathBuf,
+}
+
+impl Reader {
+    fn error(&self, line: u64, column: Option<&str>, rule: FormatRule) -> Error {
+        Error::FileFormat {
+            location: Location::Csv { file: self.file.clone(), line, column: column.map(String::from) },
+            rule,
+        }
+    }
+
+    fn number(&self, line: u64, column: &str, text: &str) -> Result<f64> {
+        let v: f64 = text
+            .trim()
+            .parse()
+            .map_err(|_| self.error(line, Some(column), FormatRule::NotANumber { value: text.into() }))?;
+        if !v.is_finite() {
+            return Err(self.error(line, Some(column), FormatRule::NotFinite { value: text.into() }));
+        }
+        Ok(v)
+    }
+}
+
+/// Reads `psa_draws.csv`.
 ///
 /// # Errors
-/// [`Error::Read`] or [`Error::Csv`] with the line of a malformed row.
-pub fn read_draws(path: &Path) -> Result<DrawTable> {
-    let file = path.display().to_string();
-    let csv_err = |line: u64, message: String| Error::Csv { file: file.clone(), line, message };
-    let mut reader = ::csv::Reader::from_path(path).map_err(|e| match e.into_kind() {
-        ::csv::ErrorKind::Io(source) => Error::Read { path: path.to_path_buf(), source },
-        other => Error::Csv { file: file.clone(), line: 1, message: format!("{other:?}") },
-    })?;
-    let headers = reader.headers().map_err(|e| csv_err(1, e.to_string()))?.clone();
-    if headers.iter().take(5).collect::<Vec<_>>() != ["draw", "strategy", "cost", "qaly", "life_years"] {
-        return Err(csv_err(1, "expected the header of psa_draws.csv (draw,strategy,cost,qaly,life_years,...)".into()));
+/// [`Error::Read`] if the file cannot be read; [`Error::FileFormat`] naming the line and column
+/// for a wrong header, a field that is not a finite number, a row with the wrong number of
+/// fields, strategies out of order, a truncated last draw, or a file without rows.
+pub fn read(path: &Path) -> Result<DrawTable> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    parse(path, &bytes)
+}
+
+/// Parses the bytes of a `psa_draws.csv` (named `path` in messages).
+///
+/// # Errors
+/// As [`read`].
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<DrawTable> {
+    let r = Reader { file: path.to_path_buf() };
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map_or(1, |p| p.line());
+        r.error(line, None, FormatRule::Csv { message: e.to_string() })
+    };
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers = reader.headers().map_err(csv_error)?.clone();
+    let expected_header = "draw,strategy,cost,qaly,life_years,<varied parameters>";
+    if headers.len() < COLUMNS.len() || headers.iter().zip(COLUMNS).any(|(a, b)| a != b) {
+        return Err(r.error(1, None, FormatRule::Header { expected: expected_header }));
     }
-    let parameters: Vec<String> = headers.iter().skip(5).map(String::from).collect();
-    let mut table = DrawTable { strategies: Vec::new(), parameters, outcomes: Vec::new(), values: Vec::new() };
-    let mut current: Option<u64> = None;
-    for record in reader.records() {
-        let r = record.map_err(|e| csv_err(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = r.position().map_or(0, |p| p.line());
-        let num = |i: usize| -> Result<f64> {
-            r.get(i)
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| csv_err(line, format!("column {} is not a number", i + 1)))
-        };
-        let draw = num(0)? as u64;
-        if current != Some(draw) {
-            current = Some(draw);
-            table.outcomes.push(Vec::new());
-            table.values.push((5..r.len()).map(num).collect::<Result<_>>()?);
+    let parameters: Vec<String> = headers.iter().skip(COLUMNS.len()).map(String::from).collect();
+    let mut table =
+        DrawTable { strategies: Vec::new(), parameters, draws: Vec::new(), outcomes: Vec::new(), values: Vec::new() };
+    let mut record = csv::StringRecord::new();
+    let mut last_line = 1;
+    while reader.read_record(&mut record).map_err(csv_error)? {
+        let line = record.position().map_or(last_line + 1, |p| p.line());
+        last_line = line;
+        if record.len() != headers.len() {
+            return Err(r.error(line, None, FormatRule::Fields { found: record.len(), expected: headers.len() }));
         }
-        let strategy = r.get(1).unwrap_or_default().to_string();
-        let outcomes = table.outcomes.last_mut().expect("pushed above");
-        if table.values.len() == 1 {
+        let draw_text = &record[0];
+        let draw: u64 = draw_text
+            .trim()
+            .parse()
+            .map_err(|_| r.error(line, Some("draw"), FormatRule::NotANumber { value: draw_text.into() }))?;
+        let strategy = record[1].to_string();
+        let outcome = [
+            r.number(line, "cost", &record[2])?,
+            r.number(line, "qaly", &record[3])?,
+            r.number(line, "life_years", &record[4])?,
+        ];
+        let new_draw = table.draws.last() != Some(&draw);
+        if new_draw {
+            if let Some(previous) = table.outcomes.last()
+                && previous.len() != table.strategies.len()
+            {
+                let expected = table.strategies[previous.len()].clone();
+                return Err(r.error(
+                    line,
+                    Some("strategy"),
+                    FormatRule::StrategyOrder { draw: table.draws[table.draws.len() - 1], found: strategy, expected },
+                ));
+            }
+            let values = (COLUMNS.len()..record.len())
+                .map(|i| r.number(line, &headers[i], &record[i]))
+                .collect::<Result<Vec<f64>>>()?;
+            table.draws.push(draw);
+            table.outcomes.push(Vec::new());
+            table.values.push(values);
+        }
+        let outcomes = table.outcomes.last_mut().expect("a draw was pushed above");
+        if table.draws.len() == 1 {
+            if table.strategies.contains(&strategy) {
+                return Err(r.error(
+                    line,
+                    Some("strategy"),
+                    FormatRule::StrategyOrder { draw, found: strategy, expected: "a strategy not yet listed".into() },
+                ));
+            }
             table.strategies.push(strategy);
         } else if table.strategies.get(outcomes.len()) != Some(&strategy) {
-            return Err(csv_err(line, format!("strategy \"{strategy}\" out of order (expected the order of draw 0)")));
+            let expected = table.strategies.get(outcomes.len()).cloned().unwrap_or_else(|| "the next draw".into());
+            return Err(r.error(line, Some("strategy"), FormatRule::StrategyOrder { draw, found: strategy, expected }));
         }
-        outcomes.push((num(2)?, num(3)?));
+        outcomes.push(outcome);
+    }
+    let Some(last) = table.outcomes.last() else {
+        return Err(r.error(last_line, None, FormatRule::NoRows { what: "draws" }));
+    };
+    if table.draws.len() > 1 && last.len() != table.strategies.len() {
+        return Err(r.error(
+            last_line,
+            None,
+            FormatRule::Truncated {
+                draw: table.draws[table.draws.len() - 1],
+                found: last.len(),
+                expected: table.strategies.len(),
+            },
+        ));
     }
     Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<DrawTable> {
+        parse(Path::new("p/psa_draws.csv"), text.as_bytes())
+    }
+
+    #[test]
+    fn round_trip_with_quoted_names() {
+        let params = vec!["r_a".to_string(), "c,b".to_string()];
+        let mut bytes = header(&params);
+        let values = [0.5, 1e-3];
+        bytes.extend(rows(&[
+            DrawRows {
+                draw: 0,
+                outcomes: vec![("care, usual", [1.0, 2.0, 3.0]), ("msc", [4.0, 5.5, 6.0])],
+                values: &values,
+            },
+            DrawRows {
+                draw: 1,
+                outcomes: vec![("care, usual", [1.5, 2.0, 3.0]), ("msc", [4.0, 0.1, 6.0])],
+                values: &values,
+            },
+        ]));
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.starts_with("draw,strategy,cost,qaly,life_years,r_a,\"c,b\"\n0,\"care, usual\",1,2,3,0.5,0.001\n")
+        );
+        let t = parse_text(&text).unwrap();
+        assert_eq!(t.strategies, vec!["care, usual", "msc"]);
+        assert_eq!(t.parameters, params);
+        assert_eq!(t.draws, vec![0, 1]);
+        assert_eq!(t.outcomes[1][1], [4.0, 0.1, 6.0]);
+        assert_eq!(t.values[0], vec![0.5, 1e-3]);
+    }
+
+    #[test]
+    fn bad_files_are_located_errors() {
+        let h = "draw,strategy,cost,qaly,life_years,x\n";
+        let cases = [
+            ("", "p/psa_draws.csv:1: expected the header"),
+            (h, "p/psa_draws.csv:1: has no draws (only a header)"),
+            ("a,b\n", "p/psa_draws.csv:1: expected the header"),
+            (&format!("{h}0,a,1,2,3,4\n0,b,1,2\n"), "p/psa_draws.csv:3: has 4 fields, expected 6"),
+            (&format!("{h}0,a,1,NaN,3,4\n"), "p/psa_draws.csv:2: column \"qaly\": NaN is not a finite number"),
+            (&format!("{h}0,a,1,2,3,zz\n"), "p/psa_draws.csv:2: column \"x\": \"zz\" is not a number"),
+            (
+                &format!("{h}0,a,1,2,3,4\n0,b,1,2,3,4\n1,a,1,2,3,4\n"),
+                "p/psa_draws.csv:4: the last draw (1) has 1 of 2 strategies: the file is truncated",
+            ),
+            (
+                &format!("{h}0,a,1,2,3,4\n0,b,1,2,3,4\n1,b,1,2,3,4\n1,a,1,2,3,4\n"),
+                "p/psa_draws.csv:4: column \"strategy\": draw 1 has strategy \"b\" where \"a\" was expected",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = parse_text(text).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{text:?}: {e}");
+        }
+    }
 }

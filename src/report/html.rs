@@ -50,9 +50,9 @@ pub fn psa_figures(model: &Model, dir: &std::path::Path, wtp: &[f64]) -> crate::
     let (mut reader, file) = open_csv(&path)?;
     let rows: Vec<plots::CeacRow> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| row_error(&file, e))?;
     let ceac = plots::ceac_svg(&model.strategy_names, &rows);
-    let draws = crate::io::draws::read_draws(&dir.join(crate::io::draws::ROWS_FILE))?;
+    let draws = crate::io::draws::read(&dir.join(crate::io::draws::ROWS_FILE))?;
     let last = draws.strategies.len().saturating_sub(1);
-    let points: Vec<(f64, f64)> = draws.outcomes.iter().map(|o| (o[last].1 - o[0].1, o[last].0 - o[0].0)).collect();
+    let points: Vec<(f64, f64)> = draws.outcomes.iter().map(|o| (o[last][1] - o[0][1], o[last][0] - o[0][0])).collect();
     let title = format!(
         "Cost-effectiveness plane: {} vs {} ({} draws)",
         draws.strategies[last],

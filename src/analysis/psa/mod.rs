@@ -119,5 +119,31 @@ pub fn run_draw(
                 .unzip()
         }
     };
+    check_finite(&model, k, &outcomes, &survival)?;
     Ok((DrawOutcome { draw: k, outcomes, survival }, varied.iter().map(|&i| values[i]).collect()))
+}
+
+/// A draw's every number must be finite: a NaN would otherwise count as a loss in the CEAC and
+/// vanish from the means.
+fn check_finite(model: &Model, k: u64, outcomes: &[[f64; 3]], survival: &[Vec<f64>]) -> Result<()> {
+    const WHAT: [&str; 3] = ["discounted cost", "discounted QALYs", "life years"];
+    for (s, o) in outcomes.iter().enumerate() {
+        if let Some(q) = (0..3).find(|&q| !o[q].is_finite()) {
+            return Err(Error::NotFinite {
+                location: crate::error::Location::Draw(k),
+                what: format!("the {} of strategy \"{}\"", WHAT[q], model.strategy_names[s]),
+                value: o[q],
+                hint: Some("check the distributions of the parameters drawn"),
+            });
+        }
+        if let Some(t) = survival[s].iter().position(|x| !x.is_finite()) {
+            return Err(Error::NotFinite {
+                location: crate::error::Location::Draw(k),
+                what: format!("overall survival of strategy \"{}\" at cycle {t}", model.strategy_names[s]),
+                value: survival[s][t],
+                hint: None,
+            });
+        }
+    }
+    Ok(())
 }

@@ -1,87 +1,174 @@
-//! `cirrhosim psa` and `cirrhosim merge`: the outer loop of probabilistic sensitivity analysis.
-//!
-//! Receives a scenario and run settings; for each draw k it samples parameter values
-//! ([`crate::model::sampling`], depending only on (seed, k)), builds the model, runs the exact
-//! cohort (default) or the Monte Carlo engine, and feeds costs, QALYs, life years and survival
-//! to the streaming accumulators of [`crate::analysis::psa`]. It drives every stage, so it sits
-//! beside the pipeline, like `verify`.
+//! The outer loop of a PSA run: chunks, checkpoints, resume, shards and merge, without ever
+//! losing or blending data.
 //!
 //! Draws are processed in chunks, in parallel within a chunk and in order across chunks. After
-//! each chunk the per-draw rows are appended to `psa_draws.csv.partial` and the accumulators are
-//! saved atomically to `psa_state.json` (with the byte length of the rows file), so an interrupted
-//! run loses at most the chunk in flight and `--resume` continues bit-identically. A run over
-//! shard k of n covers draws [k K / n, (k + 1) K / n); `merge` adds shards' states and
-//! concatenates their rows in shard order, which gives exactly the files of a single run.
+//! each chunk the per-draw rows are appended to [`ROWS_PARTIAL`] (forced to disk) and the
+//! accumulators are saved atomically to [`CHECKPOINT_FILE`] with the byte length of the rows that
+//! belong to the draws done, so an interrupted run loses at most the chunk in flight and
+//! `--resume` continues bit-identically. Every checkpoint carries the run's
+//! [`Fingerprint`] (scenario hash, seed, draws, shard, engine, version): resuming a checkpoint of
+//! another run is refused with the list of what differs, and `--resume` of a run that is already
+//! complete and published leaves every file as it is.
+//!
+//! When the draws are done, [`publish`] publishes the rows, the final state ([`STATE_FILE`]) and
+//! the rendered result files together, with the folder's manifest
+//! ([`crate::io::publish::MANIFEST`]). A shard k of n covers draws [k K / n, (k + 1) K / n);
+//! [`merge`] checks that its folders are the complete, intact shards of one run, each once,
+//! rebuilds the scenario they ran from the source stored in their state, adds their
+//! accumulators and concatenates their rows in shard order, which gives exactly the files of a
+//! single run.
 
 use super::{DrawOutcome, PsaEngine, PsaResults, PsaSettings, PsaState, Shard, run_draw, sampling};
+use crate::analysis::fingerprint;
 use crate::engine::Progress;
-use crate::error::{Error, Result};
-use crate::io::{self, OutputFile, draws::ROWS_FILE};
+use crate::error::{Error, Result, RunAction, RunProblem, ShardsProblem};
+use crate::io::draws::{self, DrawRows, ROWS_FILE};
+use crate::io::{self, Fingerprint, OutputFile, StagedFile};
 use crate::model::Model;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::io::{Seek, Write};
+use std::io::{BufRead, Seek, Write};
 use std::path::{Path, PathBuf};
 
-/// What is saved after every chunk: the settings, how far the run got, and the accumulators.
+/// The checkpoint of a run in progress (removed once the run is published).
+pub const CHECKPOINT_FILE: &str = "psa_checkpoint.json";
+/// Per-draw rows while the run is going on (published as `psa_draws.csv`).
+pub const ROWS_PARTIAL: &str = "psa_draws.csv.partial";
+/// The final state of a complete run or shard (what `merge` reads).
+pub const STATE_FILE: &str = "psa_state.json";
+
+/// Where a scenario came from: its text and file (none for the embedded default). Stored in
+/// checkpoints and states so that `merge` can rebuild the scenario its shards ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioSource {
+    /// Absolute path of the scenario file; `None` for the embedded default scenario.
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+impl ScenarioSource {
+    /// Reads the scenario file (or takes the embedded default when `path` is `None`).
+    ///
+    /// # Errors
+    /// [`Error::Read`] naming the file.
+    pub fn read(path: Option<&Path>) -> Result<ScenarioSource> {
+        match path {
+            None => Ok(ScenarioSource { path: None, text: crate::scenario::DEFAULT_SCENARIO.to_string() }),
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(p).map_err(|source| Error::Read { path: p.to_path_buf(), source })?;
+                let path = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+                Ok(ScenarioSource { path: Some(path), text })
+            }
+        }
+    }
+
+    /// Parses and checks the scenario (relative paths inside resolve against its folder).
+    ///
+    /// # Errors
+    /// As [`Scenario::from_toml`].
+    pub fn load(&self) -> Result<Scenario> {
+        match &self.path {
+            None => Scenario::default_scenario(),
+            Some(p) => {
+                let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
+                Scenario::from_toml(&p.display().to_string(), &self.text, &base)
+            }
+        }
+    }
+}
+
+/// What is saved after every chunk, and as the final state of a run: what made it, how far it
+/// got, and the accumulators.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
-    pub cirrhosim_version: String,
+    pub fingerprint: Fingerprint,
     pub settings: PsaSettings,
+    pub source: ScenarioSource,
     /// Names of the varied parameters (the extra columns of `psa_draws.csv`).
     pub parameters: Vec<String>,
     /// The next draw to run; the shard is complete when it reaches the shard's end.
     pub next_draw: u64,
-    /// Length of `psa_draws.csv.partial` that belongs to the draws done.
+    /// Length of the rows file that belongs to the draws done.
     pub rows_bytes: u64,
     pub state: PsaState,
 }
 
-/// Names of the state, rows and final files.
-pub const STATE_FILE: &str = "psa_state.json";
-/// Per-draw rows while the run is going on (renamed to `psa_draws.csv` when complete).
-pub const ROWS_PARTIAL: &str = "psa_draws.csv.partial";
-
-fn draws_header(scenario: &Scenario, varied: &[usize]) -> String {
-    let mut h = "draw,strategy,cost,qaly,life_years".to_string();
-    for &i in varied {
-        h.push(',');
-        h.push_str(&scenario.parameters[i].name);
+impl Checkpoint {
+    /// Are all the draws of its shard done?
+    pub fn complete(&self) -> bool {
+        self.next_draw >= self.settings.shard.range(self.settings.draws).1
     }
-    h.push('\n');
-    h
 }
 
-fn draw_rows(scenario: &Scenario, d: &DrawOutcome, values: &[f64], out: &mut String) {
-    use std::fmt::Write as _;
-    for (s, o) in d.outcomes.iter().enumerate() {
-        let _ = write!(out, "{},{},{},{},{}", d.draw, scenario.strategies[s].name, o[0], o[1], o[2]);
-        for v in values {
-            let _ = write!(out, ",{v}");
-        }
-        out.push('\n');
-    }
+/// How a call to [`run`] ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PsaRun {
+    /// `--resume` found this run complete and published: nothing was changed.
+    AlreadyComplete { draws: u64 },
+    /// The draws are done; [`publish`] the outputs. `results` is `None` for a shard.
+    Done { checkpoint: Box<Checkpoint>, results: Option<PsaResults> },
+}
+
+/// The fingerprint of a PSA run.
+pub fn run_fingerprint(scenario: &Scenario, settings: &PsaSettings) -> Fingerprint {
+    let engine = match settings.engine {
+        PsaEngine::Cohort => "cohort".to_string(),
+        PsaEngine::MonteCarlo { patients } => format!("monte_carlo, {patients} patients per draw"),
+    };
+    fingerprint::of(
+        "psa",
+        scenario,
+        &[
+            ("draws", settings.draws.to_string()),
+            ("seed", settings.seed.to_string()),
+            ("engine", engine),
+            ("shard", format!("{}/{}", settings.shard.index, settings.shard.count)),
+        ],
+    )
 }
 
 fn write_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |source| Error::Write { path: path.to_path_buf(), source }
 }
 
-/// Runs (or resumes) a PSA into `dir`. Returns the checkpoint and the final results for a whole
-/// run, `None` for a shard (whose state and rows are then merged with `merge`); the caller
-/// renders and writes the result files ([`crate::report::psa::outputs`]).
+fn folder_error(dir: &Path, action: RunAction, problem: RunProblem) -> Error {
+    Error::RunFolder { folder: dir.to_path_buf(), action, problem }
+}
+
+fn read_checkpoint(dir: &Path, file: &str, action: RunAction) -> Result<Checkpoint> {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+    serde_json::from_str(&text).map_err(|e| {
+        let problem = RunProblem::Unreadable { file: file.to_string(), what: "PSA state", message: e.to_string() };
+        folder_error(dir, action, problem)
+    })
+}
+
+fn save(path: &Path, checkpoint: &Checkpoint) -> Result<()> {
+    io::write_atomic_with(path, &state_bytes(checkpoint, path)?, false)
+}
+
+fn state_bytes(checkpoint: &Checkpoint, path: &Path) -> Result<Vec<u8>> {
+    serde_json::to_vec(checkpoint).map_err(|e| Error::Serialise { path: path.to_path_buf(), message: e.to_string() })
+}
+
+/// Runs (or resumes) a PSA in `dir` (see the module documentation).
 ///
 /// # Errors
-/// [`Error::Invalid`] if the scenario has no `[economics]`; [`Error::Draw`] if a drawn value is out
-/// of range for its kind; [`Error::Resume`] if a checkpoint does not match; I/O errors with paths.
+/// [`Error::Invalid`] if the scenario has no `[economics]`; [`Error::Draw`] or
+/// [`Error::NotFinite`] for a draw that cannot be built or valued; [`Error::RunFolder`] when
+/// `--resume` meets another run's checkpoint or outputs, or a damaged checkpoint; I/O errors with
+/// paths.
 pub fn run(
     scenario: &Scenario,
+    source: &ScenarioSource,
     settings: &PsaSettings,
     dir: &Path,
     resume: bool,
     progress: &dyn Progress,
-) -> Result<(Checkpoint, Option<PsaResults>)> {
+) -> Result<PsaRun> {
     if scenario.economics.is_none() {
         return Err(Error::Invalid {
             file: scenario.file.clone(),
@@ -91,33 +178,25 @@ pub fn run(
     std::fs::create_dir_all(dir).map_err(write_err(dir))?;
     let varied = sampling::varied_parameters(scenario);
     let base_model = Model::from_scenario(scenario)?;
+    let fp = run_fingerprint(scenario, settings);
     let (first, last) = settings.shard.range(settings.draws);
-    let state_path = dir.join(STATE_FILE);
+    let checkpoint_path = dir.join(CHECKPOINT_FILE);
     let rows_path = dir.join(ROWS_PARTIAL);
-    let fresh = Checkpoint {
-        cirrhosim_version: env!("CARGO_PKG_VERSION").to_string(),
-        settings: settings.clone(),
-        parameters: varied.iter().map(|&i| scenario.parameters[i].name.clone()).collect(),
-        next_draw: first,
-        rows_bytes: 0,
-        state: PsaState::new(base_model.n_strategies(), base_model.n_cycles, scenario.psa.wtp_grid.clone()),
+    let resumed = if resume { resume_point(dir, &fp)? } else { Resume::Fresh };
+    let mut checkpoint = match resumed {
+        Resume::Complete => return Ok(PsaRun::AlreadyComplete { draws: last - first }),
+        Resume::From(c) => *c,
+        Resume::Fresh => Checkpoint {
+            fingerprint: fp,
+            settings: settings.clone(),
+            source: source.clone(),
+            parameters: varied.iter().map(|&i| scenario.parameters[i].name.clone()).collect(),
+            next_draw: first,
+            rows_bytes: 0,
+            state: PsaState::new(base_model.n_strategies(), base_model.n_cycles, scenario.psa.wtp_grid.clone()),
+        },
     };
-    let mut checkpoint = if resume && state_path.exists() {
-        let text =
-            std::fs::read_to_string(&state_path).map_err(|source| Error::Read { path: state_path.clone(), source })?;
-        let c: Checkpoint = serde_json::from_str(&text)
-            .map_err(|e| Error::Resume { path: state_path.clone(), reason: e.to_string() })?;
-        if c.settings != fresh.settings || c.parameters != fresh.parameters || !c.state.compatible(&fresh.state) {
-            return Err(Error::Resume {
-                path: state_path,
-                reason: "it was written for other settings (scenario, draws, seed, engine, shard or parameters)".into(),
-            });
-        }
-        c
-    } else {
-        fresh
-    };
-    // Open the rows file at the checkpointed length (dropping rows of a chunk in flight).
+    // Open the rows file at the checkpointed length (dropping the rows of a chunk in flight).
     let mut rows = std::fs::OpenOptions::new()
         .create(true)
         .write(true)
@@ -126,8 +205,8 @@ pub fn run(
         .map_err(write_err(&rows_path))?;
     if checkpoint.rows_bytes == 0 {
         rows.set_len(0).map_err(write_err(&rows_path))?;
-        let header = draws_header(scenario, &varied);
-        rows.write_all(header.as_bytes()).map_err(write_err(&rows_path))?;
+        let header = draws::header(&checkpoint.parameters);
+        rows.write_all(&header).map_err(write_err(&rows_path))?;
         checkpoint.rows_bytes = header.len() as u64;
     } else {
         rows.set_len(checkpoint.rows_bytes).map_err(write_err(&rows_path))?;
@@ -144,100 +223,233 @@ pub fn run(
         let end = (checkpoint.next_draw + chunk).min(last);
         let results: Vec<Result<(DrawOutcome, Vec<f64>)>> =
             (checkpoint.next_draw..end).into_par_iter().map(|k| run_draw(scenario, &varied, settings, k)).collect();
-        let mut text = String::new();
+        let mut done = Vec::with_capacity(results.len());
         for r in results {
-            let (outcome, values) = r?;
-            draw_rows(scenario, &outcome, &values, &mut text);
-            checkpoint.state.add(&outcome);
+            done.push(r?);
         }
-        rows.write_all(text.as_bytes()).map_err(write_err(&rows_path))?;
-        checkpoint.rows_bytes += text.len() as u64;
+        let chunk_rows: Vec<DrawRows> = done
+            .iter()
+            .map(|(d, values)| DrawRows {
+                draw: d.draw,
+                outcomes: d
+                    .outcomes
+                    .iter()
+                    .enumerate()
+                    .map(|(s, o)| (scenario.strategies[s].name.as_str(), *o))
+                    .collect(),
+                values,
+            })
+            .collect();
+        let bytes = draws::rows(&chunk_rows);
+        rows.write_all(&bytes).map_err(write_err(&rows_path))?;
+        rows.sync_data().map_err(write_err(&rows_path))?;
+        for (d, _) in &done {
+            checkpoint.state.add(d);
+        }
+        checkpoint.rows_bytes += bytes.len() as u64;
         progress.advance(end - checkpoint.next_draw);
         checkpoint.next_draw = end;
-        save(&state_path, &checkpoint)?;
+        save(&checkpoint_path, &checkpoint)?;
     }
-    drop(rows);
-    std::fs::rename(&rows_path, dir.join(ROWS_FILE)).map_err(write_err(&rows_path))?;
-    if settings.shard.count > 1 {
-        return Ok((checkpoint, None));
-    }
-    let results = checkpoint.state.finish();
-    Ok((checkpoint, Some(results)))
+    let results = (settings.shard.count == 1).then(|| checkpoint.state.finish());
+    Ok(PsaRun::Done { checkpoint: Box::new(checkpoint), results })
 }
 
-fn save(path: &Path, checkpoint: &Checkpoint) -> Result<()> {
-    let bytes = serde_json::to_vec(checkpoint)
-        .map_err(|e| Error::Serialise { path: path.to_path_buf(), message: e.to_string() })?;
-    io::write_atomic_with(path, &bytes, false)
+enum Resume {
+    Fresh,
+    From(Box<Checkpoint>),
+    Complete,
 }
 
-/// Merges complete shard directories into `out`: the same files a single run writes.
+/// Where `--resume` starts: a matching checkpoint, a complete published run (nothing to do), or
+/// afresh when the folder has neither.
+fn resume_point(dir: &Path, fp: &Fingerprint) -> Result<Resume> {
+    let checkpoint_path = dir.join(CHECKPOINT_FILE);
+    if checkpoint_path.exists() {
+        let c = read_checkpoint(dir, CHECKPOINT_FILE, RunAction::Resume)?;
+        let differences = c.fingerprint.differences(fp, &[]);
+        if !differences.is_empty() {
+            return Err(folder_error(dir, RunAction::Resume, RunProblem::Mismatch { differences }));
+        }
+        let found = std::fs::metadata(dir.join(ROWS_PARTIAL)).map(|m| m.len()).unwrap_or(0);
+        if found < c.rows_bytes {
+            let problem = RunProblem::CheckpointRows { file: ROWS_PARTIAL.to_string(), expected: c.rows_bytes, found };
+            return Err(folder_error(dir, RunAction::Resume, problem));
+        }
+        return Ok(Resume::From(Box::new(c)));
+    }
+    if io::publish::read_manifest(dir)?.is_some() {
+        io::check_folder(dir, RunAction::Resume, "psa", Some(fp), &[])?;
+        return Ok(Resume::Complete);
+    }
+    Ok(Resume::Fresh)
+}
+
+/// Publishes a finished run or shard in `dir`: the rows ([`ROWS_PARTIAL`] becomes
+/// `psa_draws.csv`), the final state ([`STATE_FILE`]) and `results` (the rendered result files
+/// of a whole run), with the manifest; then removes the checkpoint. Returns the published paths.
 ///
 /// # Errors
-/// [`Error::Merge`] when shards are missing, repeated, incomplete or from different runs.
-pub fn merge(scenario: &Scenario, dirs: &[PathBuf], out: &Path) -> Result<(Checkpoint, PsaResults)> {
-    let mut shards: Vec<(Checkpoint, PathBuf)> = Vec::new();
-    for d in dirs {
-        let path = d.join(STATE_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
-        let c: Checkpoint =
-            serde_json::from_str(&text).map_err(|e| Error::Merge { reason: format!("{}: {e}", path.display()) })?;
-        shards.push((c, d.clone()));
+/// [`Error::Write`] naming what could not be written.
+pub fn publish(dir: &Path, checkpoint: &Checkpoint, results: Vec<OutputFile>) -> Result<Vec<PathBuf>> {
+    let state_path = dir.join(STATE_FILE);
+    let mut files = results;
+    files.push(OutputFile::new(STATE_FILE, state_bytes(checkpoint, &state_path)?));
+    let rows = StagedFile { name: ROWS_FILE.to_string(), path: dir.join(ROWS_PARTIAL) };
+    let written = io::publish(dir, &checkpoint.fingerprint, &files, &[rows])?;
+    match std::fs::remove_file(dir.join(CHECKPOINT_FILE)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => return Err(Error::Write { path: dir.join(CHECKPOINT_FILE), source }),
     }
-    shards.sort_by_key(|(c, _)| c.settings.shard.index);
-    let first = &shards.first().ok_or_else(|| Error::Merge { reason: "no shard directories given".into() })?.0;
-    let count = first.settings.shard.count;
-    let describe = |c: &Checkpoint| format!("{}/{}", c.settings.shard.index, c.settings.shard.count);
-    for (i, (c, d)) in shards.iter().enumerate() {
-        let same = PsaSettings { shard: first.settings.shard, ..c.settings.clone() } == first.settings;
-        if !same || c.parameters != first.parameters || !c.state.compatible(&first.state) {
-            return Err(Error::Merge {
-                reason: format!("{} is from another run (settings differ from shard {})", d.display(), describe(first)),
-            });
+    Ok(written)
+}
+
+/// The merge of complete shards: the scenario they ran, the state of the whole run (its rows are
+/// in `psa_draws.csv.partial` of the output folder) and the results.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    pub scenario: Scenario,
+    pub checkpoint: Checkpoint,
+    pub results: PsaResults,
+    pub shards: u64,
+}
+
+/// Merges complete shard folders into `out` (see the module documentation). The scenario is
+/// rebuilt from the shards' stored source; when `expected` is given it must be the same scenario.
+/// Publish the result with [`publish`].
+///
+/// # Errors
+/// [`Error::Shards`] when the folders are not the shards of one run, each once;
+/// [`Error::RunFolder`] for a folder that is incomplete, damaged or of another scenario.
+pub fn merge(dirs: &[PathBuf], expected: Option<&Scenario>, out: &Path) -> Result<Merged> {
+    let shards = read_shards(dirs)?;
+    let (first_dir, first) = &shards[0];
+    let scenario = first.source.load()?;
+    let hash = fingerprint::scenario_sha256(&scenario);
+    if hash != first.fingerprint.scenario_sha256 {
+        let wanted = Fingerprint { scenario_sha256: hash, ..first.fingerprint.clone() };
+        let differences = first.fingerprint.differences(&wanted, &[]);
+        return Err(folder_error(first_dir, RunAction::Merge, RunProblem::Mismatch { differences }));
+    }
+    if let Some(s) = expected {
+        let wanted = fingerprint::of("psa", s, &[]);
+        let found = Fingerprint { settings: Default::default(), ..first.fingerprint.clone() };
+        let differences = found.differences(&wanted, &[]);
+        if !differences.is_empty() {
+            return Err(folder_error(first_dir, RunAction::Merge, RunProblem::Mismatch { differences }));
         }
-        if c.settings.shard.index != i as u64 || c.settings.shard.count != count {
-            return Err(Error::Merge {
-                reason: format!(
-                    "expected shards 0/{count} to {}/{count} once each; found {} at position {i}",
-                    count - 1,
-                    describe(c)
-                ),
-            });
-        }
-        if c.next_draw != c.settings.shard.range(c.settings.draws).1 {
-            return Err(Error::Merge {
-                reason: format!("{} (shard {}) is incomplete: resume it with --resume", d.display(), describe(c)),
-            });
-        }
     }
-    if shards.len() as u64 != count {
-        return Err(Error::Merge { reason: format!("{} of {count} shards given", shards.len()) });
-    }
-    if first.settings.scenario != scenario.name {
-        return Err(Error::Merge {
-            reason: format!("shards are of scenario \"{}\", not \"{}\"", first.settings.scenario, scenario.name),
-        });
-    }
+    std::fs::create_dir_all(out).map_err(write_err(out))?;
+    let rows_path = out.join(ROWS_PARTIAL);
+    let file = std::fs::File::create(&rows_path).map_err(write_err(&rows_path))?;
+    let mut rows = std::io::BufWriter::new(file);
     let mut state = first.state.clone();
-    let mut rows = Vec::new();
-    for (i, (c, d)) in shards.iter().enumerate() {
+    let n_strategies = first.state.n_strategies as u64;
+    for (i, (dir, c)) in shards.iter().enumerate() {
         if i > 0 {
             state.merge(&c.state);
         }
-        let path = d.join(ROWS_FILE);
-        let text = std::fs::read(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
-        let body = if i == 0 { &text[..] } else { text.splitn(2, |&b| b == b'\n').nth(1).unwrap_or(&[]) };
-        rows.extend_from_slice(body);
+        let (from, to) = c.settings.shard.range(c.settings.draws);
+        let found = copy_rows(dir, i == 0, &mut rows)?;
+        if found != (to - from) * n_strategies {
+            let problem = ShardsProblem::Rows {
+                folder: dir.clone(),
+                found,
+                expected: (to - from) * n_strategies,
+                first: from,
+                last: to,
+            };
+            return Err(Error::Shards { problem });
+        }
     }
-    let merged = Checkpoint {
+    let file = rows.into_inner().map_err(|e| Error::Write { path: rows_path.clone(), source: e.into_error() })?;
+    file.sync_all().map_err(write_err(&rows_path))?;
+    let rows_bytes = std::fs::metadata(&rows_path).map_err(write_err(&rows_path))?.len();
+    let checkpoint = Checkpoint {
+        fingerprint: first.fingerprint.clone().with_setting("shard", "0/1".into()),
         settings: PsaSettings { shard: Shard::ALL, ..first.settings.clone() },
         next_draw: first.settings.draws,
-        rows_bytes: rows.len() as u64,
+        rows_bytes,
         state,
         ..first.clone()
     };
-    let results = merged.state.finish();
-    io::write_all(out, &[OutputFile { name: ROWS_FILE.into(), bytes: rows }])?;
-    save(&out.join(STATE_FILE), &merged)?;
-    Ok((merged, results))
+    let results = checkpoint.state.finish();
+    Ok(Merged { scenario, checkpoint, results, shards: shards.len() as u64 })
+}
+
+/// Reads and checks the shard folders: each a complete, intact `psa` output with a state; all of
+/// one run; every shard once. Sorted by shard.
+fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Checkpoint)>> {
+    if dirs.is_empty() {
+        return Err(Error::Shards { problem: ShardsProblem::None });
+    }
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut shards: Vec<(PathBuf, Checkpoint)> = Vec::new();
+    for d in dirs {
+        let canonical = std::fs::canonicalize(d).map_err(|source| Error::Read { path: d.clone(), source })?;
+        if seen.contains(&canonical) {
+            return Err(Error::Shards { problem: ShardsProblem::SameFolder { folder: d.clone() } });
+        }
+        seen.push(canonical);
+        let manifest = io::check_folder(d, RunAction::Merge, "psa", None, &[])?;
+        let c = read_checkpoint(d, STATE_FILE, RunAction::Merge)?;
+        if c.fingerprint != manifest.fingerprint {
+            return Err(folder_error(d, RunAction::Merge, RunProblem::Changed { file: STATE_FILE.to_string() }));
+        }
+        if !c.complete() {
+            let (from, to) = c.settings.shard.range(c.settings.draws);
+            let problem = RunProblem::Incomplete { done: c.next_draw - from, total: to - from };
+            return Err(folder_error(d, RunAction::Merge, problem));
+        }
+        shards.push((d.clone(), c));
+    }
+    shards.sort_by_key(|(_, c)| c.settings.shard.index);
+    let (first_dir, first) = &shards[0];
+    let count = first.settings.shard.count;
+    for (dir, c) in &shards[1..] {
+        let differences = c.fingerprint.differences(&first.fingerprint, &["shard"]);
+        if !differences.is_empty() || c.settings.shard.count != count {
+            let problem = ShardsProblem::OtherRun { folder: dir.clone(), first: first_dir.clone(), differences };
+            return Err(Error::Shards { problem });
+        }
+    }
+    for pair in shards.windows(2) {
+        if pair[0].1.settings.shard.index == pair[1].1.settings.shard.index {
+            let shard = format!("{}/{count}", pair[0].1.settings.shard.index);
+            let problem = ShardsProblem::Repeated { shard, first: pair[0].0.clone(), second: pair[1].0.clone() };
+            return Err(Error::Shards { problem });
+        }
+    }
+    let missing: Vec<u64> = (0..count).filter(|k| !shards.iter().any(|(_, c)| c.settings.shard.index == *k)).collect();
+    if !missing.is_empty() {
+        return Err(Error::Shards { problem: ShardsProblem::Missing { count, missing } });
+    }
+    Ok(shards)
+}
+
+/// Appends a shard's `psa_draws.csv` to `out` (with its header when `with_header`); returns the
+/// number of rows (lines after the header).
+fn copy_rows(dir: &Path, with_header: bool, out: &mut impl Write) -> Result<u64> {
+    let path = dir.join(ROWS_FILE);
+    let file = std::fs::File::open(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    let mut rows = 0u64;
+    let mut first = true;
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(|source| Error::Read { path: path.clone(), source })?;
+        if n == 0 {
+            break;
+        }
+        if !first {
+            rows += 1;
+        }
+        if !first || with_header {
+            out.write_all(&line).map_err(write_err(&path))?;
+        }
+        first = false;
+    }
+    Ok(rows)
 }
