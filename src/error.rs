@@ -72,6 +72,10 @@ pub enum Error {
     #[error("{location}: {rule}")]
     FileFormat { location: Location, rule: FormatRule },
 
+    /// The optimiser (argmin's Nelder-Mead) could not be set up or run.
+    #[error("the optimiser failed: {message}")]
+    Optimiser { message: String },
+
     /// A number computed by the tool is NaN or infinite where a finite value is required.
     #[error("{location}: {what} is {value}, not a finite number{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
     NotFinite { location: Location, what: String, value: f64, hint: Option<&'static str> },
@@ -240,9 +244,36 @@ pub enum FormatRule {
     /// The CSV reader failed (quoting, UTF-8, I/O).
     #[error("{message}")]
     Csv { message: String },
+    /// One end of an interval without the other.
+    #[error("is empty while {given} is given: give both lower and upper, or neither")]
+    Unpaired { given: &'static str },
     /// A name refers to nothing the reader knows.
     #[error("\"{value}\" is not one of: {known}")]
     Unknown { value: String, known: String },
+}
+
+/// A number for a message: at most 10 significant digits, no float noise (`0.9`, not
+/// `0.8999999999999999`), no trailing zeros.
+///
+/// # Examples
+/// ```
+/// assert_eq!(cirrhosim::error::number(0.8999999999999999), "0.9");
+/// assert_eq!(cirrhosim::error::number(1234567.0), "1234567");
+/// assert_eq!(cirrhosim::error::number(f64::NAN), "NaN");
+/// ```
+pub fn number(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let digits = 10 - 1 - x.abs().log10().floor() as i32;
+    if (-300..=300).contains(&digits) && x.abs() >= 1e-6 && x.abs() < 1e15 {
+        let rounded = format!("{:.*}", digits.max(0) as usize, x);
+        let trimmed =
+            if rounded.contains('.') { rounded.trim_end_matches('0').trim_end_matches('.') } else { &rounded };
+        trimmed.to_string()
+    } else {
+        format!("{x:.9e}").replace("000000000e", "e")
+    }
 }
 
 /// Shorthand for results in this crate.

@@ -551,6 +551,7 @@ fn main_inner() -> anyhow::Result<()> {
             };
             let points: Vec<report::plots::TargetPoint> = match &target {
                 Some(file) => cirrhosim::io::targets::read_targets(file)?
+                    .rows
                     .into_iter()
                     .filter(|t| t.curve == "overall_survival")
                     .map(|t| (t.years, t.value, t.lower.zip(t.upper)))
@@ -629,29 +630,36 @@ fn main_inner() -> anyhow::Result<()> {
         }
         Command::Psa(args) => psa(args)?,
         Command::Calibrate { scenario, target, parameter, out } => {
-            let s = load(&scenario)?;
-            let text = match &scenario {
-                Some(p) => {
-                    std::fs::read_to_string(p).map_err(|source| cirrhosim::Error::Read { path: p.clone(), source })?
-                }
-                None => cirrhosim::scenario::DEFAULT_SCENARIO.to_string(),
-            };
+            use cirrhosim::analysis::psa::runner::ScenarioSource;
+            let source = ScenarioSource::read(scenario.as_deref())?;
+            let s = source.load()?;
             let targets = cirrhosim::io::targets::read_targets(&target)?;
             let c = cirrhosim::analysis::calibrate::calibrate(&s, &parameter, &targets)?;
-            let calibrated =
-                cirrhosim::analysis::calibrate::calibrated_text(&s.file, &text, &c, &target.display().to_string())?;
+            let (calibrated, changes) = cirrhosim::analysis::calibrate::calibrated_scenario(
+                &s,
+                &source.text,
+                source.path.as_deref(),
+                &c,
+                &target.display().to_string(),
+            )?;
             let written = files::write_all(
                 &out,
                 &[
                     OutputFile { name: "calibrated.toml".into(), bytes: calibrated.into_bytes() },
-                    OutputFile { name: "calibration.csv".into(), bytes: report::csv::calibration_csv(&targets, &c) },
+                    OutputFile {
+                        name: "calibration.csv".into(),
+                        bytes: report::csv::calibration_csv(&targets.rows, &c),
+                    },
                 ],
             )?;
             println!(
                 "{}: {} iterations, weighted sum of squares {:.6} -> {:.6}",
                 s.name, c.iterations, c.objective_before, c.objective_after
             );
-            println!("{}", report::terminal::calibration_table(&targets, &c));
+            println!("{}", report::terminal::calibration_table(&targets.rows, &c));
+            for change in &changes {
+                println!("{}", report::terminal::calibration_change(change));
+            }
             for p in &written {
                 println!("wrote {}", p.display());
             }

@@ -79,5 +79,62 @@ fn bad_targets_are_named() {
         .args(["calibrate", "--target", "t.csv", "--parameter", "r_decomp_death"])
         .assert()
         .failure()
-        .stderr(contains("unknown target curve \"occupancy:nowhere\""));
+        .stderr(contains("t.csv:2: column \"curve\": \"occupancy:nowhere\" is not one of: overall_survival"));
+    // Issue 10: targets in percent were accepted, and target errors were blamed on the scenario.
+    wd.write("p.csv", "strategy,curve,years,value,lower,upper,source\nstandard_care,overall_survival,2,52,49,67,x\n");
+    wd.cmd()
+        .args(["calibrate", "--target", "p.csv", "--parameter", "r_decomp_death"])
+        .assert()
+        .failure()
+        .stderr(contains("p.csv:2: column \"value\": 52 is not a share in [0, 1]"));
+    wd.write("e.csv", "strategy,curve,years,value,lower,upper,source\n");
+    wd.cmd()
+        .args(["calibrate", "--target", "e.csv", "--parameter", "r_decomp_death"])
+        .assert()
+        .failure()
+        .stderr(contains("e.csv:1: has no targets"));
+    wd.write("h.csv", "strategy,curve,years,value,lower,upper,source\nstandard_care,overall_survival,200,0.1,,,x\n");
+    wd.cmd()
+        .args(["calibrate", "--target", "h.csv", "--parameter", "r_decomp_death"])
+        .assert()
+        .failure()
+        .stderr(contains("h.csv:2: column \"years\": 200 lies beyond the model's horizon"));
+}
+
+/// Issue 10: calibrating a parameter that lives in a parameter CSV printed "wrote" and wrote an
+/// unchanged scenario; the PSA distribution stayed centred on the old value; relative paths did
+/// not load from the output folder.
+#[test]
+fn a_csv_parameter_is_written_inline_recentred_and_the_result_loads() {
+    let wd = Workdir::new();
+    std::fs::create_dir(wd.path().join("model")).unwrap();
+    let scenario =
+        TWO_STATE.replace("[parameters.r]\nvalue = 0.5\nkind = \"annual_rate\"\nsource = \"starting guess\"\n", "");
+    let scenario = format!("parameter_files = [\"p.csv\"]\n{scenario}");
+    assert!(scenario.contains("parameter_files"));
+    wd.write("model/s.toml", &scenario);
+    wd.write(
+        "model/p.csv",
+        "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\nr,0.5,per year,annual_rate,gamma,16,0.03125,0.25,1,guess,\n",
+    );
+    let target = (-0.3f64 * 2.0).exp();
+    wd.write(
+        "t.csv",
+        &format!("strategy,curve,years,value,lower,upper,source\nonly,overall_survival,2,{target},,,exact\n"),
+    );
+    wd.cmd()
+        .args(["calibrate", "model/s.toml", "--target", "t.csv", "--parameter", "r", "--out", "c"])
+        .assert()
+        .success()
+        .stdout(contains("r: 0.5 -> 0.3"))
+        .stdout(contains("from a parameter CSV; now defined inline"))
+        .stdout(contains("re-centred to gamma(16.0000, 0.018750)"));
+    let text = wd.read("c/calibrated.toml");
+    assert!(text.contains("[parameters.r]"), "{text}");
+    // Loads from the output folder's point of view and from elsewhere, and has the fitted value.
+    wd.cmd().args(["check", "c/calibrated.toml"]).assert().success();
+    let params = wd.cmd().args(["params", "c/calibrated.toml"]).assert().success();
+    let out = String::from_utf8(params.get_output().stdout.clone()).unwrap();
+    let row = out.lines().find(|l| l.contains(" r ") || l.starts_with("│ r ")).unwrap_or_default().to_string();
+    assert!(row.contains("0.3") && row.contains("gamma(16.0000, 0.0188)"), "{out}");
 }

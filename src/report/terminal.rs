@@ -317,3 +317,18 @@ pub fn calibration_table(
     }
     t.to_string()
 }
+
+/// One line saying what the calibrated scenario changed for a fitted parameter.
+pub fn calibration_change(c: &crate::analysis::calibrate::Rewritten) -> String {
+    let mut line = format!("{}: {} -> {}", c.name, c.before, c.after);
+    if c.from_csv {
+        line.push_str(" (from a parameter CSV; now defined inline in calibrated.toml)");
+    }
+    if let Some((old, new)) = &c.distribution {
+        line.push_str(&format!("; PSA distribution {old} re-centred to {new}"));
+    }
+    if let Some(([lo, hi], [nlo, nhi])) = c.range {
+        line.push_str(&format!("; range [{lo}, {hi}] moved to [{nlo:.6}, {nhi:.6}]"));
+    }
+    line
+}
