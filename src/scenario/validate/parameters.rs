@@ -38,7 +38,7 @@ impl Validator<'_> {
             let line = self.line(p);
             let key = format!("parameters.{name}");
             let p = p.get_ref();
-            if !self.named(name, "parameter", "r_comp_decomp", key.clone(), line) {
+            if !self.named(name, "parameter", "r_comp_decomp", format!("parameters.{name:?}"), line) {
                 continue;
             }
             let Some(kind) = ParameterKind::parse(&p.kind) else {
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn empty_parameter_names_are_errors() {
         let e = err(&format!("{BASE}[parameters.\" \"]\nvalue = 1\nkind = \"cost\"\n"));
-        assert!(e.contains("parameters. : parameter name is empty"), "{e}");
+        assert!(e.contains("parameters.\" \": parameter name is empty"), "{e}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! The number of cycles is checked against [`MAX_CYCLES`] as a real number, before it is
 //! converted or anything is allocated for it.
 
-use super::super::duration::{describe_years, parse_years};
+use super::super::duration::parse_years;
 use super::super::life_table::Sex;
 use super::super::limits::{MAX_CYCLES, MAX_PATIENTS};
 use super::super::numbers::short;
@@ -15,6 +15,7 @@ use crate::error::ProblemKind;
 /// What `[settings]` gave, with the lines later checks need.
 pub(super) struct Settings {
     pub cycle_years: f64,
+    pub cycle_text: String,
     /// `None` when the horizon is unusable (a problem was reported).
     pub horizon: Option<Horizon>,
     pub horizon_text: String,
@@ -73,6 +74,7 @@ impl Validator<'_> {
         }
         Settings {
             cycle_years,
+            cycle_text: raw.cycle_length.get_ref().trim().to_string(),
             horizon,
             horizon_text: horizon_text.to_string(),
             horizon_line,
@@ -117,9 +119,8 @@ impl Validator<'_> {
                 settings.horizon_line,
                 ProblemKind::TooLarge {
                     what: format!(
-                        "the number of cycles (horizon \"{}\" / cycle_length {})",
-                        settings.horizon_text,
-                        describe_years(cycle_years)
+                        "the number of cycles (horizon \"{}\" / cycle_length \"{}\")",
+                        settings.horizon_text, settings.cycle_text
                     ),
                     value: short(&cycles.ceil()),
                     limit: MAX_CYCLES.to_string(),
@@ -154,7 +155,7 @@ mod tests {
         let e = err(&BASE.replace("\"2 years\"", "\"1000000000 years\""));
         assert_eq!(
             e,
-            "t.toml:6: settings.horizon: the number of cycles (horizon \"1000000000 years\" / cycle_length 1 month) is 12000000000, above the limit of 100000; use a longer settings.cycle_length or a shorter settings.horizon"
+            "t.toml:6: settings.horizon: the number of cycles (horizon \"1000000000 years\" / cycle_length \"1 month\") is 12000000000, above the limit of 100000; use a longer settings.cycle_length or a shorter settings.horizon"
         );
         let e = err(&BASE.replace("\"1 month\"", "\"0.000001 days\""));
         assert!(e.contains("above the limit of 100000"), "{e}");

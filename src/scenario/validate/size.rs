@@ -47,7 +47,7 @@ impl Validator<'_> {
                 settings.horizon_line,
                 ProblemKind::TooLarge {
                     what: format!(
-                        "the model's size (strategies {strategies} x sub-cohorts {groups} x cycles {cycles} x slots {slots} x {states} exits of {BYTES_PER_EXIT} bytes)"
+                        "the model's size (strategies {strategies} x sub-cohorts {groups} x cycles {cycles} x slots {slots} x exits per slot {states} x {BYTES_PER_EXIT} bytes)"
                     ),
                     value: format!("{} GiB", short(&((gib(bytes as f64) * 10.0).ceil() / 10.0))),
                     limit: format!("{} GiB", short(&gib(MAX_MODEL_BYTES as f64))),
@@ -122,7 +122,7 @@ mod tests {
             .replace("until = \"1 month\"", "until = \"8000 years\"")
             .replace("from = \"1 month\"", "from = \"8000 years\"");
         let e = err(&text);
-        assert!(e.contains("settings.horizon: the model's size (strategies 1 x sub-cohorts 1 x cycles 100000 x slots 96002 x 2 exits of 24 bytes) is 429.2 GiB, above the limit of 2 GiB"), "{e}");
+        assert!(e.contains("settings.horizon: the model's size (strategies 1 x sub-cohorts 1 x cycles 100000 x slots 96002 x exits per slot 2 x 24 bytes) is 429.2 GiB, above the limit of 2 GiB"), "{e}");
     }
 
     #[test]
