@@ -404,3 +404,42 @@ impl Default for PsaDefaults {
         PsaDefaults { draws: 1000, wtp_grid: (0..=100).map(|i| i as f64 * 2000.0).collect(), population: None }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_holds_from_inclusive_until_exclusive() {
+        let w = Window { from_cycle: 12, until_cycle: Some(24) };
+        assert!(!w.contains(11) && w.contains(12) && w.contains(23) && !w.contains(24));
+        let open = Window { from_cycle: 24, until_cycle: None };
+        assert!(open.contains(10_000));
+        assert!(!w.overlaps(&open) && w.overlaps(&Window { from_cycle: 0, until_cycle: Some(13) }));
+        assert_eq!(w.describe(1.0 / 12.0), "[1 year, 2 years)");
+        assert_eq!(Window { from_cycle: 0, until_cycle: None }.describe(1.0 / 12.0), "always");
+    }
+
+    #[test]
+    fn values_and_durations_read_parameters_or_literals() {
+        let values = [0.5, 6.0];
+        assert_eq!(Value::Parameter(0).get(&values), 0.5);
+        assert_eq!(Value::Literal(2.0).get(&values), 2.0);
+        assert_eq!(TimeValue::Parameter(1, 1.0 / 12.0).years(&values), 0.5);
+        assert_eq!(TimeValue::Years(3.0).years(&values), 3.0);
+    }
+
+    #[test]
+    fn courses_repeat_the_infusions() {
+        let s = Schedule {
+            infusions: 2,
+            interval_years: 0.1,
+            courses: 2,
+            course_interval_years: 1.0,
+            cost_per_infusion: None,
+            adverse_events: Vec::new(),
+        };
+        assert_eq!(s.infusion_times(), vec![0.0, 0.1, 1.0, 1.1]);
+        assert_eq!(PsaDefaults::default().wtp_grid.len(), 101);
+    }
+}

@@ -56,7 +56,7 @@ impl Validator<'_> {
                 "settings.patients",
                 patients_line,
                 ProblemKind::TooLarge {
-                    what: "settings.patients".into(),
+                    what: "the number of patients".into(),
                     value: patients.to_string(),
                     limit: MAX_PATIENTS.to_string(),
                     fix: "simulate fewer patients (the Monte Carlo error falls with the square root of the number)",
@@ -113,7 +113,7 @@ impl Validator<'_> {
             None => return 1,
         };
         let cycles = years / cycle_years;
-        if !(cycles <= MAX_CYCLES as f64) {
+        if cycles.is_nan() || cycles > MAX_CYCLES as f64 {
             self.problem(
                 "settings.horizon",
                 settings.horizon_line,
@@ -169,7 +169,10 @@ mod tests {
         let e = err(&BASE.replace("patients = 10", "patients = 0"));
         assert_eq!(e, "t.toml:7: settings.patients: must be positive (got 0)");
         let e = err(&BASE.replace("patients = 10", "patients = 1000000000001"));
-        assert!(e.contains("settings.patients is 1000000000001, above the limit of 1000000000000"), "{e}");
+        assert!(
+            e.contains("settings.patients: the number of patients is 1000000000001, above the limit of 1000000000000"),
+            "{e}"
+        );
     }
 
     #[test]

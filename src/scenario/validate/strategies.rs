@@ -228,7 +228,7 @@ impl Validator<'_> {
                         (p.value * per_unit, format!("{} = {} {}", p.name, short(&p.value), p.kind.name()))
                     }
                 };
-                if !(years > 0.0) {
+                if years.is_nan() || years <= 0.0 {
                     self.problem(over_key, line, ProblemKind::NotPositive { value: shown });
                     return None;
                 }
