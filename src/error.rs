@@ -308,7 +308,7 @@ pub enum ProblemKind {
     DuplicateState { name: String },
     #[error("strategy \"{name}\" is defined twice")]
     DuplicateStrategy { name: String },
-    #[error("{value} is not a valid {kind}: {rule}")]
+    #[error("{} is not a valid {kind}: {rule}", crate::scenario::numbers::short(.value))]
     OutOfRange { value: f64, kind: &'static str, rule: &'static str },
     #[error(
         "\"{value}\" is not a duration: write a number and a unit, e.g. \"1 month\", \"6 months\", \"4 weeks\", \"40 years\"{extra}"
@@ -344,12 +344,13 @@ pub enum ProblemKind {
     EmptyWindow { from: String, until: String },
     #[error("must be positive (got {value})")]
     NotPositive { value: String },
-    #[error("shares sum to {sum} (expected 1)")]
+    #[error("shares sum to {} (expected 1)", crate::scenario::numbers::short(.sum))]
     SharesSum { sum: f64 },
     #[error("starts patients in \"{name}\", which is not alive")]
     StartDead { name: String },
     #[error(
-        "the life table has no qx for {sex} age {age} (needed from the cohort start age {start_age}); it covers ages {first}-{last}"
+        "the life table has no qx for {sex} age {age} (needed from the cohort start age {}); it covers ages {first}-{last}",
+        crate::scenario::numbers::short(.start_age)
     )]
     MissingLifeTableAge { sex: &'static str, age: u32, start_age: f64, first: u32, last: u32 },
     #[error("background mortality goes to \"{name}\", which is alive; point it at the death state")]
@@ -371,7 +372,8 @@ pub enum ProblemKind {
     #[error("{what} \"{name}\" has no source; every number should say where it comes from")]
     NoSource { what: &'static str, name: String },
     #[error(
-        "transitions out of \"{from}\" sum to {sum} at cycle {cycle} (strategy \"{strategy}\"{group}); expected at most 1"
+        "transitions out of \"{from}\" sum to {} at cycle {cycle} (strategy \"{strategy}\"{group}); expected at most 1",
+        crate::scenario::numbers::short(.sum)
     )]
     RowSum { from: String, strategy: String, cycle: usize, sum: f64, group: String },
     #[error("{message}")]
@@ -398,7 +400,7 @@ pub enum ProblemKind {
     DirichletTwice { name: String },
     #[error("\"{name}\" is not a parameter the model uses")]
     UnusedParameter { name: String },
-    #[error("a target at {years} years lies beyond the model's horizon")]
+    #[error("a target at {} years lies beyond the model's horizon", crate::scenario::numbers::short(.years))]
     TargetBeyondHorizon { years: f64 },
     #[error(
         "unknown target curve \"{curve}\" (overall_survival, transplant_free_survival, occupancy:<state>, entered:<state>)"
@@ -411,7 +413,67 @@ pub enum ProblemKind {
     )]
     TransplantExit { name: String, to: String },
     // ---- (issue 10) new scenario-validation ProblemKinds go below this line ----
-
+    /// A utility on a state that is not alive: QALYs would keep growing after death.
+    #[error(
+        "a utility on \"{name}\", which is not alive, would count QALYs after death (QALYs would exceed life years); remove it, or put a one-off QALY change on the transition into \"{name}\""
+    )]
+    UtilityOnDeadState { name: String },
+    /// Warning: an annual cost on a state that is not alive is charged every cycle after death.
+    #[error(
+        "an annual cost on \"{name}\", which is not alive, is charged every cycle after death; for the cost of dying use a one-off cost on the transition into \"{name}\""
+    )]
+    CostOnDeadState { name: String },
+    /// A name (state, strategy, parameter, cost category, adverse event) is empty or only spaces.
+    #[error("{what} name is empty; give it a name (e.g. \"{example}\")")]
+    EmptyName { what: &'static str, example: &'static str },
+    /// A start age lies outside the ages of the life table (the embedded one when the scenario
+    /// has no `[background_mortality]`).
+    #[error(
+        "start age {} is outside the life table {table} (ages {first}-{last}, closed at {}){note}",
+        crate::scenario::numbers::short(.age),
+        .last + 1
+    )]
+    StartAgeOutsideLifeTable { age: f64, table: String, first: u32, last: u32, note: &'static str },
+    /// Warning: an annual rate that is a whole number of 2 or more, most likely a percentage.
+    #[error(
+        "an annual rate of {} looks like a percentage: write {} for {}%",
+        crate::scenario::numbers::short(.value),
+        crate::scenario::numbers::short(&(.value / 100.0)),
+        crate::scenario::numbers::short(.value)
+    )]
+    LooksLikePercentage { value: f64 },
+    /// Warning: a hazard ratio or relative risk of exactly 0 removes the hazard entirely.
+    #[error("{measure} of 0 removes the transition entirely (nobody ever makes it); check the value")]
+    ZeroEffect { measure: &'static str },
+    /// A PSA distribution can draw values outside the range of the parameter's kind.
+    #[error(
+        "parameter \"{name}\" is a {kind} ({range}) but a {distribution} distribution draws values in {support}; use {fix}"
+    )]
+    DistributionOutsideKind {
+        name: String,
+        kind: &'static str,
+        range: &'static str,
+        distribution: &'static str,
+        support: &'static str,
+        fix: &'static str,
+    },
+    /// Warning: the base-case value lies outside the central 99% interval of its distribution.
+    #[error(
+        "parameter \"{name}\" = {} lies outside the central 99% interval [{}, {}] of its {distribution} distribution; check the distribution's parameters (e.g. scale vs rate, or a standard deviation given as a variance)",
+        crate::scenario::numbers::short(.value),
+        crate::scenario::numbers::short(.low),
+        crate::scenario::numbers::short(.high)
+    )]
+    BaseOutsideDistribution { name: String, value: f64, distribution: String, low: f64, high: f64 },
+    /// A duration is negative.
+    #[error("\"{value}\" is negative; a duration must be >= 0")]
+    NegativeDuration { value: String },
+    /// A size the scenario controls is above its limit (see `scenario::limits`).
+    #[error("{what} is {value}, above the limit of {limit}; {fix}")]
+    TooLarge { what: String, value: String, limit: String, fix: &'static str },
+    /// A product of sizes does not fit in a 64-bit count.
+    #[error("{what} does not fit in a 64-bit count; {fix}")]
+    Overflow { what: String, fix: &'static str },
     // ---- (issue 10) new model-build ProblemKinds go below this line ----
 }
 

@@ -1,5 +1,9 @@
-//! `cirrhosim check`: every fixture in tests/data/bad fails with exactly the message in its
+//! `cirrhosim check`: every fixture in tests/data/bad gives exactly the message in its
 //! `.expected` file, and the shipped scenarios pass.
+//!
+//! A fixture whose `.expected` has an `error:` line must fail (exit code 1, nothing on stdout);
+//! one with only `warning:` lines must pass (exit code 0, the `ok` line on stdout) and print
+//! exactly those warnings.
 
 use crate::util::{Workdir, repo};
 use predicates::str::starts_with;
@@ -7,7 +11,7 @@ use predicates::str::starts_with;
 #[test]
 fn every_bad_fixture_gives_its_exact_message() {
     let dir = repo().join("tests/data/bad");
-    let mut checked = 0;
+    let (mut errors, mut warnings) = (0, 0);
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "toml") {
@@ -22,12 +26,24 @@ fn every_bad_fixture_gives_its_exact_message() {
             .args(["check", &name])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{name}: exit code");
         assert_eq!(String::from_utf8_lossy(&out.stderr), expected, "{name}: message");
-        assert!(out.stdout.is_empty(), "{name}: printed to stdout");
-        checked += 1;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if expected.lines().any(|l| l.starts_with("error:")) {
+            assert_eq!(out.status.code(), Some(1), "{name}: exit code");
+            assert!(stdout.is_empty(), "{name}: printed to stdout");
+            errors += 1;
+        } else {
+            assert!(
+                expected.lines().all(|l| l.starts_with("warning: ")),
+                "{name}: .expected is neither errors nor warnings"
+            );
+            assert_eq!(out.status.code(), Some(0), "{name}: exit code (warnings only)");
+            assert!(stdout.starts_with(&format!("{name}: ok (")), "{name}: {stdout}");
+            warnings += 1;
+        }
     }
-    assert!(checked >= 20, "only {checked} fixtures");
+    assert!(errors >= 40, "only {errors} error fixtures");
+    assert!(warnings >= 4, "only {warnings} warning fixtures");
 }
 
 #[test]

@@ -5,13 +5,17 @@
 //! model a lookup by age and sex. The model turns qx into a constant hazard within each year of
 //! age, mu = -ln(1 - qx), and integrates it over each cycle.
 
+use super::csv_rows::read_rows;
+use super::numbers::short;
 use crate::error::{Error, Result};
-use serde::Deserialize;
 
 /// The SSA 2021 period life table (2024 Trustees Report, table 4.C6), ages 40-119, both sexes.
 ///
 /// Source: transcribed in `shared/evidence/lifetable_us_2021.csv` (see `data/README.md`).
 pub const US_2021_CSV: &str = include_str!("../../data/lifetable_us_2021.csv");
+
+/// Oldest age a life table may list (a bound that keeps age arithmetic far from overflow).
+pub const MAX_AGE: u32 = 150;
 
 /// Name of the embedded table in scenario files (`life_table = "us_2021"`).
 pub const US_2021: &str = "us_2021";
@@ -49,7 +53,6 @@ struct AgeSeries {
     qx: Vec<f64>,
 }
 
-#[derive(Deserialize)]
 struct Row {
     age: u32,
     sex: String,
@@ -65,29 +68,24 @@ impl LifeTable {
     /// Reads a table from CSV text with header `age,sex,qx`.
     ///
     /// # Errors
-    /// [`Error::Csv`] with the line when a row is malformed, a sex is not `male`/`female`, qx is
-    /// outside [0, 1], or the ages of a sex are not contiguous and increasing.
+    /// [`Error::Csv`] with the line (and the column, by header name) when a row is malformed, a
+    /// sex is not `male`/`female`, qx is outside [0, 1], or the ages of a sex are not contiguous
+    /// and increasing.
     pub fn from_csv(name: &str, text: &str) -> Result<LifeTable> {
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
         let mut male = AgeSeries { first_age: 0, qx: Vec::new() };
         let mut female = AgeSeries { first_age: 0, qx: Vec::new() };
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::Csv { file: name.to_string(), line: 1, message: e.to_string() })?
-            .clone();
-        for record in reader.records() {
-            let csv_error = |e: csv::Error| Error::Csv {
-                file: name.to_string(),
-                line: e.position().map(|p| p.line()).unwrap_or(0),
-                message: format!("{e} (expected columns age,sex,qx)"),
-            };
-            let record = record.map_err(csv_error)?;
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
-            let row: Row = record.deserialize(Some(&headers)).map_err(|e| Error::Csv {
-                file: name.to_string(),
-                line,
-                message: format!("{e} (expected columns age,sex,qx)"),
-            })?;
+        for row in read_rows(name, text, &["age", "sex", "qx"])? {
+            let line = row.line;
+            let age_text = row.required_text("age")?;
+            let age: u32 = age_text
+                .parse()
+                .map_err(|_| row.error(format!("column \"age\": \"{age_text}\" is not a whole number of years")))?;
+            if age > MAX_AGE {
+                return Err(
+                    row.error(format!("column \"age\": {age} is above the oldest age a table may have ({MAX_AGE})"))
+                );
+            }
+            let row = Row { age, sex: row.required_text("sex")?.to_string(), qx: row.required_number("qx")? };
             let series = match row.sex.as_str() {
                 "male" => &mut male,
                 "female" => &mut female,
@@ -103,7 +101,7 @@ impl LifeTable {
                 return Err(Error::Csv {
                     file: name.to_string(),
                     line,
-                    message: format!("qx {} is not a probability in [0, 1]", row.qx),
+                    message: format!("qx {} is not a probability in [0, 1]", short(&row.qx)),
                 });
             }
             if series.qx.is_empty() {
@@ -186,5 +184,10 @@ mod tests {
         let sex = "age,sex,qx\n40,other,0.1\n";
         let e = LifeTable::from_csv("t.csv", sex).unwrap_err().to_string();
         assert_eq!(e, "t.csv:2: sex \"other\" is not male or female");
+        let text = "age,sex,qx\n40,male,abc\n";
+        let e = LifeTable::from_csv("t.csv", text).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: column \"qx\": \"abc\" is not a number");
+        let e = LifeTable::from_csv("t.csv", "age,qx\n40,0.1\n").unwrap_err().to_string();
+        assert!(e.starts_with("t.csv:1: missing column \"sex\""), "{e}");
     }
 }

@@ -4,7 +4,8 @@
 //! columns of `shared/evidence/parameters.csv`. This module owns the checked [`Parameter`] type,
 //! the kinds and the range rule of each kind, and the CSV reader.
 
-use crate::error::{Error, ProblemKind, Result};
+use super::csv_rows::read_rows;
+use crate::error::{ProblemKind, Result};
 use serde::{Deserialize, Serialize};
 
 /// What a number means; decides its valid range and where it may be used.
@@ -104,6 +105,44 @@ impl ParameterKind {
             _ => Ok(()),
         }
     }
+
+    /// The valid range as (lowest, highest), as [`ParameterKind::check`] applies it.
+    pub fn range(self) -> (f64, f64) {
+        use ParameterKind::*;
+        match self {
+            AnnualProbability | Probability | Proportion => (0.0, 1.0),
+            AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count => (0.0, f64::INFINITY),
+            Utility => (f64::NEG_INFINITY, 1.0),
+            Cost | MeanDifference => (f64::NEG_INFINITY, f64::INFINITY),
+        }
+    }
+
+    /// The valid range in words, for messages.
+    pub fn range_text(self) -> &'static str {
+        use ParameterKind::*;
+        match self {
+            AnnualProbability | Probability | Proportion => "in [0, 1]",
+            AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count => ">= 0",
+            Utility => "at most 1",
+            Cost | MeanDifference => "any number",
+        }
+    }
+
+    /// The PSA distribution that suits this kind, for messages.
+    pub fn suggested_distribution(self) -> &'static str {
+        use ParameterKind::*;
+        match self {
+            AnnualProbability | Probability => "beta for a probability",
+            Proportion => "beta for a proportion",
+            AnnualRate => "gamma for a rate",
+            HazardRatio | RelativeRisk | OddsRatio => "lognormal for a ratio",
+            Months | Years => "gamma or lognormal for a duration",
+            Count => "gamma for a count",
+            Utility => "beta for a utility (or a gamma on the disutility, 1 - utility, as a parameter of its own)",
+            Cost => "gamma for a cost",
+            MeanDifference => "normal for a mean difference",
+        }
+    }
 }
 
 /// A distribution for probabilistic sensitivity analysis.
@@ -141,6 +180,93 @@ impl Distribution {
             Distribution::Fixed => Ok(()),
         }
     }
+
+    /// The family's name as written in files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Distribution::Beta { .. } => "beta",
+            Distribution::Gamma { .. } => "gamma",
+            Distribution::Lognormal { .. } => "lognormal",
+            Distribution::Normal { .. } => "normal",
+            Distribution::Fixed => "fixed",
+        }
+    }
+
+    /// The values a draw can take, as (lowest, highest, in words); `None` for `fixed`, which
+    /// always gives the base-case value.
+    pub fn support(&self) -> Option<(f64, f64, &'static str)> {
+        match self {
+            Distribution::Beta { .. } => Some((0.0, 1.0, "[0, 1]")),
+            Distribution::Gamma { .. } => Some((0.0, f64::INFINITY, "[0, inf)")),
+            Distribution::Lognormal { .. } => Some((0.0, f64::INFINITY, "(0, inf)")),
+            Distribution::Normal { .. } => Some((f64::NEG_INFINITY, f64::INFINITY, "(-inf, inf)")),
+            Distribution::Fixed => None,
+        }
+    }
+
+    /// Checks that every draw lies in the range of `kind`: the family's support must lie inside
+    /// the kind's range (beta for [0, 1] and wider, gamma and lognormal for kinds >= 0 or any
+    /// number, normal only for costs and mean differences).
+    ///
+    /// # Errors
+    /// [`ProblemKind::DistributionOutsideKind`] naming the parameter, the family, the kind and
+    /// the distribution to use instead.
+    pub fn check_kind(&self, name: &str, kind: ParameterKind) -> std::result::Result<(), ProblemKind> {
+        let Some((low, high, support)) = self.support() else { return Ok(()) };
+        let (kind_low, kind_high) = kind.range();
+        if low >= kind_low && high <= kind_high {
+            return Ok(());
+        }
+        Err(ProblemKind::DistributionOutsideKind {
+            name: name.to_string(),
+            kind: kind.name(),
+            range: kind.range_text(),
+            distribution: self.name(),
+            support,
+            fix: kind.suggested_distribution(),
+        })
+    }
+
+    /// The central interval holding `mass` of the distribution (e.g. 0.99: from the 0.5% to the
+    /// 99.5% quantile); `None` for `fixed`, a zero spread or parameters statrs rejects.
+    pub fn central_interval(&self, mass: f64) -> Option<(f64, f64)> {
+        use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal, Normal};
+        let (p_low, p_high) = ((1.0 - mass) / 2.0, (1.0 + mass) / 2.0);
+        let both = |q: &dyn Fn(f64) -> f64| Some((q(p_low), q(p_high)));
+        match *self {
+            Distribution::Beta { alpha, beta } => {
+                let d = Beta::new(alpha, beta).ok()?;
+                both(&|p| d.inverse_cdf(p))
+            }
+            Distribution::Gamma { shape, scale } => {
+                let d = Gamma::new(shape, 1.0 / scale).ok()?;
+                both(&|p| quantile_by_bisection(|x| d.cdf(x), p, 0.0, shape * scale))
+            }
+            Distribution::Lognormal { meanlog, sdlog } if sdlog > 0.0 => {
+                let d = LogNormal::new(meanlog, sdlog).ok()?;
+                both(&|p| d.inverse_cdf(p))
+            }
+            Distribution::Normal { mean, sd } if sd > 0.0 => {
+                let d = Normal::new(mean, sd).ok()?;
+                both(&|p| d.inverse_cdf(p))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The p-quantile of a distribution on [low, inf) from its CDF: the upper end of the bracket
+/// doubles from `guess` until it holds p, then 200 bisections (more than the 52 bits of an f64).
+fn quantile_by_bisection(cdf: impl Fn(f64) -> f64, p: f64, mut low: f64, guess: f64) -> f64 {
+    let mut high = if guess.is_finite() && guess > low { guess } else { low + 1.0 };
+    while cdf(high) < p && high.is_finite() {
+        high *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = low + (high - low) / 2.0;
+        if cdf(mid) < p { low = mid } else { high = mid }
+    }
+    low + (high - low) / 2.0
 }
 
 /// A distribution as written in a scenario: its own parameters, or a mean (default: the
@@ -258,97 +384,54 @@ pub struct Parameter {
     pub origin: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct CsvRow {
-    name: String,
-    value: f64,
-    #[serde(default)]
-    unit: Option<String>,
-    kind: String,
-    #[serde(default)]
-    dist: Option<String>,
-    #[serde(default)]
-    dist_a: Option<f64>,
-    #[serde(default)]
-    dist_b: Option<f64>,
-    #[serde(default)]
-    low: Option<f64>,
-    #[serde(default)]
-    high: Option<f64>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-/// Reads a parameter CSV (columns `name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note`).
+/// Reads a parameter CSV (columns `name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note`;
+/// `name`, `value` and `kind` are required, the others may be absent or empty).
 ///
 /// Rows are a library: the scenario checks the range of a CSV parameter only if it uses it.
 /// `dist_a`/`dist_b` are beta alpha/beta, gamma shape/scale, lognormal meanlog/sdlog, normal
 /// mean/sd, as in `shared/evidence/parameters.csv`.
 ///
 /// # Errors
-/// [`Error::Csv`] with the line for a malformed row, an unknown kind or distribution, or a
-/// distribution missing `dist_a`/`dist_b`.
+/// [`Error::Csv`] with the line (and the column, by header name) for a malformed row, an empty
+/// name, a cell that is not a number, an unknown kind or distribution, or a distribution missing
+/// `dist_a`/`dist_b`.
 pub fn read_csv(file: &str, text: &str) -> Result<Vec<Parameter>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut out = Vec::new();
-    let headers =
-        reader.headers().map_err(|e| Error::Csv { file: file.to_string(), line: 1, message: e.to_string() })?.clone();
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::Csv {
-            file: file.to_string(),
-            line: e.position().map(|p| p.line()).unwrap_or(0),
-            message: e.to_string(),
-        })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let row: CsvRow = record.deserialize(Some(&headers)).map_err(|e| Error::Csv {
-            file: file.to_string(),
-            line,
-            message: e.to_string(),
-        })?;
-        let csv_err = |message: String| Error::Csv { file: file.to_string(), line, message };
-        let kind = ParameterKind::parse(&row.kind)
-            .ok_or_else(|| csv_err(format!("{}: unknown kind \"{}\" (kinds: {KIND_NAMES})", row.name, row.kind)))?;
-        let need = |v: Option<f64>, col: &str| {
-            v.ok_or_else(|| {
-                csv_err(format!("{}: distribution {} needs {col}", row.name, row.dist.as_deref().unwrap_or("")))
-            })
+    for row in read_rows(file, text, &["name", "value", "kind"])? {
+        let name = row.required_text("name")?.to_string();
+        let value = row.required_number("value")?;
+        let kind_text = row.required_text("kind")?;
+        let kind = ParameterKind::parse(kind_text)
+            .ok_or_else(|| row.error(format!("{name}: unknown kind \"{kind_text}\" (kinds: {KIND_NAMES})")))?;
+        let dist = row.text("dist");
+        let need = |col: &str| -> Result<f64> {
+            row.number(col)?
+                .ok_or_else(|| row.error(format!("{name}: distribution {} needs {col}", dist.unwrap_or(""))))
         };
-        let distribution = match row.dist.as_deref().map(str::trim) {
-            None | Some("") => None,
+        let distribution = match dist {
+            None => None,
             Some("fixed") => Some(Distribution::Fixed),
-            Some("beta") => {
-                Some(Distribution::Beta { alpha: need(row.dist_a, "dist_a")?, beta: need(row.dist_b, "dist_b")? })
-            }
-            Some("gamma") => {
-                Some(Distribution::Gamma { shape: need(row.dist_a, "dist_a")?, scale: need(row.dist_b, "dist_b")? })
-            }
-            Some("lognormal") => Some(Distribution::Lognormal {
-                meanlog: need(row.dist_a, "dist_a")?,
-                sdlog: need(row.dist_b, "dist_b")?,
-            }),
-            Some("normal") => {
-                Some(Distribution::Normal { mean: need(row.dist_a, "dist_a")?, sd: need(row.dist_b, "dist_b")? })
-            }
+            Some("beta") => Some(Distribution::Beta { alpha: need("dist_a")?, beta: need("dist_b")? }),
+            Some("gamma") => Some(Distribution::Gamma { shape: need("dist_a")?, scale: need("dist_b")? }),
+            Some("lognormal") => Some(Distribution::Lognormal { meanlog: need("dist_a")?, sdlog: need("dist_b")? }),
+            Some("normal") => Some(Distribution::Normal { mean: need("dist_a")?, sd: need("dist_b")? }),
             Some(other) => {
-                return Err(csv_err(format!(
-                    "{}: unknown distribution \"{other}\" (beta, gamma, lognormal, normal, fixed)",
-                    row.name
+                return Err(row.error(format!(
+                    "{name}: unknown distribution \"{other}\" (beta, gamma, lognormal, normal, fixed)"
                 )));
             }
         };
         out.push(Parameter {
-            name: row.name,
-            value: row.value,
+            value,
             kind,
-            unit: row.unit.filter(|s| !s.is_empty()),
-            source: row.source.filter(|s| !s.is_empty()),
-            note: row.note.filter(|s| !s.is_empty()),
+            unit: row.text("unit").map(str::to_string),
+            source: row.text("source").map(str::to_string),
+            note: row.text("note").map(str::to_string),
             distribution,
-            low: row.low,
-            high: row.high,
-            origin: format!("{file} line {line}"),
+            low: row.number("low")?,
+            high: row.number("high")?,
+            origin: format!("{file} line {}", row.line),
+            name,
         });
     }
     Ok(out)

@@ -97,11 +97,56 @@ pub struct RawCohort {
 }
 
 /// One start age, or a discrete distribution of start ages.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+///
+/// Read by hand rather than as an untagged enum, so that a wrong shape gets a plain message
+/// ([`START_AGE_EXPECTED`]) instead of serde's "data did not match any variant".
+#[derive(Debug)]
 pub enum RawStartAge {
     Single(f64),
     Groups(Vec<RawAgeGroup>),
+}
+
+/// What `cohort.start_age` accepts, for the message when it is something else.
+pub const START_AGE_EXPECTED: &str = "expected a number (e.g. 55) or a list of { age = ..., weight = ... } tables";
+
+impl<'de> Deserialize<'de> for RawStartAge {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawStartAge;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(START_AGE_EXPECTED)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawStartAge, E> {
+                Ok(RawStartAge::Single(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawStartAge, E> {
+                Ok(RawStartAge::Single(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawStartAge, E> {
+                Ok(RawStartAge::Single(v as f64))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawStartAge, A::Error> {
+                let mut groups = Vec::new();
+                while let Some(g) = seq.next_element::<RawAgeGroup>()? {
+                    groups.push(g);
+                }
+                Ok(RawStartAge::Groups(groups))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawStartAge, E> {
+                Err(E::custom(format!("{START_AGE_EXPECTED}, found the text \"{v}\"")))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RawStartAge, E> {
+                Err(E::custom(format!("{START_AGE_EXPECTED}, found {v}")))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<RawStartAge, A::Error> {
+                Err(serde::de::Error::custom(format!(
+                    "{START_AGE_EXPECTED}, found a table (put it in a list: [{{ ... }}])"
+                )))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// One start age and the share of the cohort that has it.
@@ -164,11 +209,50 @@ pub struct RawParameter {
 }
 
 /// A number given inline or the name of a parameter.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+///
+/// Read by hand rather than as an untagged enum, so that a wrong shape gets a plain message
+/// ([`VALUE_EXPECTED`]) instead of serde's "data did not match any variant".
+#[derive(Debug, Clone)]
 pub enum RawValue {
     Number(f64),
     Name(String),
+}
+
+/// What a number-or-parameter key accepts, for the message when it is something else.
+pub const VALUE_EXPECTED: &str = "expected a number (e.g. 0.1) or the name of a parameter (e.g. \"r_comp_decomp\")";
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(VALUE_EXPECTED)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Name(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RawValue, E> {
+                Err(E::custom(format!("{VALUE_EXPECTED}, found {v}")))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<RawValue, A::Error> {
+                Err(serde::de::Error::custom(format!("{VALUE_EXPECTED}, found a list")))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<RawValue, A::Error> {
+                Err(serde::de::Error::custom(format!("{VALUE_EXPECTED}, found a table")))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// `[[transitions]]`: one exit of a state.

@@ -1,0 +1,136 @@
+//! The scenario's CSV inputs (parameter libraries, life tables) read by column name.
+//!
+//! Every cell is looked up by its header name and parsed here, so a bad cell is reported as
+//! `p.csv:3: column "value": "abc" is not a number` (file, 1-based line, column name, value)
+//! instead of serde's `field 1: invalid float literal`. Lines are never 0: a row whose position
+//! the reader does not know is placed after the previous one.
+
+use crate::error::{Error, Result};
+use std::rc::Rc;
+
+/// One data row of a CSV file, with its line.
+pub struct CsvRow {
+    file: Rc<str>,
+    headers: Rc<csv::StringRecord>,
+    record: csv::StringRecord,
+    /// 1-based line in the file.
+    pub line: u64,
+}
+
+/// Reads every data row; `required` columns must be in the header.
+///
+/// # Errors
+/// [`Error::Csv`] on line 1 for a missing column, on the row's line for a malformed row (wrong
+/// number of fields, invalid UTF-8).
+pub fn read_rows(file: &str, text: &str, required: &[&str]) -> Result<Vec<CsvRow>> {
+    let file: Rc<str> = Rc::from(file);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| row_error(&file, 1, e))?.clone();
+    for column in required {
+        if !headers.iter().any(|h| h.trim() == *column) {
+            return Err(Error::Csv {
+                file: file.to_string(),
+                line: 1,
+                message: format!(
+                    "missing column \"{column}\" (the header has: {}; needed: {})",
+                    headers.iter().collect::<Vec<_>>().join(","),
+                    required.join(",")
+                ),
+            });
+        }
+    }
+    let headers = Rc::new(headers);
+    let mut rows = Vec::new();
+    let mut last_line = 1;
+    for record in reader.records() {
+        let record = record.map_err(|e| row_error(&file, last_line + 1, e))?;
+        let line = record.position().map_or(last_line + 1, |p| p.line().max(1));
+        last_line = line;
+        rows.push(CsvRow { file: file.clone(), headers: headers.clone(), record, line });
+    }
+    Ok(rows)
+}
+
+fn row_error(file: &str, fallback_line: u64, e: csv::Error) -> Error {
+    let line = e.position().map_or(fallback_line, |p| p.line().max(1));
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("the row has {len} fields but the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text".to_string(),
+        _ => e.to_string(),
+    };
+    Error::Csv { file: file.to_string(), line, message }
+}
+
+impl CsvRow {
+    /// The trimmed cell of `column`; `None` if the column is absent or the cell is empty.
+    pub fn text(&self, column: &str) -> Option<&str> {
+        let i = self.headers.iter().position(|h| h.trim() == column)?;
+        self.record.get(i).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// The cell of a column that must not be empty.
+    ///
+    /// # Errors
+    /// [`Error::Csv`] naming the column when the cell is empty.
+    pub fn required_text(&self, column: &str) -> Result<&str> {
+        self.text(column).ok_or_else(|| self.error(format!("column \"{column}\" is empty")))
+    }
+
+    /// The number in a column; `None` for an empty cell.
+    ///
+    /// # Errors
+    /// [`Error::Csv`] naming the column and the text when it is not a number.
+    pub fn number(&self, column: &str) -> Result<Option<f64>> {
+        match self.text(column) {
+            None => Ok(None),
+            Some(text) => text
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| self.error(format!("column \"{column}\": \"{text}\" is not a number"))),
+        }
+    }
+
+    /// The number in a column that must not be empty.
+    ///
+    /// # Errors
+    /// As [`CsvRow::number`], and for an empty cell.
+    pub fn required_number(&self, column: &str) -> Result<f64> {
+        self.number(column)?.ok_or_else(|| self.error(format!("column \"{column}\" is empty")))
+    }
+
+    /// An error on this row's line.
+    pub fn error(&self, message: String) -> Error {
+        Error::Csv { file: self.file.to_string(), line: self.line, message }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_found_by_header_name() {
+        let rows = read_rows("p.csv", "name,value\nx, 0.5 \ny,\n", &["name", "value"]).unwrap();
+        assert_eq!(rows[0].text("name"), Some("x"));
+        assert_eq!(rows[0].number("value").unwrap(), Some(0.5));
+        assert_eq!(rows[1].number("value").unwrap(), None);
+        assert_eq!(rows[1].line, 3);
+        assert_eq!(rows[0].text("absent"), None);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_column() {
+        let rows = read_rows("p.csv", "name,value\nx,1\nz,abc\n", &["name"]).unwrap();
+        assert_eq!(
+            rows[1].number("value").unwrap_err().to_string(),
+            "p.csv:3: column \"value\": \"abc\" is not a number"
+        );
+        assert_eq!(rows[1].required_text("missing").unwrap_err().to_string(), "p.csv:3: column \"missing\" is empty");
+        let e = read_rows("p.csv", "name,value\nx,1\ny\n", &[]).err().unwrap().to_string();
+        assert_eq!(e, "p.csv:3: the row has 1 fields but the header has 2");
+        let e = read_rows("p.csv", "name\nx\n", &["name", "value"]).err().unwrap().to_string();
+        assert_eq!(e, "p.csv:1: missing column \"value\" (the header has: name; needed: name,value)");
+    }
+}

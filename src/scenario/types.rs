@@ -1,0 +1,445 @@
+//! The checked scenario types: what validation hands on and what the model may trust.
+//!
+//! Every name is resolved to an index, every duration to years or whole cycles, every number to a
+//! [`Value`] (a literal or a parameter index) that passed its kind's range check. The types are
+//! re-exported from [`crate::scenario`], so `crate::scenario::Transition` and friends keep working.
+//! Built only by [`super::validate`]; read by `model`, the engines and the reports.
+
+use super::duration::describe_years;
+use super::life_table::LifeTable;
+use super::parameters::Parameter;
+use crate::error::Problem;
+
+/// A Markov state.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct State {
+    pub name: String,
+    pub label: String,
+    /// No exits: once entered, never left.
+    pub absorbing: bool,
+    /// Counts towards overall survival.
+    pub alive: bool,
+    /// Counts as "has had a transplant" for transplant-free survival.
+    pub transplant: bool,
+    pub description: Option<String>,
+}
+
+/// A number used by a transition or effect: a named parameter or a literal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    /// Index into [`Scenario::parameters`].
+    Parameter(usize),
+    Literal(f64),
+}
+
+impl Value {
+    /// The number, taking parameters from `values` (indexed like [`Scenario::parameters`]).
+    pub fn get(self, values: &[f64]) -> f64 {
+        match self {
+            Value::Parameter(i) => values[i],
+            Value::Literal(v) => v,
+        }
+    }
+}
+
+/// A duration given literally or by a parameter of kind `months` or `years`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimeValue {
+    Years(f64),
+    /// Parameter index and years per unit (1/12 for months).
+    Parameter(usize, f64),
+}
+
+impl TimeValue {
+    /// The duration in years.
+    pub fn years(self, values: &[f64]) -> f64 {
+        match self {
+            TimeValue::Years(y) => y,
+            TimeValue::Parameter(i, per_unit) => values[i] * per_unit,
+        }
+    }
+}
+
+/// How an exit's number is to be read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExitSpec {
+    /// Annual rate r; cycle probability via competing risks on the rate scale.
+    Rate(Value),
+    /// Annual probability p, converted to the rate -ln(1 - p).
+    AnnualProbability(Value),
+    /// Probability p over a period of `years`, converted to the rate -ln(1 - p) / years.
+    ProbabilityOver { value: Value, years: f64 },
+    /// Per-cycle probability, used as it is.
+    CycleProbability(Value),
+    /// 1 minus the other per-cycle probabilities of the state.
+    Complement,
+}
+
+impl ExitSpec {
+    /// True for specifications on the per-cycle probability scale.
+    pub fn is_cycle_scale(&self) -> bool {
+        matches!(self, ExitSpec::CycleProbability(_) | ExitSpec::Complement)
+    }
+}
+
+/// A window of time since entering a state, in whole cycles: `from <= k < until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from_cycle: usize,
+    pub until_cycle: Option<usize>,
+}
+
+impl Window {
+    /// Does time in state `k` (full cycles already spent) fall in the window?
+    pub fn contains(&self, k: usize) -> bool {
+        k >= self.from_cycle && self.until_cycle.is_none_or(|u| k < u)
+    }
+
+    pub(crate) fn overlaps(&self, other: &Window) -> bool {
+        let a_end = self.until_cycle.unwrap_or(usize::MAX);
+        let b_end = other.until_cycle.unwrap_or(usize::MAX);
+        self.from_cycle < b_end && other.from_cycle < a_end
+    }
+
+    pub(crate) fn describe(&self, cycle_years: f64) -> String {
+        let at = |c: usize| describe_years(c as f64 * cycle_years);
+        match self.until_cycle {
+            None if self.from_cycle == 0 => "always".to_string(),
+            None => format!("from {}", at(self.from_cycle)),
+            Some(u) => format!("[{}, {})", at(self.from_cycle), at(u)),
+        }
+    }
+}
+
+/// One exit of a state.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub from: usize,
+    pub to: usize,
+    pub spec: ExitSpec,
+    pub window: Window,
+    pub note: Option<String>,
+}
+
+/// How a treatment effect is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectMeasure {
+    /// Multiplies the transition rate (hazard).
+    HazardRatio,
+    /// Multiplies the per-cycle transition probability; staying put absorbs the change.
+    RelativeRisk,
+}
+
+/// How an effect fades once its full-strength period ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Waning {
+    /// Stops at once.
+    None,
+    /// The multiplier returns linearly to 1 over the period.
+    Linear(TimeValue),
+    /// The distance of the multiplier from 1 halves every half-life.
+    Exponential(TimeValue),
+}
+
+/// A treatment effect on one transition.
+#[derive(Debug, Clone)]
+pub struct Effect {
+    pub from: usize,
+    pub to: usize,
+    pub measure: EffectMeasure,
+    /// The hazard ratio or relative risk; for a MELD effect, the MELD shift.
+    pub value: Value,
+    /// For an effect through MELD: the hazard ratio per MELD point, so that the effect is
+    /// HR = hr_per_point ^ shift = exp(beta x shift), beta = ln(hr_per_point).
+    pub hr_per_meld_point: Option<Value>,
+    /// Time after the first infusion (model time 0) at which the effect starts.
+    pub onset: TimeValue,
+    /// Full-strength duration; `None` lasts to the horizon.
+    pub duration: Option<TimeValue>,
+    pub waning: Waning,
+    /// Position of the `[[strategies.effects]]` entry it comes from, within its strategy (an
+    /// entry without `to` gives one effect per exit of `from`, all with the same position).
+    pub entry: usize,
+}
+
+impl Effect {
+    /// The multiplier at full strength: the value, or hr_per_meld_point ^ meld_shift.
+    pub fn multiplier(&self, values: &[f64]) -> f64 {
+        match self.hr_per_meld_point {
+            Some(per_point) => per_point.get(values).powf(self.value.get(values)),
+            None => self.value.get(values),
+        }
+    }
+}
+
+/// An infusion schedule: the first infusion at model time 0.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Schedule {
+    /// Infusions per course.
+    pub infusions: u32,
+    pub interval_years: f64,
+    /// Number of courses (1 = a single course).
+    pub courses: u32,
+    /// From the start of one course to the start of the next, years.
+    pub course_interval_years: f64,
+    /// Cost of each infusion, charged to patients alive at its time.
+    #[serde(skip)]
+    pub cost_per_infusion: Option<Value>,
+    #[serde(skip)]
+    pub adverse_events: Vec<AdverseEvent>,
+}
+
+impl Schedule {
+    /// Times of all infusions in years after the first: course c, infusion k at
+    /// c x course_interval + k x interval.
+    pub fn infusion_times(&self) -> Vec<f64> {
+        (0..self.courses)
+            .flat_map(|c| {
+                (0..self.infusions).map(move |k| c as f64 * self.course_interval_years + k as f64 * self.interval_years)
+            })
+            .collect()
+    }
+}
+
+/// An adverse event that may follow each infusion, valued at its expected cost and QALY loss.
+#[derive(Debug, Clone)]
+pub struct AdverseEvent {
+    pub name: String,
+    pub probability: Value,
+    pub cost: Option<Value>,
+    pub qaly_loss: Option<Value>,
+}
+
+/// How state membership within a cycle is counted (see `model::valuation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Correction {
+    /// End-of-cycle counting: cycle t is valued at x_t (Briggs et al. 2006, exercise 2.5).
+    None,
+    /// Start-of-cycle counting: cycle t is valued at x_{t-1}.
+    StartOfCycle,
+    /// Trapezoid on the discounted integrand: half of the values at each cycle boundary.
+    HalfCycle,
+    /// Life-table method: cycle t is valued at (x_{t-1} + x_t) / 2 (heemod's default).
+    Trapezoid,
+    /// Simpson's 1/3 rule on the discounted integrand, with a 3/8 tail for an odd cycle count.
+    Simpson,
+}
+
+impl Correction {
+    /// Parses the name used in scenario files.
+    pub fn parse(name: &str) -> Option<Correction> {
+        Some(match name {
+            "none" => Correction::None,
+            "start_of_cycle" => Correction::StartOfCycle,
+            "half_cycle" => Correction::HalfCycle,
+            "trapezoid" => Correction::Trapezoid,
+            "simpson" => Correction::Simpson,
+            _ => return None,
+        })
+    }
+
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Correction::None => "none",
+            Correction::StartOfCycle => "start_of_cycle",
+            Correction::HalfCycle => "half_cycle",
+            Correction::Trapezoid => "trapezoid",
+            Correction::Simpson => "simpson",
+        }
+    }
+}
+
+/// When in a cycle its values are discounted (for the cycle-based corrections).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountTiming {
+    /// At the start: the first cycle is not discounted.
+    Start,
+    Midpoint,
+    /// At the end: the first cycle is discounted by one cycle.
+    End,
+}
+
+/// Currency, discounting and correction settings.
+#[derive(Debug, Clone)]
+pub struct Economics {
+    pub currency: String,
+    pub price_year: i64,
+    pub discount_rate_costs: Value,
+    pub discount_rate_effects: Value,
+    pub correction: Correction,
+    pub discount_timing: DiscountTiming,
+    /// Willingness-to-pay values per QALY for net monetary benefit.
+    pub wtp: Vec<f64>,
+}
+
+/// What a reward is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RewardTarget {
+    /// Per year spent in the state.
+    State(usize),
+    /// Once per move from one state to another.
+    Transition { from: usize, to: usize },
+}
+
+/// Costs and QALYs, the two kinds of reward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RewardKind {
+    Cost { category: String },
+    Qaly,
+}
+
+/// A cost or utility attached to a state or a transition.
+#[derive(Debug, Clone)]
+pub struct Reward {
+    pub kind: RewardKind,
+    pub target: RewardTarget,
+    /// Per year (states) or per event (transitions).
+    pub value: Value,
+    pub time_in_state: Window,
+    /// Model-time window in years; a cycle counts if it starts inside it.
+    pub during_from_years: f64,
+    pub during_until_years: Option<f64>,
+    /// Strategy indices it applies to; `None` = all.
+    pub strategies: Option<Vec<usize>>,
+}
+
+/// A strategy (arm) of the model.
+#[derive(Debug, Clone)]
+pub struct Strategy {
+    pub name: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub schedule: Option<Schedule>,
+    pub effects: Vec<Effect>,
+}
+
+/// A start age and its share of the cohort.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct AgeGroup {
+    pub age: f64,
+    pub weight: f64,
+}
+
+/// Who enters the model at time 0.
+#[derive(Debug, Clone)]
+pub struct Cohort {
+    pub age_groups: Vec<AgeGroup>,
+    pub fraction_male: f64,
+    /// Share of the cohort starting in each state (indexed like [`Scenario::states`]).
+    pub start: Vec<f64>,
+}
+
+/// General-population mortality, a competing risk in every alive state.
+#[derive(Debug, Clone)]
+pub struct BackgroundMortality {
+    pub table: LifeTable,
+    /// The state background deaths go to.
+    pub to: usize,
+}
+
+/// The model horizon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Horizon {
+    Years(f64),
+    /// Until the youngest start age reaches the end of the life table.
+    Lifetime,
+}
+
+/// A checked scenario: every name resolved, every number in range, every duration in cycles.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// File name for messages (`scenarios/x.toml`).
+    pub file: String,
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub cycle_length_years: f64,
+    pub horizon: Horizon,
+    pub n_cycles: usize,
+    pub patients: u64,
+    pub seed: u64,
+    pub states: Vec<State>,
+    pub parameters: Vec<Parameter>,
+    pub transitions: Vec<Transition>,
+    pub strategies: Vec<Strategy>,
+    pub cohort: Cohort,
+    pub background: Option<BackgroundMortality>,
+    /// Currency, discounting and correction; `None` for a survival-only scenario.
+    pub economics: Option<Economics>,
+    pub rewards: Vec<Reward>,
+    /// Probabilistic sensitivity analysis settings (defaults when the file has no `[psa]`).
+    pub psa: PsaDefaults,
+    /// Groups of probabilities drawn jointly from Dirichlet distributions in a PSA.
+    pub dirichlet: Vec<DirichletGroup>,
+    /// Things worth fixing that do not stop a run (e.g. a parameter without a source).
+    pub warnings: Vec<Problem>,
+}
+
+/// Probabilities that sum to 1, drawn jointly: x_i = g_i / sum g, g_i ~ Gamma(alpha_i, 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirichletGroup {
+    /// Parameter indices.
+    pub parameters: Vec<usize>,
+    pub alpha: Vec<f64>,
+    pub source: Option<String>,
+}
+
+/// The `[psa]` table: defaults for `cirrhosim psa` (the run's own settings are `psa::PsaSettings`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PsaDefaults {
+    /// Number of draws (`--draws` overrides).
+    pub draws: u64,
+    /// Willingness-to-pay values of the CEAC grid.
+    pub wtp_grid: Vec<f64>,
+    /// People affected by the decision, for population EVPI; `None` reports per person only.
+    pub population: Option<f64>,
+}
+
+impl Default for PsaDefaults {
+    fn default() -> Self {
+        PsaDefaults { draws: 1000, wtp_grid: (0..=100).map(|i| i as f64 * 2000.0).collect(), population: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_holds_from_inclusive_until_exclusive() {
+        let w = Window { from_cycle: 12, until_cycle: Some(24) };
+        assert!(!w.contains(11) && w.contains(12) && w.contains(23) && !w.contains(24));
+        let open = Window { from_cycle: 24, until_cycle: None };
+        assert!(open.contains(10_000));
+        assert!(!w.overlaps(&open) && w.overlaps(&Window { from_cycle: 0, until_cycle: Some(13) }));
+        assert_eq!(w.describe(1.0 / 12.0), "[1 year, 2 years)");
+        assert_eq!(Window { from_cycle: 0, until_cycle: None }.describe(1.0 / 12.0), "always");
+    }
+
+    #[test]
+    fn values_and_durations_read_parameters_or_literals() {
+        let values = [0.5, 6.0];
+        assert_eq!(Value::Parameter(0).get(&values), 0.5);
+        assert_eq!(Value::Literal(2.0).get(&values), 2.0);
+        assert_eq!(TimeValue::Parameter(1, 1.0 / 12.0).years(&values), 0.5);
+        assert_eq!(TimeValue::Years(3.0).years(&values), 3.0);
+    }
+
+    #[test]
+    fn courses_repeat_the_infusions() {
+        let s = Schedule {
+            infusions: 2,
+            interval_years: 0.1,
+            courses: 2,
+            course_interval_years: 1.0,
+            cost_per_infusion: None,
+            adverse_events: Vec::new(),
+        };
+        assert_eq!(s.infusion_times(), vec![0.0, 0.1, 1.0, 1.1]);
+        assert_eq!(PsaDefaults::default().wtp_grid.len(), 101);
+    }
+}

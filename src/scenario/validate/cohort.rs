@@ -1,0 +1,156 @@
+//! `[cohort]`: start ages and their weights, the share of men, and the start state shares.
+//!
+//! Ages must be finite and inside the life table's ages; without `[background_mortality]` the
+//! embedded US 2021 table still bounds them (`background.rs` checks the table in use).
+
+use super::super::life_table::{self, LifeTable};
+use super::super::raw::{RawCohort, RawStartAge};
+use super::super::types::{AgeGroup, Cohort};
+use super::Validator;
+use crate::error::ProblemKind;
+
+impl Validator<'_> {
+    pub(super) fn cohort(&mut self, raw: &RawCohort) -> Cohort {
+        let line = self.line(&raw.start_age);
+        let age_groups = match raw.start_age.get_ref() {
+            RawStartAge::Single(age) => vec![AgeGroup { age: *age, weight: 1.0 }],
+            RawStartAge::Groups(groups) => groups.iter().map(|g| AgeGroup { age: g.age, weight: g.weight }).collect(),
+        };
+        if age_groups.is_empty() {
+            self.problem("cohort.start_age", line, ProblemKind::Empty { what: "start ages" });
+        }
+        for g in &age_groups {
+            if !g.age.is_finite() {
+                self.problem(
+                    "cohort.start_age",
+                    line,
+                    ProblemKind::OutOfRange { value: g.age, kind: "age", rule: "must be a finite number" },
+                );
+            }
+            if !(g.weight.is_finite() && g.weight >= 0.0) {
+                self.problem(
+                    "cohort.start_age",
+                    line,
+                    ProblemKind::OutOfRange { value: g.weight, kind: "weight", rule: "must be >= 0" },
+                );
+            }
+        }
+        let weight_sum: f64 = age_groups.iter().map(|g| g.weight).sum();
+        if !age_groups.is_empty() && (weight_sum - 1.0).abs() > 1e-9 {
+            self.problem("cohort.start_age", line, ProblemKind::SharesSum { sum: weight_sum });
+        }
+        let fraction_male = *raw.fraction_male.get_ref();
+        let fraction_line = self.line(&raw.fraction_male);
+        if !(0.0..=1.0).contains(&fraction_male) {
+            self.problem(
+                "cohort.fraction_male",
+                fraction_line,
+                ProblemKind::OutOfRange { value: fraction_male, kind: "fraction", rule: "must be in [0, 1]" },
+            );
+        }
+        let start = self.start_state(raw);
+        Cohort { age_groups, fraction_male, start }
+    }
+
+    /// The share of the cohort starting in each state: non-negative, summing to 1, alive.
+    fn start_state(&mut self, raw: &RawCohort) -> Vec<f64> {
+        let mut start = vec![0.0; self.states.len()];
+        let mut sum = 0.0;
+        let line = self.line(&raw.start_state);
+        for (name, share) in raw.start_state.get_ref() {
+            let key = format!("cohort.start_state.{name}");
+            if !(share.is_finite() && *share >= 0.0) {
+                self.problem(
+                    &key,
+                    line,
+                    ProblemKind::OutOfRange { value: *share, kind: "share", rule: "must be >= 0" },
+                );
+                continue;
+            }
+            sum += share;
+            if let Some(i) = self.state(name, &key, line) {
+                if !self.states[i].alive && *share > 0.0 {
+                    self.problem(&key, line, ProblemKind::StartDead { name: name.clone() });
+                }
+                start[i] = *share;
+            }
+        }
+        if (sum - 1.0).abs() > 1e-9 {
+            self.problem("cohort.start_state", line, ProblemKind::SharesSum { sum });
+        }
+        start
+    }
+
+    /// Without `[background_mortality]`, start ages must still lie within the ages of the
+    /// embedded US 2021 table (40 to 119, closed at 120).
+    pub(super) fn start_ages_without_background(&mut self, raw: &RawCohort, cohort: &Cohort) {
+        let line = self.line(&raw.start_age);
+        let table = LifeTable::us_2021();
+        let sex = life_table::Sex::Male;
+        let (first, last) = (table.first_age(sex), table.last_age(sex));
+        for g in &cohort.age_groups {
+            if g.age.is_finite() && g.weight > 0.0 && !(g.age >= first as f64 && g.age < (last + 1) as f64) {
+                self.problem(
+                    "cohort.start_age",
+                    line,
+                    ProblemKind::StartAgeOutsideLifeTable {
+                        age: g.age,
+                        table: life_table::US_2021.to_string(),
+                        first,
+                        last,
+                        note: "; without [background_mortality] the ages of the embedded table still apply",
+                    },
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{BASE, err, s};
+
+    #[test]
+    fn start_ages_and_weights_resolve() {
+        let text =
+            BASE.replace("start_age = 60", "start_age = [{ age = 60, weight = 0.25 }, { age = 70.5, weight = 0.75 }]");
+        let c = s(&text).unwrap().cohort;
+        assert_eq!(c.age_groups.len(), 2);
+        assert_eq!(c.age_groups[1].age, 70.5);
+        assert_eq!(c.start, vec![1.0, 0.0]);
+    }
+
+    #[test]
+    fn start_ages_outside_the_embedded_table_are_errors_without_background() {
+        let e = err(&BASE.replace("start_age = 60", "start_age = 130"));
+        assert_eq!(
+            e,
+            "t.toml:10: cohort.start_age: start age 130 is outside the life table us_2021 (ages 40-119, closed at 120); without [background_mortality] the ages of the embedded table still apply"
+        );
+        assert!(err(&BASE.replace("start_age = 60", "start_age = 20")).contains("start age 20 is outside"));
+        assert!(s(&BASE.replace("start_age = 60", "start_age = 119.5")).is_ok());
+        let e = err(&BASE.replace("start_age = 60", "start_age = nan"));
+        assert!(e.contains("NaN is not a valid age: must be a finite number"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_shape_of_start_age_gets_a_plain_message() {
+        let e = err(&BASE.replace("start_age = 60", "start_age = \"sixty\""));
+        assert_eq!(
+            e,
+            "t.toml:10:13: cohort.start_age: expected a number (e.g. 55) or a list of { age = ..., weight = ... } tables, found the text \"sixty\""
+        );
+    }
+
+    #[test]
+    fn shares_are_printed_without_float_noise() {
+        let e = err(&BASE.replace("start_state = { a = 1.0 }", "start_state = { a = 0.6, dead = 0.0 }\n"));
+        assert!(e.contains("cohort.start_state: shares sum to 0.6 (expected 1)"), "{e}");
+        let text = BASE.replace(
+            "start_age = 60",
+            "start_age = [{ age = 60, weight = 0.3 }, { age = 61, weight = 0.3 }, { age = 62, weight = 0.3 }]",
+        );
+        let e = err(&text);
+        assert!(e.ends_with("cohort.start_age: shares sum to 0.9 (expected 1)"), "{e}");
+    }
+}

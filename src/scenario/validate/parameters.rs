@@ -1,0 +1,268 @@
+//! `parameter_files` and `[parameters.NAME]`: the named numbers, their ranges and distributions.
+//!
+//! CSV libraries are read first and inline tables override them by name. Inline parameters are
+//! always checked; a CSV row only once the model uses it (see [`Validator::mark_used`]). A
+//! checked parameter must be in its kind's range, `low <= value <= high`, and have a PSA
+//! distribution whose draws stay in that range; a base value outside the distribution's central
+//! 99% interval, an annual rate that looks like a percentage and a used parameter without a
+//! source are warnings.
+
+use super::super::parameters::{self as params, Parameter, ParameterKind};
+use super::super::raw::RawParameter;
+use super::Validator;
+use crate::error::{Error, ProblemKind, Result};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// Share of a distribution's mass the base-case value is expected to lie in.
+const CENTRAL_MASS: f64 = 0.99;
+
+impl Validator<'_> {
+    /// Loads the CSV libraries, then the inline tables, and checks every inline parameter.
+    ///
+    /// # Errors
+    /// [`Error::Read`] or [`Error::Csv`] for a parameter file that cannot be read.
+    pub(super) fn parameters(
+        &mut self,
+        files: &[String],
+        inline: &BTreeMap<String, Spanned<RawParameter>>,
+    ) -> Result<()> {
+        for file in files {
+            let path = self.path(file);
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+            for p in params::read_csv(&path.display().to_string(), &text)? {
+                self.add_parameter(p, None);
+            }
+        }
+        for (name, p) in inline {
+            let line = self.line(p);
+            let key = format!("parameters.{name}");
+            let p = p.get_ref();
+            if !self.named(name, "parameter", "r_comp_decomp", format!("parameters.{name:?}"), line) {
+                continue;
+            }
+            let Some(kind) = ParameterKind::parse(&p.kind) else {
+                self.problem(
+                    format!("{key}.kind"),
+                    line,
+                    ProblemKind::UnknownKind { value: p.kind.clone(), known: params::KIND_NAMES },
+                );
+                continue;
+            };
+            let distribution = match p.distribution.as_ref().map(|d| d.fit(p.value)) {
+                None => None,
+                Some(Ok(d)) => Some(d),
+                Some(Err(kind)) => {
+                    self.problem(format!("{key}.distribution"), line, kind);
+                    None
+                }
+            };
+            let origin = match line {
+                Some(l) => format!("{} line {l}", self.file),
+                None => self.file.to_string(),
+            };
+            let parameter = Parameter {
+                name: name.clone(),
+                value: p.value,
+                kind,
+                unit: p.unit.clone(),
+                source: p.source.clone(),
+                note: p.note.clone(),
+                distribution,
+                low: p.low,
+                high: p.high,
+                origin,
+            };
+            self.add_parameter(parameter, line);
+        }
+        for i in 0..self.parameters.len() {
+            if self.checked[i] {
+                self.check_parameter(i);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a parameter or replaces one of the same name; `line` is `Some` for inline tables,
+    /// which are always checked.
+    fn add_parameter(&mut self, p: Parameter, line: Option<usize>) {
+        let inline = line.is_some();
+        match self.parameter_index.get(&p.name) {
+            Some(&i) => {
+                self.parameters[i] = p;
+                self.checked[i] = inline;
+                self.parameter_lines[i] = line;
+            }
+            None => {
+                self.parameter_index.insert(p.name.clone(), self.parameters.len());
+                self.parameters.push(p);
+                self.checked.push(inline);
+                self.parameter_lines.push(line);
+            }
+        }
+    }
+
+    /// Checks one parameter: value, distribution and range against its kind.
+    pub(super) fn check_parameter(&mut self, i: usize) {
+        let p = self.parameters[i].clone();
+        let line = self.parameter_lines[i];
+        let key = match line {
+            Some(_) => format!("parameters.{}", p.name),
+            None => format!("parameters.{} ({})", p.name, p.origin),
+        };
+        let value_ok = match p.kind.check(p.value) {
+            Ok(()) => true,
+            Err(kind) => {
+                self.problem(format!("{key}.value"), line, kind);
+                false
+            }
+        };
+        if value_ok && p.kind == ParameterKind::AnnualRate {
+            self.warn_percentage(p.value, &format!("{key}.value"), line);
+        }
+        if let Some(d) = &p.distribution {
+            match d.check().and_then(|()| d.check_kind(&p.name, p.kind)) {
+                Err(kind) => self.problem(format!("{key}.distribution"), line, kind),
+                Ok(()) if value_ok => {
+                    if let Some((low, high)) = d.central_interval(CENTRAL_MASS)
+                        && !(low <= p.value && p.value <= high)
+                    {
+                        let distribution = d.name().to_string();
+                        let kind = ProblemKind::BaseOutsideDistribution {
+                            name: p.name.clone(),
+                            value: p.value,
+                            distribution,
+                            low,
+                            high,
+                        };
+                        self.warn(format!("{key}.value"), line, kind);
+                    }
+                }
+                Ok(()) => {}
+            }
+        }
+        for (field, bound) in [("low", p.low), ("high", p.high)] {
+            if let Some(b) = bound
+                && let Err(kind) = p.kind.check(b)
+            {
+                self.problem(format!("{key}.{field}"), line, kind);
+            }
+        }
+        if let (Some(lo), Some(hi)) = (p.low, p.high)
+            && !(lo <= p.value && p.value <= hi)
+        {
+            self.problem(
+                format!("{key}.low"),
+                line,
+                ProblemKind::OutOfRange {
+                    value: p.value,
+                    kind: "parameter value",
+                    rule: "must lie within [low, high]",
+                },
+            );
+        }
+    }
+
+    /// Warns about every used parameter without a source.
+    pub(super) fn warn_missing_sources(&mut self) {
+        for i in 0..self.parameters.len() {
+            if self.checked[i] && self.parameters[i].source.is_none() {
+                let name = self.parameters[i].name.clone();
+                self.warn(format!("parameters.{name}"), None, ProblemKind::NoSource { what: "parameter", name });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{BASE, err, s, warnings};
+
+    fn with_r(table: &str) -> String {
+        BASE.replace("[parameters.r]\nvalue = 0.2\nkind = \"annual_rate\"\nsource = \"test\"\n", table)
+    }
+
+    #[test]
+    fn a_distribution_must_draw_inside_the_kind_range() {
+        let e = err(&with_r(
+            "[parameters.r]\nvalue = 0.2\nkind = \"annual_rate\"\nsource = \"t\"\n[parameters.p]\nvalue = 0.2\nkind = \"probability\"\nsource = \"t\"\ndistribution = { type = \"gamma\", shape = 4, scale = 0.05 }\n",
+        ));
+        assert_eq!(
+            e,
+            "t.toml:23: parameters.p.distribution: parameter \"p\" is a probability (in [0, 1]) but a gamma distribution draws values in [0, inf); use beta for a probability"
+        );
+        let e = err(&with_r(
+            "[parameters.r]\nvalue = 0.2\nkind = \"annual_rate\"\nsource = \"t\"\ndistribution = { type = \"normal\", mean = 0.2, sd = 0.01 }\n",
+        ));
+        assert!(e.contains("a normal distribution draws values in (-inf, inf); use gamma for a rate"), "{e}");
+        let e = err(&with_r(
+            "[parameters.r]\nvalue = 0.2\nkind = \"annual_rate\"\nsource = \"t\"\n[parameters.u]\nvalue = 0.7\nkind = \"utility\"\nsource = \"t\"\ndistribution = { type = \"lognormal\", meanlog = -0.36, sdlog = 0.1 }\n",
+        ));
+        assert!(e.contains("parameter \"u\" is a utility (at most 1) but a lognormal distribution"), "{e}");
+        // Supports inside the range pass: beta for a utility, gamma for a cost, normal for a cost.
+        for (kind, value, d) in [
+            ("utility", "0.7", "{ type = \"beta\", alpha = 70, beta = 30 }"),
+            ("cost", "100", "{ type = \"gamma\", shape = 100, scale = 1 }"),
+            ("cost", "100", "{ type = \"normal\", mean = 100, sd = 10 }"),
+            ("hazard_ratio", "0.8", "{ type = \"lognormal\", meanlog = -0.22, sdlog = 0.1 }"),
+        ] {
+            let text = with_r(&format!(
+                "[parameters.r]\nvalue = 0.2\nkind = \"annual_rate\"\nsource = \"t\"\n[parameters.q]\nvalue = {value}\nkind = \"{kind}\"\nsource = \"t\"\ndistribution = {d}\n"
+            ));
+            assert!(s(&text).is_ok(), "{kind} {d}: {:?}", s(&text).err());
+        }
+    }
+
+    #[test]
+    fn a_base_value_far_in_the_tail_is_a_warning() {
+        // gamma(4, 0.5) has mean 2; 0.2 lies below its 0.5% quantile (0.336).
+        let w = warnings(&with_r(
+            "[parameters.r]\nvalue = 0.2\nkind = \"annual_rate\"\nsource = \"t\"\ndistribution = { type = \"gamma\", shape = 4, scale = 0.5 }\n",
+        ));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("line 19: parameters.r.value: parameter \"r\" = 0.2 lies outside the central 99% interval [0.3361032718, 5.488738748] of its gamma distribution"), "{w:?}");
+        let ok = with_r(
+            "[parameters.r]\nvalue = 0.2\nkind = \"annual_rate\"\nsource = \"t\"\ndistribution = { type = \"gamma\", shape = 4, scale = 0.05 }\n",
+        );
+        assert!(warnings(&ok).is_empty());
+    }
+
+    #[test]
+    fn gamma_quantiles_match_reference_values() {
+        use super::super::super::parameters::Distribution;
+        // Gamma(shape 2, scale 1) has CDF 1 - exp(-x) (1 + x); solving it for 0.005 and 0.995
+        // gives 0.1034945467 and 7.4301295003.
+        let (lo, hi) = Distribution::Gamma { shape: 2.0, scale: 1.0 }.central_interval(0.99).unwrap();
+        assert!((lo - 0.1034945467).abs() < 1e-9 && (hi - 7.4301295003).abs() < 1e-9, "{lo} {hi}");
+        // Beta(2, 3) has CDF 6x^2 - 8x^3 + 3x^4: quantiles 0.0294447871 and 0.8891150145.
+        let (lo, hi) = Distribution::Beta { alpha: 2.0, beta: 3.0 }.central_interval(0.99).unwrap();
+        assert!((lo - 0.0294447871).abs() < 1e-9 && (hi - 0.8891150145).abs() < 1e-9, "{lo} {hi}");
+        // Scale, not rate: Gamma(2, scale 10) is ten times wider.
+        let (lo, _) = Distribution::Gamma { shape: 2.0, scale: 10.0 }.central_interval(0.99).unwrap();
+        assert!((lo - 1.034945467).abs() < 1e-8, "{lo}");
+        assert_eq!(Distribution::Fixed.central_interval(0.99), None);
+    }
+
+    #[test]
+    fn an_annual_rate_parameter_that_looks_like_a_percentage_is_a_warning() {
+        let w = warnings(&BASE.replace("value = 0.2", "value = 3"));
+        assert_eq!(w, ["line 19: parameters.r.value: an annual rate of 3 looks like a percentage: write 0.03 for 3%"]);
+    }
+
+    #[test]
+    fn empty_parameter_names_are_errors() {
+        let e = err(&format!("{BASE}[parameters.\" \"]\nvalue = 1\nkind = \"cost\"\n"));
+        assert!(e.contains("parameters.\" \": parameter name is empty"), "{e}");
+    }
+
+    #[test]
+    fn inline_parameters_name_their_line_and_csv_rows_their_file() {
+        let scenario = s(BASE).unwrap();
+        assert_eq!(scenario.parameters[0].origin, "t.toml line 19");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("p.csv"), "name,value,kind\nr2,abc,annual_rate\n").unwrap();
+        let text = format!("parameter_files = [\"p.csv\"]\n{BASE}");
+        let e = super::super::super::Scenario::from_toml("t.toml", &text, dir.path()).unwrap_err().to_string();
+        assert!(e.ends_with("p.csv:2: column \"value\": \"abc\" is not a number"), "{e}");
+    }
+}
