@@ -81,13 +81,14 @@ impl Validator<'_> {
         start
     }
 
-    /// Without `[background_mortality]`, start ages must still lie within the ages of the
-    /// embedded US 2021 table (40 to 119, closed at 120).
+    /// Without `[background_mortality]`, start ages must still be ages a life table can hold:
+    /// from 0 to the end of the embedded US 2021 table (closed at 120). Younger ages than the
+    /// table's first (40) are fine here: without background mortality the table is not used.
     pub(super) fn start_ages_without_background(&mut self, raw: &RawCohort, cohort: &Cohort) {
         let line = self.line(&raw.start_age);
         let table = LifeTable::us_2021();
         let sex = life_table::Sex::Male;
-        let (first, last) = (table.first_age(sex), table.last_age(sex));
+        let (first, last) = (0, table.last_age(sex));
         for g in &cohort.age_groups {
             if g.age.is_finite() && g.weight > 0.0 && !(g.age >= first as f64 && g.age < (last + 1) as f64) {
                 self.problem(
@@ -98,7 +99,7 @@ impl Validator<'_> {
                         table: life_table::US_2021.to_string(),
                         first,
                         last,
-                        note: "; without [background_mortality] the ages of the embedded table still apply",
+                        note: "; without [background_mortality] a start age must still end before the embedded table closes",
                     },
                 );
             }
@@ -125,9 +126,10 @@ mod tests {
         let e = err(&BASE.replace("start_age = 60", "start_age = 130"));
         assert_eq!(
             e,
-            "t.toml:10: cohort.start_age: start age 130 is outside the life table us_2021 (ages 40-119, closed at 120); without [background_mortality] the ages of the embedded table still apply"
+            "t.toml:10: cohort.start_age: start age 130 is outside the life table us_2021 (ages 0-119, closed at 120); without [background_mortality] a start age must still end before the embedded table closes"
         );
-        assert!(err(&BASE.replace("start_age = 60", "start_age = 20")).contains("start age 20 is outside"));
+        assert!(s(&BASE.replace("start_age = 60", "start_age = 20")).is_ok(), "the table is not used");
+        assert!(err(&BASE.replace("start_age = 60", "start_age = -1")).contains("start age -1 is outside"));
         assert!(s(&BASE.replace("start_age = 60", "start_age = 119.5")).is_ok());
         let e = err(&BASE.replace("start_age = 60", "start_age = nan"));
         assert!(e.contains("NaN is not a valid age: must be a finite number"), "{e}");
