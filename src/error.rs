@@ -252,28 +252,46 @@ pub enum FormatRule {
     Unknown { value: String, known: String },
 }
 
-/// A number for a message: at most 10 significant digits, no float noise (`0.9`, not
-/// `0.8999999999999999`), no trailing zeros.
+/// Significant digits kept when a number is printed in a message.
+pub const SIGNIFICANT_DIGITS: usize = 10;
+
+/// A number for a message: rounded to [`SIGNIFICANT_DIGITS`] significant digits, written
+/// without trailing zeros, so float noise such as `0.8999999999999999` reads `0.9`; in scientific
+/// notation below 1e-6 and from 1e16 on.
 ///
 /// # Examples
 /// ```
-/// assert_eq!(cirrhosim::error::number(0.8999999999999999), "0.9");
-/// assert_eq!(cirrhosim::error::number(1234567.0), "1234567");
-/// assert_eq!(cirrhosim::error::number(f64::NAN), "NaN");
+/// use cirrhosim::error::number;
+/// assert_eq!(number(0.8999999999999999), "0.9");
+/// assert_eq!(number(-0.03), "-0.03");
+/// assert_eq!(number(1.2e10), "12000000000");
+/// assert_eq!(number(1e-12), "1e-12");
+/// assert_eq!(number(f64::NAN), "NaN");
 /// ```
 pub fn number(x: f64) -> String {
-    if !x.is_finite() || x == 0.0 {
-        return format!("{x}");
+    if !x.is_finite() {
+        return x.to_string();
     }
-    let digits = 10 - 1 - x.abs().log10().floor() as i32;
-    if (-300..=300).contains(&digits) && x.abs() >= 1e-6 && x.abs() < 1e15 {
-        let rounded = format!("{:.*}", digits.max(0) as usize, x);
-        let trimmed =
-            if rounded.contains('.') { rounded.trim_end_matches('0').trim_end_matches('.') } else { &rounded };
-        trimmed.to_string()
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    let scientific = format!("{:.*e}", SIGNIFICANT_DIGITS - 1, x);
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if (-6..16).contains(&exponent) {
+        // The rounded value has at most 10 significant digits, so its shortest form does too.
+        let rounded: f64 = scientific.parse().unwrap_or(x);
+        rounded.to_string()
     } else {
-        format!("{x:.9e}").replace("000000000e", "e")
+        let mantissa =
+            if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
+        format!("{mantissa}e{exponent}")
     }
+}
+
+/// [`number`] for `thiserror` attributes, which pass fields by reference.
+fn short(x: &f64) -> String {
+    number(*x)
 }
 
 /// Shorthand for results in this crate.
@@ -308,7 +326,7 @@ pub enum ProblemKind {
     DuplicateState { name: String },
     #[error("strategy \"{name}\" is defined twice")]
     DuplicateStrategy { name: String },
-    #[error("{} is not a valid {kind}: {rule}", crate::scenario::numbers::short(.value))]
+    #[error("{} is not a valid {kind}: {rule}", short(.value))]
     OutOfRange { value: f64, kind: &'static str, rule: &'static str },
     #[error(
         "\"{value}\" is not a duration: write a number and a unit, e.g. \"1 month\", \"6 months\", \"4 weeks\", \"40 years\"{extra}"
@@ -344,13 +362,13 @@ pub enum ProblemKind {
     EmptyWindow { from: String, until: String },
     #[error("must be positive (got {value})")]
     NotPositive { value: String },
-    #[error("shares sum to {} (expected 1)", crate::scenario::numbers::short(.sum))]
+    #[error("shares sum to {} (expected 1)", short(.sum))]
     SharesSum { sum: f64 },
     #[error("starts patients in \"{name}\", which is not alive")]
     StartDead { name: String },
     #[error(
         "the life table has no qx for {sex} age {age} (needed from the cohort start age {}); it covers ages {first}-{last}",
-        crate::scenario::numbers::short(.start_age)
+        short(.start_age)
     )]
     MissingLifeTableAge { sex: &'static str, age: u32, start_age: f64, first: u32, last: u32 },
     #[error("background mortality goes to \"{name}\", which is alive; point it at the death state")]
@@ -373,7 +391,7 @@ pub enum ProblemKind {
     NoSource { what: &'static str, name: String },
     #[error(
         "transitions out of \"{from}\" sum to {} at cycle {cycle} (strategy \"{strategy}\"{group}); expected at most 1",
-        crate::scenario::numbers::short(.sum)
+        short(.sum)
     )]
     RowSum { from: String, strategy: String, cycle: usize, sum: f64, group: String },
     #[error("{message}")]
@@ -400,7 +418,7 @@ pub enum ProblemKind {
     DirichletTwice { name: String },
     #[error("\"{name}\" is not a parameter the model uses")]
     UnusedParameter { name: String },
-    #[error("a target at {} years lies beyond the model's horizon", crate::scenario::numbers::short(.years))]
+    #[error("a target at {} years lies beyond the model's horizon", short(.years))]
     TargetBeyondHorizon { years: f64 },
     #[error(
         "unknown target curve \"{curve}\" (overall_survival, transplant_free_survival, occupancy:<state>, entered:<state>)"
@@ -430,16 +448,16 @@ pub enum ProblemKind {
     /// has no `[background_mortality]`).
     #[error(
         "start age {} is outside the life table {table} (ages {first}-{last}, closed at {}){note}",
-        crate::scenario::numbers::short(.age),
+        short(.age),
         .last + 1
     )]
     StartAgeOutsideLifeTable { age: f64, table: String, first: u32, last: u32, note: &'static str },
     /// Warning: an annual rate that is a whole number of 2 or more, most likely a percentage.
     #[error(
         "an annual rate of {} looks like a percentage: write {} for {}%",
-        crate::scenario::numbers::short(.value),
-        crate::scenario::numbers::short(&(.value / 100.0)),
-        crate::scenario::numbers::short(.value)
+        short(.value),
+        short(&(.value / 100.0)),
+        short(.value)
     )]
     LooksLikePercentage { value: f64 },
     /// Warning: a hazard ratio or relative risk of exactly 0 removes the hazard entirely.
@@ -460,9 +478,9 @@ pub enum ProblemKind {
     /// Warning: the base-case value lies outside the central 99% interval of its distribution.
     #[error(
         "parameter \"{name}\" = {} lies outside the central 99% interval [{}, {}] of its {distribution} distribution; check the distribution's parameters (e.g. scale vs rate, or a standard deviation given as a variance)",
-        crate::scenario::numbers::short(.value),
-        crate::scenario::numbers::short(.low),
-        crate::scenario::numbers::short(.high)
+        short(.value),
+        short(.low),
+        short(.high)
     )]
     BaseOutsideDistribution { name: String, value: f64, distribution: String, low: f64, high: f64 },
     /// A duration is negative.

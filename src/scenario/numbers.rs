@@ -4,43 +4,18 @@
 //! Every [`crate::error::ProblemKind`] that prints an `f64` goes through [`short`], as does every
 //! message text the validator builds from a number.
 
-/// Significant digits kept when a number is printed in a message.
-pub const SIGNIFICANT_DIGITS: usize = 10;
+pub use crate::error::SIGNIFICANT_DIGITS;
 
-/// A number for a message: rounded to [`SIGNIFICANT_DIGITS`] significant digits, written
-/// without trailing zeros; in scientific notation below 1e-6 and from 1e16 on.
-///
-/// Takes a reference so that `thiserror` attributes can pass a field (`short(.value)`).
+/// A number for a message ([`crate::error::number`]); takes a reference so that `thiserror`
+/// attributes can pass a field (`short(.value)`).
 ///
 /// # Examples
 /// ```
 /// use cirrhosim::scenario::numbers::short;
 /// assert_eq!(short(&0.8999999999999999), "0.9");
-/// assert_eq!(short(&-0.03), "-0.03");
-/// assert_eq!(short(&1.2e10), "12000000000");
-/// assert_eq!(short(&1e-12), "1e-12");
-/// assert_eq!(short(&f64::NAN), "NaN");
 /// ```
 pub fn short(x: &f64) -> String {
-    let x = *x;
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    if x == 0.0 {
-        return "0".to_string();
-    }
-    let scientific = format!("{:.*e}", SIGNIFICANT_DIGITS - 1, x);
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    if (-6..16).contains(&exponent) {
-        // The rounded value has at most 10 significant digits, so its shortest form does too.
-        let rounded: f64 = scientific.parse().unwrap_or(x);
-        rounded.to_string()
-    } else {
-        let mantissa =
-            if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
-        format!("{mantissa}e{exponent}")
-    }
+    crate::error::number(*x)
 }
 
 #[cfg(test)]
