@@ -10,13 +10,14 @@ use std::path::PathBuf;
 /// Everything that can go wrong in cirrhosim.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file could not be read.
-    #[error("{path}: cannot read: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    /// A file could not be read. The operating system's cause is part of the message (and not
+    /// a separate error source, so it is printed once).
+    #[error("{}: cannot read: {cause}", path.display())]
+    Read { path: PathBuf, cause: std::io::Error },
 
-    /// A file could not be written (output directory, temp file or rename).
-    #[error("{path}: cannot write: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    /// A file could not be written (output folder, temporary file or rename).
+    #[error("{}: cannot write: {cause}", path.display())]
+    Write { path: PathBuf, cause: std::io::Error },
 
     /// The scenario file is not valid TOML or does not have the expected shape.
     #[error("{file}:{line}:{column}: {message}")]
@@ -39,20 +40,12 @@ pub enum Error {
     UnknownStrategy { file: String, name: String, known: String },
 
     /// A PSA draw produced a model that cannot be built (e.g. a sampled value out of range).
-    #[error("PSA draw {draw}: {source}")]
-    Draw { draw: u64, source: Box<Error> },
-
-    /// A PSA checkpoint cannot be resumed.
-    #[error("{path}: cannot resume: {reason}; start again without --resume")]
-    Resume { path: PathBuf, reason: String },
+    #[error("PSA draw {draw}: {cause}")]
+    Draw { draw: u64, cause: Box<Error> },
 
     /// A sensitivity-analysis value of a parameter gives a model that cannot be built.
-    #[error("parameter {name} = {value}: {source}")]
-    Parameter { name: String, value: f64, source: Box<Error> },
-
-    /// PSA shards cannot be merged.
-    #[error("cannot merge: {reason}")]
-    Merge { reason: String },
+    #[error("parameter {name} = {}: {cause}", number(*value))]
+    Parameter { name: String, value: f64, cause: Box<Error> },
 
     /// Serialising a report failed.
     #[error("{path}: cannot serialise report: {message}")]

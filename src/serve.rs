@@ -304,7 +304,7 @@ fn decode(text: &str) -> String {
 pub fn serve(scenario: &Scenario, bind: &str, port: u16) -> Result<()> {
     let server = tiny_http::Server::http((bind, port)).map_err(|e| Error::Write {
         path: format!("http://{bind}:{port}").into(),
-        source: std::io::Error::other(e.to_string()),
+        cause: std::io::Error::other(e.to_string()),
     })?;
     let address = server.server_addr().to_ip().map_or_else(|| format!("{bind}:{port}"), |a| a.to_string());
     println!("listening on http://{address}");

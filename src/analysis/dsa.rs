@@ -98,7 +98,7 @@ pub fn one_way(scenario: &Scenario, strategy: usize, comparator: usize, wtp: f64
                 compare(scenario, &values, strategy, comparator, wtp).map_err(|e| Error::Parameter {
                     name: p.name.clone(),
                     value: v,
-                    source: Box::new(e),
+                    cause: Box::new(e),
                 })
             };
             Ok(OneWay { parameter: p.name.clone(), low_value: lo, high_value: hi, low: at(lo)?, high: at(hi)? })

@@ -97,7 +97,7 @@ pub fn thresholds(
     let mut out = Vec::new();
     for &lambda in wtp {
         let inb = Inb { scenario, index, strategy, comparator, wtp: lambda };
-        let wrap = |x: f64, e: Error| Error::Parameter { name: name.to_string(), value: x, source: Box::new(e) };
+        let wrap = |x: f64, e: Error| Error::Parameter { name: name.to_string(), value: x, cause: Box::new(e) };
         let f_lo = inb.at(lo).map_err(|e| wrap(lo, e))?;
         let f_hi = inb.at(hi).map_err(|e| wrap(hi, e))?;
         let (threshold, cost_effective) = if f_lo == 0.0 {
@@ -114,7 +114,7 @@ pub fn thresholds(
                 .map_err(|e| Error::Parameter {
                     name: name.to_string(),
                     value: f64::NAN,
-                    source: Box::new(Error::Merge { reason: e.to_string() }),
+                    cause: Box::new(Error::Optimiser { message: e.to_string() }),
                 })?;
             let x = result.state().get_best_param().copied().unwrap_or(f64::NAN);
             (Some(x), if f_lo > 0.0 { "below" } else { "above" })

@@ -88,7 +88,7 @@ impl Reader {
 /// for a wrong header, a field that is not a finite number, a row with the wrong number of
 /// fields, strategies out of order, a truncated last draw, or a file without rows.
 pub fn read(path: &Path) -> Result<DrawTable> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), cause: source })?;
     parse(path, &bytes)
 }
 

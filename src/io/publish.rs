@@ -63,7 +63,7 @@ impl Manifest {
 }
 
 fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Write { path: path.to_path_buf(), source }
+    move |source| Error::Write { path: path.to_path_buf(), cause: source }
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, forced to disk,
@@ -88,7 +88,7 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], durable: bool) -> Result<()>
     if durable {
         tmp.as_file().sync_all().map_err(write_error(path))?;
     }
-    tmp.persist(path).map_err(|e| Error::Write { path: path.to_path_buf(), source: e.error })?;
+    tmp.persist(path).map_err(|e| Error::Write { path: path.to_path_buf(), cause: e.error })?;
     Ok(())
 }
 
@@ -134,12 +134,12 @@ pub fn publish(
     match std::fs::remove_file(&manifest_path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::Write { path: manifest_path, source: e }),
+        Err(e) => return Err(Error::Write { path: manifest_path, cause: e }),
     }
     // 3. Move into place.
     let mut written = Vec::new();
     for (tmp, target) in temps {
-        tmp.persist(&target).map_err(|e| Error::Write { path: target.clone(), source: e.error })?;
+        tmp.persist(&target).map_err(|e| Error::Write { path: target.clone(), cause: e.error })?;
         written.push(target);
     }
     for s in staged {
@@ -179,7 +179,7 @@ fn manifest_json(manifest: &Manifest, dir: &Path) -> Result<Vec<u8>> {
 /// # Errors
 /// [`Error::Read`] naming the file.
 pub fn hash_file(path: &Path) -> Result<(u64, String)> {
-    let read_error = |source| Error::Read { path: path.to_path_buf(), source };
+    let read_error = |source| Error::Read { path: path.to_path_buf(), cause: source };
     let mut file = std::fs::File::open(path).map_err(read_error)?;
     let mut hasher = Hasher::default();
     let mut buffer = vec![0u8; 1 << 16];
@@ -204,7 +204,7 @@ pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(Error::Read { path, source }),
+        Err(source) => return Err(Error::Read { path, cause: source }),
     };
     serde_json::from_str(&text).map(Some).map_err(|e| Error::RunFolder {
         folder: dir.to_path_buf(),

@@ -69,7 +69,7 @@ impl Targets {
 /// missing column, a value that is not a number, a file without targets, or a value, year or
 /// interval out of range.
 pub fn read_targets(path: &Path) -> Result<Targets> {
-    let text = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), cause: source })?;
     parse(path, &text)
 }
 

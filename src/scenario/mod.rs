@@ -40,7 +40,8 @@ impl Scenario {
     /// [`Error::Read`] if the file cannot be read, [`Error::Syntax`] for TOML errors,
     /// [`Error::Invalid`] listing every rule broken.
     pub fn load(path: &Path) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), cause: source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Scenario::from_toml(&path.display().to_string(), &text, &base)
     }

@@ -56,8 +56,8 @@ impl ScenarioSource {
         match path {
             None => Ok(ScenarioSource { path: None, text: crate::scenario::DEFAULT_SCENARIO.to_string() }),
             Some(p) => {
-                let text =
-                    std::fs::read_to_string(p).map_err(|source| Error::Read { path: p.to_path_buf(), source })?;
+                let text = std::fs::read_to_string(p)
+                    .map_err(|source| Error::Read { path: p.to_path_buf(), cause: source })?;
                 let path = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
                 Ok(ScenarioSource { path: Some(path), text })
             }
@@ -130,7 +130,7 @@ pub fn run_fingerprint(scenario: &Scenario, settings: &PsaSettings) -> Fingerpri
 }
 
 fn write_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Write { path: path.to_path_buf(), source }
+    move |source| Error::Write { path: path.to_path_buf(), cause: source }
 }
 
 fn folder_error(dir: &Path, action: RunAction, problem: RunProblem) -> Error {
@@ -139,7 +139,7 @@ fn folder_error(dir: &Path, action: RunAction, problem: RunProblem) -> Error {
 
 fn read_checkpoint(dir: &Path, file: &str, action: RunAction) -> Result<Checkpoint> {
     let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), cause: source })?;
     serde_json::from_str(&text).map_err(|e| {
         let problem = RunProblem::Unreadable { file: file.to_string(), what: "PSA state", message: e.to_string() };
         folder_error(dir, action, problem)
@@ -300,7 +300,7 @@ pub fn publish(dir: &Path, checkpoint: &Checkpoint, results: Vec<OutputFile>) ->
     match std::fs::remove_file(dir.join(CHECKPOINT_FILE)) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => return Err(Error::Write { path: dir.join(CHECKPOINT_FILE), source }),
+        Err(source) => return Err(Error::Write { path: dir.join(CHECKPOINT_FILE), cause: source }),
     }
     Ok(written)
 }
@@ -363,7 +363,7 @@ pub fn merge(dirs: &[PathBuf], expected: Option<&Scenario>, out: &Path) -> Resul
             return Err(Error::Shards { problem });
         }
     }
-    let file = rows.into_inner().map_err(|e| Error::Write { path: rows_path.clone(), source: e.into_error() })?;
+    let file = rows.into_inner().map_err(|e| Error::Write { path: rows_path.clone(), cause: e.into_error() })?;
     file.sync_all().map_err(write_err(&rows_path))?;
     let rows_bytes = std::fs::metadata(&rows_path).map_err(write_err(&rows_path))?.len();
     let checkpoint = Checkpoint {
@@ -387,7 +387,7 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Checkpoint)>> {
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut shards: Vec<(PathBuf, Checkpoint)> = Vec::new();
     for d in dirs {
-        let canonical = std::fs::canonicalize(d).map_err(|source| Error::Read { path: d.clone(), source })?;
+        let canonical = std::fs::canonicalize(d).map_err(|source| Error::Read { path: d.clone(), cause: source })?;
         if seen.contains(&canonical) {
             return Err(Error::Shards { problem: ShardsProblem::SameFolder { folder: d.clone() } });
         }
@@ -432,14 +432,15 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, Checkpoint)>> {
 /// number of rows (lines after the header).
 fn copy_rows(dir: &Path, with_header: bool, out: &mut impl Write) -> Result<u64> {
     let path = dir.join(ROWS_FILE);
-    let file = std::fs::File::open(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+    let file = std::fs::File::open(&path).map_err(|source| Error::Read { path: path.clone(), cause: source })?;
     let mut reader = std::io::BufReader::new(file);
     let mut line = Vec::new();
     let mut rows = 0u64;
     let mut first = true;
     loop {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line).map_err(|source| Error::Read { path: path.clone(), source })?;
+        let n =
+            reader.read_until(b'\n', &mut line).map_err(|source| Error::Read { path: path.clone(), cause: source })?;
         if n == 0 {
             break;
         }

@@ -29,7 +29,8 @@ impl Validator<'_> {
     ) -> Result<()> {
         for file in files {
             let path = self.path(file);
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), cause: source })?;
             for p in params::read_csv(&path.display().to_string(), &text)? {
                 self.add_parameter(p, None);
             }
