@@ -540,6 +540,16 @@ mod tests {
         );
     }
 
+    /// Issue 10: `No such file or directory (os error 2): No such file or directory`.
+    #[test]
+    fn the_os_cause_is_printed_once() {
+        let e = Error::Read { path: "x.toml".into(), cause: std::io::Error::from(std::io::ErrorKind::NotFound) };
+        let chain = format!("{:#}", anyhow::Error::from(e));
+        assert_eq!(chain.matches("entity not found").count(), 1, "{chain}");
+        let e = Error::Draw { draw: 3, cause: Box::new(Error::Optimiser { message: "m".into() }) };
+        assert_eq!(format!("{:#}", anyhow::Error::from(e)), "PSA draw 3: the optimiser failed: m");
+    }
+
     #[test]
     fn several_problems_are_all_listed() {
         let e = Error::Invalid {
