@@ -1,0 +1,24 @@
+//! `cirrhosim explain`: the model in words, with the arithmetic of the first cycles (teaching).
+
+use crate::cli::args::{ScenarioArg, strategy_or_last};
+use cirrhosim::{model::Model, report};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub scenario: ScenarioArg,
+    /// Strategy to explain (default: the last).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Cycles to show.
+    #[arg(long, default_value_t = 3)]
+    pub cycles: usize,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let s = args.scenario.load()?;
+    let model = Model::from_scenario(&s)?;
+    let strategy = strategy_or_last(&s, args.strategy.as_deref())?;
+    print!("{}", report::explain::explain(&s, &model, strategy, args.cycles));
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! `cirrhosim psa`: probabilistic sensitivity analysis (CEAC, acceptability frontier, EVPI,
+//! survival band), checkpointed, resumable and splittable into shards.
+
+use crate::cli::args::{ScenarioArg, Threads};
+use crate::cli::progress::{Bar, bar};
+use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard};
+use cirrhosim::io as files;
+use cirrhosim::{model::Model, report};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub scenario: ScenarioArg,
+    /// Number of draws (default: the scenario's [psa] draws, else 1000).
+    #[arg(long)]
+    pub draws: Option<u64>,
+    /// Engine evaluating each draw.
+    #[arg(long, value_enum, default_value_t = EngineArg::Cohort)]
+    pub engine: EngineArg,
+    /// Patients per draw with --engine monte-carlo (default: the scenario's).
+    #[arg(long)]
+    pub patients: Option<u64>,
+    /// Master seed (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory.
+    #[arg(long, default_value = "psa")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub threads: Threads,
+    /// Run only shard k of n (0-based), e.g. 2/8; combine shards with `cirrhosim merge`.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Continue an interrupted run from its checkpoint in --out.
+    #[arg(long)]
+    pub resume: bool,
+    /// No progress bar and no table.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print draws per second.
+    #[arg(long)]
+    pub timing: bool,
+}
+
+/// The engine that evaluates each draw.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum EngineArg {
+    Cohort,
+    MonteCarlo,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let scenario = args.scenario.load()?;
+    let draws = args.draws.unwrap_or(scenario.psa.draws);
+    if draws == 0 {
+        return Err(cirrhosim::Error::Setting { flag: "draws", value: "0".into(), rule: "must be at least 1" }.into());
+    }
+    let engine = match args.engine {
+        EngineArg::Cohort => PsaEngine::Cohort,
+        EngineArg::MonteCarlo => PsaEngine::MonteCarlo { patients: args.patients.unwrap_or(scenario.patients).max(1) },
+    };
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::ALL);
+    let settings =
+        PsaSettings { scenario: scenario.name.clone(), draws, seed: args.seed.unwrap_or(scenario.seed), engine, shard };
+    let pool = args.threads.pool()?;
+    let progress = bar(args.quiet, "{spinner} PSA [{bar:40}] {pos}/{len} draws ({eta})");
+    let started = Instant::now();
+    let (checkpoint, results) = pool.install(|| {
+        cirrhosim::analysis::psa::runner::run(&scenario, &settings, &args.out, args.resume, &Bar(progress.clone()))
+    })?;
+    if let Some(r) = &results {
+        let model = Model::from_scenario(&scenario)?;
+        files::write_all(&args.out, &report::psa::outputs(&scenario, &model, &checkpoint, r))?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    progress.finish_and_clear();
+    let (first, last) = shard.range(draws);
+    if !args.quiet {
+        match &results {
+            Some(r) => {
+                println!("{}: {} draws, seed {}", scenario.name, r.draws, settings.seed);
+                println!("{}", report::terminal::psa_table(&scenario, r));
+                println!(
+                    "wrote {}/{{psa_draws.csv, ceac.csv, evpi.csv, survival_psa.csv, psa_summary.json}}",
+                    args.out.display()
+                );
+            }
+            None => println!(
+                "shard {}/{}: draws {first}-{} written to {}; combine with `cirrhosim merge`",
+                shard.index,
+                shard.count,
+                last.saturating_sub(1),
+                args.out.display()
+            ),
+        }
+    }
+    if args.timing {
+        println!(
+            "throughput: {:.0} draws/s ({} draws in {:.3} s)",
+            (last - first) as f64 / seconds.max(1e-9),
+            last - first,
+            seconds
+        );
+    }
+    Ok(())
+}
