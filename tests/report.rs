@@ -1,6 +1,8 @@
 //! `cirrhosim report`: a self-contained HTML page and SVG figures.
 
 use crate::util::{Workdir, repo};
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
 
 #[test]
 fn report_is_self_contained_structured_and_reproducible() {
@@ -82,4 +84,76 @@ fn psa_and_dsa_results_are_drawn() {
         assert!(wd.read(&format!("r/{svg}")).starts_with("<svg"), "{svg}");
     }
     wd.cmd().args(["report", "--psa", "nowhere"]).assert().failure();
+}
+
+/// A PSA or DSA directory that is cut short, empty or from another scenario gives an error with
+/// the file and line, never a panic or a wrong figure.
+#[test]
+fn broken_psa_and_dsa_tables_are_located_errors() {
+    let wd = Workdir::new();
+    wd.cmd().args(["psa", "--draws", "6", "--quiet", "--out", "p"]).assert().success();
+    wd.cmd().args(["dsa", "--quiet", "--out", "d"]).assert().success();
+    let report = |wd: &Workdir, extra: &[&str]| {
+        let mut args = vec!["report", "--patients", "200", "--quiet", "--out", "r"];
+        args.extend_from_slice(extra);
+        wd.cmd().args(args).assert()
+    };
+    let original = |name: &str| wd.read(&format!("p/{name}"));
+    let restore = |name: &str, text: &str| wd.write(&format!("p/{name}"), text);
+
+    // Header-only psa_draws.csv (an interrupted PSA): this panicked before.
+    let draws = original("psa_draws.csv");
+    restore("psa_draws.csv", &format!("{}\n", draws.lines().next().unwrap()));
+    report(&wd, &["--psa", "p"])
+        .code(1)
+        .stderr(contains("p/psa_draws.csv:2: no rows after the header"))
+        .stderr(contains("panicked").not());
+    // A draw cut short: the last draw has one of its two strategy rows.
+    let cut: Vec<&str> = draws.lines().collect();
+    restore("psa_draws.csv", &(cut[..cut.len() - 1].join("\n") + "\n"));
+    report(&wd, &["--psa", "p"]).code(1).stderr(contains("p/psa_draws.csv:12: draw 5 has 1 of 2 strategy rows"));
+    restore("psa_draws.csv", &draws);
+
+    // ceac.csv: a row cut in the middle, then a value that is not a number.
+    let ceac = original("ceac.csv");
+    let lines: Vec<&str> = ceac.lines().collect();
+    restore("ceac.csv", &format!("{}\n{}\n0,uc_msc\n", lines[0], lines[1]));
+    report(&wd, &["--psa", "p"])
+        .code(1)
+        .stderr(contains("p/ceac.csv:3: 2 fields where the header has 4; the file is cut short or malformed"));
+    restore("ceac.csv", &format!("{}\n{}\n", lines[0], lines[1].replace(",1,", ",x,")));
+    report(&wd, &["--psa", "p"])
+        .code(1)
+        .stderr(contains("p/ceac.csv:2: column \"probability_cost_effective\": \"x\" is not a number"));
+    restore("ceac.csv", &ceac);
+
+    // A PSA of another scenario.
+    report(&wd, &["--psa", "p"]).success();
+    let teaching = repo().join("scenarios/teaching.toml");
+    wd.cmd()
+        .args(["report", "--patients", "200", "--quiet", "--out", "r", "--psa", "p"])
+        .arg(&teaching)
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "p/ceac.csv:3: column \"strategy\": \"uc_msc\" is not a strategy of the scenario (standard_care, msc)",
+        ));
+
+    // Header-only survival_psa.csv and dsa.csv.
+    restore("survival_psa.csv", "strategy,cycle,years,median,lower,upper\n");
+    report(&wd, &["--psa", "p"]).code(1).stderr(contains("p/survival_psa.csv:2: no rows after the header"));
+    wd.write("d/dsa.csv", "parameter,low_value,high_value,outcome,low_result,high_result,base\n");
+    report(&wd, &["--dsa", "d"]).code(1).stderr(contains("d/dsa.csv:2: no rows after the header"));
+}
+
+#[test]
+fn wtp_lines_on_the_ce_plane_come_from_wtp() {
+    let wd = Workdir::new();
+    wd.cmd().args(["psa", "--draws", "6", "--quiet", "--out", "p"]).assert().success();
+    wd.cmd()
+        .args(["report", "--patients", "200", "--quiet", "--psa", "p", "--wtp", "12345", "--out", "r"])
+        .assert()
+        .success();
+    let plane = wd.read("r/ce_plane.svg");
+    assert!(plane.contains("WTP 12345") && !plane.contains("WTP 30000"), "only the --wtp line is drawn");
 }

@@ -97,8 +97,16 @@ fn bad_scenario_fails_without_writing_anything() {
 #[test]
 fn zero_patients_and_threads_are_refused() {
     let wd = Workdir::new();
-    wd.cmd().args(["run", "--patients", "0"]).assert().failure().stderr("error: --patients 0: must be at least 1\n");
-    wd.cmd().args(["run", "--threads", "0"]).assert().failure().stderr("error: --threads 0: must be at least 1\n");
+    wd.cmd()
+        .args(["run", "--patients", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("error: invalid value '0' for '--patients <N>': must be at least 1"));
+    wd.cmd()
+        .args(["run", "--threads", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("error: invalid value '0' for '--threads <N>': must be at least 1"));
     assert!(!wd.path().join("results").exists());
 }
 

@@ -1,6 +1,6 @@
 //! `cirrhosim explain`: the model in words, with the arithmetic of the first cycles (teaching).
 
-use crate::cli::args::{ScenarioArg, strategy_or_last};
+use crate::cli::args::{self, ScenarioArg, strategy_or_last};
 use cirrhosim::{model::Model, report};
 
 #[derive(clap::Args)]
@@ -10,8 +10,8 @@ pub struct Args {
     /// Strategy to explain (default: the last).
     #[arg(long)]
     pub strategy: Option<String>,
-    /// Cycles to show.
-    #[arg(long, default_value_t = 3)]
+    /// Cycles to show, at least 1 (at most the horizon is shown).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = args::cycles, allow_hyphen_values = true)]
     pub cycles: usize,
 }
 

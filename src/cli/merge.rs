@@ -1,29 +1,34 @@
 //! `cirrhosim merge`: combines the outputs of PSA shards (`psa --shard k/n`) into the files of a
 //! single run.
 
-use crate::cli::args::load;
+use crate::cli::args::{OutDir, Quiet, load};
 use cirrhosim::io as files;
 use cirrhosim::{model::Model, report};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
+#[command(mut_arg("out", |a| a.default_value("psa")))]
 pub struct Args {
     /// Shard output directories, in any order.
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
     /// The scenario the shards ran (default: the embedded default scenario).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Output directory.
-    #[arg(long, default_value = "psa")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub out: OutDir,
+    #[command(flatten)]
+    pub quiet: Quiet,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let out = &args.out.out;
     let s = load(args.scenario.as_deref())?;
-    let (checkpoint, r) = cirrhosim::analysis::psa::runner::merge(&s, &args.dirs, &args.out)?;
+    let (checkpoint, r) = cirrhosim::analysis::psa::runner::merge(&s, &args.dirs, out)?;
     let model = Model::from_scenario(&s)?;
-    files::write_all(&args.out, &report::psa::outputs(&s, &model, &checkpoint, &r))?;
-    println!("merged {} shards: {} draws into {}", args.dirs.len(), r.draws, args.out.display());
+    files::write_all(out, &report::psa::outputs(&s, &model, &checkpoint, &r))?;
+    if !args.quiet.quiet {
+        println!("merged {} shards: {} draws into {}", args.dirs.len(), r.draws, out.display());
+    }
     Ok(())
 }

@@ -1,19 +1,19 @@
 //! `cirrhosim paths`: individual simulated patient histories (teaching).
 
-use crate::cli::args::{ScenarioArg, StrategyFilter};
+use crate::cli::args::{self, ScenarioArg, StrategyFilter};
 use cirrhosim::{engine, model::Model, report};
 
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     pub scenario: ScenarioArg,
-    /// Number of patients to show.
-    #[arg(long, default_value_t = 10)]
+    /// Number of patients to show, 1 to 10000.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = args::path_patients, allow_hyphen_values = true)]
     pub patients: u64,
     #[command(flatten)]
     pub strategy: StrategyFilter,
     /// Master seed (default: the scenario's).
-    #[arg(long)]
+    #[arg(long, value_parser = args::seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
 }
 

@@ -1,33 +1,32 @@
 //! `cirrhosim psa`: probabilistic sensitivity analysis (CEAC, acceptability frontier, EVPI,
 //! survival band), checkpointed, resumable and splittable into shards.
 
-use crate::cli::args::{ScenarioArg, Threads};
-use crate::cli::progress::{Bar, bar};
+use crate::cli::args::{self, OutDir, Quiet, ScenarioArg, Threads};
+use crate::cli::progress::Reporter;
 use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard};
 use cirrhosim::io as files;
 use cirrhosim::{model::Model, report};
-use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(clap::Args)]
+#[command(mut_arg("out", |a| a.default_value("psa")))]
 pub struct Args {
     #[command(flatten)]
     pub scenario: ScenarioArg,
-    /// Number of draws (default: the scenario's [psa] draws, else 1000).
-    #[arg(long)]
+    /// Number of draws, at least 1 (default: the scenario's [psa] draws, else 1000).
+    #[arg(long, value_name = "N", value_parser = args::draws, allow_hyphen_values = true)]
     pub draws: Option<u64>,
     /// Engine evaluating each draw.
     #[arg(long, value_enum, default_value_t = EngineArg::Cohort)]
     pub engine: EngineArg,
-    /// Patients per draw with --engine monte-carlo (default: the scenario's).
-    #[arg(long)]
+    /// Patients per draw with --engine monte-carlo, at least 1 (default: the scenario's).
+    #[arg(long, value_name = "N", value_parser = args::patients, allow_hyphen_values = true)]
     pub patients: Option<u64>,
     /// Master seed (default: the scenario's).
-    #[arg(long)]
+    #[arg(long, value_parser = args::seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
-    /// Output directory.
-    #[arg(long, default_value = "psa")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub out: OutDir,
     #[command(flatten)]
     pub threads: Threads,
     /// Run only shard k of n (0-based), e.g. 2/8; combine shards with `cirrhosim merge`.
@@ -36,10 +35,9 @@ pub struct Args {
     /// Continue an interrupted run from its checkpoint in --out.
     #[arg(long)]
     pub resume: bool,
-    /// No progress bar and no table.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Print draws per second.
+    #[command(flatten)]
+    pub quiet: Quiet,
+    /// Print draws per second (also with --quiet).
     #[arg(long)]
     pub timing: bool,
 }
@@ -54,37 +52,34 @@ pub enum EngineArg {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let scenario = args.scenario.load()?;
     let draws = args.draws.unwrap_or(scenario.psa.draws);
-    if draws == 0 {
-        return Err(cirrhosim::Error::Setting { flag: "draws", value: "0".into(), rule: "must be at least 1" }.into());
-    }
     let engine = match args.engine {
         EngineArg::Cohort => PsaEngine::Cohort,
-        EngineArg::MonteCarlo => PsaEngine::MonteCarlo { patients: args.patients.unwrap_or(scenario.patients).max(1) },
+        EngineArg::MonteCarlo => PsaEngine::MonteCarlo { patients: args.patients.unwrap_or(scenario.patients) },
     };
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::ALL);
     let settings =
         PsaSettings { scenario: scenario.name.clone(), draws, seed: args.seed.unwrap_or(scenario.seed), engine, shard };
     let pool = args.threads.pool()?;
-    let progress = bar(args.quiet, "{spinner} PSA [{bar:40}] {pos}/{len} draws ({eta})");
+    let out = &args.out.out;
+    let progress = Reporter::new(args.quiet.quiet, "psa", "draws");
     let started = Instant::now();
-    let (checkpoint, results) = pool.install(|| {
-        cirrhosim::analysis::psa::runner::run(&scenario, &settings, &args.out, args.resume, &Bar(progress.clone()))
-    })?;
+    let (checkpoint, results) =
+        pool.install(|| cirrhosim::analysis::psa::runner::run(&scenario, &settings, out, args.resume, &progress))?;
     if let Some(r) = &results {
         let model = Model::from_scenario(&scenario)?;
-        files::write_all(&args.out, &report::psa::outputs(&scenario, &model, &checkpoint, r))?;
+        files::write_all(out, &report::psa::outputs(&scenario, &model, &checkpoint, r))?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    progress.finish_and_clear();
+    progress.finish();
     let (first, last) = shard.range(draws);
-    if !args.quiet {
+    if !args.quiet.quiet {
         match &results {
             Some(r) => {
                 println!("{}: {} draws, seed {}", scenario.name, r.draws, settings.seed);
                 println!("{}", report::terminal::psa_table(&scenario, r));
                 println!(
                     "wrote {}/{{psa_draws.csv, ceac.csv, evpi.csv, survival_psa.csv, psa_summary.json}}",
-                    args.out.display()
+                    out.display()
                 );
             }
             None => println!(
@@ -92,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 shard.index,
                 shard.count,
                 last.saturating_sub(1),
-                args.out.display()
+                out.display()
             ),
         }
     }

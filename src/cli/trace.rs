@@ -1,14 +1,14 @@
 //! `cirrhosim trace`: the exact cohort trace of the first cycles, as a table (teaching).
 
-use crate::cli::args::{ScenarioArg, StrategyFilter};
+use crate::cli::args::{self, ScenarioArg, StrategyFilter};
 use cirrhosim::{engine, model::Model, report};
 
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     pub scenario: ScenarioArg,
-    /// Number of cycles to show.
-    #[arg(long, default_value_t = 12)]
+    /// Number of cycles to show, at least 1 (at most the horizon is shown).
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = args::cycles, allow_hyphen_values = true)]
     pub cycles: usize,
     #[command(flatten)]
     pub strategy: StrategyFilter,

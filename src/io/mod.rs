@@ -6,6 +6,7 @@
 
 pub mod draws;
 pub mod publish;
+pub mod tables;
 pub mod targets;
 
 pub use publish::{OutputFile, write_all, write_atomic, write_atomic_with};
