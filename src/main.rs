@@ -41,11 +41,9 @@ enum Command {
     Dsa(cli::dsa::Args),
     /// Expected value of partial perfect information from a PSA's psa_draws.csv.
     Evppi(cli::evppi::Args),
-    /// Threshold analysis: the price, effect size or duration at which a strategy becomes
-    /// cost-effective at each willingness to pay.
+    /// Threshold analysis: the price, effect or duration at which a strategy becomes cost-effective, per WTP.
     Threshold(cli::threshold::Args),
-    /// Fit parameters to survival targets (weighted least squares, Nelder-Mead) and write the
-    /// calibrated scenario.
+    /// Fit parameters to survival targets (weighted least squares, Nelder-Mead); write the calibrated scenario.
     Calibrate(cli::calibrate::Args),
     /// Merge the outputs of PSA shards (`psa --shard k/n`) into the files of a single run.
     Merge(cli::merge::Args),

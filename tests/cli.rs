@@ -163,7 +163,11 @@ fn quiet_commands_write_only_under_out() {
         std::fs::read_dir(wd.path().join("out/evppi")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(evppi, ["evppi.csv"]);
     assert!(!wd.path().join("out/psa/evppi.csv").exists(), "--out moves evppi.csv out of the PSA directory");
-    // The teaching commands print and write nothing.
+    // Check and verify answer with their exit status alone under --quiet.
+    for args in [&["check", "--quiet"][..], &["verify", "--patients", "2000", "--quiet"]] {
+        wd.cmd().args(args).assert().success().stdout("").stderr("");
+    }
+    // The commands whose output is the terminal write no file.
     for args in [&["check"][..], &["trace"], &["explain"], &["paths"], &["params"], &["default-scenario"]] {
         wd.cmd().args(args).assert().success();
     }
@@ -177,4 +181,13 @@ fn no_progress_noise_off_a_terminal() {
     let wd = Workdir::new();
     wd.cmd().args(["run", "--patients", "500", "--out", "o"]).assert().success().stderr("");
     wd.cmd().args(["psa", "--draws", "5", "--out", "p"]).assert().success().stderr("");
+}
+
+#[test]
+fn evppi_refuses_a_psa_without_draws() {
+    let wd = Workdir::new();
+    std::fs::create_dir(wd.path().join("p")).unwrap();
+    wd.write("p/psa_draws.csv", "draw,strategy,cost,qaly,life_years,c_msc_infusion\n");
+    wd.cmd().args(["evppi", "p"]).assert().code(1).stderr(contains("p/psa_draws.csv:2: no rows after the header"));
+    assert!(!wd.path().join("p/evppi.csv").exists());
 }

@@ -7,6 +7,7 @@ use cirrhosim::io::{self as files, OutputFile};
 use cirrhosim::report;
 use std::path::PathBuf;
 
+/// The arguments of `cirrhosim calibrate`.
 #[derive(clap::Args)]
 #[command(mut_arg("out", |a| a.default_value("calibration").help(
     "Output directory for calibrated.toml and calibration.csv (created if needed); the command writes nothing anywhere else"
@@ -26,6 +27,7 @@ pub struct Args {
     pub quiet: Quiet,
 }
 
+/// Runs `cirrhosim calibrate`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let text = args.scenario.text()?;

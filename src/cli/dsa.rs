@@ -6,6 +6,7 @@ use cirrhosim::analysis::dsa;
 use cirrhosim::io::{self as files, OutputFile};
 use cirrhosim::report;
 
+/// The arguments of `cirrhosim dsa`.
 #[derive(clap::Args)]
 #[command(mut_arg("out", |a| a.default_value("dsa")))]
 pub struct Args {
@@ -31,6 +32,7 @@ pub struct Args {
     pub quiet: Quiet,
 }
 
+/// Runs `cirrhosim dsa`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let (strategy, comparator) = args.compared.indices(&s)?;

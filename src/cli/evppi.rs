@@ -6,6 +6,7 @@ use cirrhosim::io::{self as files, OutputFile, tables};
 use cirrhosim::{analysis::evppi, report};
 use std::path::PathBuf;
 
+/// The arguments of `cirrhosim evppi`.
 #[derive(clap::Args)]
 #[command(mut_arg("wtp", |a| a
     .default_values(["20000", "30000", "50000", "100000"])
@@ -26,6 +27,7 @@ pub struct Args {
     pub quiet: Quiet,
 }
 
+/// Runs `cirrhosim evppi`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let table = tables::read_complete_draws(&args.dir.join(files::draws::ROWS_FILE))?;
     let groups: Vec<Vec<String>> = if args.group.is_empty() {

@@ -3,6 +3,7 @@
 use crate::cli::args::{self, ScenarioArg, strategy_or_last};
 use cirrhosim::{model::Model, report};
 
+/// The arguments of `cirrhosim explain`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -15,6 +16,7 @@ pub struct Args {
     pub cycles: usize,
 }
 
+/// Runs `cirrhosim explain`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let model = Model::from_scenario(&s)?;

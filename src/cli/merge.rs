@@ -6,6 +6,7 @@ use cirrhosim::io as files;
 use cirrhosim::{model::Model, report};
 use std::path::PathBuf;
 
+/// The arguments of `cirrhosim merge`.
 #[derive(clap::Args)]
 #[command(mut_arg("out", |a| a.default_value("psa")))]
 pub struct Args {
@@ -21,6 +22,7 @@ pub struct Args {
     pub quiet: Quiet,
 }
 
+/// Runs `cirrhosim merge`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let out = &args.out.out;
     let s = load(args.scenario.as_deref())?;

@@ -3,6 +3,7 @@
 use crate::cli::args::{self, ScenarioArg, StrategyFilter};
 use cirrhosim::{engine, model::Model, report};
 
+/// The arguments of `cirrhosim paths`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -17,6 +18,7 @@ pub struct Args {
     pub seed: Option<u64>,
 }
 
+/// Runs `cirrhosim paths`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let model = Model::from_scenario(&s)?;

@@ -8,6 +8,7 @@ use cirrhosim::io as files;
 use cirrhosim::{model::Model, report};
 use std::time::Instant;
 
+/// The arguments of `cirrhosim psa`.
 #[derive(clap::Args)]
 #[command(mut_arg("out", |a| a.default_value("psa")))]
 pub struct Args {
@@ -49,6 +50,7 @@ pub enum EngineArg {
     MonteCarlo,
 }
 
+/// Runs `cirrhosim psa`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let scenario = args.scenario.load()?;
     let draws = args.draws.unwrap_or(scenario.psa.draws);

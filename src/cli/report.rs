@@ -8,6 +8,7 @@ use cirrhosim::report::html::{self, Overlays, PsaTables};
 use cirrhosim::{analysis, engine, model::Model};
 use std::path::{Path, PathBuf};
 
+/// The arguments of `cirrhosim report`.
 #[derive(clap::Args)]
 #[command(mut_arg("out", |a| a.default_value("report")))]
 #[command(mut_arg("wtp", |a| a.help(
@@ -42,6 +43,7 @@ pub struct Args {
     pub quiet: Quiet,
 }
 
+/// Runs `cirrhosim report`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let model = Model::from_scenario(&s)?;

@@ -8,6 +8,7 @@ use cirrhosim::report::{self, json::Throughput};
 use cirrhosim::{analysis, engine, model::Model};
 use std::time::Instant;
 
+/// The arguments of `cirrhosim run`.
 #[derive(clap::Args)]
 #[command(mut_arg("out", |a| a.default_value("results")))]
 pub struct Args {
@@ -30,6 +31,7 @@ pub struct Args {
     pub timing: bool,
 }
 
+/// Runs `cirrhosim run`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let scenario = args.scenario.load()?;
     let model = Model::from_scenario(&scenario)?;

@@ -14,6 +14,7 @@ use cirrhosim::report::teaching as page;
 use cirrhosim::scenario::Scenario;
 use std::io::Write as _;
 
+/// The arguments of `cirrhosim serve`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -26,6 +27,7 @@ pub struct Args {
     pub bind: String,
 }
 
+/// Runs `cirrhosim serve`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let scenario = args.scenario.load()?;
     let server = tiny_http::Server::http((args.bind.as_str(), args.port)).map_err(|e| cirrhosim::Error::Write {

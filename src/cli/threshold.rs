@@ -6,6 +6,7 @@ use cirrhosim::analysis::threshold;
 use cirrhosim::io::{self as files, OutputFile};
 use cirrhosim::report;
 
+/// The arguments of `cirrhosim threshold`.
 #[derive(clap::Args)]
 #[command(mut_arg("out", |a| a.default_value("threshold")))]
 pub struct Args {
@@ -27,6 +28,7 @@ pub struct Args {
     pub quiet: Quiet,
 }
 
+/// Runs `cirrhosim threshold`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let (strategy, comparator) = args.compared.indices(&s)?;

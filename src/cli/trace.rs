@@ -3,6 +3,7 @@
 use crate::cli::args::{self, ScenarioArg, StrategyFilter};
 use cirrhosim::{engine, model::Model, report};
 
+/// The arguments of `cirrhosim trace`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -14,6 +15,7 @@ pub struct Args {
     pub strategy: StrategyFilter,
 }
 
+/// Runs `cirrhosim trace`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let model = Model::from_scenario(&s)?;
