@@ -15,7 +15,7 @@ if ! (cd .ci/browser && npm install --no-audit --no-fund --silent >"$work/npm.lo
   echo "SKIPPED: serve browser test: npm install playwright-core failed:"; tail -n 5 "$work/npm.log"; exit 0
 fi
 cargo build --release --quiet || exit 1
-./target/release/cirrhosim serve --port 0 >"$work/serve.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/release/cirrhosim" serve --port 0 >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q 'listening on' "$work/serve.log" && break; sleep 0.1; done

@@ -16,7 +16,8 @@
 //! Beside the pipeline sit the analyses that drive every stage many times: [`psa`]
 //! (probabilistic sensitivity analysis, shards and merge), [`dsa`] (one- and two-way),
 //! [`threshold`] (root-finding on incremental NMB), [`calibrate`] (fitting to survival
-//! targets), [`verify`] (TECH-VER black-box checks) and [`serve`] (the teaching page).
+//! targets), [`verify`] (TECH-VER black-box checks) and [`teaching`](analysis::teaching) (the
+//! model behind the teaching page of `cirrhosim serve`).
 //!
 //! ```
 //! use cirrhosim::{analysis, engine, model::Model, scenario::Scenario};
@@ -38,7 +39,6 @@ pub mod io;
 pub mod model;
 pub mod report;
 pub mod scenario;
-pub mod serve;
 pub mod verify;
 
 pub use error::{Error, Problem, ProblemKind, Result};

@@ -67,3 +67,13 @@ fn survival_only_scenario_is_refused() {
         .failure()
         .stderr(contains("needs costs and QALYs"));
 }
+
+#[test]
+fn default_wtp_is_the_scenarios_second_value() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["dsa", "--out", "d"])
+        .assert()
+        .success()
+        .stdout(contains("uc_msc vs standard_care, wtp 30000 per QALY"));
+}

@@ -5,6 +5,8 @@
 mod calibrate;
 /// `cirrhosim check`: every bad-input fixture with its exact message.
 mod check;
+/// Rules of every command: numbers checked by clap with the flag named, `--quiet`, `--out`.
+mod cli;
 /// `cirrhosim dsa`: tornado and two-way grid.
 mod dsa;
 /// `cirrhosim explain`: the model in words with the first cycles' arithmetic.

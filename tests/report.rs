@@ -1,6 +1,8 @@
 //! `cirrhosim report`: a self-contained HTML page and SVG figures.
 
 use crate::util::{Workdir, repo};
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
 
 #[test]
 fn report_is_self_contained_structured_and_reproducible() {
@@ -82,4 +84,67 @@ fn psa_and_dsa_results_are_drawn() {
         assert!(wd.read(&format!("r/{svg}")).starts_with("<svg"), "{svg}");
     }
     wd.cmd().args(["report", "--psa", "nowhere"]).assert().failure();
+}
+
+/// A PSA or DSA directory that is cut short, edited, unpublished or from another scenario gives
+/// an error naming the folder and what is wrong, never a panic or a wrong figure (issue 10: a
+/// header-only psa_draws.csv panicked `report --psa`; a PSA of another scenario was drawn). The
+/// readers' own line-and-column errors are unit-tested in `io::draws` and `io::tables`.
+#[test]
+fn broken_psa_and_dsa_tables_are_located_errors() {
+    let wd = Workdir::new();
+    wd.cmd().args(["psa", "--draws", "6", "--quiet", "--out", "p"]).assert().success();
+    wd.cmd().args(["dsa", "--quiet", "--out", "d"]).assert().success();
+    let report = |wd: &Workdir, extra: &[&str]| {
+        let mut args = vec!["report", "--patients", "200", "--quiet", "--out", "r"];
+        args.extend_from_slice(extra);
+        wd.cmd().args(args).assert()
+    };
+    report(&wd, &["--psa", "p", "--dsa", "d"]).success();
+    let original = |name: &str| wd.read(&format!("p/{name}"));
+    let restore = |name: &str, text: &str| wd.write(&format!("p/{name}"), text);
+
+    // Header-only psa_draws.csv: this panicked before.
+    let draws = original("psa_draws.csv");
+    restore("psa_draws.csv", &format!("{}\n", draws.lines().next().unwrap()));
+    report(&wd, &["--psa", "p"])
+        .code(1)
+        .stderr(contains("p: cannot report on it: psa_draws.csv has changed since it was written"))
+        .stderr(contains("panicked").not());
+    restore("psa_draws.csv", &draws);
+    // A cut ceac.csv.
+    let ceac = original("ceac.csv");
+    restore("ceac.csv", &ceac[..ceac.len() / 2]);
+    report(&wd, &["--psa", "p"]).code(1).stderr(contains("p: cannot report on it: ceac.csv has changed"));
+    restore("ceac.csv", &ceac);
+    report(&wd, &["--psa", "p"]).success();
+
+    // A PSA of another scenario.
+    let teaching = repo().join("scenarios/teaching.toml");
+    wd.cmd()
+        .args(["report", "--patients", "200", "--quiet", "--out", "r", "--psa", "p"])
+        .arg(&teaching)
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "p: cannot report on it: it holds the outputs of another run (scenario \"default\", not \"teaching\")",
+        ));
+    // A folder that is not a published output: interrupted, or not from cirrhosim.
+    std::fs::remove_file(wd.path().join("d/cirrhosim-run.json")).unwrap();
+    report(&wd, &["--dsa", "d"]).code(1).stderr(contains("d: cannot report on it: it has no cirrhosim-run.json"));
+    report(&wd, &["--dsa", "p"])
+        .code(1)
+        .stderr(contains("it holds the outputs of `cirrhosim psa`, not of `cirrhosim dsa`"));
+}
+
+#[test]
+fn wtp_lines_on_the_ce_plane_come_from_wtp() {
+    let wd = Workdir::new();
+    wd.cmd().args(["psa", "--draws", "6", "--quiet", "--out", "p"]).assert().success();
+    wd.cmd()
+        .args(["report", "--patients", "200", "--quiet", "--psa", "p", "--wtp", "12345", "--out", "r"])
+        .assert()
+        .success();
+    let plane = wd.read("r/ce_plane.svg");
+    assert!(plane.contains("WTP 12345") && !plane.contains("WTP 30000"), "only the --wtp line is drawn");
 }

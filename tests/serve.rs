@@ -53,6 +53,15 @@ fn page_knobs_runs_and_errors() {
     let (status, error) = get(&server, "/api/run?discount_rate=0.9");
     assert_eq!(status, 400);
     assert!(error.contains("discount_rate") && error.contains("must be in [0, 0.2]"), "{error}");
+    // A value that is not a number names the query parameter.
+    let (status, error) = get(&server, "/api/run?param:x=abc");
+    assert_eq!(status, 400);
+    assert_eq!(error, r#"{"error":"query parameter \"param:x\": \"abc\" is not a number"}"#);
+    let (status, error) = get(&server, "/api/run?param%3Anope=1");
+    assert_eq!(status, 400);
+    let error: serde_json::Value = serde_json::from_str(&error).unwrap();
+    let error = error["error"].as_str().unwrap();
+    assert!(error.contains("param:nope: unknown parameter \"nope\""), "{error}");
     // Still serving after a bad request.
     assert_eq!(get(&server, "/api/run").0, 200);
     assert_eq!(get(&server, "/nope").0, 404);

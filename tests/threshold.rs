@@ -48,3 +48,17 @@ fn writes_threshold_csv_for_price_and_effect() {
         .failure()
         .stderr(contains("\"c_comp_year_typo\" is not a parameter the model uses"));
 }
+
+#[test]
+fn between_sets_the_search_range_for_each_default_wtp() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["threshold", "--parameter", "c_msc_infusion", "--between", "100,50000", "--quiet", "--out", "t"])
+        .assert()
+        .success()
+        .stdout("");
+    let csv = wd.read("t/threshold.csv");
+    let wtp: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(wtp, ["20000", "30000", "50000", "100000"], "the scenario's wtp list");
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(",100,50000")), "{csv}");
+}

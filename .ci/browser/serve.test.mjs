@@ -41,6 +41,9 @@ try {
   const errorsInUse = [...errors];
   const bad = await page.evaluate(async () => { const r = await fetch("/api/run?start_age=12"); return [r.status, (await r.json()).error]; });
   check(bad[0] === 400 && bad[1].includes("start_age"), `a bad input is refused with its name (${bad[0]}: ${bad[1]})`);
+  const notNumber = await page.evaluate(async () => { const r = await fetch("/api/run?param:x=abc"); return [r.status, (await r.json()).error]; });
+  check(notNumber[0] === 400 && notNumber[1] === 'query parameter "param:x": "abc" is not a number',
+        `a value that is not a number names the query parameter (${notNumber[0]}: ${notNumber[1]})`);
   const again = await page.evaluate(async () => (await fetch("/api/run")).status);
   check(again === 200, "the server keeps answering after a bad request");
   check(errorsInUse.length === 0, `no console errors in normal use (${errorsInUse.join("; ")})`);

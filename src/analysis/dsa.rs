@@ -62,6 +62,21 @@ pub struct Tornado {
     pub rows: Vec<OneWay>,
 }
 
+/// The willingness to pay per QALY a DSA uses when none is given: the scenario's second
+/// `economics.wtp` value (the first is often a low reference such as 20,000), else its first,
+/// else 30,000.
+///
+/// # Examples
+/// ```
+/// use cirrhosim::{analysis::dsa::default_wtp, scenario::Scenario};
+/// let s = Scenario::default_scenario()?; // wtp = [20000, 30000, 50000, 100000]
+/// assert_eq!(default_wtp(&s), 30_000.0);
+/// # Ok::<(), cirrhosim::Error>(())
+/// ```
+pub fn default_wtp(scenario: &Scenario) -> f64 {
+    scenario.economics.as_ref().and_then(|e| e.wtp.get(1).or(e.wtp.first()).copied()).unwrap_or(30_000.0)
+}
+
 fn needs_economics(scenario: &Scenario) -> Result<()> {
     if scenario.economics.is_none() {
         return Err(Error::Invalid {

@@ -14,6 +14,9 @@
 //! the fitted values biases EVPPI upwards by roughly phi(0) sd(D) sqrt(terms / draws), so use
 //! several thousand draws and read small EVPPIs with that in mind.
 
+use crate::error::{Error, Result};
+use crate::io::draws::DrawTable;
+
 /// EVPI and the EVPPI of one group of parameters at one willingness to pay.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EvppiResult {
@@ -133,6 +136,57 @@ pub fn evppi(theta: &[Vec<f64>], nmb: &[Vec<f64>]) -> (f64, usize) {
         }
     }
     ((value_of_choice(&fitted) - choice_at_means(&d)).max(0.0), terms.len())
+}
+
+/// EVPPI of each group of parameters at each willingness to pay, from a PSA's per-draw table:
+/// for each group, theta is the group's columns of `table.values`; for each `wtp`,
+/// NMB = wtp x QALY - cost per draw and strategy; then [`evppi`] and [`evpi`]. Rows come out
+/// group by group, WTP within group.
+///
+/// # Errors
+/// [`Error::Setting`] naming `--group` when a member of a group is not a column of the table (a
+/// parameter the PSA did not vary).
+///
+/// # Examples
+/// ```
+/// use cirrhosim::analysis::evppi::evppi_table;
+/// use cirrhosim::io::draws::DrawTable;
+/// // Strategy b's QALYs are theta: its NMB rises with theta at any WTP.
+/// let theta: Vec<f64> = (0..200).map(|i| (i as f64 - 99.5) / 100.0).collect();
+/// let table = DrawTable {
+///     strategies: vec!["a".into(), "b".into()],
+///     parameters: vec!["theta".into()],
+///     outcomes: theta.iter().map(|&t| vec![(0.0, 0.0), (0.0, t)]).collect(),
+///     values: theta.iter().map(|&t| vec![t]).collect(),
+/// };
+/// let rows = evppi_table(&table, &[vec!["theta".to_string()]], &[1.0, 2.0])?;
+/// assert_eq!(rows.len(), 2);
+/// assert!((rows[1].evppi - rows[1].evpi).abs() < 0.01 && rows[1].evpi > 0.0);
+/// assert!(evppi_table(&table, &[vec!["nope".to_string()]], &[1.0]).is_err());
+/// # Ok::<(), cirrhosim::Error>(())
+/// ```
+pub fn evppi_table(table: &DrawTable, groups: &[Vec<String>], wtp: &[f64]) -> Result<Vec<EvppiResult>> {
+    let mut rows = Vec::new();
+    for group in groups {
+        let columns: Vec<usize> = group
+            .iter()
+            .map(|name| {
+                table.parameters.iter().position(|p| p == name).ok_or_else(|| Error::Setting {
+                    flag: "group",
+                    value: name.clone(),
+                    rule: "is not a column of psa_draws.csv (a varied parameter)",
+                })
+            })
+            .collect::<Result<_>>()?;
+        let theta: Vec<Vec<f64>> = table.values.iter().map(|v| columns.iter().map(|&c| v[c]).collect()).collect();
+        for &lambda in wtp {
+            let nmb: Vec<Vec<f64>> =
+                table.outcomes.iter().map(|o| o.iter().map(|x| lambda * x[1] - x[0]).collect()).collect();
+            let (value, terms) = evppi(&theta, &nmb);
+            rows.push(EvppiResult { parameters: group.clone(), wtp: lambda, evppi: value, evpi: evpi(&nmb), terms });
+        }
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]

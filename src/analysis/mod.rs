@@ -7,9 +7,9 @@
 //!
 //! Beside them sit the analyses that drive the model stage many times over: [`psa`]
 //! (probabilistic sensitivity analysis, shards, merge), [`dsa`] (one- and two-way),
-//! [`threshold`] (root-finding on incremental NMB), [`calibrate`] (fitting to targets) and
-//! [`evppi`]. They compute; they never print, and the files they read back go through
-//! [`crate::io`].
+//! [`threshold`] (root-finding on incremental NMB), [`calibrate`] (fitting to targets),
+//! [`evppi`] and [`teaching`] (the rerun behind `cirrhosim serve`). They compute; they never
+//! print, and the files they read back go through [`crate::io`].
 
 pub mod calibrate;
 pub mod cea;
@@ -19,6 +19,7 @@ pub mod evppi;
 pub mod fingerprint;
 pub mod psa;
 pub mod survival;
+pub mod teaching;
 pub mod threshold;
 
 pub use cea::{CeaRow, Outcome, Status, cea};

@@ -132,6 +132,20 @@ pub fn thresholds(
     Ok(out)
 }
 
+/// The willingness-to-pay values per QALY a threshold analysis uses when none are given: the
+/// scenario's `economics.wtp` list (empty without economics, which [`thresholds`] refuses).
+///
+/// # Examples
+/// ```
+/// use cirrhosim::{analysis::threshold::default_wtp, scenario::Scenario};
+/// let s = Scenario::default_scenario()?;
+/// assert_eq!(default_wtp(&s), [20000.0, 30000.0, 50000.0, 100000.0]);
+/// # Ok::<(), cirrhosim::Error>(())
+/// ```
+pub fn default_wtp(scenario: &Scenario) -> Vec<f64> {
+    scenario.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default()
+}
+
 /// The parameters worth asking about for `strategy`: its infusion price and its effect sizes
 /// and durations, when they are parameters.
 pub fn default_parameters(scenario: &Scenario, strategy: usize) -> Vec<String> {

@@ -9,7 +9,11 @@
 pub mod draws;
 pub mod fingerprint;
 pub mod publish;
+pub mod tables;
 pub mod targets;
 
 pub use fingerprint::Fingerprint;
-pub use publish::{OutputFile, StagedFile, check_folder, publish, write_all, write_atomic, write_atomic_with};
+pub use publish::{
+    OutputFile, StagedFile, add_to_folder, check_folder, check_folder_of_scenario, publish, write_all, write_atomic,
+    write_atomic_with,
+};

@@ -257,6 +257,54 @@ pub fn check_folder(
     Ok(manifest)
 }
 
+/// As [`check_folder`], comparing only what made the folder's scenario (command, version,
+/// scenario name and hash), not its settings: for a report drawn from a PSA or DSA folder, whose
+/// seed or draws may be any.
+///
+/// # Errors
+/// As [`check_folder`].
+pub fn check_folder_of_scenario(
+    dir: &Path,
+    action: RunAction,
+    command: &'static str,
+    scenario: &Fingerprint,
+) -> Result<Manifest> {
+    let manifest = check_folder(dir, action, command, None, &[])?;
+    let wanted = Fingerprint { settings: manifest.fingerprint.settings.clone(), ..scenario.clone() };
+    let differences = manifest.fingerprint.differences(&Fingerprint { command: command.to_string(), ..wanted }, &[]);
+    if !differences.is_empty() {
+        return Err(Error::RunFolder {
+            folder: dir.to_path_buf(),
+            action,
+            problem: RunProblem::Mismatch { differences },
+        });
+    }
+    Ok(manifest)
+}
+
+/// Adds `files` to a complete folder of `command`'s outputs (e.g. `evppi.csv` into a PSA
+/// folder): the folder is checked first, and the new manifest lists the new files with the old
+/// ones, so a later run into the folder removes them with the rest.
+///
+/// # Errors
+/// As [`check_folder`] and [`publish`].
+pub fn add_to_folder(
+    dir: &Path,
+    action: RunAction,
+    command: &'static str,
+    files: &[OutputFile],
+) -> Result<Vec<PathBuf>> {
+    let manifest = check_folder(dir, action, command, None, &[])?;
+    let kept: Vec<StagedFile> = manifest
+        .files
+        .iter()
+        .filter(|f| !files.iter().any(|n| n.name == f.name))
+        .map(|f| StagedFile { name: f.name.clone(), path: dir.join(&f.name) })
+        .collect();
+    let written = publish(dir, &manifest.fingerprint, files, &kept)?;
+    Ok(written[..files.len()].to_vec())
+}
+
 /// Creates `dir` if needed and writes every file into it atomically, without a manifest. For
 /// files that are not a run's outputs.
 ///
@@ -325,6 +373,22 @@ mod tests {
         assert!(e.contains("another run (seed 2, not 1)"), "{e}");
         let e = check_folder(d, RunAction::Report, "psa", None, &[]).unwrap_err().to_string();
         assert!(e.contains("`cirrhosim run`, not of `cirrhosim psa`"), "{e}");
+    }
+
+    #[test]
+    fn files_added_to_a_folder_join_its_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        publish(d, &fp(1), &[OutputFile::new("a.csv", b"1".to_vec())], &[]).unwrap();
+        add_to_folder(d, RunAction::ReadBack, "run", &[OutputFile::new("e.csv", b"e".to_vec())]).unwrap();
+        let m = check_folder(d, RunAction::Report, "run", Some(&fp(1)), &[]).unwrap();
+        assert_eq!(m.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), vec!["e.csv", "a.csv"]);
+        publish(d, &fp(2), &[OutputFile::new("a.csv", b"2".to_vec())], &[]).unwrap();
+        assert!(!d.join("e.csv").exists(), "a later run removes what was added to the earlier one");
+        let other = Fingerprint::new("run", "s", "zzz", &[]);
+        let e = check_folder_of_scenario(d, RunAction::Report, "run", &other).unwrap_err().to_string();
+        assert!(e.contains("has changed since"), "{e}");
+        check_folder_of_scenario(d, RunAction::Report, "run", &Fingerprint::new("x", "s", "abc", &[])).unwrap();
     }
 
     #[test]

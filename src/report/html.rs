@@ -1,10 +1,18 @@
 //! `report.html`: one self-contained page (inline SVG, no network) with the settings keyed to
 //! CHEERS 2022 items, the model's states and exits, the results with plots, and the parameter
 //! table with sources. Rendered with `minijinja` from `templates/report.html`.
+//!
+//! Receives the results and, in [`Overlays`], the tables of earlier runs (PSA, DSA, targets) as
+//! rows the caller has read; hands back the figures and the list of files ([`report_files`]). It
+//! reads no file.
 
 use crate::analysis::economics::Evaluation;
 use crate::analysis::{Method, StrategySurvival};
 use crate::engine::CohortTrace;
+use crate::io::OutputFile;
+use crate::io::draws::DrawTable;
+use crate::io::tables::{CeacRow, DsaRow, SurvivalBandRow};
+use crate::io::targets::Target;
 use crate::model::Model;
 use crate::report::plots;
 use crate::scenario::duration::describe_years;
@@ -30,76 +38,159 @@ pub struct Figures {
     pub tornado: Option<String>,
 }
 
-/// Opens a CSV of a PSA or DSA directory; returns the reader and the file name for messages.
-fn open_csv(path: &std::path::Path) -> crate::Result<(csv::Reader<std::fs::File>, String)> {
-    let file = path.display().to_string();
-    let reader = csv::Reader::from_path(path).map_err(|e| row_error(&file, e))?;
-    Ok((reader, file))
+/// What a report draws from earlier runs, read by the caller with [`crate::io::tables`] and
+/// [`crate::io::targets`]: this module reads no file.
+#[derive(Debug, Clone, Default)]
+pub struct Overlays {
+    /// A PSA directory's tables: acceptability curves, CE plane and survival band.
+    pub psa: Option<PsaTables>,
+    /// A DSA directory's `dsa.csv`: the tornado.
+    pub dsa: Option<Vec<DsaRow>>,
+    /// Survival targets or trial points; those on `overall_survival` are marked on the survival plot.
+    pub targets: Vec<Target>,
+    /// Willingness-to-pay values per QALY drawn as lines on the CE plane.
+    pub wtp: Vec<f64>,
 }
 
-fn row_error(file: &str, e: csv::Error) -> crate::Error {
-    crate::Error::Csv { file: file.to_string(), line: e.position().map_or(0, |p| p.line()), message: e.to_string() }
+/// The tables of a PSA directory that the report draws.
+#[derive(Debug, Clone)]
+pub struct PsaTables {
+    /// `ceac.csv`.
+    pub ceac: Vec<CeacRow>,
+    /// `psa_draws.csv`, complete (see [`crate::io::tables::read_complete_draws`]).
+    pub draws: DrawTable,
+    /// `survival_psa.csv`.
+    pub survival_band: Vec<SurvivalBandRow>,
 }
 
-/// Reads a PSA output directory (`ceac.csv`, `psa_draws.csv`) and draws its figures.
-///
-/// # Errors
-/// [`crate::Error::Read`] / [`crate::Error::Csv`] naming the file.
-pub fn psa_figures(model: &Model, dir: &std::path::Path, wtp: &[f64]) -> crate::Result<(String, String)> {
-    let path = dir.join("ceac.csv");
-    let (mut reader, file) = open_csv(&path)?;
-    let rows: Vec<plots::CeacRow> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| row_error(&file, e))?;
-    let ceac = plots::ceac_svg(&model.strategy_names, &rows);
-    let draws = crate::io::draws::read(&dir.join(crate::io::draws::ROWS_FILE))?;
-    let last = draws.strategies.len().saturating_sub(1);
-    let points: Vec<(f64, f64)> = draws.outcomes.iter().map(|o| (o[last][1] - o[0][1], o[last][0] - o[0][0])).collect();
-    let title = format!(
-        "Cost-effectiveness plane: {} vs {} ({} draws)",
-        draws.strategies[last],
-        draws.strategies[0],
-        points.len()
-    );
-    Ok((ceac, plots::ce_plane_svg(&title, &points, wtp)))
+/// The acceptability curves and the cost-effectiveness plane (last strategy vs the first, one
+/// point per draw, lines of slope `wtp`) of a PSA.
+pub fn psa_figures(model: &Model, ceac: &[CeacRow], draws: &DrawTable, wtp: &[f64]) -> (String, String) {
+    let ceac = plots::ceac_svg(&model.strategy_names, ceac);
+    let last = model.n_strategies().saturating_sub(1);
+    let points: Vec<(f64, f64)> = draws
+        .outcomes
+        .iter()
+        .filter_map(|o| {
+            let (first, last) = (o.first()?, o.get(last)?);
+            Some((last[1] - first[1], last[0] - first[0]))
+        })
+        .collect();
+    let name = |i: usize| model.strategy_names.get(i).map_or("", String::as_str);
+    let title = format!("Cost-effectiveness plane: {} vs {} ({} draws)", name(last), name(0), points.len());
+    (ceac, plots::ce_plane_svg(&title, &points, wtp))
 }
 
-/// Reads a PSA directory's `survival_psa.csv` into per-strategy bands.
-///
-/// # Errors
-/// [`crate::Error::Csv`] naming the file.
-pub fn psa_bands(model: &Model, dir: &std::path::Path) -> crate::Result<Vec<(usize, plots::PsaBand)>> {
-    let path = dir.join("survival_psa.csv");
-    let (mut reader, file) = open_csv(&path)?;
+/// A PSA's survival band per strategy of the model (rows of other strategies are ignored).
+pub fn psa_bands(model: &Model, rows: &[SurvivalBandRow]) -> Vec<(usize, plots::PsaBand)> {
     let mut bands: Vec<(usize, plots::PsaBand)> = (0..model.n_strategies()).map(|s| (s, Vec::new())).collect();
-    for record in reader.records() {
-        let r = record.map_err(|e| row_error(&file, e))?;
-        let num = |i: usize| r.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
-        if let Some(s) = model.strategy_names.iter().position(|n| Some(n.as_str()) == r.get(0)) {
-            bands[s].1.push((num(2), num(3), num(4), num(5)));
+    for r in rows {
+        if let Some(s) = model.strategy_names.iter().position(|n| *n == r.strategy) {
+            bands[s].1.push((r.years, r.median, r.lower, r.upper));
         }
     }
-    Ok(bands)
+    bands
 }
 
-/// Reads a DSA output directory (`dsa.csv`) and draws the tornado of incremental NMB.
+/// The tornado of incremental NMB from a DSA's rows: the first 15 parameters (the file is in
+/// tornado order); a result that was not finite is drawn as NaN (no bar).
+pub fn tornado_figure(rows: &[DsaRow]) -> String {
+    let mut bars = Vec::new();
+    let mut base = 0.0;
+    for r in rows.iter().filter(|r| r.outcome == "inc_nmb") {
+        base = r.base.unwrap_or(f64::NAN);
+        bars.push((r.parameter.clone(), r.low_result.unwrap_or(f64::NAN), r.high_result.unwrap_or(f64::NAN)));
+    }
+    bars.truncate(15);
+    plots::tornado_svg(&bars, base)
+}
+
+/// Draws every figure, with what `overlays` adds: the PSA's acceptability curves, CE plane and
+/// survival band, the DSA's tornado, and the survival targets.
+pub fn figures_with(
+    model: &Model,
+    traces: &[CohortTrace],
+    results: &[StrategySurvival],
+    evaluation: Option<&Evaluation>,
+    overlays: &Overlays,
+) -> Figures {
+    let mut figures = figures(model, traces, results, evaluation);
+    if let Some(psa) = &overlays.psa {
+        let (ceac, plane) = psa_figures(model, &psa.ceac, &psa.draws, &overlays.wtp);
+        figures.ceac = Some(ceac);
+        figures.ce_plane = Some(plane);
+    }
+    let bands = overlays.psa.as_ref().map(|p| psa_bands(model, &p.survival_band)).unwrap_or_default();
+    let points: Vec<plots::TargetPoint> = overlays
+        .targets
+        .iter()
+        .filter(|t| t.curve == "overall_survival")
+        .map(|t| (t.years, t.value, t.lower.zip(t.upper)))
+        .collect();
+    if !bands.is_empty() || !points.is_empty() {
+        figures.survival = plots::survival_svg_with(model, results, &bands, &points);
+    }
+    if let Some(rows) = &overlays.dsa {
+        figures.tornado = Some(tornado_figure(rows));
+    }
+    figures
+}
+
+/// Every file of a report: `report.html`; each figure as SVG: `survival.svg`, `model.svg`,
+/// `occupancy_<k>.svg` for the k-th strategy (from 1), and when drawn `costs.svg`, `qalys.svg`,
+/// `ceac.svg`, `ce_plane.svg`, `tornado.svg`; then a PNG copy of each figure, for slides.
 ///
 /// # Errors
-/// [`crate::Error::Csv`] naming the file.
-pub fn tornado_figure(dir: &std::path::Path) -> crate::Result<String> {
-    let path = dir.join("dsa.csv");
-    let (mut reader, file) = open_csv(&path)?;
-    let mut rows = Vec::new();
-    let mut base = 0.0;
-    for record in reader.records() {
-        let r = record.map_err(|e| row_error(&file, e))?;
-        if r.get(3) != Some("inc_nmb") {
-            continue;
-        }
-        let num = |i: usize| r.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
-        base = num(6);
-        rows.push((r.get(0).unwrap_or_default().to_string(), num(4), num(5)));
+/// [`crate::Error::Serialise`] if a figure cannot be rasterised.
+#[allow(clippy::too_many_arguments)]
+pub fn report_files(
+    scenario: &Scenario,
+    model: &Model,
+    patients: u64,
+    seed: u64,
+    results: &[StrategySurvival],
+    evaluation: Option<&Evaluation>,
+    figures: &Figures,
+) -> crate::Result<Vec<OutputFile>> {
+    let html = report_html(scenario, model, patients, seed, results, evaluation, figures);
+    let mut files = vec![
+        OutputFile::new("report.html", html.into_bytes()),
+        OutputFile::new("survival.svg", figures.survival.clone().into_bytes()),
+        OutputFile::new("model.svg", plots::model_diagram_svg(scenario).into_bytes()),
+    ];
+    for (k, svg) in figures.occupancy.iter().enumerate() {
+        files.push(OutputFile::new(format!("occupancy_{}.svg", k + 1), svg.clone().into_bytes()));
     }
-    rows.truncate(15);
-    Ok(plots::tornado_svg(&rows, base))
+    for (name, svg) in [
+        ("costs.svg", &figures.costs),
+        ("qalys.svg", &figures.qalys),
+        ("ceac.svg", &figures.ceac),
+        ("ce_plane.svg", &figures.ce_plane),
+        ("tornado.svg", &figures.tornado),
+    ] {
+        if let Some(svg) = svg {
+            files.push(OutputFile::new(name, svg.clone().into_bytes()));
+        }
+    }
+    let pngs = png_copies(&files)?;
+    files.extend(pngs);
+    Ok(files)
+}
+
+/// A `.png` copy of every `.svg` file, rendered by [`crate::report::png`].
+fn png_copies(files: &[OutputFile]) -> crate::Result<Vec<OutputFile>> {
+    let rasteriser = crate::report::png::Rasteriser::new();
+    let mut pngs = Vec::new();
+    for f in files {
+        if let Some(stem) = f.name.strip_suffix(".svg") {
+            let name = format!("{stem}.png");
+            // The figures are drawn into Strings above, so they are UTF-8.
+            let svg = String::from_utf8_lossy(&f.bytes);
+            let bytes = rasteriser.png(std::path::Path::new(&name), &svg)?;
+            pngs.push(OutputFile::new(name, bytes));
+        }
+    }
+    Ok(pngs)
 }
 
 /// Draws every figure.

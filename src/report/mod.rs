@@ -10,4 +10,5 @@ pub mod json;
 pub mod plots;
 pub mod png;
 pub mod psa;
+pub mod teaching;
 pub mod terminal;

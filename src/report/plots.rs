@@ -214,14 +214,8 @@ fn grouped_bars_svg(
     })
 }
 
-/// Rows of a PSA's `ceac.csv`.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct CeacRow {
-    pub wtp: f64,
-    pub strategy: String,
-    pub probability_cost_effective: f64,
-    pub on_frontier: bool,
-}
+/// Rows of a PSA's `ceac.csv`, read by [`crate::io::tables::read_ceac`].
+pub use crate::io::tables::CeacRow;
 
 /// Cost-effectiveness acceptability curves; the frontier strategy's segments drawn thicker.
 pub fn ceac_svg(strategies: &[String], rows: &[CeacRow]) -> String {

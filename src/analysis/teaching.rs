@@ -1,0 +1,281 @@
+//! The teaching page's model (`cirrhosim serve`): the inputs a class can move ("knobs") and the
+//! exact cohort rerun with them.
+//!
+//! Receives a scenario and (knob name, value) pairs already parsed as numbers; checks each value
+//! like a scenario file would ([`apply`]), rebuilds the model, runs the exact cohort of every
+//! strategy and hands [`crate::report::teaching`] the survival curves and the incremental
+//! analysis ([`rerun`]). The HTTP server that receives the inputs lives in the binary.
+
+use crate::analysis::{self, Evaluation};
+use crate::engine::sim_cohort;
+use crate::error::{Error, Problem, ProblemKind, Result};
+use crate::model::Model;
+use crate::scenario::{Scenario, TimeValue, Value};
+use serde::Serialize;
+
+/// One input of the page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Knob {
+    /// `param:NAME`, `start_age`, `horizon_years` or `discount_rate`.
+    pub name: String,
+    /// What the slider shows, with the unit.
+    pub label: String,
+    /// The scenario's value.
+    pub value: f64,
+    /// Slider range and step.
+    pub min: f64,
+    pub max: f64,
+    pub step: f64,
+}
+
+/// The knobs for a scenario: the effect sizes, effect durations and price per infusion of the
+/// last strategy (when they are parameters), the start age, the horizon and (with economics) the
+/// discount rate. Parameter knobs range over their `low`-`high` span widened by one span each
+/// side (else a quarter to four times the value), clamped for ratios and costs.
+pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
+    let mut out = Vec::new();
+    let add_param = |i: usize, label: String, out: &mut Vec<Knob>| {
+        let p = &scenario.parameters[i];
+        if out.iter().any(|k| k.name == format!("param:{}", p.name)) {
+            return;
+        }
+        let (min, max) = match (p.low, p.high) {
+            (Some(lo), Some(hi)) => {
+                let span = hi - lo;
+                (lo - span, hi + span)
+            }
+            _ => (p.value / 4.0, p.value * 4.0),
+        };
+        let (min, max) = (min.min(max), min.max(max));
+        let (min, max) = match p.kind {
+            crate::scenario::ParameterKind::HazardRatio | crate::scenario::ParameterKind::RelativeRisk => {
+                (min.max(0.05), max.min(1.5))
+            }
+            crate::scenario::ParameterKind::Cost | crate::scenario::ParameterKind::Months => (min.max(0.0), max),
+            _ => (min, max),
+        };
+        out.push(Knob {
+            name: format!("param:{}", p.name),
+            label,
+            value: p.value,
+            min,
+            max,
+            step: ((max - min) / 200.0).max(1e-6),
+        });
+    };
+    if let Some(s) = scenario.strategies.last() {
+        for e in &s.effects {
+            if let Value::Parameter(i) = e.value {
+                let what = if e.hr_per_meld_point.is_some() { "MELD shift (points)" } else { "effect size" };
+                add_param(i, format!("{} {what}", s.name), &mut out);
+            }
+            if let Some(TimeValue::Parameter(i, _)) = e.duration {
+                add_param(i, format!("{} effect duration ({})", s.name, scenario.parameters[i].kind.name()), &mut out);
+            }
+        }
+        if let Some(Value::Parameter(i)) = s.schedule.as_ref().and_then(|sc| sc.cost_per_infusion) {
+            let unit =
+                scenario.economics.as_ref().map_or(String::new(), |e| format!(" ({} {})", e.currency, e.price_year));
+            add_param(i, format!("price per infusion{unit}"), &mut out);
+        }
+    }
+    let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum::<f64>();
+    out.push(Knob {
+        name: "start_age".into(),
+        label: "start age (years)".into(),
+        value: age,
+        min: 40.0,
+        max: 90.0,
+        step: 1.0,
+    });
+    let horizon = scenario.n_cycles as f64 * scenario.cycle_length_years;
+    out.push(Knob {
+        name: "horizon_years".into(),
+        label: "horizon (years)".into(),
+        value: horizon.round(),
+        min: 1.0,
+        max: 60.0,
+        step: 1.0,
+    });
+    if let Some(e) = &scenario.economics {
+        let r = e.discount_rate_costs.get(&scenario.base_values());
+        out.push(Knob {
+            name: "discount_rate".into(),
+            label: "discount rate".into(),
+            value: r,
+            min: 0.0,
+            max: 0.1,
+            step: 0.005,
+        });
+    }
+    out
+}
+
+fn bad(scenario: &Scenario, key: &str, kind: ProblemKind) -> Error {
+    Error::Invalid { file: scenario.file.clone(), problems: vec![Problem::new(key, None, kind)] }
+}
+
+/// The scenario with the inputs applied, checked like a scenario file.
+///
+/// `inputs` are (knob name, value) pairs: `param:NAME` (or a bare parameter name) sets a
+/// parameter, checked against its kind; `start_age` (years, within the life table) makes the
+/// cohort one age group; `horizon_years` (0 to 100) sets the number of cycles; `discount_rate`
+/// (0 to 0.2) sets both discount rates.
+///
+/// # Errors
+/// [`Error::Invalid`] naming the input and the rule it breaks (a value that is not finite, out of
+/// its range, or an unknown parameter).
+///
+/// # Examples
+/// ```
+/// use cirrhosim::{analysis::teaching::apply, scenario::Scenario};
+/// let s = Scenario::default_scenario()?;
+/// let older = apply(&s, &[("start_age".to_string(), 70.0)])?;
+/// assert_eq!(older.cohort.age_groups[0].age, 70.0);
+/// let e = apply(&s, &[("discount_rate".to_string(), 0.9)]).unwrap_err();
+/// assert!(e.to_string().contains("discount_rate: 0.9 is not a valid discount rate: must be in [0, 0.2]"));
+/// # Ok::<(), cirrhosim::Error>(())
+/// ```
+pub fn apply(scenario: &Scenario, inputs: &[(String, f64)]) -> Result<Scenario> {
+    let mut s = scenario.clone();
+    for (name, value) in inputs {
+        let value = *value;
+        if !value.is_finite() {
+            return Err(bad(
+                scenario,
+                name,
+                ProblemKind::OutOfRange { value, kind: "input", rule: "must be a finite number" },
+            ));
+        }
+        match name.as_str() {
+            "start_age" => {
+                let bg = s.background.as_ref();
+                let first = bg.map_or(0, |b| {
+                    b.table
+                        .first_age(crate::scenario::life_table::Sex::Male)
+                        .max(b.table.first_age(crate::scenario::life_table::Sex::Female))
+                });
+                if !(value >= first as f64 && value < 110.0) {
+                    return Err(bad(
+                        scenario,
+                        name,
+                        ProblemKind::OutOfRange {
+                            value,
+                            kind: "start age",
+                            rule: "must be within the life table (40 to 110)",
+                        },
+                    ));
+                }
+                s.cohort.age_groups = vec![crate::scenario::AgeGroup { age: value, weight: 1.0 }];
+            }
+            "horizon_years" => {
+                if !(value > 0.0 && value <= 100.0) {
+                    return Err(bad(
+                        scenario,
+                        name,
+                        ProblemKind::OutOfRange { value, kind: "horizon", rule: "must be in (0, 100] years" },
+                    ));
+                }
+                s.n_cycles = (value / s.cycle_length_years).round().max(1.0) as usize;
+            }
+            "discount_rate" => {
+                if !(0.0..=0.2).contains(&value) {
+                    return Err(bad(
+                        scenario,
+                        name,
+                        ProblemKind::OutOfRange { value, kind: "discount rate", rule: "must be in [0, 0.2]" },
+                    ));
+                }
+                if let Some(e) = &mut s.economics {
+                    e.discount_rate_costs = Value::Literal(value);
+                    e.discount_rate_effects = Value::Literal(value);
+                }
+            }
+            other => {
+                let param = other.strip_prefix("param:").unwrap_or(other);
+                let i =
+                    s.parameters.iter().position(|p| p.name == param).ok_or_else(|| {
+                        bad(scenario, name, ProblemKind::UnknownParameter { name: param.to_string() })
+                    })?;
+                s.parameters[i].kind.check(value).map_err(|kind| bad(scenario, name, kind))?;
+                s.parameters[i].value = value;
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// The exact cohort rerun with a class's inputs.
+#[derive(Debug, Clone)]
+pub struct Rerun {
+    /// The scenario with the inputs applied.
+    pub scenario: Scenario,
+    /// The model built from it.
+    pub model: Model,
+    /// Overall survival per strategy at every cycle boundary (0 to `n_cycles`).
+    pub survival: Vec<Vec<f64>>,
+    /// Undiscounted life years per strategy (trapezoid area under `survival`).
+    pub life_years: Vec<f64>,
+    /// Costs, QALYs and the incremental analysis; `None` without economics.
+    pub evaluation: Option<Evaluation>,
+}
+
+/// Applies the inputs ([`apply`]), builds the model and runs the exact cohort of every strategy.
+///
+/// # Errors
+/// As [`apply`], and model build errors (e.g. a row sum above 1).
+///
+/// # Examples
+/// ```
+/// use cirrhosim::{analysis::teaching::rerun, scenario::Scenario};
+/// let s = Scenario::default_scenario()?;
+/// let base = rerun(&s, &[])?;
+/// let cheaper = rerun(&s, &[("param:c_msc_infusion".to_string(), 1000.0)])?;
+/// let icer = |r: &cirrhosim::analysis::teaching::Rerun| r.evaluation.as_ref().unwrap().cea[1].icer.unwrap();
+/// assert!(icer(&cheaper) < icer(&base));
+/// # Ok::<(), cirrhosim::Error>(())
+/// ```
+pub fn rerun(scenario: &Scenario, inputs: &[(String, f64)]) -> Result<Rerun> {
+    let scenario = apply(scenario, inputs)?;
+    let model = Model::from_scenario(&scenario)?;
+    let dt = model.cycle_length_years;
+    let traces: Vec<_> = (0..model.n_strategies()).map(|i| sim_cohort(&model, i)).collect();
+    let survival: Vec<Vec<f64>> =
+        traces.iter().map(|t| analysis::survival::overall_survival(&model, |c, s| t.at(c, s))).collect();
+    let life_years = survival.iter().map(|curve| analysis::survival::trapezoid_area(curve, dt)).collect();
+    let evaluation = analysis::evaluate(&model, &traces, None);
+    Ok(Rerun { scenario, model, survival, life_years, evaluation })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_change_the_answer_and_bad_inputs_are_named() {
+        let s = Scenario::default_scenario().unwrap();
+        let icer = |r: &Rerun| r.evaluation.as_ref().unwrap().cea[1].icer.unwrap();
+        let base = rerun(&s, &[]).unwrap();
+        let cheaper = rerun(&s, &[("param:c_msc_infusion".into(), 1000.0)]).unwrap();
+        assert!(icer(&cheaper) < icer(&base));
+        let e = rerun(&s, &[("param:c_msc_infusion".into(), f64::NAN)]).unwrap_err().to_string();
+        assert!(e.contains("param:c_msc_infusion") && e.contains("finite number"), "{e}");
+        let e = rerun(&s, &[("start_age".into(), 20.0)]).unwrap_err().to_string();
+        assert!(e.contains("start_age") && e.contains("life table"), "{e}");
+        let e = rerun(&s, &[("param:nope".into(), 1.0)]).unwrap_err().to_string();
+        assert!(e.contains("unknown parameter \"nope\""), "{e}");
+        let knobs = knobs(&s);
+        assert!(knobs.iter().any(|k| k.name == "param:msc_meld_md_24wk"));
+        assert!(knobs.iter().any(|k| k.name == "param:c_msc_infusion"));
+    }
+
+    #[test]
+    fn horizon_and_age_reshape_the_run() {
+        let s = Scenario::default_scenario().unwrap();
+        let r = rerun(&s, &[("horizon_years".into(), 10.0), ("start_age".into(), 60.0)]).unwrap();
+        assert_eq!(r.survival[0].len(), r.model.n_cycles + 1);
+        assert!((r.model.n_cycles as f64 * r.model.cycle_length_years - 10.0).abs() < 1e-9);
+        // Life years within a 10-year horizon are at most 10.
+        assert!(r.life_years.iter().all(|&ly| ly > 0.0 && ly <= 10.0));
+    }
+}
