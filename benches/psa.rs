@@ -2,7 +2,8 @@
 //! with the exact cohort engine, including sampling, model building, both strategies' traces,
 //! valuation and the streaming accumulators; and one Monte Carlo draw for comparison.
 
-use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard, run};
+use cirrhosim::analysis::psa::runner::{ScenarioSource, run};
+use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard};
 use cirrhosim::engine::NoProgress;
 use cirrhosim::scenario::Scenario;
 // The same allocator as the `cirrhosim` binary, so the figures are the CLI's.
@@ -13,6 +14,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn psa(c: &mut Criterion) {
     let scenario = Scenario::default_scenario().unwrap();
+    let source = ScenarioSource::read(None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("psa");
     group.sample_size(10);
@@ -27,7 +29,7 @@ fn psa(c: &mut Criterion) {
                 engine: PsaEngine::Cohort,
                 shard: Shard::ALL,
             };
-            run(&scenario, &settings, dir.path(), false, &NoProgress).unwrap()
+            run(&scenario, &source, &settings, dir.path(), false, &NoProgress).unwrap()
         })
     });
     let patients = 100_000;
@@ -42,7 +44,7 @@ fn psa(c: &mut Criterion) {
                 engine: PsaEngine::MonteCarlo { patients },
                 shard: Shard::ALL,
             };
-            run(&scenario, &settings, dir.path(), false, &NoProgress).unwrap()
+            run(&scenario, &source, &settings, dir.path(), false, &NoProgress).unwrap()
         })
     });
     group.finish();
