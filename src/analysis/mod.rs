@@ -17,6 +17,7 @@ pub mod dsa;
 pub mod economics;
 pub mod evppi;
 pub mod fingerprint;
+pub mod occupancy;
 pub mod psa;
 pub mod survival;
 pub mod teaching;
@@ -26,4 +27,5 @@ pub use cea::{CeaRow, Outcome, Status, cea};
 pub use economics::{
     Evaluation, McDifference, McEstimate, StrategyTotals, cohort_totals, evaluate, mc_differences, mc_estimates,
 };
+pub use occupancy::{PatientPath, StateOccupancy, occupancy, patient_paths};
 pub use survival::{Curve, Method, StrategySurvival, SurvivalSummary, survival_analysis};

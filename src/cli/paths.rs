@@ -1,7 +1,7 @@
 //! `cirrhosim paths`: individual simulated patient histories (teaching).
 
 use crate::cli::args::{self, ScenarioArg, StrategyFilter};
-use cirrhosim::{engine, model::Model, report};
+use cirrhosim::{analysis, model::Model, report};
 
 /// The arguments of `cirrhosim paths`.
 #[derive(clap::Args)]
@@ -24,7 +24,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let model = Model::from_scenario(&s)?;
     let seed = args.seed.unwrap_or(s.seed);
     for i in args.strategy.indices(&s)? {
-        let histories: Vec<_> = (0..args.patients).map(|p| engine::patient_history(&model, i, seed, p)).collect();
+        let histories = analysis::patient_paths(&model, i, seed, args.patients);
         println!("{} ({}), seed {seed}:", model.strategy_names[i], model.strategy_labels[i]);
         println!("{}", report::terminal::paths_table(&model, &histories));
     }

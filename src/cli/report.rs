@@ -70,7 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     progress.finish();
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
-    let figures = html::figures_with(&model, &traces, &results, evaluation.as_ref(), &overlays);
+    let figures = html::figures_with(&model, &analysis::occupancy(&traces), &results, evaluation.as_ref(), &overlays);
     let files = html::report_files(&s, &model, patients, seed, &results, evaluation.as_ref(), &figures)?;
     let settings = [("patients", patients.to_string()), ("seed", seed.to_string())];
     let written = files::publish(&args.out.out, &fingerprint::of("report", &s, &settings), &files, &[])?;

@@ -1,7 +1,7 @@
 //! `cirrhosim trace`: the exact cohort trace of the first cycles, as a table (teaching).
 
 use crate::cli::args::{self, ScenarioArg, StrategyFilter};
-use cirrhosim::{engine, model::Model, report};
+use cirrhosim::{analysis, engine, model::Model, report};
 
 /// The arguments of `cirrhosim trace`.
 #[derive(clap::Args)]
@@ -22,7 +22,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for i in args.strategy.indices(&s)? {
         let trace = engine::sim_cohort(&model, i);
         println!("{} ({}): share of the cohort in each state", model.strategy_names[i], model.strategy_labels[i]);
-        println!("{}", report::terminal::trace_table(&model, &trace, args.cycles));
+        println!(
+            "{}",
+            report::terminal::trace_table(&model, &analysis::StateOccupancy::from_trace(&trace), args.cycles)
+        );
     }
     Ok(())
 }

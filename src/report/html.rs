@@ -6,9 +6,9 @@
 //! rows the caller has read; hands back the figures and the list of files ([`report_files`]). It
 //! reads no file.
 
+use crate::analysis::StateOccupancy;
 use crate::analysis::economics::Evaluation;
 use crate::analysis::{Method, StrategySurvival};
-use crate::engine::CohortTrace;
 use crate::io::OutputFile;
 use crate::io::draws::DrawTable;
 use crate::io::tables::{CeacRow, DsaRow, SurvivalBandRow};
@@ -109,7 +109,7 @@ pub fn tornado_figure(rows: &[DsaRow]) -> String {
 /// survival band, the DSA's tornado, and the survival targets.
 pub fn figures_with(
     model: &Model,
-    traces: &[CohortTrace],
+    traces: &[StateOccupancy],
     results: &[StrategySurvival],
     evaluation: Option<&Evaluation>,
     overlays: &Overlays,
@@ -196,7 +196,7 @@ fn png_copies(files: &[OutputFile]) -> crate::Result<Vec<OutputFile>> {
 /// Draws every figure.
 pub fn figures(
     model: &Model,
-    traces: &[CohortTrace],
+    traces: &[StateOccupancy],
     results: &[StrategySurvival],
     evaluation: Option<&Evaluation>,
 ) -> Figures {
@@ -222,43 +222,6 @@ pub fn report_html(
     evaluation: Option<&Evaluation>,
     figures: &Figures,
 ) -> String {
-    let values = scenario.base_values();
-    let states: Vec<_> = scenario
-        .states
-        .iter()
-        .enumerate()
-        .map(|(i, st)| {
-            let exits: Vec<String> = scenario
-                .transitions
-                .iter()
-                .filter(|t| t.from == i)
-                .map(|t| {
-                    let what = match t.spec {
-                        ExitSpec::Rate(v) => format!("annual rate {}", v.get(&values)),
-                        ExitSpec::AnnualProbability(v) => format!("annual probability {}", v.get(&values)),
-                        ExitSpec::ProbabilityOver { value, years } => {
-                            format!("probability {} over {}", value.get(&values), describe_years(years))
-                        }
-                        ExitSpec::CycleProbability(v) => format!("probability per cycle {}", v.get(&values)),
-                        ExitSpec::Complement => "the rest (complement)".to_string(),
-                    };
-                    let dt = scenario.cycle_length_years;
-                    let when = match (t.window.from_cycle, t.window.until_cycle) {
-                        (0, None) => String::new(),
-                        (f, None) => format!(" (after {} in the state)", describe_years(f as f64 * dt)),
-                        (0, Some(u)) => format!(" (first {} in the state)", describe_years(u as f64 * dt)),
-                        (f, Some(u)) => format!(
-                            " ({} to {} in the state)",
-                            describe_years(f as f64 * dt),
-                            describe_years(u as f64 * dt)
-                        ),
-                    };
-                    format!("to {}: {what}{when}", scenario.states[t.to].name)
-                })
-                .collect();
-            context! { name => st.name.clone(), label => st.label.clone(), exits => exits }
-        })
-        .collect();
     let strategies: Vec<_> = scenario
         .strategies
         .iter()
@@ -266,77 +229,7 @@ pub fn report_html(
         .collect();
     let survival_years: Vec<f64> =
         results.first().map(|r| r.summary.survival_at.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
-    let survival_rows: Vec<_> = results
-        .iter()
-        .map(|r| {
-            let s = &r.summary;
-            let ly = match r.method {
-                Method::Cohort => format!("{:.3}", s.life_years.estimate),
-                Method::MonteCarlo => {
-                    format!("{:.3} ({:.3}-{:.3})", s.life_years.estimate, s.life_years.lower, s.life_years.upper)
-                }
-            };
-            context! {
-                strategy => model.strategy_names[r.strategy].clone(),
-                method => r.method.as_str(),
-                life_years => ly,
-                median => s.median_os_years.map_or("not reached".to_string(), |m| format!("{m:.2}")),
-                at => s.survival_at.iter().map(|(_, e)| format!("{:.1}%", 100.0 * e.estimate)).collect::<Vec<_>>(),
-            }
-        })
-        .collect();
-    let cea_rows: Vec<_> = evaluation
-        .map(|ev| {
-            ev.cea
-                .iter()
-                .map(|r| {
-                    context! {
-                        strategy => model.strategy_names[r.strategy].clone(),
-                        cost => money(r.cost),
-                        qaly => format!("{:.4}", r.qaly),
-                        life_years => format!("{:.4}", r.life_years),
-                        inc_cost => r.inc_cost.map(money).unwrap_or_default(),
-                        inc_qaly => r.inc_qaly.map(|q| format!("{q:.4}")).unwrap_or_default(),
-                        icer => r.icer.map(money).unwrap_or_default(),
-                        status => r.status.as_str(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let parameters: Vec<_> = scenario
-        .parameters
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| scenario.uses_parameter(*i))
-        .map(|(i, p)| {
-            let distribution = scenario.distribution_text(i);
-            context! {
-                name => p.name.clone(),
-                value => p.value,
-                kind => p.kind.name(),
-                distribution => distribution,
-                range => match (p.low, p.high) { (Some(l), Some(h)) => format!("{l} - {h}"), _ => String::new() },
-                source => p.source.clone().unwrap_or_else(|| "(no source)".to_string()),
-            }
-        })
-        .collect();
-    let (discounting, currency, correction) = match &scenario.economics {
-        Some(e) => (
-            format!(
-                "costs {} and effects {} per year",
-                e.discount_rate_costs.get(&values),
-                e.discount_rate_effects.get(&values)
-            ),
-            format!("{} (price year {})", e.currency, e.price_year),
-            e.correction.name().to_string(),
-        ),
-        None => (
-            "not applicable (survival only)".to_string(),
-            "not applicable".to_string(),
-            "trapezoid (survival)".to_string(),
-        ),
-    };
+    let (discounting, currency, correction) = economics_settings(scenario);
     let mut env = Environment::new();
     env.add_template("report", TEMPLATE).expect("the embedded template parses");
     env.get_template("report")
@@ -355,19 +248,144 @@ pub fn report_html(
             discounting => discounting,
             currency => currency,
             correction => correction,
-            states => states,
+            states => state_rows(scenario),
             diagram_svg => plots::model_diagram_svg(scenario),
             survival_svg => figures.survival.clone(),
             survival_years => survival_years,
-            survival_rows => survival_rows,
+            survival_rows => survival_rows(model, results),
             occupancy_svgs => figures.occupancy.clone(),
-            cea_rows => cea_rows,
+            cea_rows => cea_rows(model, evaluation),
             costs_svg => figures.costs.clone().unwrap_or_default(),
             qalys_svg => figures.qalys.clone().unwrap_or_default(),
             ceac_svg => figures.ceac.clone().unwrap_or_default(),
             ce_plane_svg => figures.ce_plane.clone().unwrap_or_default(),
             tornado_svg => figures.tornado.clone().unwrap_or_default(),
-            parameters => parameters,
+            parameters => parameter_rows(scenario),
         })
         .expect("the report template renders with this context")
+}
+
+/// Each state with its exits in words (CHEERS item 16: model structure).
+fn state_rows(scenario: &Scenario) -> Vec<minijinja::Value> {
+    let values = scenario.base_values();
+    let dt = scenario.cycle_length_years;
+    scenario
+        .states
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let exits: Vec<String> = scenario
+                .transitions
+                .iter()
+                .filter(|t| t.from == i)
+                .map(|t| {
+                    let what = match t.spec {
+                        ExitSpec::Rate(v) => format!("annual rate {}", v.get(&values)),
+                        ExitSpec::AnnualProbability(v) => format!("annual probability {}", v.get(&values)),
+                        ExitSpec::ProbabilityOver { value, years } => {
+                            format!("probability {} over {}", value.get(&values), describe_years(years))
+                        }
+                        ExitSpec::CycleProbability(v) => format!("probability per cycle {}", v.get(&values)),
+                        ExitSpec::Complement => "the rest (complement)".to_string(),
+                    };
+                    let when = match (t.window.from_cycle, t.window.until_cycle) {
+                        (0, None) => String::new(),
+                        (f, None) => format!(" (after {} in the state)", describe_years(f as f64 * dt)),
+                        (0, Some(u)) => format!(" (first {} in the state)", describe_years(u as f64 * dt)),
+                        (f, Some(u)) => format!(
+                            " ({} to {} in the state)",
+                            describe_years(f as f64 * dt),
+                            describe_years(u as f64 * dt)
+                        ),
+                    };
+                    format!("to {}: {what}{when}", scenario.states[t.to].name)
+                })
+                .collect();
+            context! { name => st.name.clone(), label => st.label.clone(), exits => exits }
+        })
+        .collect()
+}
+
+/// Survival per strategy and method: life years, median, survival at the summary times.
+fn survival_rows(model: &Model, results: &[StrategySurvival]) -> Vec<minijinja::Value> {
+    results
+        .iter()
+        .map(|r| {
+            let s = &r.summary;
+            let ly = match r.method {
+                Method::Cohort => format!("{:.3}", s.life_years.estimate),
+                Method::MonteCarlo => {
+                    format!("{:.3} ({:.3}-{:.3})", s.life_years.estimate, s.life_years.lower, s.life_years.upper)
+                }
+            };
+            context! {
+                strategy => model.strategy_names[r.strategy].clone(),
+                method => r.method.as_str(),
+                life_years => ly,
+                median => s.median_os_years.map_or("not reached".to_string(), |m| format!("{m:.2}")),
+                at => s.survival_at.iter().map(|(_, e)| format!("{:.1}%", 100.0 * e.estimate)).collect::<Vec<_>>(),
+            }
+        })
+        .collect()
+}
+
+/// The incremental analysis table.
+fn cea_rows(model: &Model, evaluation: Option<&Evaluation>) -> Vec<minijinja::Value> {
+    let Some(ev) = evaluation else { return Vec::new() };
+    ev.cea
+        .iter()
+        .map(|r| {
+            context! {
+                strategy => model.strategy_names[r.strategy].clone(),
+                cost => money(r.cost),
+                qaly => format!("{:.4}", r.qaly),
+                life_years => format!("{:.4}", r.life_years),
+                inc_cost => r.inc_cost.map(money).unwrap_or_default(),
+                inc_qaly => r.inc_qaly.map(|q| format!("{q:.4}")).unwrap_or_default(),
+                icer => r.icer.map(money).unwrap_or_default(),
+                status => r.status.as_str(),
+            }
+        })
+        .collect()
+}
+
+/// Every parameter the model uses, with value, kind, distribution, range and source.
+fn parameter_rows(scenario: &Scenario) -> Vec<minijinja::Value> {
+    scenario
+        .parameters
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| scenario.uses_parameter(*i))
+        .map(|(i, p)| {
+            context! {
+                name => p.name.clone(),
+                value => p.value,
+                kind => p.kind.name(),
+                distribution => scenario.distribution_text(i),
+                range => match (p.low, p.high) { (Some(l), Some(h)) => format!("{l} - {h}"), _ => String::new() },
+                source => p.source.clone().unwrap_or_else(|| "(no source)".to_string()),
+            }
+        })
+        .collect()
+}
+
+/// Discounting, currency and the within-cycle correction, in words (CHEERS items 10, 15).
+fn economics_settings(scenario: &Scenario) -> (String, String, String) {
+    let values = scenario.base_values();
+    match &scenario.economics {
+        Some(e) => (
+            format!(
+                "costs {} and effects {} per year",
+                e.discount_rate_costs.get(&values),
+                e.discount_rate_effects.get(&values)
+            ),
+            format!("{} (price year {})", e.currency, e.price_year),
+            e.correction.name().to_string(),
+        ),
+        None => (
+            "not applicable (survival only)".to_string(),
+            "not applicable".to_string(),
+            "trapezoid (survival)".to_string(),
+        ),
+    }
 }

@@ -2,9 +2,9 @@
 //! occupancy over time, and costs by category. Each function returns a complete `<svg>` element
 //! that can be written to a file or inlined in the HTML report.
 
+use crate::analysis::StateOccupancy;
 use crate::analysis::economics::Evaluation;
 use crate::analysis::{Method, StrategySurvival};
-use crate::engine::CohortTrace;
 use crate::model::Model;
 use plotters::prelude::*;
 
@@ -120,7 +120,7 @@ pub fn survival_svg_with(
 }
 
 /// Share of the cohort in each state over time, stacked (exact cohort), for one strategy.
-pub fn occupancy_svg(model: &Model, trace: &CohortTrace) -> String {
+pub fn occupancy_svg(model: &Model, trace: &StateOccupancy) -> String {
     let dt = model.cycle_length_years;
     let horizon = model.n_cycles as f64 * dt;
     let title = format!("Where the cohort is: {}", model.strategy_labels[trace.strategy]);

@@ -2,7 +2,7 @@
 
 use crate::analysis::economics::Evaluation;
 use crate::analysis::{Method, StrategySurvival};
-use crate::engine::{CohortTrace, PatientHistory};
+use crate::analysis::{PatientPath, StateOccupancy};
 use crate::model::Model;
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
@@ -50,7 +50,7 @@ pub fn summary_table(model: &Model, results: &[StrategySurvival]) -> String {
 }
 
 /// The first `cycles` cycles of a cohort trace, as percentages of the cohort.
-pub fn trace_table(model: &Model, trace: &CohortTrace, cycles: usize) -> String {
+pub fn trace_table(model: &Model, trace: &StateOccupancy, cycles: usize) -> String {
     let mut header = vec!["cycle".to_string(), "years".into()];
     header.extend(model.states.iter().map(|s| s.name.clone()));
     header.push("alive".into());
@@ -66,7 +66,7 @@ pub fn trace_table(model: &Model, trace: &CohortTrace, cycles: usize) -> String 
 }
 
 /// Patient histories as a table: patient, sub-cohort, then the path with entry times.
-pub fn paths_table(model: &Model, histories: &[PatientHistory]) -> String {
+pub fn paths_table(model: &Model, histories: &[PatientPath]) -> String {
     let mut t = table(vec!["patient".into(), "start".into(), "path (state from year)".into(), "years alive".into()]);
     let dt = model.cycle_length_years;
     for h in histories {
