@@ -194,7 +194,7 @@ fn whole(text: &str, min: u64, max: u64, limit: &str) -> Result<u64, String> {
 
 /// `--patients` of `run`, `report`, `psa` and `verify`: at least 1.
 pub fn patients(text: &str) -> Result<u64, String> {
-    whole(text, 1, u64::MAX, "")
+    whole(text, 1, cirrhosim::scenario::limits::MAX_PATIENTS, "")
 }
 
 /// Upper limit of `paths --patients`: each history is printed.

@@ -5,7 +5,7 @@ use crate::cli::args::{self, OutDir, Quiet, ScenarioArg, Threads};
 use crate::cli::progress::Reporter;
 use cirrhosim::analysis::fingerprint;
 use cirrhosim::io::{self as files, OutputFile};
-use cirrhosim::report::{self, json::Throughput};
+use cirrhosim::report;
 use cirrhosim::{analysis, engine, model::Model};
 use std::time::Instant;
 
@@ -47,11 +47,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
 
-    let patient_cycles = patients * model.n_strategies() as u64 * model.n_cycles as u64;
-    let throughput =
-        Throughput { patient_cycles, seconds, patient_cycles_per_second: patient_cycles as f64 / seconds.max(1e-9) };
     // The timing goes to the terminal only (--timing): files depend on the scenario and seed alone.
-    let summary = report::json::summary_json(&scenario, &model, patients, seed, &results, evaluation.as_ref(), None);
+    let summary = report::json::summary_json(&scenario, &model, patients, seed, &results, evaluation.as_ref());
     let mut files = vec![
         OutputFile::new("survival.csv", report::csv::survival_csv(&model, &results)),
         OutputFile::new("summary.json", summary),
@@ -90,9 +87,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if args.timing {
+        // Cannot overflow: the scenario's limits bound patients x strategies x cycles.
+        let patient_cycles = patients as f64 * model.n_strategies() as f64 * model.n_cycles as f64;
         println!(
-            "throughput: {:.0} patient-cycles/s ({} patient-cycles in {:.3} s)",
-            throughput.patient_cycles_per_second, patient_cycles, seconds
+            "throughput: {:.0} patient-cycles/s ({patient_cycles} patient-cycles in {seconds:.3} s)",
+            patient_cycles / seconds.max(1e-9)
         );
     }
     Ok(())

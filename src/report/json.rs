@@ -1,5 +1,6 @@
 //! `summary.json`: per strategy and method, life years, median, RMST and survival at fixed years,
-//! plus what produced them (scenario, seed, patients, cycles, version, throughput).
+//! plus what produced them (scenario, seed, patients, cycles, version). Nothing machine-dependent
+//! (no timing): the same scenario and seed give the same bytes.
 
 use crate::analysis::cea::nmb;
 use crate::analysis::economics::{Evaluation, MeanSe};
@@ -10,15 +11,6 @@ use crate::scenario::{DiscountTiming, Economics};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// How long the Monte Carlo run took; the only machine-dependent part of `summary.json`.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Throughput {
-    /// patients x strategies x cycles of the horizon.
-    pub patient_cycles: u64,
-    pub seconds: f64,
-    pub patient_cycles_per_second: f64,
-}
-
 #[derive(Serialize)]
 struct Summary<'a> {
     cirrhosim_version: &'static str,
@@ -27,8 +19,6 @@ struct Summary<'a> {
     strategies: Vec<StrategyBlock<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     economics: Option<EconomicsBlock<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    throughput: Option<Throughput>,
 }
 
 #[derive(Serialize)]
@@ -176,7 +166,6 @@ pub fn summary_json(
     seed: u64,
     results: &[StrategySurvival],
     evaluation: Option<&Evaluation>,
-    throughput: Option<Throughput>,
 ) -> Vec<u8> {
     let pick = |strategy: usize, method: Method| {
         results.iter().find(|r| r.strategy == strategy && r.method == method).map(|r| out(&r.summary))
@@ -200,7 +189,6 @@ pub fn summary_json(
             })
             .collect(),
         economics: evaluation.zip(scenario.economics.as_ref()).map(|(ev, e)| economics_block(scenario, model, ev, e)),
-        throughput,
     };
     let mut bytes = serde_json::to_vec_pretty(&summary).expect("summary serialises");
     bytes.push(b'\n');
