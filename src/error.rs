@@ -311,114 +311,157 @@ impl Problem {
 /// The rules a scenario can break.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProblemKind {
+    /// A state name that no `[[states]]` defines.
     #[error("unknown state \"{name}\" (states: {known})")]
     UnknownState { name: String, known: String },
+    /// A parameter name defined neither inline nor in a parameter CSV.
     #[error("unknown parameter \"{name}\" (define it under [parameters.{name}] or in a parameter_files CSV)")]
     UnknownParameter { name: String },
+    /// Two states with one name.
     #[error("state \"{name}\" is defined twice")]
     DuplicateState { name: String },
+    /// Two strategies with one name.
     #[error("strategy \"{name}\" is defined twice")]
     DuplicateStrategy { name: String },
+    /// A number outside the range of its kind (a probability above 1, a negative rate, ...).
     #[error("{} is not a valid {kind}: {rule}", short(.value))]
     OutOfRange { value: f64, kind: &'static str, rule: &'static str },
+    /// Text that is not a duration with a unit.
     #[error(
         "\"{value}\" is not a duration: write a number and a unit, e.g. \"1 month\", \"6 months\", \"4 weeks\", \"40 years\"{extra}"
     )]
     BadDuration { value: String, extra: &'static str },
+    /// A parameter kind that does not exist.
     #[error("unknown parameter kind \"{value}\" (kinds: {known})")]
     UnknownKind { value: String, known: &'static str },
+    /// A parameter used where its kind does not fit (a cost as a rate, ...).
     #[error("parameter \"{name}\" is a {kind} but is used as {used_as}")]
     KindMismatch { name: String, kind: &'static str, used_as: &'static str },
+    /// A table that needs exactly one of several keys has none or several.
     #[error("give exactly one of {options} (found {found})")]
     ExactlyOne { options: &'static str, found: usize },
+    /// An exit from an absorbing state.
     #[error("\"{name}\" is absorbing: it can have no exits")]
     ExitFromAbsorbing { name: String },
+    /// A state that is not alive but can be left.
     #[error("state \"{name}\" is not alive, so it must be absorbing (absorbing = true)")]
     DeadNotAbsorbing { name: String },
+    /// One state's exits mix per-cycle probabilities with rates or annual probabilities.
     #[error(
         "state \"{name}\" mixes per-cycle probabilities (cycle_probability/complement) with rates or annual probabilities; use one scale per state"
     )]
     MixedScales { name: String },
+    /// More than one complement exit of a state in the same time-in-state window.
     #[error(
         "state \"{name}\" has {count} complement exits at time in state {window}; at most one exit can be the complement"
     )]
     TwoComplements { name: String, count: usize, window: String },
+    /// A transition from a state to itself that is not the complement.
     #[error("a transition from \"{name}\" to itself is only allowed as the complement (complement = true)")]
     SelfLoop { name: String },
+    /// Two transitions between the same states whose time-in-state windows overlap.
     #[error(
         "transitions from \"{from}\" to \"{to}\" overlap in time in state ({a} and {b}); give non-overlapping windows"
     )]
     OverlappingWindows { from: String, to: String, a: String, b: String },
+    /// A time-in-state bound that is not a whole number of cycles.
     #[error("{value} is not a whole number of cycles (cycle length {cycle}); use a multiple of the cycle length")]
     NotWholeCycles { value: String, cycle: String },
+    /// A window whose `from` is not before its `until`.
     #[error("\"from\" ({from}) must be before \"until\" ({until})")]
     EmptyWindow { from: String, until: String },
+    /// A count or size that must be at least 1 (or above 0).
     #[error("must be positive (got {value})")]
     NotPositive { value: String },
+    /// Shares (start states, start ages) that do not sum to 1.
     #[error("shares sum to {} (expected 1)", short(.sum))]
     SharesSum { sum: f64 },
+    /// A cohort that starts in a state that is not alive.
     #[error("starts patients in \"{name}\", which is not alive")]
     StartDead { name: String },
+    /// The life table has no death probability for an age the cohort reaches at the start.
     #[error(
         "the life table has no qx for {sex} age {age} (needed from the cohort start age {}); it covers ages {first}-{last}",
         short(.start_age)
     )]
     MissingLifeTableAge { sex: &'static str, age: u32, start_age: f64, first: u32, last: u32 },
+    /// Background mortality pointed at a state that is alive.
     #[error("background mortality goes to \"{name}\", which is alive; point it at the death state")]
     BackgroundToAlive { name: String },
+    /// A lifetime horizon without a life table to end it.
     #[error(
         "horizon = \"lifetime\" needs [background_mortality] (a life table ends every life); or give the horizon in years, e.g. \"40 years\""
     )]
     LifetimeWithoutLifeTable,
+    /// An effect or a transition cost on a transition the model does not have.
     #[error("no effect target: \"{from}\" has no transition to \"{to}\"")]
     NoSuchTransition { from: String, to: String },
+    /// An effect on the complement exit, which would be absorbed by definition.
     #[error(
         "the transition from \"{from}\" to \"{to}\" is the complement; an effect on it is absorbed by definition. Put the effect on the other exits"
     )]
     EffectOnComplement { from: String, to: String },
+    /// A waning shape that does not exist.
     #[error("unknown waning shape \"{value}\" (none, linear, exponential)")]
     UnknownWaning { value: String },
+    /// Linear or exponential waning without its period.
     #[error("waning \"{shape}\" needs \"over\" (the waning period; for exponential, the half-life)")]
     WaningNeedsPeriod { shape: String },
+    /// Warning: a number without a source.
     #[error("{what} \"{name}\" has no source; every number should say where it comes from")]
     NoSource { what: &'static str, name: String },
+    /// Transition probabilities out of a state that sum above 1 in some cycle.
     #[error(
         "transitions out of \"{from}\" sum to {} at cycle {cycle} (strategy \"{strategy}\"{group}); expected at most 1",
         short(.sum)
     )]
     RowSum { from: String, strategy: String, cycle: usize, sum: f64, group: String },
+    /// A life-table file that cannot be read or parsed (the reader's located message).
     #[error("{message}")]
     LifeTable { message: String },
+    /// A value that is not one of the allowed choices (correction, discount timing).
     #[error("\"{value}\" is not one of: {choices}")]
     UnknownChoice { value: String, choices: &'static str },
+    /// A strategy name that no `[[strategies]]` defines.
     #[error("unknown strategy \"{name}\" (strategies: {known})")]
     UnknownStrategy { name: String, known: String },
+    /// Costs or utilities without an `[economics]` table.
     #[error(
         "costs or utilities are given but there is no [economics] table (currency, price_year, discount_rate_costs, discount_rate_effects)"
     )]
     EconomicsMissing,
+    /// An analysis of costs and QALYs on a survival-only scenario.
     #[error("this analysis needs costs and QALYs: add an [economics] table with [[costs]] and [[utilities]]")]
     EconomicsNeeded,
+    /// A sensitivity analysis of a parameter without `low` and `high`.
     #[error("\"{name}\" is not a used parameter with both low and high; a sensitivity analysis needs its range")]
     NoRange { name: String },
+    /// A distribution that cannot be built from what is given.
     #[error("{kind} distribution: {rule}")]
     BadDistribution { kind: String, rule: &'static str },
+    /// A Dirichlet group with fewer than two parameters or a different number of alphas.
     #[error(
         "a Dirichlet group needs at least two parameters and one alpha each (got {parameters} parameters, {alpha} alphas)"
     )]
     DirichletShape { parameters: usize, alpha: usize },
+    /// A parameter in more than one Dirichlet group, or twice in one.
     #[error("parameter \"{name}\" is in more than one place of the Dirichlet groups")]
     DirichletTwice { name: String },
+    /// A parameter named for an analysis that the model does not use.
     #[error("\"{name}\" is not a parameter the model uses")]
     UnusedParameter { name: String },
+    /// A calibration target after the model's horizon.
     #[error("a target at {} years lies beyond the model's horizon", short(.years))]
     TargetBeyondHorizon { years: f64 },
+    /// A target curve that does not exist.
     #[error(
         "unknown target curve \"{curve}\" (overall_survival, transplant_free_survival, occupancy:<state>, entered:<state>)"
     )]
     UnknownCurve { curve: String },
+    /// A scenario without states or strategies.
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },
+    /// An exit from a transplant state to an alive state that is not a transplant state.
     #[error(
         "state \"{name}\" is a transplant state but has an exit to \"{to}\", which is alive and not a transplant state; transplant-free survival needs transplant states to be left only for death or other transplant states"
     )]
