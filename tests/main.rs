@@ -23,6 +23,8 @@ mod report;
 mod run;
 /// `cirrhosim serve`: the teaching page's HTTP API on loopback.
 mod serve;
+/// insta snapshots of run, psa, dsa, threshold and params outputs (how to review: see the file).
+mod snapshots;
 /// `cirrhosim threshold`: prices and effect sizes at which MSC becomes cost-effective.
 mod threshold;
 /// `cirrhosim trace`: the teaching table of the cohort trace.

@@ -87,7 +87,28 @@ fn needs_economics(scenario: &Scenario) -> Result<()> {
     Ok(())
 }
 
-/// Runs the one-way analysis over every used parameter with both `low` and `high`.
+/// The parameters a sensitivity analysis can move, in file order: used by the model (listed by
+/// [`Scenario::parameter_uses`]) and given both `low` and `high`.
+///
+/// # Examples
+/// ```
+/// use cirrhosim::analysis::dsa::ranged_parameters;
+/// let s = cirrhosim::scenario::Scenario::default_scenario().unwrap();
+/// let ranged = ranged_parameters(&s);
+/// assert!(ranged.iter().all(|&i| s.uses_parameter(i) && s.parameters[i].low.is_some()));
+/// ```
+pub fn ranged_parameters(scenario: &Scenario) -> Vec<usize> {
+    let mut used = vec![false; scenario.parameters.len()];
+    for u in scenario.parameter_uses() {
+        used[u.parameter] = true;
+    }
+    (0..scenario.parameters.len())
+        .filter(|&i| used[i] && scenario.parameters[i].low.is_some() && scenario.parameters[i].high.is_some())
+        .collect()
+}
+
+/// Runs the one-way analysis over every used parameter with both `low` and `high`
+/// ([`ranged_parameters`]).
 ///
 /// # Errors
 /// [`Error::Invalid`] without `[economics]`; [`Error::Draw`]-like errors naming the parameter
@@ -96,12 +117,7 @@ pub fn one_way(scenario: &Scenario, strategy: usize, comparator: usize, wtp: f64
     needs_economics(scenario)?;
     let base_values = scenario.base_values();
     let base = compare(scenario, &base_values, strategy, comparator, wtp)?;
-    let candidates: Vec<usize> = (0..scenario.parameters.len())
-        .filter(|&i| {
-            let p = &scenario.parameters[i];
-            scenario.uses_parameter(i) && p.low.is_some() && p.high.is_some()
-        })
-        .collect();
+    let candidates = ranged_parameters(scenario);
     let mut rows = candidates
         .par_iter()
         .map(|&i| {
@@ -147,12 +163,11 @@ pub fn two_way(
     wtp: f64,
 ) -> Result<Vec<TwoWayPoint>> {
     needs_economics(scenario)?;
+    let ranged = ranged_parameters(scenario);
     let mut idx = [0; 2];
     for (k, name) in names.iter().enumerate() {
         let i = scenario.parameters.iter().position(|p| p.name == *name);
-        match i.filter(|&i| {
-            scenario.uses_parameter(i) && scenario.parameters[i].low.is_some() && scenario.parameters[i].high.is_some()
-        }) {
+        match i.filter(|i| ranged.contains(i)) {
             Some(i) => idx[k] = i,
             None => {
                 return Err(Error::Invalid {

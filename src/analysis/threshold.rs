@@ -146,26 +146,31 @@ pub fn default_wtp(scenario: &Scenario) -> Vec<f64> {
     scenario.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default()
 }
 
-/// The parameters worth asking about for `strategy`: its infusion price and its effect sizes
-/// and durations, when they are parameters.
+/// The parameters worth asking about for `strategy`: the ones it uses (per
+/// [`Scenario::parameter_uses`]) as its infusion price, then as its effect sizes (hazard ratio,
+/// relative risk, MELD shift) and effect durations, each name once. The hazard ratio per MELD
+/// point, onsets, waning periods and adverse events are left to `--parameter`.
+///
+/// # Examples
+/// ```
+/// use cirrhosim::analysis::threshold::default_parameters;
+/// let s = cirrhosim::scenario::Scenario::default_scenario().unwrap();
+/// let msc = s.strategies.iter().position(|st| st.schedule.is_some()).unwrap();
+/// // Not hr_per_meld_point (a MELD-to-hazard conversion, not the size of MSC's effect).
+/// assert_eq!(default_parameters(&s, msc), ["c_msc_infusion", "msc_meld_md_24wk", "msc_effect_duration"]);
+/// assert!(default_parameters(&s, 0).is_empty());
+/// ```
 pub fn default_parameters(scenario: &Scenario, strategy: usize) -> Vec<String> {
-    use crate::scenario::{TimeValue, Value};
-    let s = &scenario.strategies[strategy];
-    let mut names = Vec::new();
-    let mut add = |v: Value| {
-        if let Value::Parameter(i) = v
-            && !names.contains(&scenario.parameters[i].name)
-        {
-            names.push(scenario.parameters[i].name.clone());
-        }
-    };
-    if let Some(c) = s.schedule.as_ref().and_then(|sc| sc.cost_per_infusion) {
-        add(c);
-    }
-    for e in &s.effects {
-        add(e.value);
-        if let Some(TimeValue::Parameter(i, _)) = e.duration {
-            add(Value::Parameter(i));
+    use crate::scenario::ParameterRole::{Duration, HazardRatio, InfusionCost, MeldShift, RelativeRisk};
+    let uses: Vec<_> = scenario.parameter_uses().into_iter().filter(|u| u.strategy == Some(strategy)).collect();
+    // The price first, then effects in file order.
+    let price = uses.iter().filter(|u| u.role == InfusionCost);
+    let effects = uses.iter().filter(|u| matches!(u.role, HazardRatio | RelativeRisk | MeldShift | Duration));
+    let mut names: Vec<String> = Vec::new();
+    for u in price.chain(effects) {
+        let name = &scenario.parameters[u.parameter].name;
+        if !names.contains(name) {
+            names.push(name.clone());
         }
     }
     names

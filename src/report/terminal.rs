@@ -226,10 +226,55 @@ pub fn evppi_table(rows: &[crate::analysis::evppi::EvppiResult]) -> String {
     t.to_string()
 }
 
-/// `cirrhosim params`: every parameter with value, kind, distribution, range, use and source.
+/// How many places the `used as` column of [`params_table`] lists before counting the rest.
+const USES_SHOWN: usize = 3;
+
+/// The widest line of the `used as` column; longer key paths are broken after a dot.
+const USES_WIDTH: usize = 40;
+
+/// A key path on lines of at most [`USES_WIDTH`] characters, broken after a dot, continuation
+/// lines indented by two spaces: `strategies[2].schedule.` / `  adverse_events[1].qaly_loss`.
+fn wrap_key(key: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for part in key.split_inclusive('.') {
+        let indent = if lines.is_empty() { 0 } else { 2 };
+        if !line.is_empty() && indent + line.len() + part.len() > USES_WIDTH {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push_str(part);
+    }
+    lines.push(line);
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { l.clone() } else { format!("  {l}") })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `used as` cell: the scenario key paths where the parameter is used, one a line in file
+/// order; beyond [`USES_SHOWN`] + 1 keys, the first [`USES_SHOWN`] and how many more; `not used`
+/// when there are none.
+fn uses_text(keys: &[String]) -> String {
+    if keys.is_empty() {
+        return "not used".to_string();
+    }
+    // "(and 1 more)" would take the line the last key needs.
+    let shown = if keys.len() > USES_SHOWN + 1 { USES_SHOWN } else { keys.len() };
+    let mut lines: Vec<String> = keys[..shown].iter().map(|k| wrap_key(k)).collect();
+    if keys.len() > shown {
+        lines.push(format!("(and {} more)", keys.len() - USES_SHOWN));
+    }
+    lines.join("\n")
+}
+
+/// `cirrhosim params`: every parameter with value, kind, distribution, range, where the model
+/// uses it ([`Scenario::parameter_uses`](crate::scenario::Scenario::parameter_uses): key paths
+/// such as `transitions[3].rate`) and source.
 pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
     let mut t = table(
-        ["parameter", "value", "kind", "distribution", "range", "used", "source"]
+        ["parameter", "value", "kind", "distribution", "range", "used as", "source"]
             .iter()
             .map(|s| s.to_string())
             .collect(),
@@ -238,9 +283,18 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
     if t.width().is_none() {
         t.set_width(180);
     }
+    // The `used as` column keeps its width (key paths are broken only after a dot, by
+    // `wrap_key`); the source column gives way instead.
+    if let Some(column) = t.column_mut(5) {
+        column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+    }
+    let mut keys: Vec<Vec<String>> = vec![Vec::new(); scenario.parameters.len()];
+    for u in scenario.parameter_uses() {
+        keys[u.parameter].push(u.key);
+    }
     let group = |i: usize| scenario.dirichlet.iter().find(|g| g.parameters.contains(&i));
     for (i, p) in scenario.parameters.iter().enumerate() {
-        let used = scenario.uses_parameter(i);
+        let used = !keys[i].is_empty();
         // Library rows from parameter CSVs that the scenario never uses are left out.
         if !used && !p.origin.starts_with(&scenario.file) && group(i).is_none() {
             continue;
@@ -257,7 +311,7 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
             Cell::new(format!("{}{unit}", p.kind.name())),
             Cell::new(distribution),
             Cell::new(range),
-            Cell::new(if used { "yes" } else { "no" }),
+            Cell::new(uses_text(&keys[i])),
             Cell::new(p.source.as_deref().unwrap_or("(no source)")),
         ]);
     }
@@ -331,4 +385,32 @@ pub fn calibration_change(c: &crate::analysis::calibrate::Rewritten) -> String {
         line.push_str(&format!("; range [{lo}, {hi}] moved to [{nlo:.6}, {nhi:.6}]"));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths_break_after_a_dot_within_the_column_width() {
+        assert_eq!(wrap_key("transitions[3].rate"), "transitions[3].rate");
+        assert_eq!(wrap_key("strategies[1].schedule.cost_per_infusion"), "strategies[1].schedule.cost_per_infusion");
+        assert_eq!(
+            wrap_key("strategies[2].schedule.adverse_events[1].qaly_loss"),
+            "strategies[2].schedule.\n  adverse_events[1].qaly_loss"
+        );
+        // A part longer than the width stays whole.
+        let long = "x".repeat(USES_WIDTH + 5);
+        assert_eq!(wrap_key(&format!("a.{long}")), format!("a.\n  {long}"));
+    }
+
+    #[test]
+    fn uses_cell_lists_keys_then_counts_the_rest() {
+        let keys = |n: usize| (0..n).map(|i| format!("costs[{i}].annual")).collect::<Vec<_>>();
+        assert_eq!(uses_text(&[]), "not used");
+        assert_eq!(uses_text(&keys(1)), "costs[0].annual");
+        assert_eq!(uses_text(&keys(4)).lines().count(), 4);
+        assert_eq!(uses_text(&keys(4)).lines().last(), Some("costs[3].annual"));
+        assert_eq!(uses_text(&keys(6)).lines().last(), Some("(and 3 more)"));
+    }
 }

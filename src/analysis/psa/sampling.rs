@@ -38,13 +38,17 @@ pub fn sample(distribution: &Distribution, base: f64, rng: &mut PatientRng) -> f
     }
 }
 
-/// Indices of the parameters a PSA varies: used by the model, with a non-fixed distribution or
-/// in a Dirichlet group.
+/// Indices of the parameters a PSA varies, in file order: used by the model (listed by
+/// [`Scenario::parameter_uses`]), with a non-fixed distribution or in a Dirichlet group.
 pub fn varied_parameters(scenario: &Scenario) -> Vec<usize> {
+    let mut used = vec![false; scenario.parameters.len()];
+    for u in scenario.parameter_uses() {
+        used[u.parameter] = true;
+    }
     (0..scenario.parameters.len())
         .filter(|&i| {
             let in_group = scenario.dirichlet.iter().any(|g| g.parameters.contains(&i));
-            scenario.uses_parameter(i)
+            used[i]
                 && (in_group || scenario.parameters[i].distribution.as_ref().is_some_and(|d| *d != Distribution::Fixed))
         })
         .collect()

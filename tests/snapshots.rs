@@ -1,0 +1,85 @@
+//! Snapshots of the files the commands write, with insta: any change to a number, a column or
+//! a row of these outputs fails the test until someone looks at it and accepts it.
+//!
+//! Each snapshot is named after the command, scenario and file it pins
+//! (`psa_default_ceac_csv`) and lives in `tests/snapshots/` as a `.snap` file, committed.
+//! The numbers come from f64 arithmetic that is deterministic on one platform; a different
+//! platform or libm may move the last digits, and then the snapshots say so.
+//!
+//! Reviewing and accepting a change: a local `cargo test --test cli snapshots` that finds a
+//! difference fails and leaves the new value beside the old as `tests/snapshots/*.snap.new`.
+//! - with cargo-insta (`cargo install cargo-insta`), `cargo insta review` then shows each
+//!   difference and accepts or rejects it (rejecting deletes the `.snap.new` file);
+//! - without it, `INSTA_UPDATE=always cargo test --test cli snapshots` rewrites the `.snap`
+//!   files in place, and `git diff tests/snapshots` is the review; commit what is intended and
+//!   delete any `.snap.new` left over.
+//!
+//! CI never writes:
+//! `.ci/run` runs with `CI=true`, under which insta's default (`INSTA_UPDATE=auto`) behaves as
+//! `INSTA_UPDATE=no`: a changed or missing snapshot fails the run and nothing is written.
+//!
+//! The commands run from the repository root with a relative scenario path, so that the path
+//! `summary.json` records (`scenarios/default.toml`) is the same in every clone; their outputs
+//! go to a temporary directory.
+
+use crate::util::{Workdir, repo};
+
+/// Runs `cirrhosim args... --out <workdir>/<out>` from the repository root.
+fn cirrhosim(wd: &Workdir, args: &[&str], out: &str) {
+    wd.cmd().current_dir(repo()).args(args).arg("--out").arg(wd.path().join(out)).assert().success();
+}
+
+/// `summary.json` without its `throughput` block (patient-cycles per second and seconds: the
+/// one part that changes from run to run), pretty-printed.
+fn summary_without_throughput(text: &str) -> String {
+    let mut summary: serde_json::Value = serde_json::from_str(text).expect("summary.json is JSON");
+    summary.as_object_mut().expect("summary.json is an object").remove("throughput");
+    serde_json::to_string_pretty(&summary).expect("JSON")
+}
+
+/// The first `n` lines of `text`, each with its newline.
+fn head(text: &str, n: usize) -> String {
+    text.lines().take(n).map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn run_summaries() {
+    let wd = Workdir::new();
+    cirrhosim(&wd, &["run", "scenarios/teaching.toml", "--patients", "2000", "--quiet"], "teaching");
+    insta::assert_snapshot!("run_teaching_summary_json", summary_without_throughput(&wd.read("teaching/summary.json")));
+    cirrhosim(&wd, &["run", "scenarios/default.toml", "--patients", "2000"], "default");
+    insta::assert_snapshot!("run_default_summary_json", summary_without_throughput(&wd.read("default/summary.json")));
+}
+
+#[test]
+fn psa_outputs() {
+    let wd = Workdir::new();
+    cirrhosim(&wd, &["psa", "scenarios/default.toml", "--draws", "40", "--quiet"], "psa");
+    insta::assert_snapshot!("psa_default_ceac_csv", wd.read("psa/ceac.csv"));
+    insta::assert_snapshot!("psa_default_evpi_csv", wd.read("psa/evpi.csv"));
+    insta::assert_snapshot!("psa_default_psa_summary_json", wd.read("psa/psa_summary.json"));
+    insta::assert_snapshot!("psa_default_psa_draws_csv_first_5_lines", head(&wd.read("psa/psa_draws.csv"), 5));
+}
+
+#[test]
+fn dsa_tornado() {
+    let wd = Workdir::new();
+    cirrhosim(&wd, &["dsa", "scenarios/default.toml", "--quiet"], "dsa");
+    insta::assert_snapshot!("dsa_default_dsa_csv", wd.read("dsa/dsa.csv"));
+}
+
+#[test]
+fn threshold_defaults() {
+    let wd = Workdir::new();
+    cirrhosim(&wd, &["threshold", "scenarios/default.toml"], "threshold");
+    insta::assert_snapshot!("threshold_default_threshold_csv", wd.read("threshold/threshold.csv"));
+}
+
+/// The parameter table's `used as` column: where `Scenario::parameter_uses` finds each parameter.
+#[test]
+fn params_table() {
+    let wd = Workdir::new();
+    let output = wd.cmd().current_dir(repo()).args(["params", "scenarios/teaching.toml"]).output().expect("runs");
+    assert!(output.status.success());
+    insta::assert_snapshot!("params_teaching_table", String::from_utf8(output.stdout).expect("UTF-8"));
+}
