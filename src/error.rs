@@ -23,10 +23,6 @@ pub enum Error {
     #[error("{file}:{line}:{column}: {message}")]
     Syntax { file: String, line: usize, column: usize, message: String },
 
-    /// A CSV input (parameter table, life table) is malformed.
-    #[error("{file}:{line}: {message}")]
-    Csv { file: String, line: u64, message: String },
-
     /// The scenario was read but breaks one or more rules; every problem is listed.
     #[error("{}", format_problems(file, problems))]
     Invalid { file: String, problems: Vec<Problem> },
@@ -61,7 +57,8 @@ pub enum Error {
     #[error("cannot merge: {problem}")]
     Shards { problem: ShardsProblem },
 
-    /// A file read back (PSA draws, targets, DSA or CEAC table) breaks a rule of its format.
+    /// A CSV file (a scenario's parameter library or life table; PSA draws, targets, DSA or CEAC
+    /// table read back) breaks a rule of its format.
     #[error("{location}: {rule}")]
     FileFormat { location: Location, rule: FormatRule },
 
@@ -205,7 +202,7 @@ pub enum ShardsProblem {
     Rows { folder: PathBuf, found: u64, expected: u64, first: u64, last: u64 },
 }
 
-/// A rule of a file format read back.
+/// A rule of a CSV file format: a scenario's parameter library or life table, or a file read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatRule {
     /// The header is not the expected one.
@@ -221,7 +218,7 @@ pub enum FormatRule {
     #[error("{value} is not a finite number")]
     NotFinite { value: String },
     /// A row has the wrong number of fields.
-    #[error("has {found} fields, expected {expected}")]
+    #[error("the row has {found} fields but the header has {expected}")]
     Fields { found: usize, expected: usize },
     /// A draw's rows do not cover every strategy, in the order of the first draw.
     #[error(
@@ -243,6 +240,42 @@ pub enum FormatRule {
     /// A name refers to nothing the reader knows.
     #[error("\"{value}\" is not one of: {known}")]
     Unknown { value: String, known: String },
+    /// A column the format needs is not in the header.
+    #[error("missing column \"{column}\" (the header has: {header}; needed: {needed})")]
+    MissingColumn { column: &'static str, header: String, needed: &'static str },
+    /// The file is empty: not even a header.
+    #[error("is empty (expected the header {expected})")]
+    EmptyFile { expected: &'static str },
+    /// A cell that must hold a value is empty.
+    #[error("is empty; every row needs a value in this column")]
+    Empty,
+    /// A value is not a whole number (e.g. an age, a cycle).
+    #[error("\"{value}\" is not a whole number")]
+    NotAWholeNumber { value: String },
+    /// A value is not `true` or `false`.
+    #[error("\"{value}\" is not true or false")]
+    NotABool { value: String },
+    /// A value is above the largest the format allows.
+    #[error("{value} is above {what} ({limit})")]
+    AboveLimit { value: u64, what: &'static str, limit: u64 },
+    /// A series that must go up by one from row to row (a life table's ages of one sex) skips or
+    /// goes back.
+    #[error("{what} {value} follows {previous}; {what}s must be contiguous and increasing: one row for each, in order")]
+    NotContiguous { what: &'static str, value: u64, previous: u64 },
+    /// A part the format needs has no rows (a life table without rows for one sex).
+    #[error("no rows for {what}")]
+    MissingRows { what: &'static str },
+    /// A parameter's PSA distribution lacks one of its parameters (`dist_a`, `dist_b`).
+    #[error("distribution {distribution} needs {column}")]
+    NeedsColumn { distribution: &'static str, column: &'static str },
+    /// A strategy that the scenario does not have.
+    #[error("\"{value}\" is not a strategy of the scenario ({known}); was this file written for another scenario?")]
+    NotAStrategy { value: String, known: String },
+    /// The strategies of a PSA's draws are not the scenario's, in its order.
+    #[error(
+        "the draws are for strategies {found} but the scenario has {scenario}; was this PSA run on another scenario?"
+    )]
+    DrawStrategies { found: String, scenario: String },
 }
 
 /// Significant digits kept when a number is printed in a message.

@@ -226,7 +226,7 @@ mod tests {
             ("", "p/psa_draws.csv:1: expected the header"),
             (h, "p/psa_draws.csv:1: has no draws (only a header)"),
             ("a,b\n", "p/psa_draws.csv:1: expected the header"),
-            (&format!("{h}0,a,1,2,3,4\n0,b,1,2\n"), "p/psa_draws.csv:3: has 4 fields, expected 6"),
+            (&format!("{h}0,a,1,2,3,4\n0,b,1,2\n"), "p/psa_draws.csv:3: the row has 4 fields but the header has 6"),
             (&format!("{h}0,a,1,NaN,3,4\n"), "p/psa_draws.csv:2: column \"qaly\": NaN is not a finite number"),
             (&format!("{h}0,a,1,2,3,zz\n"), "p/psa_draws.csv:2: column \"x\": \"zz\" is not a number"),
             (

@@ -2,17 +2,17 @@
 //! `survival_psa.csv` and `psa_draws.csv`, and a DSA directory's `dsa.csv`.
 //!
 //! Each file is read into typed rows (serde). Every way a file can be wrong gives a located
-//! [`Error::Csv`] (file, line, and the column by its header name), never a panic or a silently
+//! [`Error::FileFormat`] (file, line, and the column by its header name), never a panic or a silently
 //! wrong figure: an empty or header-only file (an interrupted run), a missing column, a truncated
 //! row, a value that is not a number, and a strategy the scenario does not have (a directory
 //! written for another scenario). The caller hands the scenario's strategy names as plain
 //! strings: this module depends only on [`crate::error`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FormatRule, Location, Result};
 use crate::io::draws::{self, DrawTable};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The acceptability curves of a PSA directory.
 pub const CEAC_FILE: &str = "ceac.csv";
@@ -60,15 +60,15 @@ pub struct DsaRow {
 }
 
 /// The columns each row type needs, in the order the tool writes them.
-const CEAC_COLUMNS: [&str; 4] = ["wtp", "strategy", "probability_cost_effective", "on_frontier"];
-const SURVIVAL_BAND_COLUMNS: [&str; 6] = ["strategy", "cycle", "years", "median", "lower", "upper"];
-const DSA_COLUMNS: [&str; 7] = ["parameter", "low_value", "high_value", "outcome", "low_result", "high_result", "base"];
+const CEAC_HEADER: &str = "wtp,strategy,probability_cost_effective,on_frontier";
+const SURVIVAL_BAND_HEADER: &str = "strategy,cycle,years,median,lower,upper";
+const DSA_HEADER: &str = "parameter,low_value,high_value,outcome,low_result,high_result,base";
 
 /// Reads a PSA's `ceac.csv`; every strategy must be one of `strategies`.
 ///
 /// # Errors
-/// [`Error::Read`] if the file cannot be read; [`Error::Csv`] with the line (and the column by
-/// name) of the first problem, including a file with no rows.
+/// [`Error::Read`] if the file cannot be read; [`Error::FileFormat`] with the line (and the column
+/// by name) of the first problem, including a file with no rows.
 ///
 /// # Examples
 /// ```
@@ -80,7 +80,7 @@ const DSA_COLUMNS: [&str; 7] = ["parameter", "low_value", "high_value", "outcome
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_ceac(path: &Path, strategies: &[String]) -> Result<Vec<CeacRow>> {
-    let rows = read_rows::<CeacRow>(path, &CEAC_COLUMNS)?;
+    let rows = read_rows::<CeacRow>(path, CEAC_HEADER)?;
     check_strategies(path, rows.iter().map(|(line, r)| (*line, r.strategy.as_str())), strategies)?;
     Ok(rows.into_iter().map(|(_, r)| r).collect())
 }
@@ -90,7 +90,7 @@ pub fn read_ceac(path: &Path, strategies: &[String]) -> Result<Vec<CeacRow>> {
 /// # Errors
 /// As [`read_ceac`].
 pub fn read_survival_band(path: &Path, strategies: &[String]) -> Result<Vec<SurvivalBandRow>> {
-    let rows = read_rows::<SurvivalBandRow>(path, &SURVIVAL_BAND_COLUMNS)?;
+    let rows = read_rows::<SurvivalBandRow>(path, SURVIVAL_BAND_HEADER)?;
     check_strategies(path, rows.iter().map(|(line, r)| (*line, r.strategy.as_str())), strategies)?;
     Ok(rows.into_iter().map(|(_, r)| r).collect())
 }
@@ -100,7 +100,7 @@ pub fn read_survival_band(path: &Path, strategies: &[String]) -> Result<Vec<Surv
 /// # Errors
 /// As [`read_ceac`].
 pub fn read_dsa(path: &Path) -> Result<Vec<DsaRow>> {
-    Ok(read_rows::<DsaRow>(path, &DSA_COLUMNS)?.into_iter().map(|(_, r)| r).collect())
+    Ok(read_rows::<DsaRow>(path, DSA_HEADER)?.into_iter().map(|(_, r)| r).collect())
 }
 
 /// Reads a PSA's `psa_draws.csv` ([`draws::read`]), which refuses a file without draws or with a
@@ -125,72 +125,73 @@ pub fn read_complete_draws(path: &Path) -> Result<DrawTable> {
 /// Checks that a draw table read from `path` has exactly the scenario's `strategies`, in order.
 ///
 /// # Errors
-/// [`Error::Csv`] naming both lists.
+/// [`FormatRule::DrawStrategies`] naming both lists.
 pub fn expect_draw_strategies(path: &Path, table: &DrawTable, strategies: &[String]) -> Result<()> {
     if table.strategies == strategies {
         return Ok(());
     }
-    Err(Error::Csv {
-        file: path.display().to_string(),
-        line: 2,
-        message: format!(
-            "the draws are for strategies {} but the scenario has {}; was this PSA run on another scenario?",
-            table.strategies.join(", "),
-            strategies.join(", ")
-        ),
-    })
+    let rule = FormatRule::DrawStrategies { found: table.strategies.join(", "), scenario: strategies.join(", ") };
+    Err(located(path.to_path_buf(), 2, None, rule))
 }
 
-fn no_rows() -> String {
-    "no rows after the header; the run that wrote it did not finish (rerun it)".to_string()
+/// An [`Error::FileFormat`] at `line` (and `column`) of `file`.
+fn located(file: PathBuf, line: u64, column: Option<&str>, rule: FormatRule) -> Error {
+    Error::FileFormat { location: Location::Csv { file, line, column: column.map(str::to_string) }, rule }
 }
 
-/// Reads every row of a CSV file with the header `columns` (in any order, extra columns
-/// ignored), with the line of each row.
-fn read_rows<T: DeserializeOwned>(path: &Path, columns: &[&str]) -> Result<Vec<(u64, T)>> {
-    let file = path.display().to_string();
-    let fail = |line: u64, message: String| Error::Csv { file: file.clone(), line, message };
+/// Reads every row of a CSV file whose header has the columns of `header` (in any order, extra
+/// columns ignored), with the line of each row.
+fn read_rows<T: DeserializeOwned>(path: &Path, header: &'static str) -> Result<Vec<(u64, T)>> {
+    let fail = |line: u64, column: Option<&str>, rule: FormatRule| located(path.to_path_buf(), line, column, rule);
+    let csv_error = |e: csv::Error, fallback_line: u64| {
+        let line = e.position().map_or(fallback_line, |p| p.line().max(1));
+        let rule = match e.kind() {
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                FormatRule::Fields { found: *len as usize, expected: *expected_len as usize }
+            }
+            _ => FormatRule::Csv { message: e.to_string() },
+        };
+        fail(line, None, rule)
+    };
     let bytes = std::fs::read(path).map_err(|cause| Error::Read { path: path.to_path_buf(), cause })?;
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
-    let headers = reader.headers().map_err(|e| fail(1, e.to_string()))?.clone();
+    let headers = reader.headers().map_err(|e| csv_error(e, 1))?.clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-        return Err(fail(1, format!("empty file (expected the header {})", columns.join(","))));
+        return Err(fail(1, None, FormatRule::EmptyFile { expected: header }));
     }
-    if let Some(missing) = columns.iter().find(|c| !headers.iter().any(|h| h == **c)) {
-        return Err(fail(1, format!("no column \"{missing}\" in the header (expected {})", columns.join(","))));
+    if let Some(missing) = header.split(',').find(|c| !headers.iter().any(|h| h == *c)) {
+        let rule = FormatRule::MissingColumn {
+            column: missing,
+            header: headers.iter().collect::<Vec<_>>().join(","),
+            needed: header,
+        };
+        return Err(fail(1, None, rule));
     }
     let mut rows = Vec::new();
+    let mut last_line = 1;
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            match e.kind() {
-                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => fail(
-                    line,
-                    format!("{len} fields where the header has {expected_len}; the file is cut short or malformed"),
-                ),
-                _ => fail(line, e.to_string()),
-            }
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| csv_error(e, last_line + 1))?;
+        let line = record.position().map_or(last_line + 1, |p| p.line().max(1));
+        last_line = line;
         let row: T = record.deserialize(Some(&headers)).map_err(|e| match e.kind() {
             csv::ErrorKind::Deserialize { err, .. } => {
                 let index = err.field().map(|f| f as usize);
-                let column = index.and_then(|i| headers.get(i)).unwrap_or("?");
-                let value = index.and_then(|i| record.get(i)).unwrap_or("");
-                let what = match err.kind() {
-                    csv::DeserializeErrorKind::ParseFloat(_) => "is not a number".to_string(),
-                    csv::DeserializeErrorKind::ParseInt(_) => "is not a whole number".to_string(),
-                    csv::DeserializeErrorKind::ParseBool(_) => "is not true or false".to_string(),
-                    other => format!("cannot be read: {other}"),
+                let column = index.and_then(|i| headers.get(i));
+                let value = index.and_then(|i| record.get(i)).unwrap_or("").to_string();
+                let rule = match err.kind() {
+                    csv::DeserializeErrorKind::ParseFloat(_) => FormatRule::NotANumber { value },
+                    csv::DeserializeErrorKind::ParseInt(_) => FormatRule::NotAWholeNumber { value },
+                    csv::DeserializeErrorKind::ParseBool(_) => FormatRule::NotABool { value },
+                    other => FormatRule::Csv { message: format!("cannot be read: {other}") },
                 };
-                fail(line, format!("column \"{column}\": \"{value}\" {what}"))
+                fail(line, column, rule)
             }
-            _ => fail(line, e.to_string()),
+            _ => fail(line, None, FormatRule::Csv { message: e.to_string() }),
         })?;
         rows.push((line, row));
     }
     if rows.is_empty() {
-        return Err(fail(2, no_rows()));
+        return Err(fail(1, None, FormatRule::NoRows { what: "rows" }));
     }
     Ok(rows)
 }
@@ -198,14 +199,10 @@ fn read_rows<T: DeserializeOwned>(path: &Path, columns: &[&str]) -> Result<Vec<(
 /// Every strategy named in a file must be one of `known`.
 fn check_strategies<'a>(path: &Path, mut rows: impl Iterator<Item = (u64, &'a str)>, known: &[String]) -> Result<()> {
     match rows.find(|(_, name)| !known.iter().any(|k| k == name)) {
-        Some((line, name)) => Err(Error::Csv {
-            file: path.display().to_string(),
-            line,
-            message: format!(
-                "column \"strategy\": \"{name}\" is not a strategy of the scenario ({}); was this file written for another scenario?",
-                known.join(", ")
-            ),
-        }),
+        Some((line, name)) => {
+            let rule = FormatRule::NotAStrategy { value: name.to_string(), known: known.join(", ") };
+            Err(located(path.to_path_buf(), line, Some("strategy"), rule))
+        }
         None => Ok(()),
     }
 }
@@ -242,19 +239,26 @@ mod tests {
         assert_eq!(
             read_dsa(&p).unwrap_err().to_string(),
             format!(
-                "{}:1: empty file (expected the header parameter,low_value,high_value,outcome,low_result,high_result,base)",
+                "{}:1: is empty (expected the header parameter,low_value,high_value,outcome,low_result,high_result,base)",
                 file(&p)
             )
         );
         let (_d, p) = write("strategy,cycle,years,median,lower,upper\n");
-        assert_eq!(read_survival_band(&p, &names()).unwrap_err().to_string(), format!("{}:2: {}", file(&p), no_rows()));
+        assert_eq!(
+            read_survival_band(&p, &names()).unwrap_err().to_string(),
+            format!("{}:1: has no rows (only a header): the run that wrote it did not finish", file(&p))
+        );
         let (_d, p) = write("strategy,cycle,years,median,lower,upper\na,0,0,1,1,1\na,1,0.5,0.9");
         assert_eq!(
             read_survival_band(&p, &names()).unwrap_err().to_string(),
-            format!("{}:3: 4 fields where the header has 6; the file is cut short or malformed", file(&p))
+            format!("{}:3: the row has 4 fields but the header has 6", file(&p))
         );
         let (_d, p) = write("strategy,cycle,years,median,lower\n");
-        assert!(read_survival_band(&p, &names()).unwrap_err().to_string().contains(":1: no column \"upper\""));
+        assert!(
+            read_survival_band(&p, &names()).unwrap_err().to_string().ends_with(
+                ":1: missing column \"upper\" (the header has: strategy,cycle,years,median,lower; needed: strategy,cycle,years,median,lower,upper)"
+            )
+        );
     }
 
     #[test]
@@ -277,7 +281,12 @@ mod tests {
     fn a_strategy_of_another_scenario_is_named() {
         let (_d, p) = write("wtp,strategy,probability_cost_effective,on_frontier\n0,a,1,true\n0,c,0,false\n");
         let e = read_ceac(&p, &names()).unwrap_err().to_string();
-        assert!(e.contains(":3: column \"strategy\": \"c\" is not a strategy of the scenario (a, b)"), "{e}");
+        assert!(
+            e.ends_with(
+                ":3: column \"strategy\": \"c\" is not a strategy of the scenario (a, b); was this file written for another scenario?"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

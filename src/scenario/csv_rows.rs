@@ -5,38 +5,38 @@
 //! instead of serde's `field 1: invalid float literal`. Lines are never 0: a row whose position
 //! the reader does not know is placed after the previous one.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FormatRule, Location, Result};
+use std::path::Path;
 use std::rc::Rc;
 
 /// One data row of a CSV file, with its line.
 pub struct CsvRow {
-    file: Rc<str>,
+    file: Rc<Path>,
     headers: Rc<csv::StringRecord>,
     record: csv::StringRecord,
     /// 1-based line in the file.
     pub line: u64,
 }
 
-/// Reads every data row; `required` columns must be in the header.
+/// Reads every data row; the columns of `required` (comma-separated, e.g. `"age,sex,qx"`) must be
+/// in the header, in any order. `file` names the file in messages.
 ///
 /// # Errors
-/// [`Error::Csv`] on line 1 for a missing column, on the row's line for a malformed row (wrong
-/// number of fields, invalid UTF-8).
-pub fn read_rows(file: &str, text: &str, required: &[&str]) -> Result<Vec<CsvRow>> {
-    let file: Rc<str> = Rc::from(file);
+/// [`Error::FileFormat`] on line 1 for a missing column ([`FormatRule::MissingColumn`]), on the
+/// row's line for a malformed row ([`FormatRule::Fields`], or [`FormatRule::Csv`] for what the
+/// CSV reader itself refuses).
+pub fn read_rows(file: &str, text: &str, required: &'static str) -> Result<Vec<CsvRow>> {
+    let file: Rc<Path> = Rc::from(Path::new(file));
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| row_error(&file, 1, e))?.clone();
-    for column in required {
-        if !headers.iter().any(|h| h.trim() == *column) {
-            return Err(Error::Csv {
-                file: file.to_string(),
-                line: 1,
-                message: format!(
-                    "missing column \"{column}\" (the header has: {}; needed: {})",
-                    headers.iter().collect::<Vec<_>>().join(","),
-                    required.join(",")
-                ),
-            });
+    for column in required.split(',').filter(|c| !c.is_empty()) {
+        if !headers.iter().any(|h| h.trim() == column) {
+            let rule = FormatRule::MissingColumn {
+                column,
+                header: headers.iter().collect::<Vec<_>>().join(","),
+                needed: required,
+            };
+            return Err(located(&file, 1, None, rule));
         }
     }
     let headers = Rc::new(headers);
@@ -51,16 +51,23 @@ pub fn read_rows(file: &str, text: &str, required: &[&str]) -> Result<Vec<CsvRow
     Ok(rows)
 }
 
-fn row_error(file: &str, fallback_line: u64, e: csv::Error) -> Error {
+/// An [`Error::FileFormat`] at `line` (and `column`) of `file`.
+fn located(file: &Path, line: u64, column: Option<&str>, rule: FormatRule) -> Error {
+    Error::FileFormat {
+        location: Location::Csv { file: file.to_path_buf(), line, column: column.map(str::to_string) },
+        rule,
+    }
+}
+
+fn row_error(file: &Path, fallback_line: u64, e: csv::Error) -> Error {
     let line = e.position().map_or(fallback_line, |p| p.line().max(1));
-    let message = match e.kind() {
+    let rule = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            format!("the row has {len} fields but the header has {expected_len}")
+            FormatRule::Fields { found: *len as usize, expected: *expected_len as usize }
         }
-        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text".to_string(),
-        _ => e.to_string(),
+        _ => FormatRule::Csv { message: e.to_string() },
     };
-    Error::Csv { file: file.to_string(), line, message }
+    located(file, line, None, rule)
 }
 
 impl CsvRow {
@@ -73,22 +80,22 @@ impl CsvRow {
     /// The cell of a column that must not be empty.
     ///
     /// # Errors
-    /// [`Error::Csv`] naming the column when the cell is empty.
+    /// [`FormatRule::Empty`] naming the column when the cell is empty.
     pub fn required_text(&self, column: &str) -> Result<&str> {
-        self.text(column).ok_or_else(|| self.error(format!("column \"{column}\" is empty")))
+        self.text(column).ok_or_else(|| self.error(Some(column), FormatRule::Empty))
     }
 
     /// The number in a column; `None` for an empty cell.
     ///
     /// # Errors
-    /// [`Error::Csv`] naming the column and the text when it is not a number.
+    /// [`FormatRule::NotANumber`] naming the column and the text when it is not a number.
     pub fn number(&self, column: &str) -> Result<Option<f64>> {
         match self.text(column) {
             None => Ok(None),
             Some(text) => text
                 .parse::<f64>()
                 .map(Some)
-                .map_err(|_| self.error(format!("column \"{column}\": \"{text}\" is not a number"))),
+                .map_err(|_| self.error(Some(column), FormatRule::NotANumber { value: text.to_string() })),
         }
     }
 
@@ -97,12 +104,12 @@ impl CsvRow {
     /// # Errors
     /// As [`CsvRow::number`], and for an empty cell.
     pub fn required_number(&self, column: &str) -> Result<f64> {
-        self.number(column)?.ok_or_else(|| self.error(format!("column \"{column}\" is empty")))
+        self.number(column)?.ok_or_else(|| self.error(Some(column), FormatRule::Empty))
     }
 
-    /// An error on this row's line.
-    pub fn error(&self, message: String) -> Error {
-        Error::Csv { file: self.file.to_string(), line: self.line, message }
+    /// An [`Error::FileFormat`] on this row's line, in `column` when given.
+    pub fn error(&self, column: Option<&str>, rule: FormatRule) -> Error {
+        located(&self.file, self.line, column, rule)
     }
 }
 
@@ -112,7 +119,7 @@ mod tests {
 
     #[test]
     fn cells_are_found_by_header_name() {
-        let rows = read_rows("p.csv", "name,value\nx, 0.5 \ny,\n", &["name", "value"]).unwrap();
+        let rows = read_rows("p.csv", "name,value\nx, 0.5 \ny,\n", "name,value").unwrap();
         assert_eq!(rows[0].text("name"), Some("x"));
         assert_eq!(rows[0].number("value").unwrap(), Some(0.5));
         assert_eq!(rows[1].number("value").unwrap(), None);
@@ -122,15 +129,20 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_and_the_column() {
-        let rows = read_rows("p.csv", "name,value\nx,1\nz,abc\n", &["name"]).unwrap();
+        let rows = read_rows("p.csv", "name,value\nx,1\nz,abc\n", "name").unwrap();
         assert_eq!(
             rows[1].number("value").unwrap_err().to_string(),
             "p.csv:3: column \"value\": \"abc\" is not a number"
         );
-        assert_eq!(rows[1].required_text("missing").unwrap_err().to_string(), "p.csv:3: column \"missing\" is empty");
-        let e = read_rows("p.csv", "name,value\nx,1\ny\n", &[]).err().unwrap().to_string();
+        assert_eq!(
+            rows[1].required_text("missing").unwrap_err().to_string(),
+            "p.csv:3: column \"missing\": is empty; every row needs a value in this column"
+        );
+        let e = read_rows("p.csv", "name,value\nx,1\ny\n", "").err().unwrap().to_string();
         assert_eq!(e, "p.csv:3: the row has 1 fields but the header has 2");
-        let e = read_rows("p.csv", "name\nx\n", &["name", "value"]).err().unwrap().to_string();
+        let e = read_rows("p.csv", "name,value\nx,1\ny\n", "").err().unwrap();
+        assert!(matches!(e, Error::FileFormat { rule: FormatRule::Fields { found: 1, expected: 2 }, .. }), "{e:?}");
+        let e = read_rows("p.csv", "name\nx\n", "name,value").err().unwrap().to_string();
         assert_eq!(e, "p.csv:1: missing column \"value\" (the header has: name; needed: name,value)");
     }
 }

@@ -7,7 +7,8 @@
 
 use super::csv_rows::read_rows;
 use super::numbers::short;
-use crate::error::{Error, Result};
+use crate::error::{Error, FormatRule, Location, Result};
+use std::path::PathBuf;
 
 /// The SSA 2021 period life table (2024 Trustees Report, table 4.C6), ages 40-119, both sexes.
 ///
@@ -53,76 +54,64 @@ struct AgeSeries {
     qx: Vec<f64>,
 }
 
-struct Row {
-    age: u32,
-    sex: String,
-    qx: f64,
-}
-
 impl LifeTable {
     /// The embedded US 2021 table.
     pub fn us_2021() -> LifeTable {
         LifeTable::from_csv(US_2021, US_2021_CSV).expect("embedded life table is valid")
     }
 
-    /// Reads a table from CSV text with header `age,sex,qx`.
+    /// Reads a table from CSV text with header `age,sex,qx`; `name` names the file in messages.
     ///
     /// # Errors
-    /// [`Error::Csv`] with the line (and the column, by header name) when a row is malformed, a
-    /// sex is not `male`/`female`, qx is outside [0, 1], or the ages of a sex are not contiguous
-    /// and increasing.
+    /// [`Error::FileFormat`] with the line (and the column, by header name) when a row is
+    /// malformed, an age is not a whole number or above [`MAX_AGE`], a sex is not `male`/`female`,
+    /// qx is outside [0, 1], the ages of a sex are not contiguous and increasing, or a sex has no
+    /// rows.
     pub fn from_csv(name: &str, text: &str) -> Result<LifeTable> {
         let mut male = AgeSeries { first_age: 0, qx: Vec::new() };
         let mut female = AgeSeries { first_age: 0, qx: Vec::new() };
-        for row in read_rows(name, text, &["age", "sex", "qx"])? {
-            let line = row.line;
+        for row in read_rows(name, text, "age,sex,qx")? {
             let age_text = row.required_text("age")?;
             let age: u32 = age_text
                 .parse()
-                .map_err(|_| row.error(format!("column \"age\": \"{age_text}\" is not a whole number of years")))?;
+                .map_err(|_| row.error(Some("age"), FormatRule::NotAWholeNumber { value: age_text.to_string() }))?;
             if age > MAX_AGE {
-                return Err(
-                    row.error(format!("column \"age\": {age} is above the oldest age a table may have ({MAX_AGE})"))
-                );
+                let rule = FormatRule::AboveLimit {
+                    value: age.into(),
+                    what: "the oldest age a table may have",
+                    limit: MAX_AGE.into(),
+                };
+                return Err(row.error(Some("age"), rule));
             }
-            let row = Row { age, sex: row.required_text("sex")?.to_string(), qx: row.required_number("qx")? };
-            let series = match row.sex.as_str() {
-                "male" => &mut male,
-                "female" => &mut female,
+            let sex = row.required_text("sex")?;
+            let qx = row.required_number("qx")?;
+            let (series, what) = match sex {
+                "male" => (&mut male, "male age"),
+                "female" => (&mut female, "female age"),
                 other => {
-                    return Err(Error::Csv {
-                        file: name.to_string(),
-                        line,
-                        message: format!("sex \"{other}\" is not male or female"),
-                    });
+                    let rule = FormatRule::Unknown { value: other.to_string(), known: "male, female".to_string() };
+                    return Err(row.error(Some("sex"), rule));
                 }
             };
-            if !(0.0..=1.0).contains(&row.qx) {
-                return Err(Error::Csv {
-                    file: name.to_string(),
-                    line,
-                    message: format!("qx {} is not a probability in [0, 1]", short(&row.qx)),
-                });
+            if !(0.0..=1.0).contains(&qx) {
+                let rule = FormatRule::Range { value: short(&qx), rule: "is not a probability in [0, 1]" };
+                return Err(row.error(Some("qx"), rule));
             }
             if series.qx.is_empty() {
-                series.first_age = row.age;
-            } else if row.age != series.first_age + series.qx.len() as u32 {
-                return Err(Error::Csv {
-                    file: name.to_string(),
-                    line,
-                    message: format!(
-                        "{} age {} follows age {}; ages must be contiguous and increasing",
-                        row.sex,
-                        row.age,
-                        series.first_age + series.qx.len() as u32 - 1
-                    ),
-                });
+                series.first_age = age;
+            } else if age != series.first_age + series.qx.len() as u32 {
+                let previous = series.first_age + series.qx.len() as u32 - 1;
+                let rule = FormatRule::NotContiguous { what, value: age.into(), previous: previous.into() };
+                return Err(row.error(Some("age"), rule));
             }
-            series.qx.push(row.qx);
+            series.qx.push(qx);
         }
         for (sex, series) in [("male", &male), ("female", &female)] {
             if series.qx.is_empty() {
-                return Err(Error::Csv { file: name.to_string(), line: 1, message: format!("no rows for {sex}") });
+                return Err(Error::FileFormat {
+                    location: Location::Csv { file: PathBuf::from(name), line: 1, column: None },
+                    rule: FormatRule::MissingRows { what: sex },
+                });
             }
         }
         Ok(LifeTable { name: name.to_string(), male, female })
@@ -177,17 +166,26 @@ mod tests {
     fn gaps_and_bad_values_are_reported_with_line() {
         let gap = "age,sex,qx\n40,male,0.1\n42,male,0.1\n40,female,0.1\n";
         let e = LifeTable::from_csv("t.csv", gap).unwrap_err().to_string();
-        assert_eq!(e, "t.csv:3: male age 42 follows age 40; ages must be contiguous and increasing");
+        assert_eq!(
+            e,
+            "t.csv:3: column \"age\": male age 42 follows 40; male ages must be contiguous and increasing: one row for each, in order"
+        );
         let bad = "age,sex,qx\n40,male,1.5\n";
         let e = LifeTable::from_csv("t.csv", bad).unwrap_err().to_string();
-        assert_eq!(e, "t.csv:2: qx 1.5 is not a probability in [0, 1]");
+        assert_eq!(e, "t.csv:2: column \"qx\": 1.5 is not a probability in [0, 1]");
         let sex = "age,sex,qx\n40,other,0.1\n";
         let e = LifeTable::from_csv("t.csv", sex).unwrap_err().to_string();
-        assert_eq!(e, "t.csv:2: sex \"other\" is not male or female");
+        assert_eq!(e, "t.csv:2: column \"sex\": \"other\" is not one of: male, female");
         let text = "age,sex,qx\n40,male,abc\n";
         let e = LifeTable::from_csv("t.csv", text).unwrap_err().to_string();
         assert_eq!(e, "t.csv:2: column \"qx\": \"abc\" is not a number");
         let e = LifeTable::from_csv("t.csv", "age,qx\n40,0.1\n").unwrap_err().to_string();
         assert!(e.starts_with("t.csv:1: missing column \"sex\""), "{e}");
+        let e = LifeTable::from_csv("t.csv", "age,sex,qx\n40.5,male,0.1\n").unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: column \"age\": \"40.5\" is not a whole number");
+        let e = LifeTable::from_csv("t.csv", "age,sex,qx\n151,male,0.1\n").unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: column \"age\": 151 is above the oldest age a table may have (150)");
+        let e = LifeTable::from_csv("t.csv", "age,sex,qx\n40,male,0.1\n").unwrap_err().to_string();
+        assert_eq!(e, "t.csv:1: no rows for female");
     }
 }

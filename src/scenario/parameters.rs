@@ -5,7 +5,7 @@
 //! the kinds and the range rule of each kind, and the CSV reader.
 
 use super::csv_rows::read_rows;
-use crate::error::{ProblemKind, Result};
+use crate::error::{FormatRule, ProblemKind, Result};
 use serde::{Deserialize, Serialize};
 
 /// What a number means; decides its valid range and where it may be used.
@@ -42,6 +42,9 @@ pub enum ParameterKind {
 
 /// Every kind's name, for messages.
 pub const KIND_NAMES: &str = "annual_probability, annual_rate, probability, hazard_ratio, relative_risk, odds_ratio, mean_difference, months, years, proportion, count, cost, utility";
+
+/// The distributions a parameter CSV's `dist` column may name, for messages.
+const DISTRIBUTION_NAMES: &str = "beta, gamma, lognormal, normal, fixed";
 
 impl ParameterKind {
     /// Parses the snake_case name used in files.
@@ -392,33 +395,38 @@ pub struct Parameter {
 /// mean/sd, as in `shared/evidence/parameters.csv`.
 ///
 /// # Errors
-/// [`Error::Csv`] with the line (and the column, by header name) for a malformed row, an empty
-/// name, a cell that is not a number, an unknown kind or distribution, or a distribution missing
-/// `dist_a`/`dist_b`.
+/// [`crate::error::Error::FileFormat`] with the line (and the column, by header name) for a
+/// malformed row, an empty name, value or kind, a cell that is not a number, an unknown kind or
+/// distribution, or a distribution missing `dist_a`/`dist_b`.
 pub fn read_csv(file: &str, text: &str) -> Result<Vec<Parameter>> {
     let mut out = Vec::new();
-    for row in read_rows(file, text, &["name", "value", "kind"])? {
+    for row in read_rows(file, text, "name,value,kind")? {
         let name = row.required_text("name")?.to_string();
         let value = row.required_number("value")?;
         let kind_text = row.required_text("kind")?;
-        let kind = ParameterKind::parse(kind_text)
-            .ok_or_else(|| row.error(format!("{name}: unknown kind \"{kind_text}\" (kinds: {KIND_NAMES})")))?;
-        let dist = row.text("dist");
-        let need = |col: &str| -> Result<f64> {
-            row.number(col)?
-                .ok_or_else(|| row.error(format!("{name}: distribution {} needs {col}", dist.unwrap_or(""))))
+        let kind = ParameterKind::parse(kind_text).ok_or_else(|| {
+            row.error(Some("kind"), FormatRule::Unknown { value: kind_text.to_string(), known: KIND_NAMES.to_string() })
+        })?;
+        let need = |distribution: &'static str, column: &'static str| -> Result<f64> {
+            row.number(column)?.ok_or_else(|| row.error(None, FormatRule::NeedsColumn { distribution, column }))
         };
-        let distribution = match dist {
+        let distribution = match row.text("dist") {
             None => None,
             Some("fixed") => Some(Distribution::Fixed),
-            Some("beta") => Some(Distribution::Beta { alpha: need("dist_a")?, beta: need("dist_b")? }),
-            Some("gamma") => Some(Distribution::Gamma { shape: need("dist_a")?, scale: need("dist_b")? }),
-            Some("lognormal") => Some(Distribution::Lognormal { meanlog: need("dist_a")?, sdlog: need("dist_b")? }),
-            Some("normal") => Some(Distribution::Normal { mean: need("dist_a")?, sd: need("dist_b")? }),
+            Some("beta") => Some(Distribution::Beta { alpha: need("beta", "dist_a")?, beta: need("beta", "dist_b")? }),
+            Some("gamma") => {
+                Some(Distribution::Gamma { shape: need("gamma", "dist_a")?, scale: need("gamma", "dist_b")? })
+            }
+            Some("lognormal") => Some(Distribution::Lognormal {
+                meanlog: need("lognormal", "dist_a")?,
+                sdlog: need("lognormal", "dist_b")?,
+            }),
+            Some("normal") => {
+                Some(Distribution::Normal { mean: need("normal", "dist_a")?, sd: need("normal", "dist_b")? })
+            }
             Some(other) => {
-                return Err(row.error(format!(
-                    "{name}: unknown distribution \"{other}\" (beta, gamma, lognormal, normal, fixed)"
-                )));
+                let known = DISTRIBUTION_NAMES.to_string();
+                return Err(row.error(Some("dist"), FormatRule::Unknown { value: other.to_string(), known }));
             }
         };
         out.push(Parameter {
@@ -513,10 +521,13 @@ mod tests {
     fn csv_errors_name_the_line() {
         let text = "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\nx,1,,weird,,,,,,,\n";
         let e = read_csv("p.csv", text).unwrap_err().to_string();
-        assert!(e.starts_with("p.csv:2: x: unknown kind \"weird\""), "{e}");
+        assert!(e.starts_with("p.csv:2: column \"kind\": \"weird\" is not one of: annual_probability"), "{e}");
         let text = "name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note\nx,1,,cost,gamma,2,,,,,\n";
         let e = read_csv("p.csv", text).unwrap_err().to_string();
-        assert_eq!(e, "p.csv:2: x: distribution gamma needs dist_b");
+        assert_eq!(e, "p.csv:2: distribution gamma needs dist_b");
+        let text = "name,value,kind,dist\nx,1,cost,gama\n";
+        let e = read_csv("p.csv", text).unwrap_err().to_string();
+        assert_eq!(e, "p.csv:2: column \"dist\": \"gama\" is not one of: beta, gamma, lognormal, normal, fixed");
     }
 
     #[test]

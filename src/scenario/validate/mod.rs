@@ -136,7 +136,7 @@ impl<'a> Validator<'a> {
     /// Checks every table in file order and returns the scenario, or every problem found.
     ///
     /// # Errors
-    /// [`Error::Invalid`] with every problem; [`Error::Read`] or [`Error::Csv`] when a parameter
+    /// [`Error::Invalid`] with every problem; [`Error::Read`] or [`Error::FileFormat`] when a parameter
     /// file cannot be read.
     pub(super) fn validate(mut self, raw: RawScenario) -> Result<Scenario> {
         let settings = self.settings(&raw.settings);

@@ -21,7 +21,7 @@ impl Validator<'_> {
     /// Loads the CSV libraries, then the inline tables, and checks every inline parameter.
     ///
     /// # Errors
-    /// [`Error::Read`] or [`Error::Csv`] for a parameter file that cannot be read.
+    /// [`Error::Read`] or [`Error::FileFormat`] for a parameter file that cannot be read.
     pub(super) fn parameters(
         &mut self,
         files: &[String],
