@@ -56,6 +56,13 @@ enum Command {
 }
 
 fn main() {
+    // A closed pipe (`cirrhosim params | head`) ends the program quietly, as for other command-line
+    // tools, instead of a panic in println!.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let result = match Cli::parse().command {
         Command::Run(args) => cli::run::run(args),
         Command::Check(args) => cli::check::run(args),

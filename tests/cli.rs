@@ -25,7 +25,7 @@ fn patients_at_least_one() {
     for command in ["run", "report", "psa", "verify"] {
         refused(&[command, "--patients", "0"], "patients", "0", "must be at least 1");
     }
-    refused(&["run", "--patients", "abc"], "patients", "abc", "must be a whole number, at least 1");
+    refused(&["run", "--patients", "abc"], "patients", "abc", "must be a whole number from 1 to 1000000000000");
 }
 
 #[test]

@@ -156,7 +156,8 @@ pub fn evppi(theta: &[Vec<f64>], nmb: &[Vec<f64>]) -> (f64, usize) {
 /// let table = DrawTable {
 ///     strategies: vec!["a".into(), "b".into()],
 ///     parameters: vec!["theta".into()],
-///     outcomes: theta.iter().map(|&t| vec![(0.0, 0.0), (0.0, t)]).collect(),
+///     draws: (0..theta.len() as u64).collect(),
+///     outcomes: theta.iter().map(|&t| vec![[0.0, 0.0, 0.0], [0.0, t, 0.0]]).collect(),
 ///     values: theta.iter().map(|&t| vec![t]).collect(),
 /// };
 /// let rows = evppi_table(&table, &[vec!["theta".to_string()]], &[1.0, 2.0])?;

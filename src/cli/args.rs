@@ -282,8 +282,8 @@ mod tests {
         assert_eq!(patients("3"), Ok(3));
         assert_eq!(patients("0"), Err("must be at least 1".into()));
         assert_eq!(patients("-5"), Err("must be at least 1".into()));
-        assert_eq!(patients("1.5"), Err("must be a whole number, at least 1".into()));
-        assert_eq!(patients("abc"), Err("must be a whole number, at least 1".into()));
+        assert_eq!(patients("1.5"), Err("must be a whole number from 1 to 1000000000000".into()));
+        assert_eq!(patients("abc"), Err("must be a whole number from 1 to 1000000000000".into()));
         assert!(path_patients("10001").unwrap_err().starts_with("must be at most 10000 (paths prints"));
         assert_eq!(path_patients("10000"), Ok(10_000));
         assert_eq!(steps("1"), Err("must be at least 2".into()));
