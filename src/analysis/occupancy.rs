@@ -12,6 +12,10 @@ pub struct StateOccupancy {
     pub n_cycles: usize,
     /// `[t * n_states + state]`, t = 0..=n_cycles.
     pub shares: Vec<f64>,
+    /// Shares per slot (state x time-in-state bucket), `[t * n_slots + slot]`, for values that
+    /// depend on time in state.
+    pub slot_shares: Vec<f64>,
+    pub n_slots: usize,
 }
 
 impl StateOccupancy {
@@ -22,6 +26,8 @@ impl StateOccupancy {
             n_states: trace.n_states,
             n_cycles: trace.n_cycles,
             shares: trace.occupancy.clone(),
+            slot_shares: trace.slot_occupancy.clone(),
+            n_slots: trace.n_slots,
         }
     }
 

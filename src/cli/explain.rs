@@ -1,7 +1,7 @@
 //! `cirrhosim explain`: the model in words, with the arithmetic of the first cycles (teaching).
 
 use crate::cli::args::{self, ScenarioArg, strategy_or_last};
-use cirrhosim::{model::Model, report};
+use cirrhosim::{analysis, engine, model::Model, report};
 
 /// The arguments of `cirrhosim explain`.
 #[derive(clap::Args)]
@@ -21,6 +21,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let model = Model::from_scenario(&s)?;
     let strategy = strategy_or_last(&s, args.strategy.as_deref())?;
-    print!("{}", report::explain::explain(&s, &model, strategy, args.cycles));
+    let occupancy = analysis::StateOccupancy::from_trace(&engine::sim_cohort(&model, strategy));
+    print!("{}", report::explain::explain(&s, &model, &occupancy, strategy, args.cycles));
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! `cirrhosim explain`: the model in words, for teaching.
 //!
-//! Receives a scenario and its built model; writes plain text in three parts: (1) the states and
+//! Receives a scenario, its built model and the strategy's exact occupancy (from
+//! [`crate::analysis::StateOccupancy`]); writes plain text in three parts: (1) the states and
 //! each exit with its number, its meaning and its source, then the per-cycle probabilities these
 //! become; (2) the first cycles of the cohort trace with the arithmetic x_{t+1} = x_t P shown for
 //! one state; (3) how costs and QALYs of the first cycles accrue under the chosen within-cycle
 //! correction and discounting.
 
-use crate::engine::sim_cohort;
+use crate::analysis::StateOccupancy;
 use crate::model::Model;
 use crate::model::valuation::quantity;
 use crate::scenario::duration::describe_years;
@@ -38,17 +39,43 @@ fn pct(x: f64) -> String {
     format!("{:.4}%", 100.0 * x)
 }
 
-/// The whole explanation for `strategy`, showing `cycles` cycles.
-pub fn explain(scenario: &Scenario, model: &Model, strategy: usize, cycles: usize) -> String {
+/// The whole explanation for `strategy`, showing `cycles` cycles; `occupancy` is the strategy's
+/// exact cohort trace.
+pub fn explain(
+    scenario: &Scenario,
+    model: &Model,
+    occupancy: &StateOccupancy,
+    strategy: usize,
+    cycles: usize,
+) -> String {
     let mut out = String::new();
-    let names: Vec<&str> = model.states.iter().map(|s| s.name.as_str()).collect();
-    let dt = model.cycle_length_years;
-    let cycle = describe_years(dt);
     let _ = writeln!(out, "{}\n{}\n", scenario.title, "=".repeat(scenario.title.len()));
     if let Some(d) = &scenario.description {
         let _ = writeln!(out, "{}\n", d.trim());
     }
+    states_in_words(&mut out, scenario, model);
+    strategy_in_words(&mut out, scenario, strategy);
+    let who = first_cycle_matrix(&mut out, model, strategy);
+    trace_arithmetic(&mut out, model, occupancy, strategy, cycles, &who);
+    if let (Some(_), Some(_)) = (&scenario.economics, model.valuations.as_ref()) {
+        costs_and_qalys(&mut out, scenario, model, occupancy, strategy, cycles);
+    }
+    out
+}
 
+fn names(model: &Model) -> Vec<&str> {
+    model.states.iter().map(|s| s.name.as_str()).collect()
+}
+
+fn column_width(model: &Model) -> usize {
+    names(model).iter().map(|n| n.len()).max().unwrap_or(8).max(10)
+}
+
+/// Part 1: the states, their exits with numbers and sources, and how rates become probabilities.
+fn states_in_words(out: &mut String, scenario: &Scenario, model: &Model) {
+    let names = names(model);
+    let dt = model.cycle_length_years;
+    let cycle = describe_years(dt);
     // 1. The model in words.
     let _ = writeln!(out, "1. The model\n");
     let _ = writeln!(
@@ -101,6 +128,11 @@ pub fn explain(scenario: &Scenario, model: &Model, strategy: usize, cycles: usiz
          leaving to j within a cycle of {dt:.6} years is r_j / R x (1 - exp(-R x {dt:.6})). Probabilities are never divided \
          by 12."
     );
+}
+
+/// The strategy's treatment effects in words.
+fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
+    let names: Vec<&str> = scenario.states.iter().map(|s| s.name.as_str()).collect();
     let s = &scenario.strategies[strategy];
     let _ = writeln!(out, "\nStrategy {} ({}):", s.name, s.label);
     if s.effects.is_empty() {
@@ -134,6 +166,11 @@ pub fn explain(scenario: &Scenario, model: &Model, strategy: usize, cycles: usiz
             time_text(scenario, e.onset)
         );
     }
+}
+
+/// The per-cycle probabilities of the first cycle for the first sub-cohort; returns who that is.
+fn first_cycle_matrix(out: &mut String, model: &Model, strategy: usize) -> String {
+    let names = names(model);
     let group = model.groups[0];
     let who = match group.sex {
         Some(crate::scenario::life_table::Sex::Male) => format!("a man aged {}", group.start_age),
@@ -157,9 +194,22 @@ pub fn explain(scenario: &Scenario, model: &Model, strategy: usize, cycles: usiz
         let _ = writeln!(out);
     }
 
+    who
+}
+
+/// Part 2: the trace of the first cycles, with x_(t+1) = x_t P written out for one state.
+fn trace_arithmetic(
+    out: &mut String,
+    model: &Model,
+    trace: &StateOccupancy,
+    strategy: usize,
+    cycles: usize,
+    who: &str,
+) {
+    let names = names(model);
+    let width = column_width(model);
     // 2. The trace, with the arithmetic for one state.
     let _ = writeln!(out, "\n2. The cohort, cycle by cycle\n");
-    let trace = sim_cohort(model, strategy);
     let target = (0..names.len()).find(|&j| !model.states[j].alive).unwrap_or(names.len() - 1);
     let _ = writeln!(
         out,
@@ -196,7 +246,18 @@ pub fn explain(scenario: &Scenario, model: &Model, strategy: usize, cycles: usiz
         }
         let _ = writeln!(out);
     }
+}
 
+/// Part 3: how costs and QALYs of the first cycles accrue.
+fn costs_and_qalys(
+    out: &mut String,
+    scenario: &Scenario,
+    model: &Model,
+    trace: &StateOccupancy,
+    strategy: usize,
+    cycles: usize,
+) {
+    let names = names(model);
     // 3. Costs and QALYs.
     if let (Some(econ), Some(vals)) = (&scenario.economics, model.valuations.as_ref()) {
         let v = &vals[strategy];
@@ -219,7 +280,7 @@ pub fn explain(scenario: &Scenario, model: &Model, strategy: usize, cycles: usiz
             // Per state: the share, and the share-weighted value per person (time-in-state slots pooled).
             let mut by_state = vec![[0.0; 3]; names.len()];
             for (slot, sl) in model.slots.iter().enumerate() {
-                let share = trace.slot_occupancy[p * model.slots.len() + slot];
+                let share = trace.slot_shares[p * trace.n_slots + slot];
                 by_state[sl.state][0] += share;
                 by_state[sl.state][1] += share * v.at(quantity::COST, p, slot);
                 by_state[sl.state][2] += share * v.at(quantity::QALY, p, slot);
@@ -250,5 +311,4 @@ pub fn explain(scenario: &Scenario, model: &Model, strategy: usize, cycles: usiz
             total[0], total[1]
         );
     }
-    out
 }
