@@ -62,6 +62,13 @@ pub enum Error {
     #[error("{location}: {rule}")]
     FileFormat { location: Location, rule: FormatRule },
 
+    /// A PSA draw's value does not fit the exact fixed-point sums of the PSA (not finite, or so
+    /// large that the sum over draws would overflow 128 bits).
+    #[error(
+        "PSA draw {draw}: the {what} is too large for the exact sums of the PSA; express costs in larger units (e.g. thousands)"
+    )]
+    PsaAccumulator { draw: u64, what: &'static str },
+
     /// The optimiser (argmin's Nelder-Mead) could not be set up or run.
     #[error("the optimiser failed: {message}")]
     Optimiser { message: String },

@@ -46,7 +46,7 @@ impl Scale {
             Scale::Identity => x,
         }
     }
-    fn from_free(self, y: f64) -> f64 {
+    fn to_value(self, y: f64) -> f64 {
         match self {
             Scale::Log => y.exp(),
             Scale::Logit => 1.0 / (1.0 + (-y).exp()),
@@ -137,7 +137,7 @@ impl Objective<'_> {
     fn values(&self, free: &[f64]) -> Vec<f64> {
         let mut v = self.scenario.base_values();
         for ((&i, s), &y) in self.indices.iter().zip(self.scales).zip(free) {
-            v[i] = s.from_free(y);
+            v[i] = s.to_value(y);
         }
         v
     }
@@ -271,7 +271,7 @@ pub fn recentre(d: &Distribution, before: f64, after: f64) -> Distribution {
 fn moved_range(kind: ParameterKind, range: [f64; 2], before: f64, after: f64) -> [f64; 2] {
     let scale = Scale::of(kind);
     let shift = scale.to_free(after) - scale.to_free(before);
-    range.map(|b| scale.from_free(scale.to_free(b) + shift))
+    range.map(|b| scale.to_value(scale.to_free(b) + shift))
 }
 
 fn distribution_text(d: &Distribution) -> String {

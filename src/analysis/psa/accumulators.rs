@@ -83,8 +83,17 @@ mod sparse {
     }
 }
 
-fn fixed(x: f64, q: usize) -> i128 {
-    (x * SCALE[q]).round() as i128
+/// `x` in fixed point; `None` when it is not finite or too large to be summed exactly.
+fn fixed(x: f64, q: usize) -> Option<i128> {
+    let scaled = (x * SCALE[q]).round();
+    // 2^100 leaves room for 2^27 draws of the largest value before an i128 sum could overflow.
+    (scaled.is_finite() && scaled.abs() < 2f64.powi(100)).then_some(scaled as i128)
+}
+
+const WHAT: [&str; 4] = ["cost", "QALYs", "life years", "highest net monetary benefit"];
+
+fn overflow(draw: u64, q: usize) -> crate::Error {
+    crate::Error::PsaAccumulator { draw, what: WHAT[q] }
 }
 
 /// The finished analysis.
@@ -131,12 +140,15 @@ impl PsaState {
         }
     }
 
-    /// Adds one draw.
-    pub fn add(&mut self, d: &DrawOutcome) {
-        self.draws_done += 1;
+    /// Adds one draw. Sums are exact (fixed point, checked).
+    ///
+    /// # Errors
+    /// [`crate::Error::PsaAccumulator`] when a value is not finite or would overflow its sum.
+    pub fn add(&mut self, d: &DrawOutcome) -> crate::Result<()> {
         for (s, o) in d.outcomes.iter().enumerate() {
-            for q in 0..3 {
-                self.sum[s][q] += fixed(o[q], q);
+            for (q, &x) in o.iter().enumerate() {
+                let v = fixed(x, q).ok_or_else(|| overflow(d.draw, q))?;
+                self.sum[s][q] = self.sum[s][q].checked_add(v).ok_or_else(|| overflow(d.draw, q))?;
             }
         }
         for (w, &lambda) in self.wtp.iter().enumerate() {
@@ -148,17 +160,20 @@ impl PsaState {
                 .enumerate()
                 .fold((0, f64::NEG_INFINITY), |acc, (s, v)| if v > acc.1 { (s, v) } else { acc });
             self.wins[w][best] += 1;
-            self.sum_max_nmb[w] += fixed(nmb, 3);
+            let v = fixed(nmb, 3).ok_or_else(|| overflow(d.draw, 3))?;
+            self.sum_max_nmb[w] = self.sum_max_nmb[w].checked_add(v).ok_or_else(|| overflow(d.draw, 3))?;
         }
         for (s, curve) in d.survival.iter().enumerate() {
             for (t, &v) in curve.iter().enumerate() {
                 let bin = ((v * SURVIVAL_BINS as f64) as usize).min(SURVIVAL_BINS - 1);
                 let at = s * (self.n_cycles + 1) + t;
-                self.survival_hist[at][bin] += 1;
+                self.survival_hist[at][bin] = self.survival_hist[at][bin].saturating_add(1);
                 let f = (v * RANGE_SCALE).round() as i64;
                 self.survival_range[at] = [self.survival_range[at][0].min(f), self.survival_range[at][1].max(f)];
             }
         }
+        self.draws_done += 1;
+        Ok(())
     }
 
     /// Adds another state's draws (shards, checkpoints).
@@ -266,8 +281,8 @@ mod tests {
         // draw 2 NMB A = 10*1 - 5 = 5, B = 10*3 - 20 = 10 -> B wins.
         // E[max] = 7.5; E[NMB] A = 5, B = 5 -> EVPI = 2.5.
         let mut st = PsaState::new(2, 1, vec![10.0]);
-        st.add(&outcome(0, [5.0, 1.0, 1.0], [20.0, 2.0, 2.0], 0.5));
-        st.add(&outcome(1, [5.0, 1.0, 1.0], [20.0, 3.0, 3.0], 0.7));
+        st.add(&outcome(0, [5.0, 1.0, 1.0], [20.0, 2.0, 2.0], 0.5)).unwrap();
+        st.add(&outcome(1, [5.0, 1.0, 1.0], [20.0, 3.0, 3.0], 0.7)).unwrap();
         let r = st.finish();
         assert_eq!(r.ceac[0].probability, vec![0.5, 0.5]);
         assert!((r.evpi[0].per_person - 2.5).abs() < 1e-6);
@@ -288,17 +303,31 @@ mod tests {
             })
             .collect();
         let mut whole = PsaState::new(2, 1, vec![0.0, 20000.0, 50000.0]);
-        draws.iter().for_each(|d| whole.add(d));
+        draws.iter().for_each(|d| whole.add(d).unwrap());
         for cut in [1, 17, 33] {
             let mut a = PsaState::new(2, 1, vec![0.0, 20000.0, 50000.0]);
             let mut b = a.clone();
-            draws[..cut].iter().for_each(|d| a.add(d));
-            draws[cut..].iter().rev().for_each(|d| b.add(d));
+            draws[..cut].iter().for_each(|d| a.add(d).unwrap());
+            draws[cut..].iter().rev().for_each(|d| b.add(d).unwrap());
             a.merge(&b);
             assert_eq!(a, whole);
         }
         let json = serde_json::to_string(&whole).unwrap();
         assert_eq!(serde_json::from_str::<PsaState>(&json).unwrap(), whole);
+    }
+
+    /// Issue 10: a NaN draw became a zero in the sums; now it is an error, as is a sum that
+    /// would overflow.
+    #[test]
+    fn non_finite_or_huge_values_are_errors_not_zeros() {
+        let mut st = PsaState::new(2, 1, vec![10.0]);
+        let e = st.add(&outcome(4, [f64::NAN, 1.0, 1.0], [2.0, 2.0, 2.0], 0.5)).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "PSA draw 4: the cost is too large for the exact sums of the PSA; express costs in larger units (e.g. thousands)"
+        );
+        assert!(st.add(&outcome(5, [1e40, 1.0, 1.0], [2.0, 2.0, 2.0], 0.5)).is_err());
+        assert_eq!(st.draws_done, 0);
     }
 
     #[test]

@@ -244,7 +244,7 @@ pub fn run(
         rows.write_all(&bytes).map_err(write_err(&rows_path))?;
         rows.sync_data().map_err(write_err(&rows_path))?;
         for (d, _) in &done {
-            checkpoint.state.add(d);
+            checkpoint.state.add(d)?;
         }
         checkpoint.rows_bytes += bytes.len() as u64;
         progress.advance(end - checkpoint.next_draw);
