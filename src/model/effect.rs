@@ -7,8 +7,16 @@
 //! (1 / (t1 - t0)) * integral of m(s) ds, which is exact for a hazard ratio on a hazard that is
 //! constant within the cycle: the cycle's cumulative hazard is h * integral of m. Effects that
 //! start or stop inside a cycle are therefore counted for exactly the part of the cycle they cover.
+//!
+//! Zero-length windows are exact limits, never 0/0: a linear waning over 0 years or an exponential
+//! half-life of 0 stops the effect at once (as `none` does), and a full-strength duration of 0 means
+//! the waning starts at the onset. [`EffectTables`] resolves every effect of a strategy to one
+//! multiplier per cycle and (from, to) pair, and refuses a multiplier or time that is not a finite
+//! number >= 0 with an error naming the effect and its parameters.
 
-use crate::scenario::Waning as ScenarioWaning;
+use crate::error::{Problem, ProblemKind};
+use crate::scenario::{Effect, EffectMeasure, Scenario, TimeValue, Value, Waning as ScenarioWaning};
+use std::f64::consts::LN_2;
 
 /// An effect's time course, in years and resolved to numbers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,11 +64,12 @@ impl EffectCourse {
             1.0
         } else {
             match self.waning {
-                WaningYears::None => 0.0,
-                WaningYears::Linear { over_years } => (1.0 - (s - end) / over_years).max(0.0),
-                WaningYears::Exponential { half_life_years } => {
-                    (-(s - end) * std::f64::consts::LN_2 / half_life_years).exp()
+                WaningYears::Linear { over_years } if over_years > 0.0 => (1.0 - (s - end) / over_years).max(0.0),
+                WaningYears::Exponential { half_life_years } if decay_rate(half_life_years).is_finite() => {
+                    (-(s - end) * LN_2 / half_life_years).exp()
                 }
+                // No waning, or a waning window of length 0: the effect stops at once.
+                _ => 0.0,
             }
         }
     }
@@ -73,7 +82,8 @@ impl EffectCourse {
         if end.is_finite() {
             match self.waning {
                 WaningYears::None => {}
-                WaningYears::Linear { over_years } => {
+                // A waning window of length 0 adds nothing (the effect stops at `end`).
+                WaningYears::Linear { over_years } if over_years > 0.0 => {
                     let (lo, hi) = (a.max(end), b.min(end + over_years));
                     if hi > lo {
                         // integral of 1 - (s - end)/w from lo to hi
@@ -81,10 +91,11 @@ impl EffectCourse {
                         total += f(hi) - f(lo);
                     }
                 }
+                WaningYears::Linear { .. } => {}
                 WaningYears::Exponential { half_life_years } => {
                     let (lo, hi) = (a.max(end), b);
-                    if hi > lo {
-                        let k = std::f64::consts::LN_2 / half_life_years;
+                    let k = decay_rate(half_life_years);
+                    if hi > lo && k.is_finite() {
                         total += ((-k * (lo - end)).exp() - (-k * (hi - end)).exp()) / k;
                     }
                 }
@@ -102,8 +113,162 @@ impl EffectCourse {
     /// let e = EffectCourse { value: 0.5, onset_years: 0.0, duration_years: 0.5, waning: WaningYears::None };
     /// assert_eq!(e.cycle_mean(0.0, 1.0), 0.75);
     /// ```
+    ///
+    /// A cycle has a positive length (the scenario guarantees it); for `t1 <= t0` this returns
+    /// the multiplier at `t0`, the limit of the mean, rather than 0/0.
     pub fn cycle_mean(&self, t0: f64, t1: f64) -> f64 {
+        if t1 <= t0 {
+            return self.at(t0);
+        }
         1.0 + (self.value - 1.0) * self.strength_integral(t0, t1) / (t1 - t0)
+    }
+
+    /// The first field that is not a finite number >= 0 (the duration may be infinite), with its
+    /// value, or `None` when the course is usable.
+    pub fn first_bad_field(&self) -> Option<(&'static str, f64)> {
+        let usable = |x: f64| x.is_finite() && x >= 0.0;
+        let waning = match self.waning {
+            WaningYears::None => None,
+            WaningYears::Linear { over_years } => Some(("the waning period", over_years)),
+            WaningYears::Exponential { half_life_years } => Some(("the waning half-life", half_life_years)),
+        };
+        [("the multiplier at full strength", self.value), ("the onset", self.onset_years)]
+            .into_iter()
+            .chain(waning)
+            .find(|&(_, x)| !usable(x))
+            .or_else(|| {
+                let d = self.duration_years;
+                (d.is_nan() || d < 0.0).then_some(("the full-strength duration", d))
+            })
+    }
+}
+
+/// Decay rate of an exponential waning, ln 2 / half-life (infinite for a half-life of 0).
+fn decay_rate(half_life_years: f64) -> f64 {
+    LN_2 / half_life_years
+}
+
+/// The effect multipliers of one strategy: for every cycle and (from, to) pair, the mean hazard
+/// ratio and the mean relative risk over the cycle (1 where no effect applies; several effects on
+/// one pair multiply).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectTables {
+    n_states: usize,
+    /// `[(cycle * n_states + from) * n_states + to]`.
+    hazard_ratio: Vec<f64>,
+    relative_risk: Vec<f64>,
+}
+
+impl EffectTables {
+    /// Resolves the effects of strategy `strategy` with the parameter `values`.
+    ///
+    /// # Errors
+    /// One [`ProblemKind::EffectNotFinite`] per effect whose multiplier, onset, duration or waning
+    /// is not a finite number >= 0, or whose product with the other effects on its transition is
+    /// not finite in some cycle.
+    pub fn new(scenario: &Scenario, strategy: usize, values: &[f64]) -> Result<EffectTables, Vec<Problem>> {
+        let n = scenario.states.len();
+        let n_cycles = scenario.n_cycles;
+        let dt = scenario.cycle_length_years;
+        let mut tables = EffectTables {
+            n_states: n,
+            hazard_ratio: vec![1.0; n_cycles * n * n],
+            relative_risk: vec![1.0; n_cycles * n * n],
+        };
+        let mut problems = Vec::new();
+        for effect in &scenario.strategies[strategy].effects {
+            let course = EffectCourse {
+                value: effect.multiplier(values),
+                onset_years: effect.onset.years(values),
+                duration_years: effect.duration.map_or(f64::INFINITY, |d| d.years(values)),
+                waning: WaningYears::from_scenario(effect.waning, values),
+            };
+            let bad = |what: String, value: f64| {
+                let kind = effect_problem(scenario, strategy, effect, values, what, value);
+                Problem::new("", None, kind)
+            };
+            if let Some((what, value)) = course.first_bad_field() {
+                problems.push(bad(what.to_string(), value));
+                continue;
+            }
+            let target = match effect.measure {
+                EffectMeasure::HazardRatio => &mut tables.hazard_ratio,
+                EffectMeasure::RelativeRisk => &mut tables.relative_risk,
+            };
+            for t in 0..n_cycles {
+                let cell = &mut target[(t * n + effect.from) * n + effect.to];
+                *cell *= course.cycle_mean(t as f64 * dt, (t + 1) as f64 * dt);
+                if !cell.is_finite() {
+                    let what =
+                        format!("the mean multiplier over cycle {t}, with the other effects on this transition,");
+                    problems.push(bad(what, *cell));
+                    break;
+                }
+            }
+        }
+        if problems.is_empty() { Ok(tables) } else { Err(problems) }
+    }
+
+    /// Mean hazard ratios on the exits of `from` during `cycle`, indexed by the target state.
+    #[inline]
+    pub fn hazard_ratios(&self, cycle: usize, from: usize) -> &[f64] {
+        let start = (cycle * self.n_states + from) * self.n_states;
+        &self.hazard_ratio[start..start + self.n_states]
+    }
+
+    /// Mean relative risks on the exits of `from` during `cycle`, indexed by the target state.
+    #[inline]
+    pub fn relative_risks(&self, cycle: usize, from: usize) -> &[f64] {
+        let start = (cycle * self.n_states + from) * self.n_states;
+        &self.relative_risk[start..start + self.n_states]
+    }
+
+    /// True when every multiplier of `cycle` equals that of the cycle before (never for cycle 0).
+    pub fn same_as_previous(&self, cycle: usize) -> bool {
+        let width = self.n_states * self.n_states;
+        let same =
+            |table: &[f64]| table[cycle * width..(cycle + 1) * width] == table[(cycle - 1) * width..cycle * width];
+        cycle > 0 && same(&self.hazard_ratio) && same(&self.relative_risk)
+    }
+}
+
+/// Describes a broken effect: strategy, transition, measure, and the parameters it reads.
+fn effect_problem(
+    scenario: &Scenario,
+    strategy: usize,
+    effect: &Effect,
+    values: &[f64],
+    what: String,
+    value: f64,
+) -> ProblemKind {
+    let name = |i: usize| format!("{} = {}", scenario.parameters[i].name, values[i]);
+    let mut inputs: Vec<String> = Vec::new();
+    for v in [Some(effect.value), effect.hr_per_meld_point].into_iter().flatten() {
+        if let Value::Parameter(i) = v {
+            inputs.push(name(i));
+        }
+    }
+    let waning = match effect.waning {
+        ScenarioWaning::None => None,
+        ScenarioWaning::Linear(t) | ScenarioWaning::Exponential(t) => Some(t),
+    };
+    for t in [Some(effect.onset), effect.duration, waning].into_iter().flatten() {
+        if let TimeValue::Parameter(i, _) = t {
+            inputs.push(name(i));
+        }
+    }
+    ProblemKind::EffectNotFinite {
+        strategy: scenario.strategies[strategy].name.clone(),
+        from: scenario.states[effect.from].name.clone(),
+        to: scenario.states[effect.to].name.clone(),
+        measure: match (effect.measure, effect.hr_per_meld_point) {
+            (EffectMeasure::HazardRatio, Some(_)) => "hazard ratio through MELD",
+            (EffectMeasure::HazardRatio, None) => "hazard ratio",
+            (EffectMeasure::RelativeRisk, _) => "relative risk",
+        },
+        what,
+        value,
+        inputs: if inputs.is_empty() { String::new() } else { format!(" (from {})", inputs.join(", ")) },
     }
 }
 
