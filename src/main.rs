@@ -391,10 +391,10 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let bar = bar(args.quiet, "{spinner} simulating [{bar:40}] {pos}/{len} patient-runs ({eta})");
     let traces: Vec<_> = (0..model.n_strategies()).map(|s| engine::sim_cohort(&model, s)).collect();
     let started = Instant::now();
-    let mc = pool.install(|| engine::sim_patients(&model, patients, seed, &Bar(bar.clone())));
+    let mc = pool.install(|| engine::sim_patients(&model, patients, seed, &Bar(bar.clone())))?;
     let seconds = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let patient_cycles = patients * model.n_strategies() as u64 * model.n_cycles as u64;
+    let patient_cycles = engine::monte_carlo::patient_cycles(&model, patients)?;
     let throughput =
         Throughput { patient_cycles, seconds, patient_cycles_per_second: patient_cycles as f64 / seconds.max(1e-9) };
 
@@ -515,7 +515,7 @@ fn main_inner() -> anyhow::Result<()> {
             let seed = seed.unwrap_or(s.seed);
             let model = Model::from_scenario(&s)?;
             let traces: Vec<_> = (0..model.n_strategies()).map(|i| engine::sim_cohort(&model, i)).collect();
-            let mc = engine::sim_patients(&model, patients, seed, &engine::NoProgress);
+            let mc = engine::sim_patients(&model, patients, seed, &engine::NoProgress)?;
             let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
             let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
             let mut figures = report::html::figures(&model, &traces, &results, evaluation.as_ref());

@@ -130,7 +130,8 @@ fn run_draw(scenario: &Scenario, varied: &[usize], settings: &PsaSettings, k: u6
                 patients,
                 engine::rng::splitmix64(settings.seed ^ k.rotate_left(32)),
                 &NoProgress,
-            );
+            )
+            .map_err(|e| Error::Draw { draw: k, source: Box::new(e) })?;
             let est = analysis::mc_estimates(run.values.as_ref().expect("PSA needs [economics]"));
             est.iter()
                 .zip(&run.counts)

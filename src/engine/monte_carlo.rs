@@ -15,12 +15,15 @@
 
 use super::Progress;
 use super::rng::{PatientRng, patient_rng, uniform};
+use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::model::valuation::{Valuation, quantity};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
-/// Patients per block (the unit of parallel work and of progress reports).
-pub const BLOCK_SIZE: u64 = 4096;
+/// Patients per block: the unit of parallel work and of progress reports. Small enough that two
+/// threads finish within a fraction of a block of each other; results do not depend on it.
+pub const BLOCK_SIZE: u64 = 1024;
 
 /// Counts from the Monte Carlo simulation of one strategy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +56,7 @@ trait Recorder {
 /// Per-strategy counters for a block or a whole run.
 struct Counts {
     n_states: usize,
+    n_cycles: usize,
     /// Occupancy of non-absorbing states per cycle boundary.
     occupancy: Vec<u64>,
     /// Entries into absorbing states per cycle boundary (cumulated at the end).
@@ -64,13 +68,14 @@ impl Counts {
     fn new(n_states: usize, n_cycles: usize) -> Self {
         Counts {
             n_states,
+            n_cycles,
             occupancy: vec![0; (n_cycles + 1) * n_states],
             absorbed: vec![0; (n_cycles + 1) * n_states],
             flows: vec![0; n_cycles * n_states * n_states],
         }
     }
 
-    fn merge(mut self, other: Counts) -> Counts {
+    fn merge(&mut self, other: &Counts) {
         for (a, b) in self.occupancy.iter_mut().zip(&other.occupancy) {
             *a += b;
         }
@@ -80,7 +85,20 @@ impl Counts {
         for (a, b) in self.flows.iter_mut().zip(&other.flows) {
             *a += b;
         }
-        self
+    }
+
+    /// The counts of a whole run: people stay in an absorbing state from entry to the horizon.
+    fn finish(self, strategy: usize, patients: u64) -> McCounts {
+        let (n_states, n_cycles) = (self.n_states, self.n_cycles);
+        let mut occupancy = self.occupancy;
+        for s in 0..n_states {
+            let mut running = 0;
+            for t in 0..=n_cycles {
+                running += self.absorbed[t * n_states + s];
+                occupancy[t * n_states + s] += running;
+            }
+        }
+        McCounts { strategy, patients, n_states, n_cycles, occupancy, flows: self.flows }
     }
 }
 
@@ -163,10 +181,17 @@ fn walk(model: &Model, strategy: usize, group: usize, start: usize, mut rng: Pat
 /// Quantities valued per patient: discounted cost, discounted QALYs, undiscounted life years.
 pub const MC_QUANTITIES: [usize; 3] = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
 
+/// Names of [`MC_QUANTITIES`] in messages.
+const MC_QUANTITY_NAMES: [&str; 3] = ["cost", "QALYs", "life years"];
+
 /// Fixed-point scales for per-patient values (cost, QALYs, life years). Summing integers makes the
 /// totals independent of the order in which blocks finish; the rounding is below 1e-6 of a
 /// currency unit and 2e-11 QALY per patient.
 pub const FIXED_SCALE: [f64; 3] = [1_048_576.0, 68_719_476_736.0, 68_719_476_736.0];
+
+/// Largest |per-patient total| in fixed point, 2^62: squares and pairwise products then fit an
+/// i128, and a sum of fewer than 2^64 totals or differences cannot overflow.
+const FIXED_LIMIT: f64 = 4_611_686_018_427_387_904.0;
 
 /// Sums over simulated patients of per-patient costs, QALYs and life years, in fixed point.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,47 +207,79 @@ pub struct McValueSums {
     pub pair_cross: Vec<i128>,
 }
 
-impl McValueSums {
+/// An exact 128-bit sum that remembers an overflow (`None`) instead of wrapping or saturating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Exact(Option<i128>);
+
+impl Exact {
+    const ZERO: Exact = Exact(Some(0));
+
+    #[inline]
+    fn add(&mut self, x: Option<i128>) {
+        self.0 = self.0.zip(x).and_then(|(a, b)| a.checked_add(b));
+    }
+}
+
+/// [`McValueSums`] while they are being summed, with checked arithmetic throughout.
+///
+/// Whether an accumulator overflows does not depend on the order of summation, so the error (if
+/// any) is the same for any number of threads: sums of squares only grow, so one overflows in some
+/// order exactly when its total does; sums of totals and differences cannot overflow (each term is
+/// at most 2^63 in size and there are fewer than 2^64 of them); and every partial sum of the cross
+/// products d_cost * d_qaly is at most half the sum of the two sums of squares, which are checked
+/// first.
+#[derive(Debug, Clone)]
+struct ExactSums {
+    patients: u64,
+    sum: Vec<[Exact; 3]>,
+    sum_sq: Vec<[Exact; 3]>,
+    pair_sum: Vec<[Exact; 3]>,
+    pair_sum_sq: Vec<[Exact; 3]>,
+    pair_cross: Vec<Exact>,
+}
+
+impl ExactSums {
     fn new(n_strategies: usize) -> Self {
         let pairs = n_strategies * n_strategies.saturating_sub(1) / 2;
-        McValueSums {
+        ExactSums {
             patients: 0,
-            sum: vec![[0; 3]; n_strategies],
-            sum_sq: vec![[0; 3]; n_strategies],
-            pair_sum: vec![[0; 3]; pairs],
-            pair_sum_sq: vec![[0; 3]; pairs],
-            pair_cross: vec![0; pairs],
+            sum: vec![[Exact::ZERO; 3]; n_strategies],
+            sum_sq: vec![[Exact::ZERO; 3]; n_strategies],
+            pair_sum: vec![[Exact::ZERO; 3]; pairs],
+            pair_sum_sq: vec![[Exact::ZERO; 3]; pairs],
+            pair_cross: vec![Exact::ZERO; pairs],
         }
     }
 
+    /// Adds one patient's fixed-point totals, one `[cost, qaly, life_years]` per strategy.
     fn add_patient(&mut self, values: &[[i128; 3]]) {
         self.patients += 1;
         for (s, v) in values.iter().enumerate() {
             for q in 0..3 {
-                self.sum[s][q] += v[q];
-                self.sum_sq[s][q] += v[q] * v[q];
+                self.sum[s][q].add(Some(v[q]));
+                self.sum_sq[s][q].add(v[q].checked_mul(v[q]));
             }
         }
         let mut k = 0;
         for i in 0..values.len() {
             for j in i + 1..values.len() {
-                let d: [i128; 3] = std::array::from_fn(|q| values[j][q] - values[i][q]);
+                let d: [Option<i128>; 3] = std::array::from_fn(|q| values[j][q].checked_sub(values[i][q]));
                 for q in 0..3 {
-                    self.pair_sum[k][q] += d[q];
-                    self.pair_sum_sq[k][q] += d[q] * d[q];
+                    self.pair_sum[k][q].add(d[q]);
+                    self.pair_sum_sq[k][q].add(d[q].and_then(|x| x.checked_mul(x)));
                 }
-                self.pair_cross[k] += d[0] * d[1];
+                self.pair_cross[k].add(d[0].zip(d[1]).and_then(|(c, e)| c.checked_mul(e)));
                 k += 1;
             }
         }
     }
 
-    fn merge(mut self, other: McValueSums) -> McValueSums {
+    fn merge(&mut self, other: &ExactSums) {
         self.patients += other.patients;
-        let add = |a: &mut Vec<[i128; 3]>, b: &Vec<[i128; 3]>| {
+        let add = |a: &mut Vec<[Exact; 3]>, b: &Vec<[Exact; 3]>| {
             for (x, y) in a.iter_mut().zip(b) {
                 for q in 0..3 {
-                    x[q] += y[q];
+                    x[q].add(y[q].0);
                 }
             }
         };
@@ -231,9 +288,48 @@ impl McValueSums {
         add(&mut self.pair_sum, &other.pair_sum);
         add(&mut self.pair_sum_sq, &other.pair_sum_sq);
         for (x, y) in self.pair_cross.iter_mut().zip(&other.pair_cross) {
-            *x += y;
+            x.add(y.0);
         }
-        self
+    }
+
+    /// The exact sums, or the first overflow in a fixed order (sums, sums of squares, pair sums,
+    /// pair sums of squares, cross products).
+    fn finish(self, names: &[String]) -> Result<McValueSums> {
+        let patients = self.patients;
+        let pairs: Vec<String> = (0..names.len())
+            .flat_map(|i| (i + 1..names.len()).map(move |j| (i, j)))
+            .map(|(i, j)| format!("{} minus {}", names[j], names[i]))
+            .collect();
+        let overflow = |what: &'static str, quantity: &'static str, strategy: &str| Error::AccumulatorOverflow {
+            what,
+            quantity,
+            strategy: strategy.to_string(),
+            patients,
+        };
+        let unwrap = |table: &[[Exact; 3]], what: &'static str, labels: &[String]| -> Result<Vec<[i128; 3]>> {
+            table
+                .iter()
+                .zip(labels)
+                .map(|(row, label)| {
+                    let mut out = [0i128; 3];
+                    for q in 0..3 {
+                        out[q] = row[q].0.ok_or_else(|| overflow(what, MC_QUANTITY_NAMES[q], label))?;
+                    }
+                    Ok(out)
+                })
+                .collect()
+        };
+        let sum = unwrap(&self.sum, "sum", names)?;
+        let sum_sq = unwrap(&self.sum_sq, "sum of squares", names)?;
+        let pair_sum = unwrap(&self.pair_sum, "sum of differences", &pairs)?;
+        let pair_sum_sq = unwrap(&self.pair_sum_sq, "sum of squared differences", &pairs)?;
+        let pair_cross = self
+            .pair_cross
+            .iter()
+            .zip(&pairs)
+            .map(|(x, label)| x.0.ok_or_else(|| overflow("sum of cross products", "cost x QALYs", label)))
+            .collect::<Result<Vec<i128>>>()?;
+        Ok(McValueSums { patients, sum, sum_sq, pair_sum, pair_sum_sq, pair_cross })
     }
 }
 
@@ -245,132 +341,256 @@ pub struct McRun {
     pub values: Option<McValueSums>,
 }
 
+/// One strategy's values laid out for the walk: `[cost, qaly, life_years]` side by side, so that
+/// a step reads one cache line instead of three tables.
+struct PathValues {
+    n_slots: usize,
+    n_states: usize,
+    /// Value of being in a slot at boundary p, `[p * n_slots + slot]`.
+    point: Vec<[f64; 3]>,
+    /// Value of staying in a slot from boundary p to the horizon, `[p * n_slots + slot]`: what a
+    /// patient accrues after entering an absorbing state, where the simulation stops.
+    tail: Vec<[f64; 3]>,
+    /// Move number of each (from, to), `[from * n_states + to]`; `u32::MAX` for moves without value.
+    move_number: Vec<u32>,
+    n_moves: usize,
+    /// Value of one move during cycle t, `[t * n_moves + move]`.
+    moves: Vec<[f64; 3]>,
+}
+
+impl PathValues {
+    fn new(v: &Valuation) -> PathValues {
+        let n_slots = v.n_slots;
+        let point: Vec<[f64; 3]> = (0..=v.n_cycles)
+            .flat_map(|p| (0..n_slots).map(move |slot| (p, slot)))
+            .map(|(p, slot)| std::array::from_fn(|k| v.at(MC_QUANTITIES[k], p, slot)))
+            .collect();
+        let mut tail = vec![[0.0; 3]; (v.n_cycles + 1) * n_slots];
+        for p in (0..=v.n_cycles).rev() {
+            for slot in 0..n_slots {
+                let later = if p < v.n_cycles { tail[(p + 1) * n_slots + slot] } else { [0.0; 3] };
+                let here = point[p * n_slots + slot];
+                tail[p * n_slots + slot] = std::array::from_fn(|k| later[k] + here[k]);
+            }
+        }
+        let n_states = v.n_states;
+        let move_number: Vec<u32> = (0..n_states * n_states)
+            .map(|i| v.move_number(i / n_states, i % n_states).map_or(u32::MAX, |m| m as u32))
+            .collect();
+        let n_moves = v.n_moves();
+        let moves = (0..v.n_cycles)
+            .flat_map(|t| (0..n_moves).map(move |m| (t, m)))
+            .map(|(t, m)| std::array::from_fn(|k| v.for_move_number(MC_QUANTITIES[k], t, m)))
+            .collect();
+        PathValues { n_slots, n_states, point, tail, move_number, n_moves, moves }
+    }
+}
+
 /// Counts and values one patient's path.
 struct Valued<'a> {
     counts: &'a mut Counts,
-    valuation: &'a Valuation,
-    /// Value of staying in each slot from boundary p to the horizon, `[p * n_slots + slot]`.
-    tail: &'a [[f64; 3]],
+    values: &'a PathValues,
     totals: [f64; 3],
-}
-
-/// For each boundary p and slot, the values of staying there from p to the horizon: what a
-/// patient accrues after entering an absorbing state, where the simulation stops.
-fn tails(v: &Valuation) -> Vec<[f64; 3]> {
-    let mut tail = vec![[0.0; 3]; (v.n_cycles + 1) * v.n_slots];
-    for p in (0..=v.n_cycles).rev() {
-        for slot in 0..v.n_slots {
-            let later = if p < v.n_cycles { tail[(p + 1) * v.n_slots + slot] } else { [0.0; 3] };
-            tail[p * v.n_slots + slot] = std::array::from_fn(|k| later[k] + v.at(MC_QUANTITIES[k], p, slot));
-        }
-    }
-    tail
 }
 
 impl Recorder for Valued<'_> {
     #[inline(always)]
     fn occupy(&mut self, t: usize, slot: usize, state: usize) {
         self.counts.occupy(t, slot, state);
-        for (k, &q) in MC_QUANTITIES.iter().enumerate() {
-            self.totals[k] += self.valuation.at(q, t, slot);
+        let here = self.values.point[t * self.values.n_slots + slot];
+        for k in 0..3 {
+            self.totals[k] += here[k];
         }
     }
     #[inline(always)]
     fn moved(&mut self, t: usize, from: usize, to: usize) {
         self.counts.moved(t, from, to);
-        for (k, &q) in MC_QUANTITIES.iter().enumerate() {
-            self.totals[k] += self.valuation.for_move(q, t, from, to);
+        let m = self.values.move_number[from * self.values.n_states + to];
+        let value = if m == u32::MAX { [0.0; 3] } else { self.values.moves[t * self.values.n_moves + m as usize] };
+        for k in 0..3 {
+            self.totals[k] += value[k];
         }
     }
     #[inline(always)]
     fn absorbed(&mut self, t: usize, slot: usize, state: usize) {
         self.counts.absorbed(t, slot, state);
-        let tail = self.tail[t * self.valuation.n_slots + slot];
+        let tail = self.values.tail[t * self.values.n_slots + slot];
         for k in 0..3 {
             self.totals[k] += tail[k];
         }
     }
 }
 
+/// One per-patient total that could not be put in fixed point (patient index first, so the
+/// smallest can be kept whatever the order of blocks).
+type BadTotal = (u64, usize, usize, f64);
+
+/// What one worker thread sums over the blocks it simulates.
 struct Accumulator {
     counts: Vec<Counts>,
-    values: Option<McValueSums>,
+    values: Option<ExactSums>,
+    /// The lowest-numbered patient whose total did not fit the fixed point (should not happen
+    /// after the range check of [`check_fixed_point_range`]).
+    bad_total: Option<BadTotal>,
+}
+
+impl Accumulator {
+    fn new(model: &Model) -> Self {
+        let n_strategies = model.n_strategies();
+        Accumulator {
+            counts: (0..n_strategies).map(|_| Counts::new(model.n_states(), model.n_cycles)).collect(),
+            values: model.valuations.as_ref().map(|_| ExactSums::new(n_strategies)),
+            bad_total: None,
+        }
+    }
+
+    fn merge(&mut self, other: &Accumulator) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (self.values.as_mut(), other.values.as_ref()) {
+            a.merge(b);
+        }
+        self.bad_total = match (self.bad_total, other.bad_total) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Simulates patients `first..last` in every strategy and adds them.
+    fn simulate(&mut self, model: &Model, tables: &[PathValues], seed: u64, first: u64, last: u64) {
+        let mut fixed = vec![[0i128; 3]; model.n_strategies()];
+        for index in first..last {
+            let (group, start, rng) = start_patient(model, seed, index);
+            let Some(sums) = self.values.as_mut() else {
+                for (strategy, counts) in self.counts.iter_mut().enumerate() {
+                    walk(model, strategy, group, start, rng.clone(), counts);
+                }
+                continue;
+            };
+            let mut fits = true;
+            for (strategy, counts) in self.counts.iter_mut().enumerate() {
+                let mut rec = Valued { counts, values: &tables[strategy], totals: [0.0; 3] };
+                walk(model, strategy, group, start, rng.clone(), &mut rec);
+                for k in 0..3 {
+                    match to_fixed(rec.totals[k], FIXED_SCALE[k]) {
+                        Some(x) => fixed[strategy][k] = x,
+                        None => {
+                            fits = false;
+                            let bad = (index, strategy, k, rec.totals[k]);
+                            self.bad_total = Some(self.bad_total.map_or(bad, |b| if bad.0 < b.0 { bad } else { b }));
+                        }
+                    }
+                }
+            }
+            if fits {
+                sums.add_patient(&fixed);
+            }
+        }
+    }
+}
+
+/// `x * scale` rounded to an integer, if it is finite and at most [`FIXED_LIMIT`] in size.
+#[inline]
+fn to_fixed(x: f64, scale: f64) -> Option<i128> {
+    let y = (x * scale).round();
+    (y.abs() <= FIXED_LIMIT).then_some(y as i128)
+}
+
+/// Checks before simulating that no patient's total can leave the fixed-point range: the largest
+/// path total of each strategy and quantity (see [`Valuation::largest_path_total`]) times its
+/// scale is at most half of [`FIXED_LIMIT`], which leaves room for rounding along the path.
+fn check_fixed_point_range(model: &Model) -> Result<()> {
+    let Some(valuations) = model.valuations.as_ref() else { return Ok(()) };
+    for (strategy, v) in valuations.iter().enumerate() {
+        for k in 0..3 {
+            let largest = v.largest_path_total(MC_QUANTITIES[k]);
+            let limit = FIXED_LIMIT / 2.0 / FIXED_SCALE[k];
+            if !(largest <= limit) {
+                return Err(Error::PatientTotalRange {
+                    strategy: model.strategy_names[strategy].clone(),
+                    quantity: MC_QUANTITY_NAMES[k],
+                    value: largest,
+                    limit,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The number of patient-cycles of a run, patients x strategies x cycles (the unit of
+/// throughput in `cirrhosim run --timing` and the benches).
+///
+/// # Errors
+/// [`Error::TooManyPatientCycles`] when the product does not fit a `u64`.
+pub fn patient_cycles(model: &Model, patients: u64) -> Result<u64> {
+    let too_many =
+        || Error::TooManyPatientCycles { patients, strategies: model.n_strategies(), cycles: model.n_cycles };
+    patients
+        .checked_mul(model.n_strategies() as u64)
+        .and_then(|x| x.checked_mul(model.n_cycles as u64))
+        .ok_or_else(too_many)
 }
 
 /// Simulates `patients` patients in every strategy of the model.
 ///
 /// Runs on the current rayon thread pool. The result depends only on the model, `patients` and
 /// `seed`, never on the number of threads. When the model has economics, each patient's
-/// discounted cost, QALYs and life years are valued along the path and summed.
-pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> McRun {
-    let n_states = model.n_states();
-    let n_cycles = model.n_cycles;
-    let n_strategies = model.n_strategies();
-    let n_blocks = patients.div_ceil(BLOCK_SIZE);
-    progress.start(patients * n_strategies as u64);
-    let valuations = model.valuations.as_deref();
-    let tail_tables: Vec<Vec<[f64; 3]>> = valuations.map(|v| v.iter().map(tails).collect()).unwrap_or_default();
-    let empty = || Accumulator {
-        counts: (0..n_strategies).map(|_| Counts::new(n_states, n_cycles)).collect(),
-        values: valuations.map(|_| McValueSums::new(n_strategies)),
-    };
-    let totals = (0..n_blocks)
-        .into_par_iter()
-        .fold(empty, |mut acc, block| {
-            let first = block * BLOCK_SIZE;
-            let last = (first + BLOCK_SIZE).min(patients);
-            let mut fixed = vec![[0i128; 3]; n_strategies];
-            for index in first..last {
-                let (group, start, rng) = start_patient(model, seed, index);
-                match (valuations, acc.values.as_mut()) {
-                    (Some(vals), Some(sums)) => {
-                        for (strategy, counts) in acc.counts.iter_mut().enumerate() {
-                            let mut rec = Valued {
-                                counts,
-                                valuation: &vals[strategy],
-                                tail: &tail_tables[strategy],
-                                totals: [0.0; 3],
-                            };
-                            walk(model, strategy, group, start, rng.clone(), &mut rec);
-                            fixed[strategy] = std::array::from_fn(|k| (rec.totals[k] * FIXED_SCALE[k]).round() as i128);
-                        }
-                        sums.add_patient(&fixed);
-                    }
-                    _ => {
-                        for (strategy, counts) in acc.counts.iter_mut().enumerate() {
-                            walk(model, strategy, group, start, rng.clone(), counts);
-                        }
-                    }
-                }
-            }
-            progress.advance((last - first) * n_strategies as u64);
-            acc
-        })
-        .reduce(empty, |a, b| Accumulator {
-            counts: a.counts.into_iter().zip(b.counts).map(|(x, y)| x.merge(y)).collect(),
-            values: match (a.values, b.values) {
-                (Some(x), Some(y)) => Some(x.merge(y)),
-                (x, y) => x.or(y),
-            },
+/// discounted cost, QALYs and life years are valued along the path and summed exactly in fixed
+/// point.
+///
+/// Parallel work: blocks of [`BLOCK_SIZE`] patients are handed out one at a time (rayon work
+/// stealing), and each worker thread adds its blocks into one accumulator of its own, allocated
+/// on its first block; the few accumulators are merged at the end. Memory therefore depends on
+/// threads, states and cycles, never on the number of patients.
+///
+/// # Errors
+/// [`Error::TooManyPatientCycles`] when patients x strategies x cycles overflows a `u64`;
+/// [`Error::PatientTotalRange`] when a patient's cost, QALYs or life years could leave the
+/// fixed-point range; [`Error::AccumulatorOverflow`] when a sum over patients overflows its
+/// exact 128-bit accumulator. Each is the same for any number of threads.
+pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> Result<McRun> {
+    patient_cycles(model, patients)?;
+    check_fixed_point_range(model)?;
+    let n_blocks = usize::try_from(patients.div_ceil(BLOCK_SIZE)).map_err(|_| Error::TooManyPatientCycles {
+        patients,
+        strategies: model.n_strategies(),
+        cycles: model.n_cycles,
+    })?;
+    let n_strategies = model.n_strategies() as u64;
+    progress.start(patients * n_strategies);
+    let tables: Vec<PathValues> =
+        model.valuations.as_deref().map(|v| v.par_iter().map(PathValues::new).collect()).unwrap_or_default();
+    // One accumulator per worker thread of the current pool, indexed by the worker's index.
+    let workers: Vec<Mutex<Option<Accumulator>>> =
+        (0..rayon::current_num_threads()).map(|_| Mutex::new(None)).collect();
+    (0..n_blocks).into_par_iter().with_max_len(1).for_each(|block| {
+        let first = block as u64 * BLOCK_SIZE;
+        let last = (first + BLOCK_SIZE).min(patients);
+        let worker = rayon::current_thread_index().unwrap_or(0).min(workers.len() - 1);
+        let mut slot = workers[worker].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        slot.get_or_insert_with(|| Accumulator::new(model)).simulate(model, &tables, seed, first, last);
+        drop(slot);
+        progress.advance((last - first) * n_strategies);
+    });
+    let mut total = Accumulator::new(model);
+    for worker in workers {
+        if let Some(acc) = worker.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+            total.merge(&acc);
+        }
+    }
+    if let Some((_, strategy, k, value)) = total.bad_total {
+        return Err(Error::PatientTotalRange {
+            strategy: model.strategy_names[strategy].clone(),
+            quantity: MC_QUANTITY_NAMES[k],
+            value,
+            limit: FIXED_LIMIT / FIXED_SCALE[k],
         });
-    let counts = totals
-        .counts
-        .into_iter()
-        .enumerate()
-        .map(|(strategy, c)| {
-            let mut occupancy = c.occupancy;
-            // People stay in an absorbing state from entry to the horizon.
-            for s in 0..n_states {
-                let mut running = 0;
-                for t in 0..=n_cycles {
-                    running += c.absorbed[t * n_states + s];
-                    occupancy[t * n_states + s] += running;
-                }
-            }
-            McCounts { strategy, patients, n_states, n_cycles, occupancy, flows: c.flows }
-        })
-        .collect();
-    McRun { counts, values: totals.values }
+    }
+    let values = total.values.map(|v| v.finish(&model.strategy_names)).transpose()?;
+    let counts = total.counts.into_iter().enumerate().map(|(strategy, c)| c.finish(strategy, patients)).collect();
+    Ok(McRun { counts, values })
 }
 
 /// One simulated patient's history, for teaching (`cirrhosim paths`).

@@ -199,7 +199,7 @@ fn monte_carlo_matches_cohort_within_binomial_bounds_on_default_scenario() {
     let s = Scenario::default_scenario().unwrap();
     let model = Model::from_scenario(&s).unwrap();
     let n = 200_000;
-    let counts = sim_patients(&model, n, s.seed, &NoProgress).counts;
+    let counts = sim_patients(&model, n, s.seed, &NoProgress).unwrap().counts;
     let m = model.n_strategies() * (model.n_cycles + 1) * model.n_states();
     let z = simultaneous_z(m, 0.001);
     let mut worst: f64 = 0.0;
@@ -231,13 +231,13 @@ fn monte_carlo_is_identical_for_one_and_two_threads() {
     let model = Model::from_scenario(&s).unwrap();
     let run = |threads| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| sim_patients(&model, 3 * monte_carlo::BLOCK_SIZE + 17, 99, &NoProgress))
+        pool.install(|| sim_patients(&model, 3 * monte_carlo::BLOCK_SIZE + 17, 99, &NoProgress)).unwrap()
     };
     let one = run(1);
     assert_eq!(one, run(2));
     assert_eq!(one, run(3));
     // The comparison can fail: another seed gives other counts.
-    assert_ne!(one, sim_patients(&model, 3 * monte_carlo::BLOCK_SIZE + 17, 100, &NoProgress));
+    assert_ne!(one, sim_patients(&model, 3 * monte_carlo::BLOCK_SIZE + 17, 100, &NoProgress).unwrap());
 }
 
 #[test]
@@ -245,7 +245,7 @@ fn common_random_numbers_and_paths_agree_with_counts() {
     let s = Scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/teaching.toml"))).unwrap();
     let model = Model::from_scenario(&s).unwrap();
     let histories: Vec<_> = (0..500).map(|i| patient_history(&model, 0, 5, i)).collect();
-    let counts = sim_patients(&model, 500, 5, &NoProgress).counts;
+    let counts = sim_patients(&model, 500, 5, &NoProgress).unwrap().counts;
     // Rebuild the death counts at each cycle from the histories: they must equal the simulation's.
     for t in 0..=model.n_cycles {
         let dead = histories.iter().filter(|h| h.entries.iter().any(|&(c, st)| st == 2 && c <= t)).count() as u64;
