@@ -367,14 +367,16 @@ mod tests {
         assert_eq!(worst(std::iter::empty()), 0.0);
         assert!(nan_max(f64::NAN, 1.0).is_nan() && nan_max(1.0, f64::NAN).is_nan());
         let gap = worst([relative(1.0, 1.0), relative(f64::NAN, 2.0)]);
-        assert!(!(gap < 1e-12), "a NaN gap must not pass");
+        let passes = gap < 1e-12;
+        assert!(!passes, "a NaN gap must not pass");
         // Infinity equals infinity, but an infinite total is no total.
         assert!(relative(f64::INFINITY, f64::INFINITY).is_nan());
         assert_eq!(relative(2.0, 2.0), 0.0);
         assert!((relative(1.0, 2.0) - 0.5).abs() < 1e-15);
         // The same for the "no rise" fold that starts from minus infinity.
         let rise = [-1.0, f64::NAN].into_iter().fold(f64::NEG_INFINITY, nan_max);
-        assert!(!(rise <= 1e-9));
+        let passes = rise <= 1e-9;
+        assert!(!passes, "a NaN rise must not pass");
     }
 
     /// The checks built from figures, fed NaN, report failure with the NaN in the figure.

@@ -328,7 +328,7 @@ mod tests {
             sum_sq: vec![[0; 3]; 2],
             pair_sum: vec![[6, 9, 0]],
             pair_sum_sq: vec![[14, 41, 0]],
-            pair_cross: vec![1 * 2 + 2 * 1 + 3 * 6],
+            pair_cross: vec![2 + 2 + 18],
         };
         let d = &mc_differences(&sums)[0];
         let scale = FIXED_SCALE[0] * FIXED_SCALE[1];

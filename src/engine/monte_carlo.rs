@@ -19,6 +19,9 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::model::valuation::{Valuation, quantity};
 use rayon::prelude::*;
+
+use super::fixed_point::{ExactSums, FIXED_LIMIT, MC_QUANTITY_NAMES, to_fixed};
+pub use super::fixed_point::{FIXED_SCALE, McValueSums};
 use std::sync::Mutex;
 
 /// Patients per block: the unit of parallel work and of progress reports. Small enough that two
@@ -181,158 +184,6 @@ fn walk(model: &Model, strategy: usize, group: usize, start: usize, mut rng: Pat
 /// Quantities valued per patient: discounted cost, discounted QALYs, undiscounted life years.
 pub const MC_QUANTITIES: [usize; 3] = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
 
-/// Names of [`MC_QUANTITIES`] in messages.
-const MC_QUANTITY_NAMES: [&str; 3] = ["cost", "QALYs", "life years"];
-
-/// Fixed-point scales for per-patient values (cost, QALYs, life years). Summing integers makes the
-/// totals independent of the order in which blocks finish; the rounding is below 1e-6 of a
-/// currency unit and 2e-11 QALY per patient.
-pub const FIXED_SCALE: [f64; 3] = [1_048_576.0, 68_719_476_736.0, 68_719_476_736.0];
-
-/// Largest |per-patient total| in fixed point, 2^62: squares and pairwise products then fit an
-/// i128, and a sum of fewer than 2^64 totals or differences cannot overflow.
-const FIXED_LIMIT: f64 = 4_611_686_018_427_387_904.0;
-
-/// Sums over simulated patients of per-patient costs, QALYs and life years, in fixed point.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct McValueSums {
-    pub patients: u64,
-    /// Per strategy and quantity: sum of x and of x^2.
-    pub sum: Vec<[i128; 3]>,
-    pub sum_sq: Vec<[i128; 3]>,
-    /// Per pair (i, j), i < j, in the order (0,1), (0,2), ..., (1,2), ...: sums of the per-patient
-    /// difference d = x_j - x_i, of d^2, and of d_cost * d_qaly.
-    pub pair_sum: Vec<[i128; 3]>,
-    pub pair_sum_sq: Vec<[i128; 3]>,
-    pub pair_cross: Vec<i128>,
-}
-
-/// An exact 128-bit sum that remembers an overflow (`None`) instead of wrapping or saturating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Exact(Option<i128>);
-
-impl Exact {
-    const ZERO: Exact = Exact(Some(0));
-
-    #[inline]
-    fn add(&mut self, x: Option<i128>) {
-        self.0 = self.0.zip(x).and_then(|(a, b)| a.checked_add(b));
-    }
-}
-
-/// [`McValueSums`] while they are being summed, with checked arithmetic throughout.
-///
-/// Whether an accumulator overflows does not depend on the order of summation, so the error (if
-/// any) is the same for any number of threads: sums of squares only grow, so one overflows in some
-/// order exactly when its total does; sums of totals and differences cannot overflow (each term is
-/// at most 2^63 in size and there are fewer than 2^64 of them); and every partial sum of the cross
-/// products d_cost * d_qaly is at most half the sum of the two sums of squares, which are checked
-/// first.
-#[derive(Debug, Clone)]
-struct ExactSums {
-    patients: u64,
-    sum: Vec<[Exact; 3]>,
-    sum_sq: Vec<[Exact; 3]>,
-    pair_sum: Vec<[Exact; 3]>,
-    pair_sum_sq: Vec<[Exact; 3]>,
-    pair_cross: Vec<Exact>,
-}
-
-impl ExactSums {
-    fn new(n_strategies: usize) -> Self {
-        let pairs = n_strategies * n_strategies.saturating_sub(1) / 2;
-        ExactSums {
-            patients: 0,
-            sum: vec![[Exact::ZERO; 3]; n_strategies],
-            sum_sq: vec![[Exact::ZERO; 3]; n_strategies],
-            pair_sum: vec![[Exact::ZERO; 3]; pairs],
-            pair_sum_sq: vec![[Exact::ZERO; 3]; pairs],
-            pair_cross: vec![Exact::ZERO; pairs],
-        }
-    }
-
-    /// Adds one patient's fixed-point totals, one `[cost, qaly, life_years]` per strategy.
-    fn add_patient(&mut self, values: &[[i128; 3]]) {
-        self.patients += 1;
-        for (s, v) in values.iter().enumerate() {
-            for q in 0..3 {
-                self.sum[s][q].add(Some(v[q]));
-                self.sum_sq[s][q].add(v[q].checked_mul(v[q]));
-            }
-        }
-        let mut k = 0;
-        for i in 0..values.len() {
-            for j in i + 1..values.len() {
-                let d: [Option<i128>; 3] = std::array::from_fn(|q| values[j][q].checked_sub(values[i][q]));
-                for q in 0..3 {
-                    self.pair_sum[k][q].add(d[q]);
-                    self.pair_sum_sq[k][q].add(d[q].and_then(|x| x.checked_mul(x)));
-                }
-                self.pair_cross[k].add(d[0].zip(d[1]).and_then(|(c, e)| c.checked_mul(e)));
-                k += 1;
-            }
-        }
-    }
-
-    fn merge(&mut self, other: &ExactSums) {
-        self.patients += other.patients;
-        let add = |a: &mut Vec<[Exact; 3]>, b: &Vec<[Exact; 3]>| {
-            for (x, y) in a.iter_mut().zip(b) {
-                for q in 0..3 {
-                    x[q].add(y[q].0);
-                }
-            }
-        };
-        add(&mut self.sum, &other.sum);
-        add(&mut self.sum_sq, &other.sum_sq);
-        add(&mut self.pair_sum, &other.pair_sum);
-        add(&mut self.pair_sum_sq, &other.pair_sum_sq);
-        for (x, y) in self.pair_cross.iter_mut().zip(&other.pair_cross) {
-            x.add(y.0);
-        }
-    }
-
-    /// The exact sums, or the first overflow in a fixed order (sums, sums of squares, pair sums,
-    /// pair sums of squares, cross products).
-    fn finish(self, names: &[String]) -> Result<McValueSums> {
-        let patients = self.patients;
-        let pairs: Vec<String> = (0..names.len())
-            .flat_map(|i| (i + 1..names.len()).map(move |j| (i, j)))
-            .map(|(i, j)| format!("{} minus {}", names[j], names[i]))
-            .collect();
-        let overflow = |what: &'static str, quantity: &'static str, strategy: &str| Error::AccumulatorOverflow {
-            what,
-            quantity,
-            strategy: strategy.to_string(),
-            patients,
-        };
-        let unwrap = |table: &[[Exact; 3]], what: &'static str, labels: &[String]| -> Result<Vec<[i128; 3]>> {
-            table
-                .iter()
-                .zip(labels)
-                .map(|(row, label)| {
-                    let mut out = [0i128; 3];
-                    for q in 0..3 {
-                        out[q] = row[q].0.ok_or_else(|| overflow(what, MC_QUANTITY_NAMES[q], label))?;
-                    }
-                    Ok(out)
-                })
-                .collect()
-        };
-        let sum = unwrap(&self.sum, "sum", names)?;
-        let sum_sq = unwrap(&self.sum_sq, "sum of squares", names)?;
-        let pair_sum = unwrap(&self.pair_sum, "sum of differences", &pairs)?;
-        let pair_sum_sq = unwrap(&self.pair_sum_sq, "sum of squared differences", &pairs)?;
-        let pair_cross = self
-            .pair_cross
-            .iter()
-            .zip(&pairs)
-            .map(|(x, label)| x.0.ok_or_else(|| overflow("sum of cross products", "cost x QALYs", label)))
-            .collect::<Result<Vec<i128>>>()?;
-        Ok(McValueSums { patients, sum, sum_sq, pair_sum, pair_sum_sq, pair_cross })
-    }
-}
-
 /// Results of a Monte Carlo run: counts per strategy, and per-patient value sums when the model
 /// has economics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,31 +244,33 @@ struct Valued<'a> {
     totals: [f64; 3],
 }
 
+/// totals += values, quantity by quantity.
+#[inline(always)]
+fn add(totals: &mut [f64; 3], values: [f64; 3]) {
+    for (total, value) in totals.iter_mut().zip(values) {
+        *total += value;
+    }
+}
+
 impl Recorder for Valued<'_> {
     #[inline(always)]
     fn occupy(&mut self, t: usize, slot: usize, state: usize) {
         self.counts.occupy(t, slot, state);
         let here = self.values.point[t * self.values.n_slots + slot];
-        for k in 0..3 {
-            self.totals[k] += here[k];
-        }
+        add(&mut self.totals, here);
     }
     #[inline(always)]
     fn moved(&mut self, t: usize, from: usize, to: usize) {
         self.counts.moved(t, from, to);
         let m = self.values.move_number[from * self.values.n_states + to];
         let value = if m == u32::MAX { [0.0; 3] } else { self.values.moves[t * self.values.n_moves + m as usize] };
-        for k in 0..3 {
-            self.totals[k] += value[k];
-        }
+        add(&mut self.totals, value);
     }
     #[inline(always)]
     fn absorbed(&mut self, t: usize, slot: usize, state: usize) {
         self.counts.absorbed(t, slot, state);
         let tail = self.values.tail[t * self.values.n_slots + slot];
-        for k in 0..3 {
-            self.totals[k] += tail[k];
-        }
+        add(&mut self.totals, tail);
     }
 }
 
@@ -490,13 +343,6 @@ impl Accumulator {
     }
 }
 
-/// `x * scale` rounded to an integer, if it is finite and at most [`FIXED_LIMIT`] in size.
-#[inline]
-fn to_fixed(x: f64, scale: f64) -> Option<i128> {
-    let y = (x * scale).round();
-    (y.abs() <= FIXED_LIMIT).then_some(y as i128)
-}
-
 /// Checks before simulating that no patient's total can leave the fixed-point range: the largest
 /// path total of each strategy and quantity (see [`Valuation::largest_path_total`]) times its
 /// scale is at most half of [`FIXED_LIMIT`], which leaves room for rounding along the path.
@@ -506,7 +352,7 @@ fn check_fixed_point_range(model: &Model) -> Result<()> {
         for k in 0..3 {
             let largest = v.largest_path_total(MC_QUANTITIES[k]);
             let limit = FIXED_LIMIT / 2.0 / FIXED_SCALE[k];
-            if !(largest <= limit) {
+            if largest.is_nan() || largest > limit {
                 return Err(Error::PatientTotalRange {
                     strategy: model.strategy_names[strategy].clone(),
                     quantity: MC_QUANTITY_NAMES[k],

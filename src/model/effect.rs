@@ -241,7 +241,7 @@ fn effect_problem(
     what: String,
     value: f64,
 ) -> ProblemKind {
-    let name = |i: usize| format!("{} = {}", scenario.parameters[i].name, values[i]);
+    let name = |i: usize| format!("{} = {}", scenario.parameters[i].name, super::readable(values[i]));
     let mut inputs: Vec<String> = Vec::new();
     for v in [Some(effect.value), effect.hr_per_meld_point].into_iter().flatten() {
         if let Value::Parameter(i) = v {
@@ -321,5 +321,90 @@ mod tests {
         let forever =
             EffectCourse { value: 0.5, onset_years: 0.0, duration_years: f64::INFINITY, waning: WaningYears::None };
         assert_eq!(forever.cycle_mean(10.0, 11.0), 0.5);
+    }
+
+    /// The mean of a course whose strength is 1 on [onset, onset + duration) and 0 elsewhere:
+    /// 1 + (v - 1) * |cycle and full-strength overlap| / |cycle|.
+    fn box_mean(v: f64, onset: f64, duration: f64, a: f64, b: f64) -> f64 {
+        1.0 + (v - 1.0) * overlap(a, b, onset, onset + duration) / (b - a)
+    }
+
+    #[test]
+    fn zero_length_waning_stops_the_effect_at_once() {
+        let none = course(WaningYears::None);
+        for waning in [WaningYears::Linear { over_years: 0.0 }, WaningYears::Exponential { half_life_years: 0.0 }] {
+            let e = course(waning);
+            for (a, b) in [(0.0, 1.0 / 12.0), (0.2, 0.3), (0.7, 0.75), (0.75, 0.8), (0.5, 1.0), (0.0, 2.0), (3.0, 4.0)]
+            {
+                let got = e.cycle_mean(a, b);
+                assert!(got.is_finite(), "{waning:?} [{a},{b}): {got}");
+                assert!((got - box_mean(0.6, 0.25, 0.5, a, b)).abs() < 1e-15, "{waning:?} [{a},{b}): {got}");
+                assert_eq!(got, none.cycle_mean(a, b));
+            }
+            // At the end of the full-strength period exactly: 0/0 before the fix, now 1.
+            assert_eq!(e.at(0.75), 1.0);
+            assert_eq!(e.at(0.8), 1.0);
+        }
+        // A half-life so small that ln 2 / half-life overflows behaves as 0.
+        let tiny = course(WaningYears::Exponential { half_life_years: 1e-310 });
+        assert_eq!(tiny.cycle_mean(0.5, 1.0), box_mean(0.6, 0.25, 0.5, 0.5, 1.0));
+    }
+
+    #[test]
+    fn zero_duration_means_waning_from_the_onset() {
+        // Linear waning over 0.4 years from the onset at 0.25: strength 1 - (s - 0.25) / 0.4.
+        let e = EffectCourse {
+            value: 0.6,
+            onset_years: 0.25,
+            duration_years: 0.0,
+            waning: WaningYears::Linear { over_years: 0.4 },
+        };
+        // Over [0, 1): integral of the strength is 0.4 / 2 = 0.2.
+        assert!((e.cycle_mean(0.0, 1.0) - (1.0 - 0.4 * 0.2)).abs() < 1e-15);
+        assert_eq!(e.at(0.25), 0.6);
+        // Exponential with half-life 0.3 from 0.25 over [0.25, 0.55): integral (1 - 1/2) * 0.3 / ln 2.
+        let x = EffectCourse { waning: WaningYears::Exponential { half_life_years: 0.3 }, ..e };
+        let integral = 0.5 * 0.3 / std::f64::consts::LN_2;
+        assert!((x.cycle_mean(0.25, 0.55) - (1.0 - 0.4 * integral / 0.3)).abs() < 1e-15);
+        // No full-strength period and no waning: no effect at all.
+        for waning in [
+            WaningYears::None,
+            WaningYears::Linear { over_years: 0.0 },
+            WaningYears::Exponential { half_life_years: 0.0 },
+        ] {
+            let z = EffectCourse { waning, ..e };
+            for (a, b) in [(0.0, 0.25), (0.0, 1.0), (0.25, 0.26), (0.2, 0.3)] {
+                assert_eq!(z.cycle_mean(a, b), 1.0, "{waning:?} [{a},{b})");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_cycle_gives_the_value_at_its_start() {
+        let e = course(WaningYears::Linear { over_years: 0.4 });
+        for t in [0.0, 0.25, 0.5, 0.75, 0.95, 2.0] {
+            assert_eq!(e.cycle_mean(t, t), e.at(t));
+        }
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let good = course(WaningYears::Exponential { half_life_years: 0.3 });
+        assert_eq!(good.first_bad_field(), None);
+        let forever = EffectCourse { duration_years: f64::INFINITY, ..good };
+        assert_eq!(forever.first_bad_field(), None);
+        let cases = [
+            (EffectCourse { value: f64::INFINITY, ..good }, "the multiplier at full strength"),
+            (EffectCourse { value: f64::NAN, ..good }, "the multiplier at full strength"),
+            (EffectCourse { value: -0.5, ..good }, "the multiplier at full strength"),
+            (EffectCourse { onset_years: f64::NAN, ..good }, "the onset"),
+            (EffectCourse { duration_years: f64::NAN, ..good }, "the full-strength duration"),
+            (EffectCourse { duration_years: -1.0, ..good }, "the full-strength duration"),
+            (course(WaningYears::Linear { over_years: f64::INFINITY }), "the waning period"),
+            (course(WaningYears::Exponential { half_life_years: -1.0 }), "the waning half-life"),
+        ];
+        for (c, field) in cases {
+            assert_eq!(c.first_bad_field().map(|f| f.0), Some(field), "{c:?}");
+        }
     }
 }

@@ -205,6 +205,12 @@ impl Model {
     }
 }
 
+/// A number for a message: as written for everyday sizes, in exponent form (1.5e308) for very
+/// large or very small ones, whose full decimal expansion would run to hundreds of digits.
+pub(crate) fn readable(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-6..1e15).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
+}
+
 /// Checks the values of the parameters the model uses against their kinds' ranges.
 fn check_parameter_values(scenario: &Scenario, values: &[f64]) -> std::result::Result<(), Vec<Problem>> {
     let problems: Vec<Problem> = scenario
@@ -218,3 +224,6 @@ fn check_parameter_values(scenario: &Scenario, values: &[f64]) -> std::result::R
         .collect();
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
+
+#[cfg(test)]
+mod tests;

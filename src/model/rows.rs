@@ -21,7 +21,7 @@ use super::convert::{competing_risks, probability_from_rate, rate_from_probabili
 use super::effect::EffectTables;
 use super::groups::describe_group;
 use super::slots::SlotLayout;
-use super::{Exit, Group, Slot};
+use super::{Exit, Group, Slot, readable};
 use crate::error::{Problem, ProblemKind};
 use crate::scenario::{ExitSpec, Scenario, Value};
 
@@ -306,8 +306,8 @@ impl<'a> RowBuilder<'a> {
             self.rates_with_background[..n].copy_from_slice(&self.disease_rate);
             self.rates_with_background[n] = if background_to.is_some() { mu } else { 0.0 };
             competing_risks(&self.rates_with_background, dt, &mut self.split);
-            for j in 0..n {
-                self.prob[j] = self.split[j] * rr[j];
+            for ((p, split), rr) in self.prob.iter_mut().zip(&self.split).zip(rr) {
+                *p = split * rr;
             }
             if let Some(d) = background_to {
                 self.prob[d] += self.split[n];
@@ -323,8 +323,8 @@ impl<'a> RowBuilder<'a> {
         let scenario = self.scenario;
         let tr = &scenario.transitions[nan.transition];
         let describe = |what: &str, v: Value| match v {
-            Value::Parameter(i) => format!("{what} {} = {}", scenario.parameters[i].name, self.values[i]),
-            Value::Literal(x) => format!("{what} {x}"),
+            Value::Parameter(i) => format!("{what} {} = {}", scenario.parameters[i].name, readable(self.values[i])),
+            Value::Literal(x) => format!("{what} {}", readable(x)),
         };
         let inputs = match tr.spec {
             ExitSpec::Rate(v) => describe("rate", v),

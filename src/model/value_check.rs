@@ -5,8 +5,8 @@
 //! [`ProblemKind::ValueNotFinite`] naming the strategy, the state (or move), the cycle, the
 //! quantity and the cost or utility entries of the scenario that feed it, largest first.
 
-use super::Slot;
 use super::valuation::{ADVERSE_EVENT_CATEGORY, INFUSION_CATEGORY, Valuation, cost_categories, quantity};
+use super::{Slot, readable};
 use crate::error::{Problem, ProblemKind};
 use crate::scenario::{RewardKind, RewardTarget, Scenario, Value};
 
@@ -124,7 +124,7 @@ fn feeding_entries(scenario: &Scenario, values: &[f64], slots: &[Slot], si: usiz
             _ => continue,
         };
         let (x, parameter) = number(r.value);
-        entries.push((x, format!("{what} of {target} = {x}{parameter}")));
+        entries.push((x, format!("{what} of {target} = {}{parameter}", readable(x))));
     }
     if let (Some(schedule), false) = (&scenario.strategies[si].schedule, matches!(place, Place::Move { .. })) {
         if is_cost
@@ -132,7 +132,7 @@ fn feeding_entries(scenario: &Scenario, values: &[f64], slots: &[Slot], si: usiz
             && let Some(c) = schedule.cost_per_infusion
         {
             let (x, parameter) = number(c);
-            entries.push((x, format!("the cost per infusion = {x}{parameter}")));
+            entries.push((x, format!("the cost per infusion = {}{parameter}", readable(x))));
         }
         for a in &schedule.adverse_events {
             let (field, value) = match (is_cost && category.is_none_or(|k| k == ADVERSE_EVENT_CATEGORY), is_qaly) {
@@ -142,7 +142,7 @@ fn feeding_entries(scenario: &Scenario, values: &[f64], slots: &[Slot], si: usiz
             };
             if let Some(v) = value {
                 let (x, parameter) = number(v);
-                entries.push((x, format!("the {field} of adverse event \"{}\" = {x}{parameter}", a.name)));
+                entries.push((x, format!("the {field} of adverse event \"{}\" = {}{parameter}", a.name, readable(x))));
             }
         }
     }
