@@ -2,13 +2,21 @@
 //!
 //! Receives a [`Model`], a number of patients and a seed; returns per strategy the number of
 //! patients in each state at every cycle boundary and the number of moves between states per
-//! cycle. Patients are never stored: memory depends on cycles and states, not on patients.
+//! cycle, and (with economics) the exact sums of each patient's cost, QALYs and life years
+//! ([`super::fixed_point`]). Patients are never stored: memory depends on threads, cycles and
+//! states, not on patients.
 //!
 //! Determinism: patients are simulated in fixed blocks of [`BLOCK_SIZE`] spread over rayon's
 //! threads; every patient has its own generator seeded from (seed, patient index)
-//! ([`super::rng`]); the counts are integers, so their sum is the same in any order. The output is
-//! therefore bit-identical for any number of threads. The same patient draws the same numbers in
-//! every strategy (common random numbers).
+//! ([`super::rng`]); counts and fixed-point values are integers, so their sum is the same in any
+//! order. The output is therefore bit-identical for any number of threads. The same patient draws
+//! the same numbers in every strategy (common random numbers).
+//!
+//! Parallel work: blocks are handed out one at a time by rayon's work stealing, so a thread that
+//! is slowed (by another process on a shared machine) leaves its share to the others; each worker
+//! thread adds its blocks into one accumulator of its own, so there is no per-split allocation
+//! and only one merge per thread at the end. The value tables are laid out per (boundary, slot)
+//! with the three quantities side by side, so a step reads one cache line.
 //!
 //! A patient who enters an absorbing state (death) stops being simulated; the remaining cycles
 //! are filled in from a per-cycle count of entries, so dead patients cost nothing.

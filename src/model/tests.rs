@@ -240,3 +240,20 @@ fn an_infinite_path_total_is_a_located_error() {
     assert_eq!(*value, f64::INFINITY);
     assert!(entries.starts_with("the cost \"care\" of state \"well\" = 1") && entries.ends_with("(parameter c_well)"));
 }
+
+/// Two one-off costs of 1.5e308 on the same move: the move's value overflows, named by its move
+/// and cycle.
+#[test]
+fn an_infinite_move_value_is_a_located_error() {
+    let extra = format!(
+        "{ECONOMICS}\n[[costs]]\ncategory = \"a\"\ntransition = {{ from = \"well\", to = \"sick\" }}\none_off = 1.5e308\n\
+         [[costs]]\ncategory = \"b\"\ntransition = {{ from = \"well\", to = \"sick\" }}\none_off = 1.5e308\n"
+    );
+    let p = problems(Model::from_scenario(&scenario(RATES, &extra)));
+    let ProblemKind::ValueNotFinite { place, when, entries, .. } = &p[0].kind else { panic!("{:?}", p[0]) };
+    assert_eq!((place.as_str(), when.as_str()), ("of a move from \"well\" to \"sick\"", "cycle 0"));
+    assert_eq!(
+        entries,
+        "the cost \"a\" of the move \"well\" -> \"sick\" = 1.5e308; the cost \"b\" of the move \"well\" -> \"sick\" = 1.5e308"
+    );
+}

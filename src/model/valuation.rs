@@ -30,6 +30,7 @@
 
 use crate::error::Problem;
 use crate::scenario::{Correction, DiscountTiming, Economics, Reward, RewardKind, RewardTarget, Scenario, Schedule};
+use rayon::prelude::*;
 
 use super::Slot;
 
@@ -286,12 +287,17 @@ pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Result<Opti
         return Ok(None);
     };
     let builder = Builder::new(scenario, economics, values, slots);
-    let tables: Vec<Valuation> = (0..scenario.strategies.len()).map(|si| builder.strategy_tables(si)).collect();
-    let problems: Vec<Problem> = tables
-        .iter()
-        .enumerate()
-        .filter_map(|(si, v)| super::value_check::first_problem(scenario, values, slots, si, v))
+    // Strategies are independent: built (and checked) in parallel, collected in strategy order.
+    let built: Vec<(Valuation, Option<Problem>)> = (0..scenario.strategies.len())
+        .into_par_iter()
+        .map(|si| {
+            let v = builder.strategy_tables(si);
+            let problem = super::value_check::first_problem(scenario, values, slots, si, &v);
+            (v, problem)
+        })
         .collect();
+    let (tables, problems): (Vec<Valuation>, Vec<Option<Problem>>) = built.into_iter().unzip();
+    let problems: Vec<Problem> = problems.into_iter().flatten().collect();
     if problems.is_empty() { Ok(Some(tables)) } else { Err(problems) }
 }
 

@@ -49,30 +49,32 @@ pub fn first_problem(scenario: &Scenario, values: &[f64], slots: &[Slot], si: us
     Some(Problem::new("", None, kind))
 }
 
-/// The first entry that is not finite, quantity by quantity, then the first path total.
+/// The first entry that is not finite (state values, then move values), then the first path
+/// total that is not. The scans run over the flat tables, so the check costs less than the build.
 fn first_not_finite(v: &Valuation) -> Option<(usize, Place, f64)> {
     let (t_max, n_slots) = (v.n_cycles, v.n_slots);
-    for q in 0..v.n_quantities {
-        for boundary in 0..=t_max {
-            for slot in 0..n_slots {
-                let x = v.at(q, boundary, slot);
-                if !x.is_finite() {
-                    return Some((q, Place::Point { boundary, slot }, x));
-                }
-            }
-        }
-        for cycle in 0..t_max {
-            for from in 0..v.n_states {
-                for to in 0..v.n_states {
-                    let x = v.for_move(q, cycle, from, to);
-                    if !x.is_finite() {
-                        return Some((q, Place::Move { cycle, from, to }, x));
-                    }
-                }
-            }
-        }
+    if let Some(i) = v.point.iter().position(|x| !x.is_finite()) {
+        let (q, rest) = (i / ((t_max + 1) * n_slots), i % ((t_max + 1) * n_slots));
+        return Some((q, Place::Point { boundary: rest / n_slots, slot: rest % n_slots }, v.point[i]));
     }
-    (0..v.n_quantities).map(|q| (q, Place::Path, v.largest_path_total(q))).find(|(_, _, x)| !x.is_finite())
+    if let Some(i) = v.moves.iter().position(|x| !x.is_finite()) {
+        let (q, rest) = (i / (t_max * v.n_moves), i % (t_max * v.n_moves));
+        let (cycle, m) = (rest / v.n_moves, rest % v.n_moves);
+        let index = v.move_index.iter().position(|&x| x == Some(m as u32)).unwrap_or(0);
+        let (from, to) = (index / v.n_states, index % v.n_states);
+        return Some((q, Place::Move { cycle, from, to }, v.moves[i]));
+    }
+    // The sum of |value| over a quantity's whole table bounds its path total: when that sum is
+    // finite, so is the path total, and the exact (slower) bound is not needed.
+    let sum_abs = |table: &[f64], q: usize, width: usize| -> f64 {
+        table[q * width..(q + 1) * width].iter().map(|x| x.abs()).sum()
+    };
+    (0..v.n_quantities)
+        .filter(|&q| {
+            !(sum_abs(&v.point, q, (t_max + 1) * n_slots) + sum_abs(&v.moves, q, t_max * v.n_moves)).is_finite()
+        })
+        .map(|q| (q, Place::Path, v.largest_path_total(q)))
+        .find(|(_, _, x)| !x.is_finite())
 }
 
 /// Words for quantity `q`.
