@@ -157,6 +157,8 @@ pub struct EffectTables {
     /// `[(cycle * n_states + from) * n_states + to]`.
     hazard_ratio: Vec<f64>,
     relative_risk: Vec<f64>,
+    /// Per cycle: every multiplier equals that of the cycle before (false for cycle 0).
+    same_as_previous: Vec<bool>,
 }
 
 impl EffectTables {
@@ -174,6 +176,7 @@ impl EffectTables {
             n_states: n,
             hazard_ratio: vec![1.0; n_cycles * n * n],
             relative_risk: vec![1.0; n_cycles * n * n],
+            same_as_previous: vec![false; n_cycles],
         };
         let mut problems = Vec::new();
         for effect in &scenario.strategies[strategy].effects {
@@ -206,7 +209,18 @@ impl EffectTables {
                 }
             }
         }
-        if problems.is_empty() { Ok(tables) } else { Err(problems) }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        // Only the cells some effect touches can change from one cycle to the next.
+        let mut touched: Vec<usize> = scenario.strategies[strategy].effects.iter().map(|e| e.from * n + e.to).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for t in 1..n_cycles {
+            let same = |table: &[f64]| touched.iter().all(|&c| table[t * n * n + c] == table[(t - 1) * n * n + c]);
+            tables.same_as_previous[t] = same(&tables.hazard_ratio) && same(&tables.relative_risk);
+        }
+        Ok(tables)
     }
 
     /// Mean hazard ratios on the exits of `from` during `cycle`, indexed by the target state.
@@ -224,11 +238,9 @@ impl EffectTables {
     }
 
     /// True when every multiplier of `cycle` equals that of the cycle before (never for cycle 0).
+    #[inline]
     pub fn same_as_previous(&self, cycle: usize) -> bool {
-        let width = self.n_states * self.n_states;
-        let same =
-            |table: &[f64]| table[cycle * width..(cycle + 1) * width] == table[(cycle - 1) * width..cycle * width];
-        cycle > 0 && same(&self.hazard_ratio) && same(&self.relative_risk)
+        self.same_as_previous[cycle]
     }
 }
 
