@@ -1,7 +1,14 @@
-//! Monte Carlo throughput on the default scenario, in patient-cycles per second
-//! (patients x strategies x cycles of the horizon, the same count as `cirrhosim run --timing`),
-//! with per-patient costs and QALYs and, for comparison, survival only.
+//! Monte Carlo throughput in patient-cycles per second (patients x strategies x cycles of the
+//! horizon, the same count as `cirrhosim run --timing`), on the default scenario (480 monthly
+//! cycles, most patients dead within a few years) and `scenarios/compensated.toml` (a lifetime
+//! horizon of compensated patients who live for decades), each in a 1-thread and a 2-thread rayon
+//! pool: the ratio of the two throughputs is the parallel speed-up. Results are bit-identical in
+//! both pools. One survival-only run (no per-patient valuation) for comparison.
+//!
+//! The machine may be shared: compare the 1- and 2-thread figures from the same run, and repeat
+//! when another process was busy (criterion's spread shows it).
 
+use cirrhosim::engine::monte_carlo::patient_cycles;
 use cirrhosim::engine::{NoProgress, sim_patients};
 use cirrhosim::{model::Model, scenario::Scenario};
 // The same allocator as the `cirrhosim` binary, so the figures are the CLI's.
@@ -10,31 +17,50 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
+use std::path::Path;
 
-fn monte_carlo(c: &mut Criterion) {
-    let scenario = Scenario::default_scenario().unwrap();
-    let model = Model::from_scenario(&scenario).unwrap();
+const PATIENTS: u64 = 100_000;
+const SEED: u64 = 20261123;
+
+fn scenarios() -> Vec<(&'static str, Scenario)> {
+    let compensated = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/compensated.toml"));
+    vec![("default", Scenario::default_scenario().unwrap()), ("compensated", Scenario::load(compensated).unwrap())]
+}
+
+fn threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("monte_carlo");
-    for patients in [100_000u64, 1_000_000] {
-        let patient_cycles = patients * model.n_strategies() as u64 * model.n_cycles as u64;
-        group.throughput(Throughput::Elements(patient_cycles));
-        group.sample_size(10);
-        group.bench_function(format!("default_scenario_{patients}_patients"), |b| {
-            b.iter(|| sim_patients(black_box(&model), patients, 20261123, &NoProgress))
-        });
+    group.sample_size(10);
+    for (name, scenario) in scenarios() {
+        let model = Model::from_scenario(&scenario).unwrap();
+        group.throughput(Throughput::Elements(patient_cycles(&model, PATIENTS).unwrap()));
+        let mut first = None;
+        for n_threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(n_threads).build().unwrap();
+            let run = || pool.install(|| sim_patients(black_box(&model), PATIENTS, SEED, &NoProgress).unwrap());
+            // Same numbers in both pools, or the speed-up means nothing.
+            let result = run();
+            assert_eq!(*first.get_or_insert_with(|| result.clone()), result, "{name}: results differ by threads");
+            group.bench_function(format!("{name}_{PATIENTS}_patients_{n_threads}_thread"), |b| b.iter(run));
+        }
     }
-    // The same model without costs and utilities: survival only, no per-patient valuation.
-    let mut survival_only = scenario.clone();
-    survival_only.economics = None;
-    survival_only.rewards.clear();
-    let bare = Model::from_scenario(&survival_only).unwrap();
-    let patients = 1_000_000u64;
-    group.throughput(Throughput::Elements(patients * bare.n_strategies() as u64 * bare.n_cycles as u64));
-    group.bench_function("default_scenario_survival_only_1000000_patients", |b| {
-        b.iter(|| sim_patients(black_box(&bare), patients, 20261123, &NoProgress))
+    group.finish();
+}
+
+fn survival_only(c: &mut Criterion) {
+    // The default model without costs and utilities: survival only, no per-patient valuation.
+    let mut scenario = Scenario::default_scenario().unwrap();
+    scenario.economics = None;
+    scenario.rewards.clear();
+    let bare = Model::from_scenario(&scenario).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let mut group = c.benchmark_group("monte_carlo");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(patient_cycles(&bare, PATIENTS).unwrap()));
+    group.bench_function(format!("default_survival_only_{PATIENTS}_patients_1_thread"), |b| {
+        b.iter(|| pool.install(|| sim_patients(black_box(&bare), PATIENTS, SEED, &NoProgress).unwrap()))
     });
     group.finish();
 }
 
-criterion_group!(benches, monte_carlo);
+criterion_group!(benches, threads, survival_only);
 criterion_main!(benches);

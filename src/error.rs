@@ -47,7 +47,24 @@ pub enum Error {
     #[error("{path}: cannot serialise report: {message}")]
     Serialise { path: PathBuf, message: String },
     // ---- (issue 10) new Error variants for model build and engine numbers go below this line ----
+    /// A Monte Carlo per-patient total does not fit the fixed-point accumulators (it is not finite,
+    /// or too large to be squared and summed exactly).
+    #[error(
+        "Monte Carlo: the {quantity} of one patient under strategy \"{strategy}\" can reach {value:e}, more than the fixed-point accumulator holds ({limit:e}); express costs in larger units (e.g. thousands)"
+    )]
+    PatientTotalRange { strategy: String, quantity: &'static str, value: f64, limit: f64 },
 
+    /// A Monte Carlo sum over patients overflows its exact 128-bit accumulator.
+    #[error(
+        "Monte Carlo: the {what} of the per-patient {quantity} (strategy \"{strategy}\") is too large for the fixed-point accumulator after {patients} patients; reduce the number of patients or express costs in larger units (e.g. thousands)"
+    )]
+    AccumulatorOverflow { what: &'static str, quantity: &'static str, strategy: String, patients: u64 },
+
+    /// The amount of Monte Carlo work (patients x strategies x cycles) does not fit a 64-bit count.
+    #[error(
+        "Monte Carlo: {patients} patients x {strategies} strategies x {cycles} cycles is more patient-cycles than a 64-bit count holds; reduce the number of patients"
+    )]
+    TooManyPatientCycles { patients: u64, strategies: usize, cycles: usize },
     // ---- (issue 10) new Error variants for runs, files read back and fingerprints go below this line ----
     /// A run folder (PSA output, shard, checkpoint, DSA output) cannot be used for what was asked.
     #[error("{folder}: cannot {action}: {problem}; {}", action.fix(problem))]
@@ -569,6 +586,36 @@ pub enum ProblemKind {
     #[error("{what} does not fit in a 64-bit count; {fix}")]
     Overflow { what: String, fix: &'static str },
     // ---- (issue 10) new model-build ProblemKinds go below this line ----
+    /// An effect, resolved with the parameter values, has a multiplier or a time that is not a finite
+    /// number >= 0 (e.g. `hr_per_meld_point ^ meld_shift` overflows to infinity).
+    #[error(
+        "the {measure} of strategy \"{strategy}\" on \"{from}\" -> \"{to}\": {what} is {value}{inputs}; it must be a finite number >= 0"
+    )]
+    EffectNotFinite {
+        strategy: String,
+        from: String,
+        to: String,
+        measure: &'static str,
+        what: String,
+        value: f64,
+        inputs: String,
+    },
+    /// An infinite rate (a probability of 1) is multiplied by a hazard ratio of 0: the product is undefined.
+    #[error(
+        "the rate from \"{from}\" to \"{to}\" ({inputs}) is infinite and strategy \"{strategy}\" multiplies it by a hazard ratio of {hazard_ratio} at cycle {cycle}; the product is not a number. Use a probability below 1 or a hazard ratio above 0"
+    )]
+    RateNotANumber { from: String, to: String, inputs: String, strategy: String, cycle: usize, hazard_ratio: f64 },
+    /// A built transition row is not a probability distribution although its inputs passed every check.
+    #[error(
+        "transitions out of \"{from}\" sum to {sum} at cycle {cycle} (strategy \"{strategy}\"{group}); every built row must be finite and sum to 1 within 1e-9. This is a bug in cirrhosim: please report it with the scenario"
+    )]
+    RowNotDistribution { from: String, strategy: String, cycle: usize, sum: f64, group: String },
+    /// An entry of a strategy's value tables (costs, QALYs, life years) is not finite, or the
+    /// total one patient can accrue over the horizon is not.
+    #[error(
+        "strategy \"{strategy}\": the {quantity} {place} at {when} is {value}; it is fed by {entries}. Every cost, utility and total must be a finite number: express costs in larger units (e.g. thousands)"
+    )]
+    ValueNotFinite { strategy: String, quantity: String, place: String, when: String, value: f64, entries: String },
 }
 
 fn format_problems(file: &str, problems: &[Problem]) -> String {

@@ -25,7 +25,7 @@
 //! let scenario = Scenario::default_scenario()?;           // parse + validate
 //! let model = Model::from_scenario(&scenario)?;            // per-cycle transition rows
 //! let traces: Vec<_> = (0..model.n_strategies()).map(|s| engine::sim_cohort(&model, s)).collect();
-//! let mc = engine::sim_patients(&model, 2_000, scenario.seed, &engine::NoProgress);
+//! let mc = engine::sim_patients(&model, 2_000, scenario.seed, &engine::NoProgress)?;
 //! let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
 //! let standard_care = &results[0].summary;
 //! assert!(standard_care.median_os_years.unwrap() > 1.0);

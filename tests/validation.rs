@@ -121,7 +121,7 @@ fn chancellor_monte_carlo_agrees_with_cohort_within_standard_errors() {
     let s = Scenario::load(&repo().join("scenarios/chancellor_hiv.toml")).unwrap();
     let model = Model::from_scenario(&s).unwrap();
     let exact: Vec<_> = (0..2).map(|i| analysis::cohort_totals(&model, &sim_cohort(&model, i)).unwrap()).collect();
-    let run = cirrhosim::engine::sim_patients(&model, 50_000, 11, &cirrhosim::engine::NoProgress);
+    let run = cirrhosim::engine::sim_patients(&model, 50_000, 11, &cirrhosim::engine::NoProgress).unwrap();
     let sums = run.values.unwrap();
     let estimates = analysis::mc_estimates(&sums);
     for (e, x) in estimates.iter().zip(&exact) {

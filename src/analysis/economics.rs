@@ -135,13 +135,72 @@ pub struct MeanSe {
     pub se: f64,
 }
 
+/// Mean and standard error of a Monte Carlo quantity from its exact fixed-point sums over `n`
+/// patients: mean = sum / n, variance = (n sum_sq - sum^2) / (n (n - 1)), se = sqrt(variance / n),
+/// all divided by the fixed-point scale. The numerator n sum_sq - sum^2 is formed exactly in
+/// integers (it needs up to 256 bits) and only then converted to f64, so the variance keeps its
+/// digits however large the mean is relative to the spread.
 fn mean_se(sum: i128, sum_sq: i128, n: u64, scale: f64) -> MeanSe {
     let n_f = n as f64;
     let mean = sum as f64 / scale / n_f;
-    // Centre in fixed point before converting, so the variance does not lose digits.
-    let centred = sum_sq as f64 - (sum as f64) * (sum as f64) / n_f;
-    let variance = if n > 1 { (centred / (scale * scale) / (n_f - 1.0)).max(0.0) } else { 0.0 };
+    let centred = exact::centred_cross(n, sum, sum, sum_sq);
+    let variance = if n > 1 { (centred / n_f / (scale * scale) / (n_f - 1.0)).max(0.0) } else { 0.0 };
     MeanSe { mean, se: (variance / n_f).sqrt() }
+}
+
+/// Exact integer arithmetic for the centred sums of the Monte Carlo estimates.
+mod exact {
+    /// A signed 256-bit integer as sign and magnitude (`hi` * 2^128 + `lo`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Wide {
+        pub negative: bool,
+        pub hi: u128,
+        pub lo: u128,
+    }
+
+    /// The full 256-bit product of two u128, as (hi, lo).
+    pub fn mul_u128(a: u128, b: u128) -> (u128, u128) {
+        const MASK: u128 = u64::MAX as u128;
+        let (a1, a0) = (a >> 64, a & MASK);
+        let (b1, b0) = (b >> 64, b & MASK);
+        let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+        // At most 3 * (2^64 - 1): no overflow.
+        let mid = (p00 >> 64) + (p01 & MASK) + (p10 & MASK);
+        let lo = (p00 & MASK) | (mid << 64);
+        let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+        (hi, lo)
+    }
+
+    /// The exact product of two i128.
+    pub fn mul(a: i128, b: i128) -> Wide {
+        let (hi, lo) = mul_u128(a.unsigned_abs(), b.unsigned_abs());
+        Wide { negative: (a < 0) != (b < 0) && (hi | lo) != 0, hi, lo }
+    }
+
+    /// a - b, exact: both magnitudes are below 2^255, so the result fits.
+    pub fn sub(a: Wide, b: Wide) -> Wide {
+        let b = Wide { negative: !b.negative && (b.hi | b.lo) != 0, ..b };
+        if a.negative == b.negative {
+            let (lo, carry) = a.lo.overflowing_add(b.lo);
+            return Wide { negative: a.negative, hi: a.hi + b.hi + carry as u128, lo };
+        }
+        let (big, small) = if (a.hi, a.lo) >= (b.hi, b.lo) { (a, b) } else { (b, a) };
+        let (lo, borrow) = big.lo.overflowing_sub(small.lo);
+        let hi = big.hi - small.hi - borrow as u128;
+        Wide { negative: big.negative && (hi | lo) != 0, hi, lo }
+    }
+
+    /// The nearest f64 (within a few units in the last place).
+    pub fn to_f64(x: Wide) -> f64 {
+        let magnitude = x.hi as f64 * 2f64.powi(128) + x.lo as f64;
+        if x.negative { -magnitude } else { magnitude }
+    }
+
+    /// n * sum_xy - sum_x * sum_y, exact, converted to f64 at the end: n (n - 1) times the
+    /// sample covariance of x and y (the variance when x = y).
+    pub fn centred_cross(n: u64, sum_x: i128, sum_y: i128, sum_xy: i128) -> f64 {
+        to_f64(sub(mul(n as i128, sum_xy), mul(sum_x, sum_y)))
+    }
 }
 
 /// Monte Carlo estimates of one strategy: discounted cost, discounted QALYs, life years.
@@ -189,8 +248,9 @@ pub fn mc_differences(sums: &McValueSums) -> Vec<McDifference> {
             let cost = mean_se(sums.pair_sum[k][0], sums.pair_sum_sq[k][0], n, FIXED_SCALE[0]);
             let qaly = mean_se(sums.pair_sum[k][1], sums.pair_sum_sq[k][1], n, FIXED_SCALE[1]);
             let scale = FIXED_SCALE[0] * FIXED_SCALE[1];
-            let centred = sums.pair_cross[k] as f64 - sums.pair_sum[k][0] as f64 * sums.pair_sum[k][1] as f64 / n_f;
-            let cov = if n > 1 { centred / scale / (n_f - 1.0) / n_f } else { 0.0 };
+            // n (n - 1) times the sample covariance, exact in integers before the conversion.
+            let centred = exact::centred_cross(n, sums.pair_sum[k][0], sums.pair_sum[k][1], sums.pair_cross[k]);
+            let cov = if n > 1 { centred / n_f / scale / (n_f - 1.0) / n_f } else { 0.0 };
             out.push(McDifference { strategy: j, comparator: i, inc_cost: cost, inc_qaly: qaly, cov_cost_qaly: cov });
             k += 1;
         }
@@ -221,4 +281,58 @@ pub fn evaluate(model: &Model, traces: &[CohortTrace], sums: Option<&McValueSums
         totals,
         monte_carlo: sums.map(|s| (mc_estimates(s), mc_differences(s))),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exact::{centred_cross, mul_u128};
+    use super::*;
+
+    #[test]
+    fn wide_products_are_exact() {
+        // (2^128 - 1)^2 = 2^256 - 2^129 + 1.
+        assert_eq!(mul_u128(u128::MAX, u128::MAX), (u128::MAX - 1, 1));
+        assert_eq!(mul_u128(1 << 64, 1 << 64), (1, 0));
+        assert_eq!(mul_u128(12345, 678), (0, 12345 * 678));
+        // 0 - (-2^127)^2 = -2^254, exactly a power of two in f64.
+        assert_eq!(centred_cross(1, i128::MIN, i128::MIN, 0), -(2f64.powi(254)));
+        // 2 * (-20) - (-3 * 5) = -25.
+        assert_eq!(centred_cross(2, -3, 5, -20), -25.0);
+        // x = 1, 2, 4: 3 * 21 - 7^2 = 14.
+        assert_eq!(centred_cross(3, 7, 7, 21), 14.0);
+    }
+
+    /// Values 2^60 + {0, 1, 2, 3}: the sample variance is 5/3 exactly. In f64, sum_sq - sum^2 / n
+    /// is 2^122-sized with a rounding unit of 2^70, so it would lose every digit.
+    #[test]
+    fn variance_keeps_its_digits_far_from_zero() {
+        let m: i128 = 1 << 60;
+        let xs: Vec<i128> = (0..4).map(|d| m + d).collect();
+        let sum: i128 = xs.iter().sum();
+        let sum_sq: i128 = xs.iter().map(|x| x * x).sum();
+        let e = mean_se(sum, sum_sq, 4, 1.0);
+        let exact_se = (5.0f64 / 3.0 / 4.0).sqrt();
+        assert!((e.se - exact_se).abs() <= 1e-15 * exact_se, "{} vs {exact_se}", e.se);
+        assert_eq!(e.mean, (m as f64 + 1.5));
+        // One patient: no spread to estimate.
+        assert_eq!(mean_se(7, 49, 1, 1.0).se, 0.0);
+    }
+
+    #[test]
+    fn covariance_of_differences_from_exact_sums() {
+        // Pairs (cost, qaly) differences (1, 2), (2, 1), (3, 6): sample covariance
+        // (3 * 22 - 6 * 9) / (3 * 2) = 2, so the covariance of the means is 2 / 3.
+        let sums = McValueSums {
+            patients: 3,
+            sum: vec![[0; 3]; 2],
+            sum_sq: vec![[0; 3]; 2],
+            pair_sum: vec![[6, 9, 0]],
+            pair_sum_sq: vec![[14, 41, 0]],
+            pair_cross: vec![2 + 2 + 18],
+        };
+        let d = &mc_differences(&sums)[0];
+        let scale = FIXED_SCALE[0] * FIXED_SCALE[1];
+        assert!((d.cov_cost_qaly * scale - 2.0 / 3.0).abs() < 1e-15);
+        assert!((d.inc_cost.se * FIXED_SCALE[0] - (1.0f64 / 3.0).sqrt()).abs() < 1e-15);
+    }
 }

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let seed = args.seed.unwrap_or(s.seed);
     let traces: Vec<_> = (0..model.n_strategies()).map(|i| engine::sim_cohort(&model, i)).collect();
     let progress = Reporter::new(args.quiet.quiet, "report", "patient-runs");
-    let mc = args.threads.pool()?.install(|| engine::sim_patients(&model, patients, seed, &progress));
+    let mc = args.threads.pool()?.install(|| engine::sim_patients(&model, patients, seed, &progress))?;
     progress.finish();
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());

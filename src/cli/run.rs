@@ -41,7 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let traces: Vec<_> = (0..model.n_strategies()).map(|s| engine::sim_cohort(&model, s)).collect();
     let progress = Reporter::new(args.quiet.quiet, "run", "patient-runs");
     let started = Instant::now();
-    let mc = args.threads.pool()?.install(|| engine::sim_patients(&model, patients, seed, &progress));
+    let mc = args.threads.pool()?.install(|| engine::sim_patients(&model, patients, seed, &progress))?;
     let seconds = started.elapsed().as_secs_f64();
     progress.finish();
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));

@@ -6,6 +6,7 @@
 //! knows about progress bars.
 
 pub mod cohort;
+pub mod fixed_point;
 pub mod monte_carlo;
 pub mod rng;
 

@@ -2,25 +2,39 @@
 //!
 //! Receives a [`Model`], a number of patients and a seed; returns per strategy the number of
 //! patients in each state at every cycle boundary and the number of moves between states per
-//! cycle. Patients are never stored: memory depends on cycles and states, not on patients.
+//! cycle, and (with economics) the exact sums of each patient's cost, QALYs and life years
+//! ([`super::fixed_point`]). Patients are never stored: memory depends on threads, cycles and
+//! states, not on patients.
 //!
 //! Determinism: patients are simulated in fixed blocks of [`BLOCK_SIZE`] spread over rayon's
 //! threads; every patient has its own generator seeded from (seed, patient index)
-//! ([`super::rng`]); the counts are integers, so their sum is the same in any order. The output is
-//! therefore bit-identical for any number of threads. The same patient draws the same numbers in
-//! every strategy (common random numbers).
+//! ([`super::rng`]); counts and fixed-point values are integers, so their sum is the same in any
+//! order. The output is therefore bit-identical for any number of threads. The same patient draws
+//! the same numbers in every strategy (common random numbers).
+//!
+//! Parallel work: blocks are handed out one at a time by rayon's work stealing, so a thread that
+//! is slowed (by another process on a shared machine) leaves its share to the others; each worker
+//! thread adds its blocks into one accumulator of its own, so there is no per-split allocation
+//! and only one merge per thread at the end. The value tables are laid out per (boundary, slot)
+//! with the three quantities side by side, so a step reads one cache line.
 //!
 //! A patient who enters an absorbing state (death) stops being simulated; the remaining cycles
 //! are filled in from a per-cycle count of entries, so dead patients cost nothing.
 
 use super::Progress;
 use super::rng::{PatientRng, patient_rng, uniform};
+use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::model::valuation::{Valuation, quantity};
 use rayon::prelude::*;
 
-/// Patients per block (the unit of parallel work and of progress reports).
-pub const BLOCK_SIZE: u64 = 4096;
+use super::fixed_point::{ExactSums, FIXED_LIMIT, MC_QUANTITY_NAMES, to_fixed};
+pub use super::fixed_point::{FIXED_SCALE, McValueSums};
+use std::sync::Mutex;
+
+/// Patients per block: the unit of parallel work and of progress reports. Small enough that two
+/// threads finish within a fraction of a block of each other; results do not depend on it.
+pub const BLOCK_SIZE: u64 = 1024;
 
 /// Counts from the Monte Carlo simulation of one strategy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +67,7 @@ trait Recorder {
 /// Per-strategy counters for a block or a whole run.
 struct Counts {
     n_states: usize,
+    n_cycles: usize,
     /// Occupancy of non-absorbing states per cycle boundary.
     occupancy: Vec<u64>,
     /// Entries into absorbing states per cycle boundary (cumulated at the end).
@@ -64,13 +79,14 @@ impl Counts {
     fn new(n_states: usize, n_cycles: usize) -> Self {
         Counts {
             n_states,
+            n_cycles,
             occupancy: vec![0; (n_cycles + 1) * n_states],
             absorbed: vec![0; (n_cycles + 1) * n_states],
             flows: vec![0; n_cycles * n_states * n_states],
         }
     }
 
-    fn merge(mut self, other: Counts) -> Counts {
+    fn merge(&mut self, other: &Counts) {
         for (a, b) in self.occupancy.iter_mut().zip(&other.occupancy) {
             *a += b;
         }
@@ -80,7 +96,20 @@ impl Counts {
         for (a, b) in self.flows.iter_mut().zip(&other.flows) {
             *a += b;
         }
-        self
+    }
+
+    /// The counts of a whole run: people stay in an absorbing state from entry to the horizon.
+    fn finish(self, strategy: usize, patients: u64) -> McCounts {
+        let (n_states, n_cycles) = (self.n_states, self.n_cycles);
+        let mut occupancy = self.occupancy;
+        for s in 0..n_states {
+            let mut running = 0;
+            for t in 0..=n_cycles {
+                running += self.absorbed[t * n_states + s];
+                occupancy[t * n_states + s] += running;
+            }
+        }
+        McCounts { strategy, patients, n_states, n_cycles, occupancy, flows: self.flows }
     }
 }
 
@@ -163,80 +192,6 @@ fn walk(model: &Model, strategy: usize, group: usize, start: usize, mut rng: Pat
 /// Quantities valued per patient: discounted cost, discounted QALYs, undiscounted life years.
 pub const MC_QUANTITIES: [usize; 3] = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
 
-/// Fixed-point scales for per-patient values (cost, QALYs, life years). Summing integers makes the
-/// totals independent of the order in which blocks finish; the rounding is below 1e-6 of a
-/// currency unit and 2e-11 QALY per patient.
-pub const FIXED_SCALE: [f64; 3] = [1_048_576.0, 68_719_476_736.0, 68_719_476_736.0];
-
-/// Sums over simulated patients of per-patient costs, QALYs and life years, in fixed point.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct McValueSums {
-    pub patients: u64,
-    /// Per strategy and quantity: sum of x and of x^2.
-    pub sum: Vec<[i128; 3]>,
-    pub sum_sq: Vec<[i128; 3]>,
-    /// Per pair (i, j), i < j, in the order (0,1), (0,2), ..., (1,2), ...: sums of the per-patient
-    /// difference d = x_j - x_i, of d^2, and of d_cost * d_qaly.
-    pub pair_sum: Vec<[i128; 3]>,
-    pub pair_sum_sq: Vec<[i128; 3]>,
-    pub pair_cross: Vec<i128>,
-}
-
-impl McValueSums {
-    fn new(n_strategies: usize) -> Self {
-        let pairs = n_strategies * n_strategies.saturating_sub(1) / 2;
-        McValueSums {
-            patients: 0,
-            sum: vec![[0; 3]; n_strategies],
-            sum_sq: vec![[0; 3]; n_strategies],
-            pair_sum: vec![[0; 3]; pairs],
-            pair_sum_sq: vec![[0; 3]; pairs],
-            pair_cross: vec![0; pairs],
-        }
-    }
-
-    fn add_patient(&mut self, values: &[[i128; 3]]) {
-        self.patients += 1;
-        for (s, v) in values.iter().enumerate() {
-            for q in 0..3 {
-                self.sum[s][q] += v[q];
-                self.sum_sq[s][q] += v[q] * v[q];
-            }
-        }
-        let mut k = 0;
-        for i in 0..values.len() {
-            for j in i + 1..values.len() {
-                let d: [i128; 3] = std::array::from_fn(|q| values[j][q] - values[i][q]);
-                for q in 0..3 {
-                    self.pair_sum[k][q] += d[q];
-                    self.pair_sum_sq[k][q] += d[q] * d[q];
-                }
-                self.pair_cross[k] += d[0] * d[1];
-                k += 1;
-            }
-        }
-    }
-
-    fn merge(mut self, other: McValueSums) -> McValueSums {
-        self.patients += other.patients;
-        let add = |a: &mut Vec<[i128; 3]>, b: &Vec<[i128; 3]>| {
-            for (x, y) in a.iter_mut().zip(b) {
-                for q in 0..3 {
-                    x[q] += y[q];
-                }
-            }
-        };
-        add(&mut self.sum, &other.sum);
-        add(&mut self.sum_sq, &other.sum_sq);
-        add(&mut self.pair_sum, &other.pair_sum);
-        add(&mut self.pair_sum_sq, &other.pair_sum_sq);
-        for (x, y) in self.pair_cross.iter_mut().zip(&other.pair_cross) {
-            *x += y;
-        }
-        self
-    }
-}
-
 /// Results of a Monte Carlo run: counts per strategy, and per-patient value sums when the model
 /// has economics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,132 +200,251 @@ pub struct McRun {
     pub values: Option<McValueSums>,
 }
 
+/// One strategy's values laid out for the walk: `[cost, qaly, life_years]` side by side, so that
+/// a step reads one cache line instead of three tables.
+struct PathValues {
+    n_slots: usize,
+    n_states: usize,
+    /// Value of being in a slot at boundary p, `[p * n_slots + slot]`.
+    point: Vec<[f64; 3]>,
+    /// Value of staying in a slot from boundary p to the horizon, `[p * n_slots + slot]`: what a
+    /// patient accrues after entering an absorbing state, where the simulation stops.
+    tail: Vec<[f64; 3]>,
+    /// Move number of each (from, to), `[from * n_states + to]`; `u32::MAX` for moves without value.
+    move_number: Vec<u32>,
+    n_moves: usize,
+    /// Value of one move during cycle t, `[t * n_moves + move]`.
+    moves: Vec<[f64; 3]>,
+}
+
+impl PathValues {
+    fn new(v: &Valuation) -> PathValues {
+        let n_slots = v.n_slots;
+        let point: Vec<[f64; 3]> = (0..=v.n_cycles)
+            .flat_map(|p| (0..n_slots).map(move |slot| (p, slot)))
+            .map(|(p, slot)| std::array::from_fn(|k| v.at(MC_QUANTITIES[k], p, slot)))
+            .collect();
+        let mut tail = vec![[0.0; 3]; (v.n_cycles + 1) * n_slots];
+        for p in (0..=v.n_cycles).rev() {
+            for slot in 0..n_slots {
+                let later = if p < v.n_cycles { tail[(p + 1) * n_slots + slot] } else { [0.0; 3] };
+                let here = point[p * n_slots + slot];
+                tail[p * n_slots + slot] = std::array::from_fn(|k| later[k] + here[k]);
+            }
+        }
+        let n_states = v.n_states;
+        let move_number: Vec<u32> = (0..n_states * n_states)
+            .map(|i| v.move_number(i / n_states, i % n_states).map_or(u32::MAX, |m| m as u32))
+            .collect();
+        let n_moves = v.n_moves();
+        let moves = (0..v.n_cycles)
+            .flat_map(|t| (0..n_moves).map(move |m| (t, m)))
+            .map(|(t, m)| std::array::from_fn(|k| v.for_move_number(MC_QUANTITIES[k], t, m)))
+            .collect();
+        PathValues { n_slots, n_states, point, tail, move_number, n_moves, moves }
+    }
+}
+
 /// Counts and values one patient's path.
 struct Valued<'a> {
     counts: &'a mut Counts,
-    valuation: &'a Valuation,
-    /// Value of staying in each slot from boundary p to the horizon, `[p * n_slots + slot]`.
-    tail: &'a [[f64; 3]],
+    values: &'a PathValues,
     totals: [f64; 3],
 }
 
-/// For each boundary p and slot, the values of staying there from p to the horizon: what a
-/// patient accrues after entering an absorbing state, where the simulation stops.
-fn tails(v: &Valuation) -> Vec<[f64; 3]> {
-    let mut tail = vec![[0.0; 3]; (v.n_cycles + 1) * v.n_slots];
-    for p in (0..=v.n_cycles).rev() {
-        for slot in 0..v.n_slots {
-            let later = if p < v.n_cycles { tail[(p + 1) * v.n_slots + slot] } else { [0.0; 3] };
-            tail[p * v.n_slots + slot] = std::array::from_fn(|k| later[k] + v.at(MC_QUANTITIES[k], p, slot));
-        }
+/// totals += values, quantity by quantity.
+#[inline(always)]
+fn add(totals: &mut [f64; 3], values: [f64; 3]) {
+    for (total, value) in totals.iter_mut().zip(values) {
+        *total += value;
     }
-    tail
 }
 
 impl Recorder for Valued<'_> {
     #[inline(always)]
     fn occupy(&mut self, t: usize, slot: usize, state: usize) {
         self.counts.occupy(t, slot, state);
-        for (k, &q) in MC_QUANTITIES.iter().enumerate() {
-            self.totals[k] += self.valuation.at(q, t, slot);
-        }
+        let here = self.values.point[t * self.values.n_slots + slot];
+        add(&mut self.totals, here);
     }
     #[inline(always)]
     fn moved(&mut self, t: usize, from: usize, to: usize) {
         self.counts.moved(t, from, to);
-        for (k, &q) in MC_QUANTITIES.iter().enumerate() {
-            self.totals[k] += self.valuation.for_move(q, t, from, to);
-        }
+        let m = self.values.move_number[from * self.values.n_states + to];
+        let value = if m == u32::MAX { [0.0; 3] } else { self.values.moves[t * self.values.n_moves + m as usize] };
+        add(&mut self.totals, value);
     }
     #[inline(always)]
     fn absorbed(&mut self, t: usize, slot: usize, state: usize) {
         self.counts.absorbed(t, slot, state);
-        let tail = self.tail[t * self.valuation.n_slots + slot];
-        for k in 0..3 {
-            self.totals[k] += tail[k];
+        let tail = self.values.tail[t * self.values.n_slots + slot];
+        add(&mut self.totals, tail);
+    }
+}
+
+/// One per-patient total that could not be put in fixed point (patient index first, so the
+/// smallest can be kept whatever the order of blocks).
+type BadTotal = (u64, usize, usize, f64);
+
+/// What one worker thread sums over the blocks it simulates.
+struct Accumulator {
+    counts: Vec<Counts>,
+    values: Option<ExactSums>,
+    /// The lowest-numbered patient whose total did not fit the fixed point (should not happen
+    /// after the range check of [`check_fixed_point_range`]).
+    bad_total: Option<BadTotal>,
+}
+
+impl Accumulator {
+    fn new(model: &Model) -> Self {
+        let n_strategies = model.n_strategies();
+        Accumulator {
+            counts: (0..n_strategies).map(|_| Counts::new(model.n_states(), model.n_cycles)).collect(),
+            values: model.valuations.as_ref().map(|_| ExactSums::new(n_strategies)),
+            bad_total: None,
+        }
+    }
+
+    fn merge(&mut self, other: &Accumulator) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (self.values.as_mut(), other.values.as_ref()) {
+            a.merge(b);
+        }
+        self.bad_total = match (self.bad_total, other.bad_total) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Simulates patients `first..last` in every strategy and adds them.
+    fn simulate(&mut self, model: &Model, tables: &[PathValues], seed: u64, first: u64, last: u64) {
+        let mut fixed = vec![[0i128; 3]; model.n_strategies()];
+        for index in first..last {
+            let (group, start, rng) = start_patient(model, seed, index);
+            let Some(sums) = self.values.as_mut() else {
+                for (strategy, counts) in self.counts.iter_mut().enumerate() {
+                    walk(model, strategy, group, start, rng.clone(), counts);
+                }
+                continue;
+            };
+            let mut fits = true;
+            for (strategy, counts) in self.counts.iter_mut().enumerate() {
+                let mut rec = Valued { counts, values: &tables[strategy], totals: [0.0; 3] };
+                walk(model, strategy, group, start, rng.clone(), &mut rec);
+                for k in 0..3 {
+                    match to_fixed(rec.totals[k], FIXED_SCALE[k]) {
+                        Some(x) => fixed[strategy][k] = x,
+                        None => {
+                            fits = false;
+                            let bad = (index, strategy, k, rec.totals[k]);
+                            self.bad_total = Some(self.bad_total.map_or(bad, |b| if bad.0 < b.0 { bad } else { b }));
+                        }
+                    }
+                }
+            }
+            if fits {
+                sums.add_patient(&fixed);
+            }
         }
     }
 }
 
-struct Accumulator {
-    counts: Vec<Counts>,
-    values: Option<McValueSums>,
+/// Checks before simulating that no patient's total can leave the fixed-point range: the largest
+/// path total of each strategy and quantity (see [`Valuation::largest_path_total`]) times its
+/// scale is at most half of [`FIXED_LIMIT`], which leaves room for rounding along the path.
+fn check_fixed_point_range(model: &Model) -> Result<()> {
+    let Some(valuations) = model.valuations.as_ref() else { return Ok(()) };
+    for (strategy, v) in valuations.iter().enumerate() {
+        for k in 0..3 {
+            let largest = v.largest_path_total(MC_QUANTITIES[k]);
+            let limit = FIXED_LIMIT / 2.0 / FIXED_SCALE[k];
+            if largest.is_nan() || largest > limit {
+                return Err(Error::PatientTotalRange {
+                    strategy: model.strategy_names[strategy].clone(),
+                    quantity: MC_QUANTITY_NAMES[k],
+                    value: largest,
+                    limit,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The number of patient-cycles of a run, patients x strategies x cycles (the unit of
+/// throughput in `cirrhosim run --timing` and the benches).
+///
+/// # Errors
+/// [`Error::TooManyPatientCycles`] when the product does not fit a `u64`.
+pub fn patient_cycles(model: &Model, patients: u64) -> Result<u64> {
+    let too_many =
+        || Error::TooManyPatientCycles { patients, strategies: model.n_strategies(), cycles: model.n_cycles };
+    patients
+        .checked_mul(model.n_strategies() as u64)
+        .and_then(|x| x.checked_mul(model.n_cycles as u64))
+        .ok_or_else(too_many)
 }
 
 /// Simulates `patients` patients in every strategy of the model.
 ///
 /// Runs on the current rayon thread pool. The result depends only on the model, `patients` and
 /// `seed`, never on the number of threads. When the model has economics, each patient's
-/// discounted cost, QALYs and life years are valued along the path and summed.
-pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> McRun {
-    let n_states = model.n_states();
-    let n_cycles = model.n_cycles;
-    let n_strategies = model.n_strategies();
-    let n_blocks = patients.div_ceil(BLOCK_SIZE);
-    progress.start(patients * n_strategies as u64);
-    let valuations = model.valuations.as_deref();
-    let tail_tables: Vec<Vec<[f64; 3]>> = valuations.map(|v| v.iter().map(tails).collect()).unwrap_or_default();
-    let empty = || Accumulator {
-        counts: (0..n_strategies).map(|_| Counts::new(n_states, n_cycles)).collect(),
-        values: valuations.map(|_| McValueSums::new(n_strategies)),
-    };
-    let totals = (0..n_blocks)
-        .into_par_iter()
-        .fold(empty, |mut acc, block| {
-            let first = block * BLOCK_SIZE;
-            let last = (first + BLOCK_SIZE).min(patients);
-            let mut fixed = vec![[0i128; 3]; n_strategies];
-            for index in first..last {
-                let (group, start, rng) = start_patient(model, seed, index);
-                match (valuations, acc.values.as_mut()) {
-                    (Some(vals), Some(sums)) => {
-                        for (strategy, counts) in acc.counts.iter_mut().enumerate() {
-                            let mut rec = Valued {
-                                counts,
-                                valuation: &vals[strategy],
-                                tail: &tail_tables[strategy],
-                                totals: [0.0; 3],
-                            };
-                            walk(model, strategy, group, start, rng.clone(), &mut rec);
-                            fixed[strategy] = std::array::from_fn(|k| (rec.totals[k] * FIXED_SCALE[k]).round() as i128);
-                        }
-                        sums.add_patient(&fixed);
-                    }
-                    _ => {
-                        for (strategy, counts) in acc.counts.iter_mut().enumerate() {
-                            walk(model, strategy, group, start, rng.clone(), counts);
-                        }
-                    }
-                }
-            }
-            progress.advance((last - first) * n_strategies as u64);
-            acc
-        })
-        .reduce(empty, |a, b| Accumulator {
-            counts: a.counts.into_iter().zip(b.counts).map(|(x, y)| x.merge(y)).collect(),
-            values: match (a.values, b.values) {
-                (Some(x), Some(y)) => Some(x.merge(y)),
-                (x, y) => x.or(y),
-            },
+/// discounted cost, QALYs and life years are valued along the path and summed exactly in fixed
+/// point.
+///
+/// Parallel work: blocks of [`BLOCK_SIZE`] patients are handed out one at a time (rayon work
+/// stealing), and each worker thread adds its blocks into one accumulator of its own, allocated
+/// on its first block; the few accumulators are merged at the end. Memory therefore depends on
+/// threads, states and cycles, never on the number of patients.
+///
+/// # Errors
+/// [`Error::TooManyPatientCycles`] when patients x strategies x cycles overflows a `u64`;
+/// [`Error::PatientTotalRange`] when a patient's cost, QALYs or life years could leave the
+/// fixed-point range; [`Error::AccumulatorOverflow`] when a sum over patients overflows its
+/// exact 128-bit accumulator. Each is the same for any number of threads.
+pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> Result<McRun> {
+    patient_cycles(model, patients)?;
+    check_fixed_point_range(model)?;
+    let n_blocks = usize::try_from(patients.div_ceil(BLOCK_SIZE)).map_err(|_| Error::TooManyPatientCycles {
+        patients,
+        strategies: model.n_strategies(),
+        cycles: model.n_cycles,
+    })?;
+    let n_strategies = model.n_strategies() as u64;
+    progress.start(patients * n_strategies);
+    let tables: Vec<PathValues> =
+        model.valuations.as_deref().map(|v| v.par_iter().map(PathValues::new).collect()).unwrap_or_default();
+    // One accumulator per worker thread of the current pool, indexed by the worker's index.
+    let workers: Vec<Mutex<Option<Accumulator>>> =
+        (0..rayon::current_num_threads()).map(|_| Mutex::new(None)).collect();
+    (0..n_blocks).into_par_iter().with_max_len(1).for_each(|block| {
+        let first = block as u64 * BLOCK_SIZE;
+        let last = (first + BLOCK_SIZE).min(patients);
+        let worker = rayon::current_thread_index().unwrap_or(0).min(workers.len() - 1);
+        let mut slot = workers[worker].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        slot.get_or_insert_with(|| Accumulator::new(model)).simulate(model, &tables, seed, first, last);
+        drop(slot);
+        progress.advance((last - first) * n_strategies);
+    });
+    let mut total = Accumulator::new(model);
+    for worker in workers {
+        if let Some(acc) = worker.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+            total.merge(&acc);
+        }
+    }
+    if let Some((_, strategy, k, value)) = total.bad_total {
+        return Err(Error::PatientTotalRange {
+            strategy: model.strategy_names[strategy].clone(),
+            quantity: MC_QUANTITY_NAMES[k],
+            value,
+            limit: FIXED_LIMIT / FIXED_SCALE[k],
         });
-    let counts = totals
-        .counts
-        .into_iter()
-        .enumerate()
-        .map(|(strategy, c)| {
-            let mut occupancy = c.occupancy;
-            // People stay in an absorbing state from entry to the horizon.
-            for s in 0..n_states {
-                let mut running = 0;
-                for t in 0..=n_cycles {
-                    running += c.absorbed[t * n_states + s];
-                    occupancy[t * n_states + s] += running;
-                }
-            }
-            McCounts { strategy, patients, n_states, n_cycles, occupancy, flows: c.flows }
-        })
-        .collect();
-    McRun { counts, values: totals.values }
+    }
+    let values = total.values.map(|v| v.finish(&model.strategy_names)).transpose()?;
+    let counts = total.counts.into_iter().enumerate().map(|(strategy, c)| c.finish(strategy, patients)).collect();
+    Ok(McRun { counts, values })
 }
 
 /// One simulated patient's history, for teaching (`cirrhosim paths`).

@@ -7,8 +7,16 @@
 //! (1 / (t1 - t0)) * integral of m(s) ds, which is exact for a hazard ratio on a hazard that is
 //! constant within the cycle: the cycle's cumulative hazard is h * integral of m. Effects that
 //! start or stop inside a cycle are therefore counted for exactly the part of the cycle they cover.
+//!
+//! Zero-length windows are exact limits, never 0/0: a linear waning over 0 years or an exponential
+//! half-life of 0 stops the effect at once (as `none` does), and a full-strength duration of 0 means
+//! the waning starts at the onset. [`EffectTables`] resolves every effect of a strategy to one
+//! multiplier per cycle and (from, to) pair, and refuses a multiplier or time that is not a finite
+//! number >= 0 with an error naming the effect and its parameters.
 
-use crate::scenario::Waning as ScenarioWaning;
+use crate::error::{Problem, ProblemKind};
+use crate::scenario::{Effect, EffectMeasure, Scenario, TimeValue, Value, Waning as ScenarioWaning};
+use std::f64::consts::LN_2;
 
 /// An effect's time course, in years and resolved to numbers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,11 +64,12 @@ impl EffectCourse {
             1.0
         } else {
             match self.waning {
-                WaningYears::None => 0.0,
-                WaningYears::Linear { over_years } => (1.0 - (s - end) / over_years).max(0.0),
-                WaningYears::Exponential { half_life_years } => {
-                    (-(s - end) * std::f64::consts::LN_2 / half_life_years).exp()
+                WaningYears::Linear { over_years } if over_years > 0.0 => (1.0 - (s - end) / over_years).max(0.0),
+                WaningYears::Exponential { half_life_years } if decay_rate(half_life_years).is_finite() => {
+                    (-(s - end) * LN_2 / half_life_years).exp()
                 }
+                // No waning, or a waning window of length 0: the effect stops at once.
+                _ => 0.0,
             }
         }
     }
@@ -73,7 +82,8 @@ impl EffectCourse {
         if end.is_finite() {
             match self.waning {
                 WaningYears::None => {}
-                WaningYears::Linear { over_years } => {
+                // A waning window of length 0 adds nothing (the effect stops at `end`).
+                WaningYears::Linear { over_years } if over_years > 0.0 => {
                     let (lo, hi) = (a.max(end), b.min(end + over_years));
                     if hi > lo {
                         // integral of 1 - (s - end)/w from lo to hi
@@ -81,10 +91,11 @@ impl EffectCourse {
                         total += f(hi) - f(lo);
                     }
                 }
+                WaningYears::Linear { .. } => {}
                 WaningYears::Exponential { half_life_years } => {
                     let (lo, hi) = (a.max(end), b);
-                    if hi > lo {
-                        let k = std::f64::consts::LN_2 / half_life_years;
+                    let k = decay_rate(half_life_years);
+                    if hi > lo && k.is_finite() {
                         total += ((-k * (lo - end)).exp() - (-k * (hi - end)).exp()) / k;
                     }
                 }
@@ -102,8 +113,174 @@ impl EffectCourse {
     /// let e = EffectCourse { value: 0.5, onset_years: 0.0, duration_years: 0.5, waning: WaningYears::None };
     /// assert_eq!(e.cycle_mean(0.0, 1.0), 0.75);
     /// ```
+    ///
+    /// A cycle has a positive length (the scenario guarantees it); for `t1 <= t0` this returns
+    /// the multiplier at `t0`, the limit of the mean, rather than 0/0.
     pub fn cycle_mean(&self, t0: f64, t1: f64) -> f64 {
+        if t1 <= t0 {
+            return self.at(t0);
+        }
         1.0 + (self.value - 1.0) * self.strength_integral(t0, t1) / (t1 - t0)
+    }
+
+    /// The first field that is not a finite number >= 0 (the duration may be infinite), with its
+    /// value, or `None` when the course is usable.
+    pub fn first_bad_field(&self) -> Option<(&'static str, f64)> {
+        let usable = |x: f64| x.is_finite() && x >= 0.0;
+        let waning = match self.waning {
+            WaningYears::None => None,
+            WaningYears::Linear { over_years } => Some(("the waning period", over_years)),
+            WaningYears::Exponential { half_life_years } => Some(("the waning half-life", half_life_years)),
+        };
+        [("the multiplier at full strength", self.value), ("the onset", self.onset_years)]
+            .into_iter()
+            .chain(waning)
+            .find(|&(_, x)| !usable(x))
+            .or_else(|| {
+                let d = self.duration_years;
+                (d.is_nan() || d < 0.0).then_some(("the full-strength duration", d))
+            })
+    }
+}
+
+/// Decay rate of an exponential waning, ln 2 / half-life (infinite for a half-life of 0).
+fn decay_rate(half_life_years: f64) -> f64 {
+    LN_2 / half_life_years
+}
+
+/// The effect multipliers of one strategy: for every cycle and (from, to) pair, the mean hazard
+/// ratio and the mean relative risk over the cycle (1 where no effect applies; several effects on
+/// one pair multiply).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectTables {
+    n_states: usize,
+    /// `[(cycle * n_states + from) * n_states + to]`.
+    hazard_ratio: Vec<f64>,
+    relative_risk: Vec<f64>,
+    /// Per cycle: every multiplier equals that of the cycle before (false for cycle 0).
+    same_as_previous: Vec<bool>,
+}
+
+impl EffectTables {
+    /// Resolves the effects of strategy `strategy` with the parameter `values`.
+    ///
+    /// # Errors
+    /// One [`ProblemKind::EffectNotFinite`] per effect whose multiplier, onset, duration or waning
+    /// is not a finite number >= 0, or whose product with the other effects on its transition is
+    /// not finite in some cycle.
+    pub fn new(scenario: &Scenario, strategy: usize, values: &[f64]) -> Result<EffectTables, Vec<Problem>> {
+        let n = scenario.states.len();
+        let n_cycles = scenario.n_cycles;
+        let dt = scenario.cycle_length_years;
+        let mut tables = EffectTables {
+            n_states: n,
+            hazard_ratio: vec![1.0; n_cycles * n * n],
+            relative_risk: vec![1.0; n_cycles * n * n],
+            same_as_previous: vec![false; n_cycles],
+        };
+        let mut problems = Vec::new();
+        for effect in &scenario.strategies[strategy].effects {
+            let course = EffectCourse {
+                value: effect.multiplier(values),
+                onset_years: effect.onset.years(values),
+                duration_years: effect.duration.map_or(f64::INFINITY, |d| d.years(values)),
+                waning: WaningYears::from_scenario(effect.waning, values),
+            };
+            let bad = |what: String, value: f64| {
+                let kind = effect_problem(scenario, strategy, effect, values, what, value);
+                Problem::new("", None, kind)
+            };
+            if let Some((what, value)) = course.first_bad_field() {
+                problems.push(bad(what.to_string(), value));
+                continue;
+            }
+            let target = match effect.measure {
+                EffectMeasure::HazardRatio => &mut tables.hazard_ratio,
+                EffectMeasure::RelativeRisk => &mut tables.relative_risk,
+            };
+            for t in 0..n_cycles {
+                let cell = &mut target[(t * n + effect.from) * n + effect.to];
+                *cell *= course.cycle_mean(t as f64 * dt, (t + 1) as f64 * dt);
+                if !cell.is_finite() {
+                    let what =
+                        format!("the mean multiplier over cycle {t}, with the other effects on this transition,");
+                    problems.push(bad(what, *cell));
+                    break;
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        // Only the cells some effect touches can change from one cycle to the next.
+        let mut touched: Vec<usize> = scenario.strategies[strategy].effects.iter().map(|e| e.from * n + e.to).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for t in 1..n_cycles {
+            let same = |table: &[f64]| touched.iter().all(|&c| table[t * n * n + c] == table[(t - 1) * n * n + c]);
+            tables.same_as_previous[t] = same(&tables.hazard_ratio) && same(&tables.relative_risk);
+        }
+        Ok(tables)
+    }
+
+    /// Mean hazard ratios on the exits of `from` during `cycle`, indexed by the target state.
+    #[inline]
+    pub fn hazard_ratios(&self, cycle: usize, from: usize) -> &[f64] {
+        let start = (cycle * self.n_states + from) * self.n_states;
+        &self.hazard_ratio[start..start + self.n_states]
+    }
+
+    /// Mean relative risks on the exits of `from` during `cycle`, indexed by the target state.
+    #[inline]
+    pub fn relative_risks(&self, cycle: usize, from: usize) -> &[f64] {
+        let start = (cycle * self.n_states + from) * self.n_states;
+        &self.relative_risk[start..start + self.n_states]
+    }
+
+    /// True when every multiplier of `cycle` equals that of the cycle before (never for cycle 0).
+    #[inline]
+    pub fn same_as_previous(&self, cycle: usize) -> bool {
+        self.same_as_previous[cycle]
+    }
+}
+
+/// Describes a broken effect: strategy, transition, measure, and the parameters it reads.
+fn effect_problem(
+    scenario: &Scenario,
+    strategy: usize,
+    effect: &Effect,
+    values: &[f64],
+    what: String,
+    value: f64,
+) -> ProblemKind {
+    let name = |i: usize| format!("{} = {}", scenario.parameters[i].name, super::readable(values[i]));
+    let mut inputs: Vec<String> = Vec::new();
+    for v in [Some(effect.value), effect.hr_per_meld_point].into_iter().flatten() {
+        if let Value::Parameter(i) = v {
+            inputs.push(name(i));
+        }
+    }
+    let waning = match effect.waning {
+        ScenarioWaning::None => None,
+        ScenarioWaning::Linear(t) | ScenarioWaning::Exponential(t) => Some(t),
+    };
+    for t in [Some(effect.onset), effect.duration, waning].into_iter().flatten() {
+        if let TimeValue::Parameter(i, _) = t {
+            inputs.push(name(i));
+        }
+    }
+    ProblemKind::EffectNotFinite {
+        strategy: scenario.strategies[strategy].name.clone(),
+        from: scenario.states[effect.from].name.clone(),
+        to: scenario.states[effect.to].name.clone(),
+        measure: match (effect.measure, effect.hr_per_meld_point) {
+            (EffectMeasure::HazardRatio, Some(_)) => "hazard ratio through MELD",
+            (EffectMeasure::HazardRatio, None) => "hazard ratio",
+            (EffectMeasure::RelativeRisk, _) => "relative risk",
+        },
+        what,
+        value,
+        inputs: if inputs.is_empty() { String::new() } else { format!(" (from {})", inputs.join(", ")) },
     }
 }
 
@@ -156,5 +333,90 @@ mod tests {
         let forever =
             EffectCourse { value: 0.5, onset_years: 0.0, duration_years: f64::INFINITY, waning: WaningYears::None };
         assert_eq!(forever.cycle_mean(10.0, 11.0), 0.5);
+    }
+
+    /// The mean of a course whose strength is 1 on [onset, onset + duration) and 0 elsewhere:
+    /// 1 + (v - 1) * |cycle and full-strength overlap| / |cycle|.
+    fn box_mean(v: f64, onset: f64, duration: f64, a: f64, b: f64) -> f64 {
+        1.0 + (v - 1.0) * overlap(a, b, onset, onset + duration) / (b - a)
+    }
+
+    #[test]
+    fn zero_length_waning_stops_the_effect_at_once() {
+        let none = course(WaningYears::None);
+        for waning in [WaningYears::Linear { over_years: 0.0 }, WaningYears::Exponential { half_life_years: 0.0 }] {
+            let e = course(waning);
+            for (a, b) in [(0.0, 1.0 / 12.0), (0.2, 0.3), (0.7, 0.75), (0.75, 0.8), (0.5, 1.0), (0.0, 2.0), (3.0, 4.0)]
+            {
+                let got = e.cycle_mean(a, b);
+                assert!(got.is_finite(), "{waning:?} [{a},{b}): {got}");
+                assert!((got - box_mean(0.6, 0.25, 0.5, a, b)).abs() < 1e-15, "{waning:?} [{a},{b}): {got}");
+                assert_eq!(got, none.cycle_mean(a, b));
+            }
+            // At the end of the full-strength period exactly: 0/0 before the fix, now 1.
+            assert_eq!(e.at(0.75), 1.0);
+            assert_eq!(e.at(0.8), 1.0);
+        }
+        // A half-life so small that ln 2 / half-life overflows behaves as 0.
+        let tiny = course(WaningYears::Exponential { half_life_years: 1e-310 });
+        assert_eq!(tiny.cycle_mean(0.5, 1.0), box_mean(0.6, 0.25, 0.5, 0.5, 1.0));
+    }
+
+    #[test]
+    fn zero_duration_means_waning_from_the_onset() {
+        // Linear waning over 0.4 years from the onset at 0.25: strength 1 - (s - 0.25) / 0.4.
+        let e = EffectCourse {
+            value: 0.6,
+            onset_years: 0.25,
+            duration_years: 0.0,
+            waning: WaningYears::Linear { over_years: 0.4 },
+        };
+        // Over [0, 1): integral of the strength is 0.4 / 2 = 0.2.
+        assert!((e.cycle_mean(0.0, 1.0) - (1.0 - 0.4 * 0.2)).abs() < 1e-15);
+        assert_eq!(e.at(0.25), 0.6);
+        // Exponential with half-life 0.3 from 0.25 over [0.25, 0.55): integral (1 - 1/2) * 0.3 / ln 2.
+        let x = EffectCourse { waning: WaningYears::Exponential { half_life_years: 0.3 }, ..e };
+        let integral = 0.5 * 0.3 / std::f64::consts::LN_2;
+        assert!((x.cycle_mean(0.25, 0.55) - (1.0 - 0.4 * integral / 0.3)).abs() < 1e-15);
+        // No full-strength period and no waning: no effect at all.
+        for waning in [
+            WaningYears::None,
+            WaningYears::Linear { over_years: 0.0 },
+            WaningYears::Exponential { half_life_years: 0.0 },
+        ] {
+            let z = EffectCourse { waning, ..e };
+            for (a, b) in [(0.0, 0.25), (0.0, 1.0), (0.25, 0.26), (0.2, 0.3)] {
+                assert_eq!(z.cycle_mean(a, b), 1.0, "{waning:?} [{a},{b})");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_cycle_gives_the_value_at_its_start() {
+        let e = course(WaningYears::Linear { over_years: 0.4 });
+        for t in [0.0, 0.25, 0.5, 0.75, 0.95, 2.0] {
+            assert_eq!(e.cycle_mean(t, t), e.at(t));
+        }
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let good = course(WaningYears::Exponential { half_life_years: 0.3 });
+        assert_eq!(good.first_bad_field(), None);
+        let forever = EffectCourse { duration_years: f64::INFINITY, ..good };
+        assert_eq!(forever.first_bad_field(), None);
+        let cases = [
+            (EffectCourse { value: f64::INFINITY, ..good }, "the multiplier at full strength"),
+            (EffectCourse { value: f64::NAN, ..good }, "the multiplier at full strength"),
+            (EffectCourse { value: -0.5, ..good }, "the multiplier at full strength"),
+            (EffectCourse { onset_years: f64::NAN, ..good }, "the onset"),
+            (EffectCourse { duration_years: f64::NAN, ..good }, "the full-strength duration"),
+            (EffectCourse { duration_years: -1.0, ..good }, "the full-strength duration"),
+            (course(WaningYears::Linear { over_years: f64::INFINITY }), "the waning period"),
+            (course(WaningYears::Exponential { half_life_years: -1.0 }), "the waning half-life"),
+        ];
+        for (c, field) in cases {
+            assert_eq!(c.first_bad_field().map(|f| f.0), Some(field), "{c:?}");
+        }
     }
 }

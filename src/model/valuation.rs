@@ -28,7 +28,9 @@
 //! are discounted at their own time. Adverse events enter as expected values (probability x cost,
 //! probability x QALY loss) per infusion.
 
-use crate::scenario::{Correction, DiscountTiming, RewardKind, RewardTarget, Scenario};
+use crate::error::Problem;
+use crate::scenario::{Correction, DiscountTiming, Economics, Reward, RewardKind, RewardTarget, Scenario, Schedule};
+use rayon::prelude::*;
 
 use super::Slot;
 
@@ -65,10 +67,10 @@ pub struct Valuation {
     /// `[(q * (T + 1) + p) * n_slots + slot]`: value of being in `slot` at boundary p.
     pub point: Vec<f64>,
     /// Index of each (from, to) move that has a value, `[from * n_states + to]`.
-    move_index: Vec<Option<u32>>,
-    n_moves: usize,
+    pub(super) move_index: Vec<Option<u32>>,
+    pub(super) n_moves: usize,
     /// `[(q * T + t) * n_moves + move]`: value of one move during cycle t (0-based).
-    moves: Vec<f64>,
+    pub(super) moves: Vec<f64>,
 }
 
 impl Valuation {
@@ -85,6 +87,46 @@ impl Valuation {
             Some(m) => self.moves[(q * self.n_cycles + t) * self.n_moves + m as usize],
             None => 0.0,
         }
+    }
+
+    /// The index of the (from, to) move among the moves that have a value, if it has one.
+    #[inline]
+    pub fn move_number(&self, from: usize, to: usize) -> Option<usize> {
+        self.move_index[from * self.n_states + to].map(|m| m as usize)
+    }
+
+    /// Number of (from, to) moves that have a value.
+    pub fn n_moves(&self) -> usize {
+        self.n_moves
+    }
+
+    /// Value of quantity `q` for move number `m` (see [`Valuation::move_number`]) during cycle `t`.
+    #[inline]
+    pub fn for_move_number(&self, q: usize, t: usize, m: usize) -> f64 {
+        self.moves[(q * self.n_cycles + t) * self.n_moves + m]
+    }
+
+    /// The largest |total| of quantity `q` that one patient can accrue over the horizon: the sum
+    /// over boundaries of the largest |value| of any slot, plus the sum over cycles of the largest
+    /// |value| of any move (a patient is in one slot at each boundary and moves at most once per
+    /// cycle). Every cohort and per-patient total of `q` is at most this in absolute value.
+    pub fn largest_path_total(&self, q: usize) -> f64 {
+        // NaN-aware: a NaN entry makes the bound NaN (f64::max would skip it).
+        let largest =
+            |values: &[f64]| values.iter().fold(0.0f64, |m, v| if v.abs() > m || v.is_nan() { v.abs() } else { m });
+        let points: f64 = (0..=self.n_cycles)
+            .map(|p| {
+                let start = (q * (self.n_cycles + 1) + p) * self.n_slots;
+                largest(&self.point[start..start + self.n_slots])
+            })
+            .sum();
+        let moves: f64 = (0..self.n_cycles)
+            .map(|t| {
+                let start = (q * self.n_cycles + t) * self.n_moves;
+                largest(&self.moves[start..start + self.n_moves])
+            })
+            .sum();
+        points + moves
     }
 }
 
@@ -164,179 +206,282 @@ fn spread(
     }
 }
 
+/// A reward resolved with the parameter values.
 struct Prepared {
     value: f64,
+    /// Cost category (`None` for QALYs).
     category: Option<usize>,
+    /// The slots a state reward applies to (empty for a transition reward).
     slots: Vec<usize>,
 }
 
-/// Builds the value tables of every strategy; `None` without `[economics]`.
-pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Option<Vec<Valuation>> {
-    let economics = scenario.economics.as_ref()?;
-    let categories = cost_categories(scenario);
-    let n_quantities = quantity::FIXED + categories.len();
-    let n_states = scenario.states.len();
-    let n_slots = slots.len();
-    let t_max = scenario.n_cycles;
-    let dt = scenario.cycle_length_years;
-    let rate_c = economics.discount_rate_costs.get(values);
-    let rate_e = economics.discount_rate_effects.get(values);
-    // Discount factors on the half-cycle grid, where every cycle-based time falls; other times
-    // (infusions) are computed directly.
-    let grid = |rate: f64| -> Vec<f64> { (0..=2 * t_max).map(|k| (1.0 + rate).powf(-(k as f64) * dt / 2.0)).collect() };
-    let (grid_c, grid_e) = (grid(rate_c), grid(rate_e));
-    let on_grid = |s: f64| {
-        let k = 2.0 * s / dt;
-        let r = k.round();
-        ((k - r).abs() < 1e-9 && r >= 0.0 && r <= (2 * t_max) as f64).then_some(r as usize)
-    };
-    let d_c = |s: f64| on_grid(s).map_or_else(|| (1.0 + rate_c).powf(-s), |k| grid_c[k]);
-    let d_e = |s: f64| on_grid(s).map_or_else(|| (1.0 + rate_e).powf(-s), |k| grid_e[k]);
-    let simpson = simpson_weights(t_max);
-    let mut move_index = vec![None; n_states * n_states];
-    let mut n_moves = 0;
-    for r in &scenario.rewards {
-        if let RewardTarget::Transition { from, to } = r.target
-            && move_index[from * n_states + to].is_none()
-        {
-            move_index[from * n_states + to] = Some(n_moves as u32);
-            n_moves += 1;
+/// Discount factors for costs and for effects at any time in years.
+struct Discounting {
+    rate_costs: f64,
+    rate_effects: f64,
+    /// Factors on the half-cycle grid, where every cycle-based time falls.
+    grid_costs: Vec<f64>,
+    grid_effects: Vec<f64>,
+    dt: f64,
+    n_cycles: usize,
+}
+
+impl Discounting {
+    fn new(rate_costs: f64, rate_effects: f64, dt: f64, n_cycles: usize) -> Self {
+        let grid =
+            |rate: f64| -> Vec<f64> { (0..=2 * n_cycles).map(|k| (1.0 + rate).powf(-(k as f64) * dt / 2.0)).collect() };
+        Discounting {
+            rate_costs,
+            rate_effects,
+            grid_costs: grid(rate_costs),
+            grid_effects: grid(rate_effects),
+            dt,
+            n_cycles,
         }
     }
-    let mut parts = Vec::with_capacity(3);
 
-    let out = scenario
-        .strategies
-        .iter()
-        .enumerate()
-        .map(|(si, strategy)| {
-            let mut v = Valuation {
-                n_quantities,
-                n_slots,
-                n_states,
-                n_cycles: t_max,
-                point: vec![0.0; n_quantities * (t_max + 1) * n_slots],
-                move_index: move_index.clone(),
-                n_moves,
-                moves: vec![0.0; n_quantities * t_max * n_moves],
-            };
-            let point = |q: usize, p: usize, slot: usize| (q * (t_max + 1) + p) * n_slots + slot;
-            let applies = |r: &crate::scenario::Reward, cycle_start: f64| {
-                r.strategies.as_ref().is_none_or(|s| s.contains(&si))
-                    && cycle_start >= r.during_from_years - 1e-9
-                    && r.during_until_years.is_none_or(|u| cycle_start < u - 1e-9)
-            };
-            // Per reward: its value, cost category (None for QALYs) and the slots it applies to.
-            let prepared: Vec<Prepared> = scenario
-                .rewards
-                .iter()
-                .map(|r| Prepared {
-                    value: r.value.get(values),
-                    category: match &r.kind {
-                        RewardKind::Cost { category } => categories.iter().position(|c| c == category),
-                        RewardKind::Qaly => None,
-                    },
-                    slots: match r.target {
-                        RewardTarget::State(state) => (0..slots.len())
-                            .filter(|&i| slots[i].state == state && r.time_in_state.contains(slots[i].bucket))
-                            .collect(),
-                        RewardTarget::Transition { .. } => Vec::new(),
-                    },
-                })
-                .collect();
-            let alive_slots: Vec<usize> = (0..slots.len()).filter(|&i| scenario.states[slots[i].state].alive).collect();
-            for t in 1..=t_max {
-                let cycle_start = (t - 1) as f64 * dt;
-                spread(economics.correction, economics.discount_timing, t, dt, &simpson, &mut parts);
-                // Boundary, weight and the two discount factors of each part of the cycle.
-                let factors: Vec<(usize, f64, f64, f64)> =
-                    parts.iter().map(|&(p, w, tau)| (p, w, d_c(tau), d_e(tau))).collect();
-                let move_factors = (d_c((t as f64 - 0.5) * dt), d_e((t as f64 - 0.5) * dt));
-                // Life years in every alive state.
-                for &slot_index in &alive_slots {
-                    for &(p, w, _, de) in &factors {
-                        v.point[point(quantity::LIFE_YEARS, p, slot_index)] += w * dt;
-                        v.point[point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index)] += w * dt * de;
-                    }
-                }
-                for (r, prep) in scenario.rewards.iter().zip(&prepared).filter(|(r, _)| applies(r, cycle_start)) {
-                    // Which fixed quantities the reward feeds: discounted, undiscounted, category.
-                    let (discounted, undiscounted, category) = match prep.category {
-                        Some(k) => (quantity::COST, quantity::COST_UNDISCOUNTED, Some(quantity::FIXED + k)),
-                        None => (quantity::QALY, quantity::QALY_UNDISCOUNTED, None),
-                    };
-                    let is_cost = prep.category.is_some();
-                    match r.target {
-                        RewardTarget::State(_) => {
-                            for &(p, w, dc, de) in &factors {
-                                let amount = prep.value * w * dt;
-                                let discounted_amount = amount * if is_cost { dc } else { de };
-                                for &slot_index in &prep.slots {
-                                    v.point[point(discounted, p, slot_index)] += discounted_amount;
-                                    v.point[point(undiscounted, p, slot_index)] += amount;
-                                    if let Some(c) = category {
-                                        v.point[point(c, p, slot_index)] += discounted_amount;
-                                    }
-                                }
-                            }
-                        }
-                        RewardTarget::Transition { from, to } => {
-                            let t0 = t - 1;
-                            let discounted_amount = prep.value * if is_cost { move_factors.0 } else { move_factors.1 };
-                            let m = move_index[from * n_states + to].expect("indexed move") as usize;
-                            let mv = |q: usize| (q * t_max + t0) * n_moves + m;
-                            v.moves[mv(discounted)] += discounted_amount;
-                            v.moves[mv(undiscounted)] += prep.value;
-                            if let Some(c) = category {
-                                v.moves[mv(c)] += discounted_amount;
-                            }
-                        }
-                    }
-                }
-            }
-            // Infusions and their adverse events, for people alive when they fall due.
-            if let Some(schedule) = &strategy.schedule {
-                let infusion_k = categories.iter().position(|c| c == INFUSION_CATEGORY);
-                let ae_k = categories.iter().position(|c| c == ADVERSE_EVENT_CATEGORY);
-                for tau in schedule.infusion_times() {
-                    let p = (tau / dt + 1e-9).floor() as usize;
-                    if p >= t_max {
-                        continue;
-                    }
-                    let infusion = schedule.cost_per_infusion.map_or(0.0, |c| c.get(values));
-                    let ae_cost: f64 = schedule
-                        .adverse_events
-                        .iter()
-                        .map(|a| a.probability.get(values) * a.cost.map_or(0.0, |c| c.get(values)))
-                        .sum();
-                    let qaly_loss: f64 = schedule
-                        .adverse_events
-                        .iter()
-                        .map(|a| a.probability.get(values) * a.qaly_loss.map_or(0.0, |q| q.get(values)))
-                        .sum();
-                    let cost = infusion + ae_cost;
-                    for (slot_index, slot) in slots.iter().enumerate() {
-                        let state = &scenario.states[slot.state];
-                        if !state.alive || state.absorbing {
-                            continue;
-                        }
-                        if let Some(c) = infusion_k {
-                            v.point[point(quantity::FIXED + c, p, slot_index)] += infusion * d_c(tau);
-                        }
-                        if let Some(c) = ae_k {
-                            v.point[point(quantity::FIXED + c, p, slot_index)] += ae_cost * d_c(tau);
-                        }
-                        v.point[point(quantity::COST, p, slot_index)] += cost * d_c(tau);
-                        v.point[point(quantity::COST_UNDISCOUNTED, p, slot_index)] += cost;
-                        v.point[point(quantity::QALY, p, slot_index)] -= qaly_loss * d_e(tau);
-                        v.point[point(quantity::QALY_UNDISCOUNTED, p, slot_index)] -= qaly_loss;
-                    }
-                }
-            }
-            v
+    /// Index of `s` on the half-cycle grid, if it falls there.
+    fn on_grid(&self, s: f64) -> Option<usize> {
+        let k = 2.0 * s / self.dt;
+        let r = k.round();
+        ((k - r).abs() < 1e-9 && r >= 0.0 && r <= (2 * self.n_cycles) as f64).then_some(r as usize)
+    }
+
+    /// Discount factor of costs at year `s`: (1 + r)^-s.
+    fn costs(&self, s: f64) -> f64 {
+        self.on_grid(s).map_or_else(|| (1.0 + self.rate_costs).powf(-s), |k| self.grid_costs[k])
+    }
+
+    /// Discount factor of effects at year `s`.
+    fn effects(&self, s: f64) -> f64 {
+        self.on_grid(s).map_or_else(|| (1.0 + self.rate_effects).powf(-s), |k| self.grid_effects[k])
+    }
+}
+
+/// What every strategy's tables are built from.
+struct Builder<'a> {
+    scenario: &'a Scenario,
+    values: &'a [f64],
+    slots: &'a [Slot],
+    categories: Vec<String>,
+    n_quantities: usize,
+    move_index: Vec<Option<u32>>,
+    n_moves: usize,
+    prepared: Vec<Prepared>,
+    alive_slots: Vec<usize>,
+    discounting: Discounting,
+    simpson: Vec<f64>,
+    correction: Correction,
+    timing: DiscountTiming,
+}
+
+/// Builds the value tables of every strategy; `None` without `[economics]`.
+///
+/// # Errors
+/// A [`ProblemKind::ValueNotFinite`](crate::ProblemKind::ValueNotFinite) per strategy whose
+/// tables hold a value that is not finite, or whose largest total along one patient's path is not
+/// (see [`Valuation::largest_path_total`]), naming the strategy, the state or move, the cycle and
+/// the cost or utility entries that feed it.
+pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
+    let Some(economics) = scenario.economics.as_ref() else {
+        return Ok(None);
+    };
+    let builder = Builder::new(scenario, economics, values, slots);
+    // Strategies are independent: built (and checked) in parallel, collected in strategy order.
+    let built: Vec<(Valuation, Option<Problem>)> = (0..scenario.strategies.len())
+        .into_par_iter()
+        .map(|si| {
+            let v = builder.strategy_tables(si);
+            let problem = super::value_check::first_problem(scenario, values, slots, si, &v);
+            (v, problem)
         })
         .collect();
-    Some(out)
+    let (tables, problems): (Vec<Valuation>, Vec<Option<Problem>>) = built.into_iter().unzip();
+    let problems: Vec<Problem> = problems.into_iter().flatten().collect();
+    if problems.is_empty() { Ok(Some(tables)) } else { Err(problems) }
+}
+
+impl<'a> Builder<'a> {
+    fn new(scenario: &'a Scenario, economics: &Economics, values: &'a [f64], slots: &'a [Slot]) -> Self {
+        let categories = cost_categories(scenario);
+        let n_states = scenario.states.len();
+        let mut move_index = vec![None; n_states * n_states];
+        let mut n_moves = 0;
+        for r in &scenario.rewards {
+            if let RewardTarget::Transition { from, to } = r.target
+                && move_index[from * n_states + to].is_none()
+            {
+                move_index[from * n_states + to] = Some(n_moves as u32);
+                n_moves += 1;
+            }
+        }
+        // Per reward: its value, cost category (None for QALYs) and the slots it applies to.
+        let prepared = scenario
+            .rewards
+            .iter()
+            .map(|r| Prepared {
+                value: r.value.get(values),
+                category: match &r.kind {
+                    RewardKind::Cost { category } => categories.iter().position(|c| c == category),
+                    RewardKind::Qaly => None,
+                },
+                slots: match r.target {
+                    RewardTarget::State(state) => (0..slots.len())
+                        .filter(|&i| slots[i].state == state && r.time_in_state.contains(slots[i].bucket))
+                        .collect(),
+                    RewardTarget::Transition { .. } => Vec::new(),
+                },
+            })
+            .collect();
+        let discounting = Discounting::new(
+            economics.discount_rate_costs.get(values),
+            economics.discount_rate_effects.get(values),
+            scenario.cycle_length_years,
+            scenario.n_cycles,
+        );
+        Builder {
+            scenario,
+            values,
+            slots,
+            n_quantities: quantity::FIXED + categories.len(),
+            categories,
+            move_index,
+            n_moves,
+            prepared,
+            alive_slots: (0..slots.len()).filter(|&i| scenario.states[slots[i].state].alive).collect(),
+            discounting,
+            simpson: simpson_weights(scenario.n_cycles),
+            correction: economics.correction,
+            timing: economics.discount_timing,
+        }
+    }
+
+    /// The tables of strategy `si`: every cycle's state and move values, then the infusions.
+    fn strategy_tables(&self, si: usize) -> Valuation {
+        let t_max = self.scenario.n_cycles;
+        let n_slots = self.slots.len();
+        let mut v = Valuation {
+            n_quantities: self.n_quantities,
+            n_slots,
+            n_states: self.scenario.states.len(),
+            n_cycles: t_max,
+            point: vec![0.0; self.n_quantities * (t_max + 1) * n_slots],
+            move_index: self.move_index.clone(),
+            n_moves: self.n_moves,
+            moves: vec![0.0; self.n_quantities * t_max * self.n_moves],
+        };
+        let mut parts = Vec::with_capacity(3);
+        for t in 1..=t_max {
+            self.add_cycle(&mut v, si, t, &mut parts);
+        }
+        if let Some(schedule) = &self.scenario.strategies[si].schedule {
+            self.add_infusions(&mut v, schedule);
+        }
+        v
+    }
+
+    /// Adds the life years and the rewards of cycle t (1-based) of strategy `si`.
+    fn add_cycle(&self, v: &mut Valuation, si: usize, t: usize, parts: &mut Vec<(usize, f64, f64)>) {
+        let (dt, t_max, n_slots, n_moves) = (self.scenario.cycle_length_years, v.n_cycles, v.n_slots, v.n_moves);
+        let point = |q: usize, p: usize, slot: usize| (q * (t_max + 1) + p) * n_slots + slot;
+        let cycle_start = (t - 1) as f64 * dt;
+        let applies = |r: &Reward| {
+            r.strategies.as_ref().is_none_or(|s| s.contains(&si))
+                && cycle_start >= r.during_from_years - 1e-9
+                && r.during_until_years.is_none_or(|u| cycle_start < u - 1e-9)
+        };
+        let d = &self.discounting;
+        spread(self.correction, self.timing, t, dt, &self.simpson, parts);
+        // Boundary, weight and the two discount factors of each part of the cycle.
+        let factors: Vec<(usize, f64, f64, f64)> =
+            parts.iter().map(|&(p, w, tau)| (p, w, d.costs(tau), d.effects(tau))).collect();
+        let move_factors = (d.costs((t as f64 - 0.5) * dt), d.effects((t as f64 - 0.5) * dt));
+        // Life years in every alive state.
+        for &slot_index in &self.alive_slots {
+            for &(p, w, _, de) in &factors {
+                v.point[point(quantity::LIFE_YEARS, p, slot_index)] += w * dt;
+                v.point[point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index)] += w * dt * de;
+            }
+        }
+        for (r, prep) in self.scenario.rewards.iter().zip(&self.prepared).filter(|(r, _)| applies(r)) {
+            // Which fixed quantities the reward feeds: discounted, undiscounted, category.
+            let (discounted, undiscounted, category) = match prep.category {
+                Some(k) => (quantity::COST, quantity::COST_UNDISCOUNTED, Some(quantity::FIXED + k)),
+                None => (quantity::QALY, quantity::QALY_UNDISCOUNTED, None),
+            };
+            let is_cost = prep.category.is_some();
+            match r.target {
+                RewardTarget::State(_) => {
+                    for &(p, w, dc, de) in &factors {
+                        let amount = prep.value * w * dt;
+                        let discounted_amount = amount * if is_cost { dc } else { de };
+                        for &slot_index in &prep.slots {
+                            v.point[point(discounted, p, slot_index)] += discounted_amount;
+                            v.point[point(undiscounted, p, slot_index)] += amount;
+                            if let Some(c) = category {
+                                v.point[point(c, p, slot_index)] += discounted_amount;
+                            }
+                        }
+                    }
+                }
+                RewardTarget::Transition { from, to } => {
+                    let t0 = t - 1;
+                    let discounted_amount = prep.value * if is_cost { move_factors.0 } else { move_factors.1 };
+                    let Some(m) = self.move_index[from * v.n_states + to] else { continue };
+                    let mv = |q: usize| (q * t_max + t0) * n_moves + m as usize;
+                    v.moves[mv(discounted)] += discounted_amount;
+                    v.moves[mv(undiscounted)] += prep.value;
+                    if let Some(c) = category {
+                        v.moves[mv(c)] += discounted_amount;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the infusions and their adverse events, for people alive when they fall due.
+    fn add_infusions(&self, v: &mut Valuation, schedule: &Schedule) {
+        let (dt, t_max, n_slots) = (self.scenario.cycle_length_years, v.n_cycles, v.n_slots);
+        let point = |q: usize, p: usize, slot: usize| (q * (t_max + 1) + p) * n_slots + slot;
+        let values = self.values;
+        let d = &self.discounting;
+        let infusion_k = self.categories.iter().position(|c| c == INFUSION_CATEGORY);
+        let ae_k = self.categories.iter().position(|c| c == ADVERSE_EVENT_CATEGORY);
+        for tau in schedule.infusion_times() {
+            let p = (tau / dt + 1e-9).floor() as usize;
+            if p >= t_max {
+                continue;
+            }
+            let infusion = schedule.cost_per_infusion.map_or(0.0, |c| c.get(values));
+            let ae_cost: f64 = schedule
+                .adverse_events
+                .iter()
+                .map(|a| a.probability.get(values) * a.cost.map_or(0.0, |c| c.get(values)))
+                .sum();
+            let qaly_loss: f64 = schedule
+                .adverse_events
+                .iter()
+                .map(|a| a.probability.get(values) * a.qaly_loss.map_or(0.0, |q| q.get(values)))
+                .sum();
+            let cost = infusion + ae_cost;
+            for (slot_index, slot) in self.slots.iter().enumerate() {
+                let state = &self.scenario.states[slot.state];
+                if !state.alive || state.absorbing {
+                    continue;
+                }
+                if let Some(c) = infusion_k {
+                    v.point[point(quantity::FIXED + c, p, slot_index)] += infusion * d.costs(tau);
+                }
+                if let Some(c) = ae_k {
+                    v.point[point(quantity::FIXED + c, p, slot_index)] += ae_cost * d.costs(tau);
+                }
+                v.point[point(quantity::COST, p, slot_index)] += cost * d.costs(tau);
+                v.point[point(quantity::COST_UNDISCOUNTED, p, slot_index)] += cost;
+                v.point[point(quantity::QALY, p, slot_index)] -= qaly_loss * d.effects(tau);
+                v.point[point(quantity::QALY_UNDISCOUNTED, p, slot_index)] -= qaly_loss;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

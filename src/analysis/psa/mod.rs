@@ -105,7 +105,8 @@ pub fn run_draw(
                 patients,
                 engine::rng::splitmix64(settings.seed ^ k.rotate_left(32)),
                 &NoProgress,
-            );
+            )
+            .map_err(|e| Error::Draw { draw: k, cause: Box::new(e) })?;
             let est = analysis::mc_estimates(run.values.as_ref().expect("PSA needs [economics]"));
             est.iter()
                 .zip(&run.counts)

@@ -1,0 +1,346 @@
+//! Transition rows: the per-cycle probabilities of leaving each slot, built and stored in blocks.
+//!
+//! Receives the scenario, the parameter values, the slot layout, the sub-cohorts with their
+//! background hazards and each strategy's [`EffectTables`]; hands [`super::Model`] a [`RowStore`]
+//! whose every row is finite and sums to 1 within 1e-9 (checked once, by [`RowStore::check`]).
+//!
+//! One row is built in one of two ways (Briggs, Claxton & Sculpher 2006, section 3.3):
+//! - *rates* (rates, annual probabilities, probabilities over a period): the exits and the
+//!   background hazard are competing risks, p_j = r_j / R (1 - exp(-R dt)), each r_j times its
+//!   hazard ratio and each p_j then times its relative risk; staying takes the rest;
+//! - *per-cycle probabilities*: used as given (a hazard ratio h turns p into 1 - (1 - p)^h, a
+//!   relative risk multiplies it); the complement exit, or staying, takes the rest; background
+//!   death comes first and the disease exits apply to the survivors.
+//!
+//! Consecutive cycles with the same background hazard and effect multipliers share one block of
+//! rows (with monthly cycles and yearly ages, about 12 cycles a block), which cuts build time and
+//! memory tenfold. Each row keeps at most one exit per state, the "stay" exit first because it is
+//! the most likely.
+
+use super::convert::{competing_risks, probability_from_rate, rate_from_probability};
+use super::effect::EffectTables;
+use super::groups::describe_group;
+use super::slots::SlotLayout;
+use super::{Exit, Group, Slot, readable};
+use crate::error::{Problem, ProblemKind};
+use crate::scenario::{ExitSpec, Scenario, Value};
+
+/// Rows stored flat in blocks: `blocks[(strategy * n_groups + group) * n_cycles + cycle]` names
+/// the block of (strategy, group, cycle), whose row for `slot` is `block * n_slots + slot`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowStore {
+    n_slots: usize,
+    n_states: usize,
+    pub(super) blocks: Vec<u32>,
+    /// `n_states` exits reserved per row, the first `lens[row]` used.
+    pub(super) exits: Vec<Exit>,
+    pub(super) lens: Vec<u32>,
+}
+
+const EMPTY_EXIT: Exit = Exit { to_slot: 0, to_state: 0, probability: 0.0, cumulative: 0.0 };
+
+impl RowStore {
+    fn new(n_slots: usize, n_states: usize, n_block_refs: usize) -> RowStore {
+        RowStore { n_slots, n_states, blocks: Vec::with_capacity(n_block_refs), exits: Vec::new(), lens: Vec::new() }
+    }
+
+    /// Number of blocks stored.
+    pub fn n_blocks(&self) -> usize {
+        self.lens.len() / self.n_slots
+    }
+
+    /// The next cycle uses the same block as the previous one.
+    fn repeat_previous(&mut self) {
+        let previous = *self.blocks.last().expect("a block for the previous cycle");
+        self.blocks.push(previous);
+    }
+
+    /// Opens a new block of empty rows for the next cycle and returns its index.
+    fn open_block(&mut self) -> usize {
+        let block = self.n_blocks();
+        self.blocks.push(block as u32);
+        self.exits.resize((block + 1) * self.n_slots * self.n_states, EMPTY_EXIT);
+        self.lens.resize((block + 1) * self.n_slots, 0);
+        block
+    }
+
+    /// Stores the row of `slot` in `block` from per-state probabilities: stay first, then the
+    /// other exits in state order, zero probabilities left out; the last cumulative is exactly 1.
+    fn store(&mut self, block: usize, slot_index: usize, slot: Slot, layout: &SlotLayout, prob: &[f64]) {
+        let row = block * self.n_slots + slot_index;
+        let s = slot.state;
+        let stay_slot = layout.stay_slot(slot);
+        let base = row * self.n_states;
+        let mut n = 0;
+        let mut cumulative = 0.0;
+        for j in std::iter::once(s).chain((0..self.n_states).filter(|&j| j != s)) {
+            let p = prob[j];
+            if p <= 0.0 {
+                continue;
+            }
+            cumulative += p;
+            let to_slot = if j == s { stay_slot } else { layout.first_slot[j] };
+            self.exits[base + n] = Exit { to_slot: to_slot as u32, to_state: j as u32, probability: p, cumulative };
+            n += 1;
+        }
+        if n > 0 {
+            self.exits[base + n - 1].cumulative = 1.0;
+        }
+        self.lens[row] = n as u32;
+    }
+
+    /// The exits of the row at a flat index.
+    #[inline]
+    pub fn row_at(&self, r: usize) -> &[Exit] {
+        &self.exits[r * self.n_states..r * self.n_states + self.lens[r] as usize]
+    }
+
+    /// Checks every stored row once: the exits of a non-absorbing state are finite and sum to 1
+    /// within 1e-9. Returns one [`ProblemKind::RowNotDistribution`] per (strategy, state) that
+    /// fails, at its first failing cycle.
+    pub fn check(&self, scenario: &Scenario, layout: &SlotLayout, groups: &[Group]) -> Vec<Problem> {
+        let n_cycles = scenario.n_cycles;
+        let mut problems = Vec::new();
+        let mut checked = vec![false; self.n_blocks()];
+        for (si, strategy) in scenario.strategies.iter().enumerate() {
+            let mut reported = vec![false; self.n_states];
+            for (gi, group) in groups.iter().enumerate() {
+                for t in 0..n_cycles {
+                    let block = self.blocks[(si * groups.len() + gi) * n_cycles + t] as usize;
+                    if std::mem::replace(&mut checked[block], true) {
+                        continue;
+                    }
+                    for (slot_index, slot) in layout.slots.iter().enumerate() {
+                        let s = slot.state;
+                        if scenario.states[s].absorbing || reported[s] {
+                            continue;
+                        }
+                        let sum: f64 =
+                            self.row_at(block * self.n_slots + slot_index).iter().map(|e| e.probability).sum();
+                        if !(sum.is_finite() && (sum - 1.0).abs() <= 1e-9) {
+                            reported[s] = true;
+                            let kind = ProblemKind::RowNotDistribution {
+                                from: scenario.states[s].name.clone(),
+                                strategy: strategy.name.clone(),
+                                cycle: t,
+                                sum,
+                                group: describe_group(group, groups.len()),
+                            };
+                            problems.push(Problem::new("", None, kind));
+                        }
+                    }
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// An infinite rate times a hazard ratio of 0, found while building a row.
+struct NotANumber {
+    transition: usize,
+    hazard_ratio: f64,
+}
+
+/// Builds the rows of every strategy, sub-cohort and cycle.
+pub struct RowBuilder<'a> {
+    scenario: &'a Scenario,
+    values: &'a [f64],
+    layout: &'a SlotLayout,
+    groups: &'a [Group],
+    /// Background hazard `[group][cycle]`.
+    background: &'a [Vec<f64>],
+    /// Scratch space, reused for every row.
+    disease_rate: Vec<f64>,
+    prob: Vec<f64>,
+    split: Vec<f64>,
+    rates_with_background: Vec<f64>,
+}
+
+impl<'a> RowBuilder<'a> {
+    /// A builder for the given inputs (background hazards indexed `[group][cycle]`).
+    pub fn new(
+        scenario: &'a Scenario,
+        values: &'a [f64],
+        layout: &'a SlotLayout,
+        groups: &'a [Group],
+        background: &'a [Vec<f64>],
+    ) -> Self {
+        let n = scenario.states.len();
+        RowBuilder {
+            scenario,
+            values,
+            layout,
+            groups,
+            background,
+            disease_rate: vec![0.0; n],
+            prob: vec![0.0; n],
+            split: vec![0.0; n + 1],
+            rates_with_background: vec![0.0; n + 1],
+        }
+    }
+
+    /// Builds the rows of all strategies. Returns the store, or every problem found: the exits of
+    /// a state summing above 1 ([`ProblemKind::RowSum`], first cycle per strategy and state), an
+    /// effect that is not finite, an infinite rate times a hazard ratio of 0, and (a bug) a stored
+    /// row that is not a probability distribution.
+    pub fn build(mut self) -> Result<RowStore, Vec<Problem>> {
+        let scenario = self.scenario;
+        let n_refs = scenario.strategies.len() * self.groups.len() * scenario.n_cycles;
+        let mut store = RowStore::new(self.layout.slots.len(), scenario.states.len(), n_refs);
+        let mut problems = Vec::new();
+        for strategy in 0..scenario.strategies.len() {
+            match EffectTables::new(scenario, strategy, self.values) {
+                Ok(effects) => self.strategy_rows(strategy, &effects, &mut store, &mut problems),
+                Err(p) => problems.extend(p),
+            }
+        }
+        if problems.is_empty() {
+            problems = store.check(scenario, self.layout, self.groups);
+        }
+        if problems.is_empty() { Ok(store) } else { Err(problems) }
+    }
+
+    /// Builds the rows of one strategy for every group and cycle, reusing the previous cycle's
+    /// block when nothing changed.
+    fn strategy_rows(
+        &mut self,
+        strategy: usize,
+        effects: &EffectTables,
+        store: &mut RowStore,
+        problems: &mut Vec<Problem>,
+    ) {
+        let scenario = self.scenario;
+        let layout = self.layout;
+        let mut reported = vec![false; scenario.states.len()];
+        for (gi, group) in self.groups.iter().enumerate() {
+            let hazards = &self.background[gi];
+            for t in 0..scenario.n_cycles {
+                if t > 0 && hazards[t].to_bits() == hazards[t - 1].to_bits() && effects.same_as_previous(t) {
+                    store.repeat_previous();
+                    continue;
+                }
+                let block = store.open_block();
+                for (slot_index, &slot) in layout.slots.iter().enumerate() {
+                    let s = slot.state;
+                    if scenario.states[s].absorbing {
+                        continue;
+                    }
+                    let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazards[t]);
+                    let exit_sum = match self.probabilities(slot, inputs) {
+                        Ok(sum) => sum,
+                        Err(nan) => {
+                            problems.push(self.not_a_number(strategy, t, nan));
+                            return;
+                        }
+                    };
+                    if exit_sum > 1.0 + 1e-9 && !reported[s] {
+                        reported[s] = true;
+                        let kind = ProblemKind::RowSum {
+                            from: scenario.states[s].name.clone(),
+                            strategy: scenario.strategies[strategy].name.clone(),
+                            cycle: t,
+                            sum: (exit_sum.min(f64::MAX) * 1e6).round() / 1e6,
+                            group: describe_group(group, self.groups.len()),
+                        };
+                        problems.push(Problem::new("", None, kind));
+                    }
+                    store.store(block, slot_index, slot, layout, &self.prob);
+                }
+            }
+        }
+    }
+
+    /// Per-cycle probabilities of moving from `slot` to each state (staying included) into
+    /// `self.prob`, given the hazard ratios and relative risks on the state's exits and the
+    /// background hazard. Returns the sum of the exits before the rest was given to staying (or
+    /// to the complement), which must not exceed 1.
+    fn probabilities(&mut self, slot: Slot, (hr, rr, mu): (&[f64], &[f64], f64)) -> Result<f64, NotANumber> {
+        let s = slot.state;
+        let n = self.prob.len();
+        let dt = self.scenario.cycle_length_years;
+        let background_to = self.scenario.background.as_ref().map(|b| b.to);
+        self.disease_rate.iter_mut().for_each(|x| *x = 0.0);
+        self.prob.iter_mut().for_each(|x| *x = 0.0);
+        let mut cycle_scale = false;
+        let mut complement: Option<usize> = None;
+        let exits = self.scenario.transitions.iter().enumerate();
+        for (i, tr) in exits.filter(|(_, tr)| tr.from == s && tr.window.contains(slot.bucket)) {
+            let base_rate = match tr.spec {
+                ExitSpec::Rate(v) => v.get(self.values),
+                ExitSpec::AnnualProbability(v) => rate_from_probability(v.get(self.values), 1.0),
+                ExitSpec::ProbabilityOver { value, years } => rate_from_probability(value.get(self.values), years),
+                ExitSpec::CycleProbability(v) => {
+                    cycle_scale = true;
+                    let (p, h) = (v.get(self.values), hr[tr.to]);
+                    let p = if h == 1.0 { p } else { 1.0 - (1.0 - p).powf(h) };
+                    self.prob[tr.to] += p * rr[tr.to];
+                    continue;
+                }
+                ExitSpec::Complement => {
+                    cycle_scale = true;
+                    complement = Some(tr.to);
+                    continue;
+                }
+            };
+            let rate = base_rate * hr[tr.to];
+            if rate.is_nan() {
+                return Err(NotANumber { transition: i, hazard_ratio: hr[tr.to] });
+            }
+            self.disease_rate[tr.to] += rate;
+        }
+        let exit_sum;
+        if cycle_scale {
+            // Per-cycle probabilities as given; the complement (or staying) takes the rest.
+            exit_sum = self.prob.iter().sum::<f64>();
+            let rest = 1.0 - exit_sum;
+            self.prob[complement.unwrap_or(s)] += rest.max(0.0);
+            if let Some(d) = background_to {
+                // Background death first, then the disease exits among survivors.
+                let q = probability_from_rate(mu, dt);
+                self.prob.iter_mut().for_each(|p| *p *= 1.0 - q);
+                self.prob[d] += q;
+            }
+        } else {
+            // Competing risks on the rate scale, background mortality included.
+            self.rates_with_background[..n].copy_from_slice(&self.disease_rate);
+            self.rates_with_background[n] = if background_to.is_some() { mu } else { 0.0 };
+            competing_risks(&self.rates_with_background, dt, &mut self.split);
+            for ((p, split), rr) in self.prob.iter_mut().zip(&self.split).zip(rr) {
+                *p = split * rr;
+            }
+            if let Some(d) = background_to {
+                self.prob[d] += self.split[n];
+            }
+            exit_sum = self.prob.iter().sum::<f64>();
+            self.prob[s] = (1.0 - exit_sum).max(0.0);
+        }
+        Ok(exit_sum)
+    }
+
+    /// The problem for an infinite rate times a hazard ratio of 0.
+    fn not_a_number(&self, strategy: usize, cycle: usize, nan: NotANumber) -> Problem {
+        let scenario = self.scenario;
+        let tr = &scenario.transitions[nan.transition];
+        let describe = |what: &str, v: Value| match v {
+            Value::Parameter(i) => format!("{what} {} = {}", scenario.parameters[i].name, readable(self.values[i])),
+            Value::Literal(x) => format!("{what} {}", readable(x)),
+        };
+        let inputs = match tr.spec {
+            ExitSpec::Rate(v) => describe("rate", v),
+            ExitSpec::AnnualProbability(v) => describe("annual probability", v),
+            ExitSpec::ProbabilityOver { value, years } => describe(&format!("probability over {years} years,"), value),
+            ExitSpec::CycleProbability(v) => describe("per-cycle probability", v),
+            ExitSpec::Complement => "the complement".to_string(),
+        };
+        let kind = ProblemKind::RateNotANumber {
+            from: scenario.states[tr.from].name.clone(),
+            to: scenario.states[tr.to].name.clone(),
+            inputs,
+            strategy: scenario.strategies[strategy].name.clone(),
+            cycle,
+            hazard_ratio: nan.hazard_ratio,
+        };
+        Problem::new("", None, kind)
+    }
+}
