@@ -39,6 +39,6 @@ pub mod io;
 pub mod model;
 pub mod report;
 pub mod scenario;
-pub mod verify;
+
 
 pub use error::{Error, Problem, ProblemKind, Result};

@@ -1,6 +1,9 @@
 //! Integration tests, one module per user-visible command, driven through the `cirrhosim`
 //! binary like a user would; plus the validation against published models.
 
+/// The rules of docs/architecture.md checked on the source: module layers, no printing in the
+/// library, file and function sizes.
+mod architecture;
 /// `cirrhosim calibrate`: fitting parameters to survival targets.
 mod calibrate;
 /// `cirrhosim check`: every bad-input fixture with its exact message.

@@ -22,6 +22,7 @@ pub mod psa;
 pub mod survival;
 pub mod teaching;
 pub mod threshold;
+pub mod verify;
 
 pub use cea::{CeaRow, Outcome, Status, cea};
 pub use economics::{

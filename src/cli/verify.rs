@@ -21,7 +21,7 @@ pub struct Args {
 /// Runs `cirrhosim verify`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
-    let checks = args.threads.pool()?.install(|| cirrhosim::verify::verify(&s, args.patients))?;
+    let checks = args.threads.pool()?.install(|| cirrhosim::analysis::verify::verify(&s, args.patients))?;
     if !args.quiet.quiet {
         println!("{}: {} checks", s.file, checks.len());
         println!("{}", report::terminal::verify_table(&checks));

@@ -135,7 +135,7 @@ pub fn cea_table(model: &Model, evaluation: &Evaluation) -> String {
 }
 
 /// The `verify` table: check, verdict, figure.
-pub fn verify_table(checks: &[crate::verify::Check]) -> String {
+pub fn verify_table(checks: &[crate::analysis::verify::Check]) -> String {
     let mut t = table(vec!["check".into(), "result".into(), "figure".into()]);
     for c in checks {
         let verdict = match c.passed {
