@@ -79,8 +79,10 @@ fn no_module_uses_a_module_above_it() {
         };
         for (i, line) in s.lines.iter().enumerate().filter(|(_, l)| is_code(l)) {
             for (at, _) in line.match_indices("crate::") {
-                let used: String =
-                    line[at + "crate::".len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let used: String = line[at + "crate::".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
                 let known = ALLOWED.iter().any(|(m, _)| *m == used);
                 if known && used != module && !allowed.contains(&used.as_str()) {
                     broken.push(format!("{}: `{module}` uses `{used}`", location(&s, i)));
