@@ -177,7 +177,14 @@ pub fn report_files(
     Ok(files)
 }
 
-/// A `.png` copy of every `.svg` file, rendered by [`crate::report::png`].
+/// Without the `png` feature there are no PNG copies (the report has its SVG figures).
+#[cfg(not(feature = "png"))]
+fn png_copies(_files: &[OutputFile]) -> crate::Result<Vec<OutputFile>> {
+    Ok(Vec::new())
+}
+
+/// A `.png` copy of every `.svg` file, rendered by `report::png` (the default `png` feature).
+#[cfg(feature = "png")]
 fn png_copies(files: &[OutputFile]) -> crate::Result<Vec<OutputFile>> {
     let rasteriser = crate::report::png::Rasteriser::new();
     let mut pngs = Vec::new();

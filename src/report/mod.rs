@@ -8,6 +8,7 @@ pub mod explain;
 pub mod html;
 pub mod json;
 pub mod plots;
+#[cfg(feature = "png")]
 pub mod png;
 pub mod psa;
 pub mod teaching;

@@ -1,5 +1,10 @@
 //! PNG copies of the SVG figures, for slides: rendered with `resvg` and the system's fonts
 //! (DejaVu on Debian). Text renders only if a sans-serif font is installed; the shapes always do.
+//!
+//! Compiled with the default `png` feature only (`--no-default-features` builds without resvg).
+//! Fonts are read from the standard directories (`/usr/share/fonts`, `/usr/local/share/fonts`,
+//! `~/.fonts`, `~/.local/share/fonts` on Linux) without parsing fontconfig's configuration, which
+//! keeps a second XML parser out of the build; the generic sans-serif family is mapped below.
 
 use crate::error::{Error, Result};
 use resvg::{tiny_skia, usvg};
