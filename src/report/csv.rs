@@ -13,11 +13,19 @@ pub const SURVIVAL_HEADER: [&str; 8] = ["strategy", "method", "curve", "cycle", 
 /// Numbers are written in Rust's shortest round-trip form, so reading them back gives the same
 /// f64 bits.
 pub fn survival_csv(model: &Model, results: &[StrategySurvival]) -> Vec<u8> {
+    use rayon::prelude::*;
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(SURVIVAL_HEADER).expect("write to memory");
-    for r in results {
-        let strategy = &model.strategy_names[r.strategy];
-        for c in &r.curves {
+    let mut bytes = w.into_inner().expect("flush to memory");
+    // Formatting the numbers is most of the work: each curve is rendered on its own thread and
+    // the pieces are joined in order, so the bytes are those of a serial writer.
+    let curves: Vec<(&StrategySurvival, &crate::analysis::Curve)> =
+        results.iter().flat_map(|r| r.curves.iter().map(move |c| (r, c))).collect();
+    let pieces: Vec<Vec<u8>> = curves
+        .par_iter()
+        .map(|(r, c)| {
+            let strategy = &model.strategy_names[r.strategy];
+            let mut w = ::csv::Writer::from_writer(Vec::new());
             for t in 0..c.estimate.len() {
                 let years = t as f64 * model.cycle_length_years;
                 w.write_record([
@@ -32,9 +40,13 @@ pub fn survival_csv(model: &Model, results: &[StrategySurvival]) -> Vec<u8> {
                 ])
                 .expect("write to memory");
             }
-        }
+            w.into_inner().expect("flush to memory")
+        })
+        .collect();
+    for p in pieces {
+        bytes.extend(p);
     }
-    w.into_inner().expect("flush to memory")
+    bytes
 }
 
 /// Header of `cea.csv`.
