@@ -20,7 +20,20 @@ fi
 trap 'bash "$slurm/stop.sh" >/dev/null 2>&1; rm -rf "$work"' EXIT
 cargo build --release --quiet || exit 1
 read -r array merge < <(CIRRHOSIM=$bin examples/slurm/submit.sh scenarios/default.toml 400 4 "$work/cluster")
-if ! WAIT_JOBS_TIMEOUT=600 bash "$slurm/wait-jobs.sh" "$array" "$merge"; then
+# Wait for the jobs ourselves: shared/slurm/wait-jobs.sh can stop early under `pipefail` (its
+# `grep -v | grep -q` pipeline fails with SIGPIPE when grep -q stops reading first, which looks
+# like "no job active") and then reports PENDING jobs as failed. Here: until no job of ours is
+# queued for 5 polls in a row, or 15 minutes pass.
+wait_jobs() {
+  local deadline=$((SECONDS + 900)) idle=0
+  while [ "$idle" -lt 5 ]; do
+    if [ -z "$(squeue -h -j "$1,$2" 2>/dev/null)" ]; then idle=$((idle + 1)); else idle=0; fi
+    [ "$SECONDS" -ge "$deadline" ] && { echo "slurm jobs still queued after 15 minutes"; squeue; return 1; }
+    sleep 1
+  done
+  [ -f "$work/cluster/merged/cirrhosim-run.json" ]
+}
+if ! wait_jobs "$array" "$merge"; then
   echo "slurm job-array PSA: jobs failed"; cat "$work"/cluster/logs/*.log; echo "slurm: 0 passed, 1 failed"; exit 1
 fi
 "$bin" psa scenarios/default.toml --draws 400 --quiet --out "$work/single" || exit 1
