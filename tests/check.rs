@@ -62,3 +62,27 @@ fn default_scenario_printed_is_the_shipped_file() {
         std::fs::read_to_string(repo().join("scenarios/default.toml")).unwrap()
     );
 }
+
+/// Issue 10: inputs the fuzzer (and hand-written edge cases run through its target) made abort,
+/// hang or run out of memory. Each must now end with exit 0 (a model) or 1 (a located error).
+#[test]
+fn fuzz_findings_are_errors_or_models_never_crashes() {
+    let dir = crate::util::repo().join("fuzz/artifacts-found");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        n += 1;
+        let out = crate::util::Workdir::new().cmd().arg("check").arg(&path).output().unwrap();
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0) | Some(1)),
+            "{}: exit {code:?}\n{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(n >= 5, "the fuzz findings are replayed ({n} found)");
+}
