@@ -3,7 +3,7 @@
 
 use crate::cli::args::{Quiet, WtpList};
 use cirrhosim::error::RunAction;
-use cirrhosim::io::{self as files, Fingerprint, OutputFile, tables};
+use cirrhosim::io::{self as files, Fingerprint, OutputFile};
 use cirrhosim::{analysis::evppi, report};
 use std::path::PathBuf;
 
@@ -31,7 +31,7 @@ pub struct Args {
 /// Runs `cirrhosim evppi`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let psa = files::check_folder(&args.dir, RunAction::ReadBack, "psa", None, &[])?;
-    let table = tables::read_complete_draws(&args.dir.join(files::draws::ROWS_FILE))?;
+    let table = files::draws::read(&args.dir.join(files::draws::ROWS_FILE))?;
     let groups: Vec<Vec<String>> = if args.group.is_empty() {
         table.parameters.iter().map(|p| vec![p.clone()]).collect()
     } else {

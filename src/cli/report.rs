@@ -94,7 +94,7 @@ fn read_psa(dir: &Path, scenario: &Scenario, strategies: &[String]) -> anyhow::R
     files::check_folder_of_scenario(dir, RunAction::Report, "psa", &fingerprint::of("psa", scenario, &[]))?;
     let ceac = tables::read_ceac(&dir.join(tables::CEAC_FILE), strategies)?;
     let draws_file = dir.join(files::draws::ROWS_FILE);
-    let draws = tables::read_complete_draws(&draws_file)?;
+    let draws = files::draws::read(&draws_file)?;
     tables::expect_draw_strategies(&draws_file, &draws, strategies)?;
     let survival_band = tables::read_survival_band(&dir.join(tables::SURVIVAL_BAND_FILE), strategies)?;
     Ok(PsaTables { ceac, draws, survival_band })

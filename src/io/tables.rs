@@ -9,7 +9,7 @@
 //! strings: this module depends only on [`crate::error`].
 
 use crate::error::{Error, FormatRule, Location, Result};
-use crate::io::draws::{self, DrawTable};
+use crate::io::draws::DrawTable;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -101,25 +101,6 @@ pub fn read_survival_band(path: &Path, strategies: &[String]) -> Result<Vec<Surv
 /// As [`read_ceac`].
 pub fn read_dsa(path: &Path) -> Result<Vec<DsaRow>> {
     Ok(read_rows::<DsaRow>(path, DSA_HEADER)?.into_iter().map(|(_, r)| r).collect())
-}
-
-/// Reads a PSA's `psa_draws.csv` ([`draws::read`]), which refuses a file without draws or with a
-/// draw cut short.
-///
-/// # Errors
-/// As [`draws::read`].
-///
-/// # Examples
-/// ```
-/// let dir = tempfile::tempdir()?;
-/// let path = dir.path().join("psa_draws.csv");
-/// std::fs::write(&path, "draw,strategy,cost,qaly,life_years,p\n")?;
-/// let e = cirrhosim::io::tables::read_complete_draws(&path).unwrap_err();
-/// assert!(e.to_string().contains("psa_draws.csv:1: has no draws (only a header)"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn read_complete_draws(path: &Path) -> Result<DrawTable> {
-    draws::read(path)
 }
 
 /// Checks that a draw table read from `path` has exactly the scenario's `strategies`, in order.
@@ -300,14 +281,14 @@ mod tests {
     fn draws_must_be_complete_and_of_the_scenario() {
         let header = "draw,strategy,cost,qaly,life_years,p\n";
         let (_d, p) = write(&format!("{header}0,a,1,1,1,0.5\n0,b,2,2,2,0.5\n1,a,1,1,1,0.4\n"));
-        let e = read_complete_draws(&p).unwrap_err().to_string();
+        let e = crate::io::draws::read(&p).unwrap_err().to_string();
         assert!(e.contains(":4: the last draw (1) has 1 of 2 strategies: the file is truncated"), "{e}");
         let (_d, p) = write(&format!("{header}0,a,1,1,1,0.5\n0,c,2,2,2,0.5\n"));
-        let table = read_complete_draws(&p).unwrap();
+        let table = crate::io::draws::read(&p).unwrap();
         let e = expect_draw_strategies(&p, &table, &names()).unwrap_err().to_string();
         assert!(e.contains(":2: the draws are for strategies a, c but the scenario has a, b"), "{e}");
         let (_d, p) = write(&format!("{header}0,a,1,1,1,0.5\n0,b,2,2,2,0.5\n"));
-        let table = read_complete_draws(&p).unwrap();
+        let table = crate::io::draws::read(&p).unwrap();
         assert_eq!(table.outcomes.len(), 1);
         expect_draw_strategies(&p, &table, &names()).unwrap();
     }

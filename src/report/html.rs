@@ -57,7 +57,7 @@ pub struct Overlays {
 pub struct PsaTables {
     /// `ceac.csv`.
     pub ceac: Vec<CeacRow>,
-    /// `psa_draws.csv`, complete (see [`crate::io::tables::read_complete_draws`]).
+    /// `psa_draws.csv`, complete (see [`crate::io::draws::read`], which refuses a file without draws or cut short).
     pub draws: DrawTable,
     /// `survival_psa.csv`.
     pub survival_band: Vec<SurvivalBandRow>,
