@@ -9,6 +9,7 @@
 
 mod csv_rows;
 pub mod duration;
+pub mod formula;
 mod key_path;
 pub mod life_table;
 pub mod limits;
