@@ -22,6 +22,8 @@ use winnow::token::{any, one_of, take_while};
 pub const MAX_LENGTH: usize = 2000;
 /// Deepest nesting of parentheses accepted.
 pub const MAX_NESTING: usize = 24;
+/// Most operators and function calls in one formula: the syntax tree is walked recursively.
+pub const MAX_OPERATORS: usize = 150;
 /// Most signs (`+ - !`) in a row: each one nests the parser one level deeper.
 pub const MAX_SIGNS: usize = 4;
 /// Values a formula may need on its evaluation stack at once.
@@ -328,11 +330,16 @@ pub fn parse(text: &str) -> Result<Ast, FormulaError> {
             )));
         }
     }
+    let operators = text.chars().filter(|c| "+-*/^<>=!&|(".contains(*c)).count();
+    if operators > MAX_OPERATORS {
+        return Err(FormulaError::TooLarge(format!(
+            "a formula may have at most {MAX_OPERATORS} operators and parentheses; split it into derived parameters"
+        )));
+    }
     let mut input = text;
-    let ast = delimited(multispace0, expr, multispace0).parse_next(&mut input).map_err(|_| FormulaError::Syntax {
-        at: 1 + text.len() - input.len(),
-        what: describe_rest(input),
-    })?;
+    let ast = delimited(multispace0, expr, multispace0)
+        .parse_next(&mut input)
+        .map_err(|_| FormulaError::Syntax { at: 1 + text.len() - input.len(), what: describe_rest(input) })?;
     if !input.is_empty() {
         let at = 1 + text.len() - input.len();
         let what = if input.starts_with('^') {
@@ -438,15 +445,14 @@ fn number(input: &mut &str) -> PResult<Ast> {
 
 /// A name (`r_HD`, `cycle`), or a call when followed by `(`.
 fn call_or_name(input: &mut &str) -> PResult<Ast> {
-    let name = (one_of(|c: char| c.is_ascii_alphabetic() || c == '_'), take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_'))
+    let name = (
+        one_of(|c: char| c.is_ascii_alphabetic() || c == '_'),
+        take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_'),
+    )
         .take()
         .parse_next(input)?;
-    let args = opt(delimited(
-        (multispace0, '('),
-        separated(0.., delimited(multispace0, expr, multispace0), ','),
-        ')',
-    ))
-    .parse_next(input)?;
+    let args = opt(delimited((multispace0, '('), separated(0.., delimited(multispace0, expr, multispace0), ','), ')'))
+        .parse_next(input)?;
     Ok(match args {
         Some(args) => Ast::Call(name.to_string(), args),
         None => Ast::Name(name.to_string()),
@@ -465,7 +471,8 @@ pub fn compile<'a>(
     ast: &Ast,
     resolve: &mut dyn FnMut(&str) -> Result<Resolved<'a>, FormulaError>,
 ) -> Result<Formula, FormulaError> {
-    let mut f = Formula { text: text.to_string(), ops: Vec::new(), depends: Depends::default(), parameters: Vec::new() };
+    let mut f =
+        Formula { text: text.to_string(), ops: Vec::new(), depends: Depends::default(), parameters: Vec::new() };
     emit(ast, resolve, &mut f)?;
     f.parameters.sort_unstable();
     f.parameters.dedup();
@@ -851,8 +858,14 @@ mod tests {
     #[test]
     fn errors_say_where_and_what() {
         assert_eq!(error("1 +"), "cannot read it as a formula: it ends too early at character 4");
-        assert_eq!(error("a ^ b ^ 2"), "cannot read it as a formula: a second \"^\" (write (a^b)^c or a^(b^c)) at character 7");
-        assert_eq!(error("a < b < 2"), "cannot read it as a formula: a second comparison (write (a < b) && (b < c)) at character 7");
+        assert_eq!(
+            error("a ^ b ^ 2"),
+            "cannot read it as a formula: a second \"^\" (write (a^b)^c or a^(b^c)) at character 7"
+        );
+        assert_eq!(
+            error("a < b < 2"),
+            "cannot read it as a formula: a second comparison (write (a < b) && (b < c)) at character 7"
+        );
         assert_eq!(error("2 # 3"), "cannot read it as a formula: unexpected \"#\" at character 3");
         assert_eq!(error("inf"), "unknown name \"inf\"");
         assert_eq!(error("raet * 2"), "unknown name \"raet\"; did you mean rate?");
@@ -861,6 +874,7 @@ mod tests {
         assert!(error("min(a)").starts_with("min() takes two or more arguments, not 1"));
         assert!(error(&"(".repeat(50)).contains("nest deeper than 24"));
         assert!(error(&"1+".repeat(1500)).contains("at most 2000 characters"));
+        assert!(error(&"1+".repeat(151)).contains("at most 150 operators"));
     }
 
     #[test]
@@ -868,21 +882,14 @@ mod tests {
         assert_eq!(value("-+-!0"), 1.0);
         assert!(error(&format!("{}1", "-".repeat(1000))).contains("more than 4 signs"));
         // The deepest formula the limits allow parses on a test thread's small stack.
-        let deepest = format!("{}1{}", "(----".repeat(24), ")".repeat(24));
-        assert_eq!(value(&deepest), 1.0);
-        assert_eq!(value(&"1+".repeat(900).chain_end("1")), 901.0);
+        // The largest formulas the limits allow compile on a small (1 MiB) stack in a debug build.
+        for text in [format!("{}1", "1+".repeat(150)), format!("{}1{}", "(----".repeat(24), ")".repeat(24))] {
+            let small_stack = std::thread::Builder::new().stack_size(1 << 20);
+            let ok = small_stack.spawn(move || read(&text, &mut names).is_ok()).unwrap().join().unwrap();
+            assert!(ok);
+        }
         // Right-nested sums need one stack slot per level.
         let nested = format!("{}1{}", "1+(".repeat(23), ")".repeat(23));
         assert_eq!(value(&nested), 24.0);
-    }
-
-    trait ChainEnd {
-        fn chain_end(self, s: &str) -> String;
-    }
-    impl ChainEnd for String {
-        fn chain_end(mut self, s: &str) -> String {
-            self.push_str(s);
-            self
-        }
     }
 }
