@@ -372,8 +372,8 @@ pub enum ProblemKind {
     #[error("unknown state \"{name}\" (states: {known})")]
     UnknownState { name: String, known: String },
     /// A parameter name defined neither inline nor in a parameter CSV.
-    #[error("unknown parameter \"{name}\" (define it under [parameters.{name}] or in a parameter_files CSV)")]
-    UnknownParameter { name: String },
+    #[error("unknown parameter \"{name}\"{hint} (define it under [parameters.{name}] or in a parameter_files CSV)")]
+    UnknownParameter { name: String, hint: String },
     /// Two states with one name.
     #[error("state \"{name}\" is defined twice")]
     DuplicateState { name: String },
@@ -515,6 +515,23 @@ pub enum ProblemKind {
         "unknown target curve \"{curve}\" (overall_survival, transplant_free_survival, occupancy:<state>, entered:<state>)"
     )]
     UnknownCurve { curve: String },
+    /// A formula that cannot be read or whose names do not resolve.
+    #[error("formula \"{formula}\": {message}")]
+    Formula { formula: String, message: String },
+    /// Derived parameters whose formulas use each other in a circle.
+    #[error("derived parameters use each other in a circle: {chain}; one of them needs a value instead of a formula")]
+    FormulaCycle { chain: String },
+    /// A formula whose value is outside the range of what it is used as, or not a number.
+    #[error("formula \"{formula}\" gives {}{at}, but {used_as} {rule}", short(.value))]
+    FormulaValue { formula: String, value: f64, at: String, used_as: String, rule: &'static str },
+    /// A derived parameter (with `formula`) that also has a key only a drawn parameter can have.
+    #[error(
+        "a derived parameter takes no `{key}`: its value comes from its formula and its uncertainty from the parameters the formula uses"
+    )]
+    DerivedTakesNo { key: &'static str },
+    /// A parameter table with neither `value` nor `formula`.
+    #[error("give `value` (a number) or `formula` (a derived parameter, e.g. formula = \"1 - exp(-r * cycle_years)\")")]
+    NoValueOrFormula,
     /// A scenario without states or strategies.
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },

@@ -116,7 +116,7 @@ fn reference_trace(s: &Scenario, strategy: usize) -> Vec<Vec<f64>> {
                         }
                         let mut rates = vec![0.0; n];
                         for tr in s.transitions.iter().filter(|tr| tr.from == i && tr.window.contains(k)) {
-                            let r = match tr.spec {
+                            let r = match &tr.spec {
                                 ExitSpec::Rate(v) => v.get(&values),
                                 ExitSpec::AnnualProbability(v) => -(1.0 - v.get(&values)).ln(),
                                 _ => panic!("reference handles rate-scale exits only"),

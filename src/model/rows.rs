@@ -23,7 +23,7 @@ use super::groups::describe_group;
 use super::slots::SlotLayout;
 use super::{Exit, Group, Slot, readable};
 use crate::error::{Problem, ProblemKind};
-use crate::scenario::{ExitSpec, Scenario, Value};
+use crate::scenario::{At, ExitSpec, Scenario, Value};
 
 /// Rows stored flat in blocks: `blocks[(strategy * n_groups + group) * n_cycles + cycle]` names
 /// the block of (strategy, group, cycle), whose row for `slot` is `block * n_slots + slot`.
@@ -89,6 +89,30 @@ impl RowStore {
         self.lens[row] = n as u32;
     }
 
+    /// Drops the block just built if it equals the block of the cycle before, which the cycle
+    /// then shares.
+    fn keep_if_new(&mut self) {
+        let n = self.blocks.len();
+        let (last, previous) = (self.blocks[n - 1] as usize, self.blocks[n - 2] as usize);
+        if last == previous {
+            return;
+        }
+        let rows = |b: usize| b * self.n_slots..(b + 1) * self.n_slots;
+        let exits = |b: usize| b * self.n_slots * self.n_states..(b + 1) * self.n_slots * self.n_states;
+        let same = self.lens[rows(last)] == self.lens[rows(previous)]
+            && self.exits[exits(last)].iter().zip(&self.exits[exits(previous)]).all(|(a, b)| {
+                a.to_slot == b.to_slot
+                    && a.to_state == b.to_state
+                    && a.probability.to_bits() == b.probability.to_bits()
+                    && a.cumulative.to_bits() == b.cumulative.to_bits()
+            });
+        if same {
+            self.exits.truncate(last * self.n_slots * self.n_states);
+            self.lens.truncate(last * self.n_slots);
+            self.blocks[n - 1] = previous as u32;
+        }
+    }
+
     /// The exits of the row at a flat index.
     #[inline]
     pub fn row_at(&self, r: usize) -> &[Exit] {
@@ -136,10 +160,53 @@ impl RowStore {
     }
 }
 
-/// An infinite rate times a hazard ratio of 0, found while building a row.
-struct NotANumber {
-    transition: usize,
-    hazard_ratio: f64,
+/// Why a row could not be built.
+enum RowError {
+    /// An infinite rate times a hazard ratio of 0.
+    NotANumber { transition: usize, hazard_ratio: f64 },
+    /// A formula's value outside the range of what it is used as (or not a number).
+    Formula { transition: usize, value: f64, rule: &'static str },
+}
+
+/// The number an exit specification holds, the key it is written under and its range rule.
+fn spec_value(spec: &ExitSpec) -> Option<(&Value, &'static str)> {
+    match spec {
+        ExitSpec::Rate(v) => Some((v, "rate")),
+        ExitSpec::AnnualProbability(v) => Some((v, "annual_probability")),
+        ExitSpec::ProbabilityOver { value, .. } => Some((value, "probability")),
+        ExitSpec::CycleProbability(v) => Some((v, "cycle_probability")),
+        ExitSpec::Complement => None,
+    }
+}
+
+/// The range rule a value of `spec` breaks, if any.
+fn spec_rule(spec: &ExitSpec, x: f64) -> Option<&'static str> {
+    if !x.is_finite() {
+        return Some("must be a finite number");
+    }
+    match spec {
+        ExitSpec::Rate(_) if x < 0.0 => Some("must be >= 0"),
+        ExitSpec::AnnualProbability(_) | ExitSpec::ProbabilityOver { .. } | ExitSpec::CycleProbability(_)
+            if !(0.0..=1.0).contains(&x) =>
+        {
+            Some("must be in [0, 1]")
+        }
+        _ => None,
+    }
+}
+
+/// Where in model time a row is built: the values of the formula variables for a slot of a
+/// sub-cohort in a cycle.
+pub fn row_time(dt: f64, group: &Group, cycle: usize, bucket: usize) -> At {
+    At {
+        cycle: cycle as f64,
+        cycle_years: dt,
+        model_years: cycle as f64 * dt,
+        age: group.start_age + cycle as f64 * dt,
+        state_years: bucket as f64 * dt,
+        boundary: f64::NAN,
+        cycles: f64::NAN,
+    }
 }
 
 /// Builds the rows of every strategy, sub-cohort and cycle.
@@ -213,10 +280,21 @@ impl<'a> RowBuilder<'a> {
         let scenario = self.scenario;
         let layout = self.layout;
         let mut reported = vec![false; scenario.states.len()];
+        let dt = scenario.cycle_length_years;
+        // Exits that change with model time or age: every cycle is built, then kept only if it
+        // differs from the one before (an age band or a step function repeats many cycles).
+        let timed = scenario.transitions.iter().any(|t| {
+            spec_value(&t.spec).is_some_and(|(v, _)| {
+                let d = v.depends();
+                d.model_time || d.age
+            })
+        });
         for (gi, group) in self.groups.iter().enumerate() {
             let hazards = &self.background[gi];
             for t in 0..scenario.n_cycles {
-                if t > 0 && hazards[t].to_bits() == hazards[t - 1].to_bits() && effects.same_as_previous(t) {
+                let unchanged =
+                    t > 0 && hazards[t].to_bits() == hazards[t - 1].to_bits() && effects.same_as_previous(t);
+                if unchanged && !timed {
                     store.repeat_previous();
                     continue;
                 }
@@ -227,10 +305,11 @@ impl<'a> RowBuilder<'a> {
                         continue;
                     }
                     let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazards[t]);
-                    let exit_sum = match self.probabilities(slot, inputs) {
+                    let at = row_time(dt, group, t, slot.bucket);
+                    let exit_sum = match self.probabilities(slot, inputs, &at) {
                         Ok(sum) => sum,
-                        Err(nan) => {
-                            problems.push(self.not_a_number(strategy, t, nan));
+                        Err(e) => {
+                            problems.push(self.row_problem(strategy, t, group, &at, e));
                             return;
                         }
                     };
@@ -247,6 +326,9 @@ impl<'a> RowBuilder<'a> {
                     }
                     store.store(block, slot_index, slot, layout, &self.prob);
                 }
+                if timed && t > 0 {
+                    store.keep_if_new();
+                }
             }
         }
     }
@@ -255,7 +337,7 @@ impl<'a> RowBuilder<'a> {
     /// `self.prob`, given the hazard ratios and relative risks on the state's exits and the
     /// background hazard. Returns the sum of the exits before the rest was given to staying (or
     /// to the complement), which must not exceed 1.
-    fn probabilities(&mut self, slot: Slot, (hr, rr, mu): (&[f64], &[f64], f64)) -> Result<f64, NotANumber> {
+    fn probabilities(&mut self, slot: Slot, (hr, rr, mu): (&[f64], &[f64], f64), at: &At) -> Result<f64, RowError> {
         let s = slot.state;
         let n = self.prob.len();
         let dt = self.scenario.cycle_length_years;
@@ -266,13 +348,26 @@ impl<'a> RowBuilder<'a> {
         let mut complement: Option<usize> = None;
         let exits = self.scenario.transitions.iter().enumerate();
         for (i, tr) in exits.filter(|(_, tr)| tr.from == s && tr.window.contains(slot.bucket)) {
+            // A formula is evaluated at this row's model time and checked against its use's range
+            // (literals and parameters were checked when the values were made).
+            let number = match spec_value(&tr.spec) {
+                Some((v @ Value::Formula(_), _)) => {
+                    let x = v.at(self.values, at);
+                    if let Some(rule) = spec_rule(&tr.spec, x) {
+                        return Err(RowError::Formula { transition: i, value: x, rule });
+                    }
+                    x
+                }
+                Some((v, _)) => v.get(self.values),
+                None => f64::NAN,
+            };
             let base_rate = match tr.spec {
-                ExitSpec::Rate(v) => v.get(self.values),
-                ExitSpec::AnnualProbability(v) => rate_from_probability(v.get(self.values), 1.0),
-                ExitSpec::ProbabilityOver { value, years } => rate_from_probability(value.get(self.values), years),
-                ExitSpec::CycleProbability(v) => {
+                ExitSpec::Rate(_) => number,
+                ExitSpec::AnnualProbability(_) => rate_from_probability(number, 1.0),
+                ExitSpec::ProbabilityOver { years, .. } => rate_from_probability(number, years),
+                ExitSpec::CycleProbability(_) => {
                     cycle_scale = true;
-                    let (p, h) = (v.get(self.values), hr[tr.to]);
+                    let (p, h) = (number, hr[tr.to]);
                     let p = if h == 1.0 { p } else { 1.0 - (1.0 - p).powf(h) };
                     self.prob[tr.to] += p * rr[tr.to];
                     continue;
@@ -285,7 +380,7 @@ impl<'a> RowBuilder<'a> {
             };
             let rate = base_rate * hr[tr.to];
             if rate.is_nan() {
-                return Err(NotANumber { transition: i, hazard_ratio: hr[tr.to] });
+                return Err(RowError::NotANumber { transition: i, hazard_ratio: hr[tr.to] });
             }
             self.disease_rate[tr.to] += rate;
         }
@@ -318,15 +413,48 @@ impl<'a> RowBuilder<'a> {
         Ok(exit_sum)
     }
 
-    /// The problem for an infinite rate times a hazard ratio of 0.
-    fn not_a_number(&self, strategy: usize, cycle: usize, nan: NotANumber) -> Problem {
+    /// The problem for a row that could not be built: a formula out of range, or an infinite
+    /// rate times a hazard ratio of 0.
+    fn row_problem(&self, strategy: usize, cycle: usize, group: &Group, at: &At, e: RowError) -> Problem {
         let scenario = self.scenario;
-        let tr = &scenario.transitions[nan.transition];
-        let describe = |what: &str, v: Value| match v {
-            Value::Parameter(i) => format!("{what} {} = {}", scenario.parameters[i].name, readable(self.values[i])),
-            Value::Literal(x) => format!("{what} {}", readable(x)),
+        let (transition, hazard_ratio) = match e {
+            RowError::NotANumber { transition, hazard_ratio } => (transition, hazard_ratio),
+            RowError::Formula { transition, value, rule } => {
+                let tr = &scenario.transitions[transition];
+                let (v, field) = spec_value(&tr.spec).expect("a formula belongs to a valued exit");
+                let d = v.depends();
+                let mut at_words = format!(" at cycle {cycle}");
+                if d.age {
+                    at_words += &format!(" (age {})", readable(at.age));
+                }
+                if d.state_years {
+                    at_words +=
+                        &format!(" ({} years in \"{}\")", readable(at.state_years), scenario.states[tr.from].name);
+                }
+                at_words += &format!(", strategy \"{}\"", scenario.strategies[strategy].name);
+                let _ = group;
+                let kind = ProblemKind::FormulaValue {
+                    formula: v.formula_text().unwrap_or_default().to_string(),
+                    value,
+                    at: at_words,
+                    used_as: format!(
+                        "{} from \"{}\" to \"{}\"",
+                        field.replace('_', " "),
+                        scenario.states[tr.from].name,
+                        scenario.states[tr.to].name
+                    ),
+                    rule,
+                };
+                return Problem::new(format!("transitions[{transition}].{field}"), None, kind);
+            }
         };
-        let inputs = match tr.spec {
+        let tr = &scenario.transitions[transition];
+        let describe = |what: &str, v: &Value| match v {
+            Value::Parameter(i) => format!("{what} {} = {}", scenario.parameters[*i].name, readable(self.values[*i])),
+            Value::Literal(x) => format!("{what} {}", readable(*x)),
+            Value::Formula(f) => format!("{what} {} = {}", f.text(), readable(v.at(self.values, at))),
+        };
+        let inputs = match &tr.spec {
             ExitSpec::Rate(v) => describe("rate", v),
             ExitSpec::AnnualProbability(v) => describe("annual probability", v),
             ExitSpec::ProbabilityOver { value, years } => describe(&format!("probability over {years} years,"), value),
@@ -339,7 +467,7 @@ impl<'a> RowBuilder<'a> {
             inputs,
             strategy: scenario.strategies[strategy].name.clone(),
             cycle,
-            hazard_ratio: nan.hazard_ratio,
+            hazard_ratio,
         };
         Problem::new("", None, kind)
     }

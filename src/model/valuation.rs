@@ -452,16 +452,16 @@ impl<'a> Builder<'a> {
             if p >= t_max {
                 continue;
             }
-            let infusion = schedule.cost_per_infusion.map_or(0.0, |c| c.get(values));
+            let infusion = schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values));
             let ae_cost: f64 = schedule
                 .adverse_events
                 .iter()
-                .map(|a| a.probability.get(values) * a.cost.map_or(0.0, |c| c.get(values)))
+                .map(|a| a.probability.get(values) * a.cost.as_ref().map_or(0.0, |c| c.get(values)))
                 .sum();
             let qaly_loss: f64 = schedule
                 .adverse_events
                 .iter()
-                .map(|a| a.probability.get(values) * a.qaly_loss.map_or(0.0, |q| q.get(values)))
+                .map(|a| a.probability.get(values) * a.qaly_loss.as_ref().map_or(0.0, |q| q.get(values)))
                 .sum();
             let cost = infusion + ae_cost;
             for (slot_index, slot) in self.slots.iter().enumerate() {

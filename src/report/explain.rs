@@ -14,14 +14,15 @@ use crate::scenario::duration::describe_years;
 use crate::scenario::{EffectMeasure, ExitSpec, Scenario, TimeValue, Value, Waning};
 use std::fmt::Write;
 
-fn value_text(scenario: &Scenario, v: Value) -> String {
+fn value_text(scenario: &Scenario, v: &Value) -> String {
     match v {
-        Value::Literal(x) => format!("{x}"),
         Value::Parameter(i) => {
-            let p = &scenario.parameters[i];
+            let p = &scenario.parameters[*i];
             let source = p.source.as_deref().map(|s| format!("; source: {s}")).unwrap_or_default();
-            format!("{} ({}{source})", p.value, p.name)
+            let formula = p.formula.as_ref().map(|f| format!(" = {}", f.text())).unwrap_or_default();
+            format!("{} ({}{formula}{source})", p.value, p.name)
         }
+        _ => scenario.value_in_words(v, &scenario.base_values()),
     }
 }
 
@@ -101,11 +102,11 @@ fn states_in_words(out: &mut String, scenario: &Scenario, model: &Model) {
                     format!(" from {} to {} in the state", describe_years(f as f64 * dt), describe_years(u as f64 * dt))
                 }
             };
-            let what = match t.spec {
+            let what = match &t.spec {
                 ExitSpec::Rate(v) => format!("at an annual rate of {}", value_text(scenario, v)),
                 ExitSpec::AnnualProbability(v) => format!("with an annual probability of {}", value_text(scenario, v)),
                 ExitSpec::ProbabilityOver { value, years } => {
-                    format!("with a probability of {} over {}", value_text(scenario, value), describe_years(years))
+                    format!("with a probability of {} over {}", value_text(scenario, value), describe_years(*years))
                 }
                 ExitSpec::CycleProbability(v) => format!("with a probability per cycle of {}", value_text(scenario, v)),
                 ExitSpec::Complement => "with whatever probability the other exits leave".to_string(),
@@ -139,14 +140,14 @@ fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
         let _ = writeln!(out, "  no treatment effect: natural history.");
     }
     for e in &s.effects {
-        let size = match e.hr_per_meld_point {
+        let size = match &e.hr_per_meld_point {
             Some(per_point) => format!(
                 "{:.4} (= {} ^ {}: a MELD shift through the MELD risk score)",
                 e.multiplier(&scenario.base_values()),
                 value_text(scenario, per_point),
-                value_text(scenario, e.value)
+                value_text(scenario, &e.value)
             ),
-            None => value_text(scenario, e.value),
+            None => value_text(scenario, &e.value),
         };
         let what = match e.measure {
             EffectMeasure::HazardRatio => "the rate (hazard) is multiplied by",

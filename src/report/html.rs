@@ -16,7 +16,7 @@ use crate::io::targets::Target;
 use crate::model::Model;
 use crate::report::plots;
 use crate::scenario::duration::describe_years;
-use crate::scenario::{ExitSpec, Scenario};
+use crate::scenario::{ExitSpec, Scenario, Value};
 use minijinja::{Environment, context};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
@@ -286,13 +286,17 @@ fn state_rows(scenario: &Scenario) -> Vec<minijinja::Value> {
                 .iter()
                 .filter(|t| t.from == i)
                 .map(|t| {
-                    let what = match t.spec {
-                        ExitSpec::Rate(v) => format!("annual rate {}", v.get(&values)),
-                        ExitSpec::AnnualProbability(v) => format!("annual probability {}", v.get(&values)),
+                    let words = |v: &Value| match v {
+                        Value::Formula(_) => scenario.value_in_words(v, &values),
+                        _ => v.get(&values).to_string(),
+                    };
+                    let what = match &t.spec {
+                        ExitSpec::Rate(v) => format!("annual rate {}", words(v)),
+                        ExitSpec::AnnualProbability(v) => format!("annual probability {}", words(v)),
                         ExitSpec::ProbabilityOver { value, years } => {
-                            format!("probability {} over {}", value.get(&values), describe_years(years))
+                            format!("probability {} over {}", words(value), describe_years(*years))
                         }
-                        ExitSpec::CycleProbability(v) => format!("probability per cycle {}", v.get(&values)),
+                        ExitSpec::CycleProbability(v) => format!("probability per cycle {}", words(v)),
                         ExitSpec::Complement => "the rest (complement)".to_string(),
                     };
                     let when = match (t.window.from_cycle, t.window.until_cycle) {

@@ -385,6 +385,29 @@ pub struct Parameter {
     pub high: Option<f64>,
     /// Where it was defined: `scenario line N` or `FILE line N`.
     pub origin: String,
+    /// For a derived parameter: the formula that gives its value (then `distribution`, `low` and
+    /// `high` are `None`, and `value` is the base-case value, or NaN when the formula reads model
+    /// time and so has no single value).
+    #[serde(serialize_with = "formula_text")]
+    pub formula: Option<std::sync::Arc<super::formula::Formula>>,
+}
+
+/// A formula is written to JSON as its text.
+fn formula_text<S: serde::Serializer>(
+    f: &Option<std::sync::Arc<super::formula::Formula>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match f {
+        Some(f) => s.serialize_some(f.text()),
+        None => s.serialize_none(),
+    }
+}
+
+impl Parameter {
+    /// True for a parameter whose value comes from a formula.
+    pub fn is_derived(&self) -> bool {
+        self.formula.is_some()
+    }
 }
 
 /// Reads a parameter CSV (columns `name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note`;
@@ -430,6 +453,7 @@ pub fn read_csv(file: &str, text: &str) -> Result<Vec<Parameter>> {
             }
         };
         out.push(Parameter {
+            formula: None,
             value,
             kind,
             unit: row.text("unit").map(str::to_string),

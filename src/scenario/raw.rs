@@ -192,7 +192,11 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParameter {
-    pub value: f64,
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// A derived parameter's formula (then no `value`, `distribution`, `low` or `high`).
+    #[serde(default)]
+    pub formula: Option<String>,
     pub kind: String,
     #[serde(default)]
     pub unit: Option<String>,
@@ -219,7 +223,7 @@ pub enum RawValue {
 }
 
 /// What a number-or-parameter key accepts, for the message when it is something else.
-pub const VALUE_EXPECTED: &str = "expected a number (e.g. 0.1) or the name of a parameter (e.g. \"r_comp_decomp\")";
+pub const VALUE_EXPECTED: &str = "expected a number (e.g. 0.1), the name of a parameter (e.g. \"r_comp_decomp\") or a formula (e.g. \"1 - exp(-r_comp_decomp * cycle_years)\")";
 
 impl<'de> Deserialize<'de> for RawValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

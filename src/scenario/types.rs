@@ -6,9 +6,11 @@
 //! Built only by [`super::validate`]; read by `model`, the engines and the reports.
 
 use super::duration::describe_years;
+pub use super::formula::{At, Depends, Formula};
 use super::life_table::LifeTable;
 use super::parameters::Parameter;
 use crate::error::Problem;
+use std::sync::Arc;
 
 /// A Markov state.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -24,20 +26,59 @@ pub struct State {
     pub description: Option<String>,
 }
 
-/// A number used by a transition or effect: a named parameter or a literal.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A number used by a transition, effect, reward or setting: a literal, a named parameter with
+/// one value per draw, or a formula (written inline, or a derived parameter that changes with
+/// model time).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// Index into [`Scenario::parameters`].
     Parameter(usize),
     Literal(f64),
+    Formula(Arc<Formula>),
 }
 
+/// Model time unknown: every variable NaN, so a formula that reads one gives NaN, never a number
+/// for the wrong time.
+const NO_TIME: At = At {
+    cycle: f64::NAN,
+    cycle_years: f64::NAN,
+    model_years: f64::NAN,
+    age: f64::NAN,
+    state_years: f64::NAN,
+    boundary: f64::NAN,
+    cycles: f64::NAN,
+};
+
 impl Value {
-    /// The number, taking parameters from `values` (indexed like [`Scenario::parameters`]).
-    pub fn get(self, values: &[f64]) -> f64 {
+    /// The number, taking parameters from `values` (indexed like [`Scenario::parameters`]), for
+    /// a value that does not change with model time. A formula that reads a model-time variable
+    /// gives NaN here (use [`Value::at`]).
+    pub fn get(&self, values: &[f64]) -> f64 {
+        self.at(values, &NO_TIME)
+    }
+
+    /// The number at a point of model time.
+    pub fn at(&self, values: &[f64], at: &At) -> f64 {
         match self {
-            Value::Parameter(i) => values[i],
-            Value::Literal(v) => v,
+            Value::Parameter(i) => values[*i],
+            Value::Literal(v) => *v,
+            Value::Formula(f) => f.eval(values, at),
+        }
+    }
+
+    /// The model-time variables it reads (none for literals and parameters).
+    pub fn depends(&self) -> Depends {
+        match self {
+            Value::Formula(f) => f.depends(),
+            _ => Depends::default(),
+        }
+    }
+
+    /// The formula's text, for messages.
+    pub fn formula_text(&self) -> Option<&str> {
+        match self {
+            Value::Formula(f) => Some(f.text()),
+            _ => None,
         }
     }
 }
@@ -61,7 +102,7 @@ impl TimeValue {
 }
 
 /// How an exit's number is to be read.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ExitSpec {
     /// Annual rate r; cycle probability via competing risks on the rate scale.
     Rate(Value),
@@ -166,7 +207,7 @@ pub struct Effect {
 impl Effect {
     /// The multiplier at full strength: the value, or hr_per_meld_point ^ meld_shift.
     pub fn multiplier(&self, values: &[f64]) -> f64 {
-        match self.hr_per_meld_point {
+        match &self.hr_per_meld_point {
             Some(per_point) => per_point.get(values).powf(self.value.get(values)),
             None => self.value.get(values),
         }

@@ -12,6 +12,7 @@ mod background;
 mod cohort;
 mod dirichlet;
 mod economics;
+mod formulas;
 mod parameters;
 mod psa;
 mod settings;
@@ -113,6 +114,14 @@ pub(super) struct Validator<'a> {
     /// Line of each parameter's `[parameters.NAME]` table; `None` for CSV rows.
     parameter_lines: Vec<Option<usize>>,
     cycle_years: f64,
+    /// Derived parameters read so far, to compile once every name is known: (name, formula, line).
+    pending_formulas: Vec<(String, String, Option<usize>)>,
+    /// Derived parameters with one value per draw, in the order to evaluate them.
+    derived_order: Vec<usize>,
+    /// Model-time variables the values being read may use (set by the table being checked).
+    time_allowed: Depends,
+    /// Indices of the derived parameters (those with a formula).
+    derived: std::collections::HashSet<usize>,
 }
 
 impl<'a> Validator<'a> {
@@ -130,6 +139,10 @@ impl<'a> Validator<'a> {
             checked: Vec::new(),
             parameter_lines: Vec::new(),
             cycle_years: 1.0,
+            pending_formulas: Vec::new(),
+            derived_order: Vec::new(),
+            time_allowed: Depends::default(),
+            derived: std::collections::HashSet::new(),
         }
     }
 
@@ -187,6 +200,11 @@ impl<'a> Validator<'a> {
         }
         scenario.warnings = self.warnings;
         Ok(scenario)
+    }
+
+    /// The parameters' base-case values so far (NaN for a derived parameter that reads model time).
+    fn base_values(&self) -> Vec<f64> {
+        self.parameters.iter().map(|p| p.value).collect()
     }
 
     fn line<T>(&self, s: &Spanned<T>) -> Option<usize> {
@@ -253,8 +271,7 @@ impl<'a> Validator<'a> {
             },
             RawValue::Name(name) => {
                 let Some(&i) = self.parameter_index.get(name) else {
-                    self.problem(key, line, ProblemKind::UnknownParameter { name: name.clone() });
-                    return None;
+                    return self.expression(name, usage, key, line);
                 };
                 let kind = self.parameters[i].kind;
                 if !usage.accepts(kind) {
@@ -266,13 +283,26 @@ impl<'a> Validator<'a> {
                     return None;
                 }
                 self.mark_used(i);
-                Value::Parameter(i)
+                match self.parameters[i].formula.clone() {
+                    Some(f) if !f.depends().is_constant() => {
+                        if !self.time_allowed.covers(f.depends()) {
+                            let why = format!(
+                                "its formula changes with {}, which a value here cannot (it is {})",
+                                f.depends().describe(),
+                                self.time_allowed.in_words()
+                            );
+                            let message = format!("parameter \"{name}\" cannot be used here: {why}");
+                            let kind = ProblemKind::Formula { formula: f.text().to_string(), message };
+                            self.problem(key, line, kind);
+                            return None;
+                        }
+                        Value::Formula(f)
+                    }
+                    _ => Value::Parameter(i),
+                }
             }
         };
-        let base = match value {
-            Value::Literal(v) => v,
-            Value::Parameter(i) => self.parameters[i].value,
-        };
+        let base = value.get(&self.base_values());
         if matches!(usage, Usage::HazardRatio | Usage::RelativeRisk) && base == 0.0 {
             let measure = if usage == Usage::HazardRatio { "a hazard ratio" } else { "a relative risk" };
             self.warn(key, line, ProblemKind::ZeroEffect { measure });
@@ -287,11 +317,21 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// Checks a CSV parameter the first time the model uses it.
+    /// Checks a CSV parameter the first time the model uses it; for a derived parameter, marks
+    /// the parameters its formula reads.
     fn mark_used(&mut self, i: usize) {
         if !self.checked[i] {
             self.checked[i] = true;
-            self.check_parameter(i);
+            if !self.derived.contains(&i) {
+                self.check_parameter(i);
+            }
+        }
+        if let Some(f) = self.parameters[i].formula.clone() {
+            for &j in f.parameters() {
+                if j != i {
+                    self.mark_used(j);
+                }
+            }
         }
     }
 

@@ -50,7 +50,24 @@ impl Validator<'_> {
                 );
                 continue;
             };
-            let distribution = match p.distribution.as_ref().map(|d| d.fit(p.value)) {
+            if let Some(text) = &p.formula {
+                for (present, key_name) in [
+                    (p.value.is_some(), "value"),
+                    (p.distribution.is_some(), "distribution"),
+                    (p.low.is_some(), "low"),
+                    (p.high.is_some(), "high"),
+                ] {
+                    if present {
+                        self.problem(format!("{key}.{key_name}"), line, ProblemKind::DerivedTakesNo { key: key_name });
+                    }
+                }
+                self.pending_formulas.push((name.clone(), text.clone(), line));
+            } else if p.value.is_none() {
+                self.problem(key.clone(), line, ProblemKind::NoValueOrFormula);
+                continue;
+            }
+            let value = p.value.unwrap_or(f64::NAN);
+            let distribution = match p.distribution.as_ref().filter(|_| p.formula.is_none()).map(|d| d.fit(value)) {
                 None => None,
                 Some(Ok(d)) => Some(d),
                 Some(Err(kind)) => {
@@ -63,8 +80,9 @@ impl Validator<'_> {
                 None => self.file.to_string(),
             };
             let parameter = Parameter {
+                formula: None,
                 name: name.clone(),
-                value: p.value,
+                value,
                 kind,
                 unit: p.unit.clone(),
                 source: p.source.clone(),
@@ -76,8 +94,9 @@ impl Validator<'_> {
             };
             self.add_parameter(parameter, line);
         }
+        self.derived_parameters();
         for i in 0..self.parameters.len() {
-            if self.checked[i] {
+            if self.checked[i] && !self.parameters[i].is_derived() {
                 self.check_parameter(i);
             }
         }

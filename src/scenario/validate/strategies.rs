@@ -152,7 +152,17 @@ impl Validator<'_> {
         let targets = self.effect_targets(key, line, raw, from, to, transitions);
         targets
             .into_iter()
-            .map(|to| Effect { from, to, measure, value, hr_per_meld_point: per_point, onset, duration, waning, entry })
+            .map(|to| Effect {
+                from,
+                to,
+                measure,
+                value: value.clone(),
+                hr_per_meld_point: per_point.clone(),
+                onset,
+                duration,
+                waning,
+                entry,
+            })
             .collect()
     }
 

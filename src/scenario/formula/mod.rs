@@ -13,10 +13,9 @@
 //! sqrt abs floor ceil logit expit` (one argument), `pow rate_to_prob prob_to_rate` (two), `min
 //! max` (two or more), `if(condition, then, else)`.
 
-use winnow::ascii::{digit0, digit1, multispace0};
-use winnow::combinator::{Infix, Prefix, alt, delimited, dispatch, expression, fail, opt, separated};
-use winnow::prelude::*;
-use winnow::token::{any, one_of, take_while};
+mod parse;
+
+pub use parse::parse;
 
 /// Longest formula accepted, in characters: a guard against pathological input (deep recursion).
 pub const MAX_LENGTH: usize = 2000;
@@ -133,7 +132,30 @@ impl Depends {
         self == Depends::default()
     }
 
-    fn add(&mut self, v: TimeVar) {
+    /// Every model-time variable but `t` and `T` (what a derived parameter or a transition may read).
+    pub fn all_but_boundary() -> Depends {
+        Depends { model_time: true, age: true, state_years: true, boundary: false }
+    }
+
+    /// Does this set of allowed variables include everything `needs` reads?
+    pub fn covers(self, needs: Depends) -> bool {
+        (self.model_time || !needs.model_time)
+            && (self.age || !needs.age)
+            && (self.state_years || !needs.state_years)
+            && (self.boundary || !needs.boundary)
+    }
+
+    /// What a value allowed these variables may change with, in words, for messages.
+    pub fn in_words(self) -> String {
+        if self.is_constant() {
+            "a value with one number per draw: it may not change with model time (cycle, model_years, age, state_years, t, T)".to_string()
+        } else {
+            format!("a value that may change with {} only", self.describe())
+        }
+    }
+
+    /// Adds a variable to the set.
+    pub fn add_var(&mut self, v: TimeVar) {
         match v {
             TimeVar::Cycle | TimeVar::ModelYears => self.model_time = true,
             TimeVar::Age => self.age = true,
@@ -298,167 +320,6 @@ pub enum FormulaError {
     Function(String),
 }
 
-/// Reads a formula into its syntax tree.
-///
-/// # Errors
-/// [`FormulaError::Syntax`] with the character where reading stopped, [`FormulaError::TooLarge`]
-/// beyond [`MAX_LENGTH`] characters or [`MAX_NESTING`] levels of parentheses.
-pub fn parse(text: &str) -> Result<Ast, FormulaError> {
-    if text.chars().count() > MAX_LENGTH {
-        return Err(FormulaError::TooLarge(format!(
-            "a formula may have at most {MAX_LENGTH} characters; split it into derived parameters"
-        )));
-    }
-    let (mut depth, mut signs) = (0usize, 0usize);
-    for c in text.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        match c {
-            '-' | '+' | '!' => signs += 1,
-            c if c.is_whitespace() => {}
-            _ => signs = 0,
-        }
-        if signs > MAX_SIGNS {
-            return Err(FormulaError::TooLarge(format!("more than {MAX_SIGNS} signs (+ - !) in a row")));
-        }
-        if depth > MAX_NESTING {
-            return Err(FormulaError::TooLarge(format!(
-                "parentheses nest deeper than {MAX_NESTING} levels; split it into derived parameters"
-            )));
-        }
-    }
-    let operators = text.chars().filter(|c| "+-*/^<>=!&|(".contains(*c)).count();
-    if operators > MAX_OPERATORS {
-        return Err(FormulaError::TooLarge(format!(
-            "a formula may have at most {MAX_OPERATORS} operators and parentheses; split it into derived parameters"
-        )));
-    }
-    let mut input = text;
-    let ast = delimited(multispace0, expr, multispace0)
-        .parse_next(&mut input)
-        .map_err(|_| FormulaError::Syntax { at: 1 + text.len() - input.len(), what: describe_rest(input) })?;
-    if !input.is_empty() {
-        let at = 1 + text.len() - input.len();
-        let what = if input.starts_with('^') {
-            "a second \"^\" (write (a^b)^c or a^(b^c))".to_string()
-        } else if ["<", ">", "==", "!="].iter().any(|c| input.starts_with(c)) {
-            "a second comparison (write (a < b) && (b < c))".to_string()
-        } else {
-            describe_rest(input)
-        };
-        return Err(FormulaError::Syntax { at, what });
-    }
-    Ok(ast)
-}
-
-/// Words for where reading stopped.
-fn describe_rest(rest: &str) -> String {
-    match rest.chars().next() {
-        None => "it ends too early".to_string(),
-        Some(c) => format!("unexpected \"{c}\""),
-    }
-}
-
-type PResult<T> = winnow::Result<T>;
-
-fn expr(input: &mut &str) -> PResult<Ast> {
-    expression(delimited(multispace0, operand, multispace0))
-        .prefix(delimited(
-            multispace0,
-            dispatch! {any;
-                '-' => Prefix(13, |_, a| Ok(Ast::Unary(UnaryOp::Neg, Box::new(a)))),
-                '+' => Prefix(13, |_, a| Ok(Ast::Unary(UnaryOp::Plus, Box::new(a)))),
-                '!' => Prefix(13, |_, a| Ok(Ast::Unary(UnaryOp::Not, Box::new(a)))),
-                _ => fail,
-            },
-            multispace0,
-        ))
-        .infix(delimited(multispace0, infix_op, multispace0))
-        .parse_next(input)
-}
-
-fn binary<'i>(op: BinaryOp) -> fn(&mut &'i str, Ast, Ast) -> PResult<Ast> {
-    macro_rules! fold {
-        ($op:expr) => {
-            |_: &mut &'i str, a: Ast, b: Ast| Ok(Ast::Binary($op, Box::new(a), Box::new(b)))
-        };
-    }
-    match op {
-        BinaryOp::Add => fold!(BinaryOp::Add),
-        BinaryOp::Sub => fold!(BinaryOp::Sub),
-        BinaryOp::Mul => fold!(BinaryOp::Mul),
-        BinaryOp::Div => fold!(BinaryOp::Div),
-        BinaryOp::Pow => fold!(BinaryOp::Pow),
-        BinaryOp::Lt => fold!(BinaryOp::Lt),
-        BinaryOp::Le => fold!(BinaryOp::Le),
-        BinaryOp::Gt => fold!(BinaryOp::Gt),
-        BinaryOp::Ge => fold!(BinaryOp::Ge),
-        BinaryOp::Eq => fold!(BinaryOp::Eq),
-        BinaryOp::Ne => fold!(BinaryOp::Ne),
-        BinaryOp::And => fold!(BinaryOp::And),
-        BinaryOp::Or => fold!(BinaryOp::Or),
-    }
-}
-
-/// An infix operator with its binding power: `||` 1, `&&` 3, comparisons 5 (not chained), `+ -`
-/// 7, `* /` 9, `^` 15 (not chained; tighter than the prefix operators at 13, so `-x^2` is
-/// `-(x^2)`).
-fn infix_op<'i>(input: &mut &'i str) -> PResult<Infix<&'i str, Ast, winnow::error::ContextError>> {
-    use BinaryOp::*;
-    let logic = alt((
-        "||".value(Or),
-        "&&".value(And),
-        "<=".value(Le),
-        ">=".value(Ge),
-        "==".value(Eq),
-        "!=".value(Ne),
-        "<".value(Lt),
-        ">".value(Gt),
-    ));
-    let arithmetic = alt(("+".value(Add), "-".value(Sub), "*".value(Mul), "/".value(Div), "^".value(Pow)));
-    let op = alt((logic, arithmetic)).parse_next(input)?;
-    let f = binary(op);
-    Ok(match op {
-        Or => Infix::Left(1, f),
-        And => Infix::Left(3, f),
-        Lt | Le | Gt | Ge | Eq | Ne => Infix::Neither(5, f),
-        Add | Sub => Infix::Left(7, f),
-        Mul | Div => Infix::Left(9, f),
-        Pow => Infix::Neither(15, f),
-    })
-}
-
-/// A number, a name, a function call or a parenthesised formula.
-fn operand(input: &mut &str) -> PResult<Ast> {
-    alt((number, call_or_name, delimited('(', expr, ')'))).parse_next(input)
-}
-
-/// A decimal number: `12`, `0.5`, `.5`, `1e-3`, `2.5E+2` (no `inf` or `nan`).
-fn number(input: &mut &str) -> PResult<Ast> {
-    let mantissa = alt(((digit1, opt(('.', digit0))).void(), ('.', digit1).void()));
-    let exponent = opt((one_of(['e', 'E']), opt(one_of(['+', '-'])), digit1));
-    (mantissa, exponent).take().try_map(str::parse::<f64>).map(Ast::Number).parse_next(input)
-}
-
-/// A name (`r_HD`, `cycle`), or a call when followed by `(`.
-fn call_or_name(input: &mut &str) -> PResult<Ast> {
-    let name = (
-        one_of(|c: char| c.is_ascii_alphabetic() || c == '_'),
-        take_while(0.., |c: char| c.is_ascii_alphanumeric() || c == '_'),
-    )
-        .take()
-        .parse_next(input)?;
-    let args = opt(delimited((multispace0, '('), separated(0.., delimited(multispace0, expr, multispace0), ','), ')'))
-        .parse_next(input)?;
-    Ok(match args {
-        Some(args) => Ast::Call(name.to_string(), args),
-        None => Ast::Name(name.to_string()),
-    })
-}
-
 /// Resolves the names of a syntax tree and compiles it. `resolve` says what a name is (or why it
 /// cannot be used here); `text` is kept for messages.
 ///
@@ -504,7 +365,7 @@ fn emit<'a>(
             }
             Resolved::Var(v) => {
                 f.ops.push(Op::Var(v));
-                f.depends.add(v);
+                f.depends.add_var(v);
             }
         },
         Ast::Unary(UnaryOp::Plus, a) => emit(a, resolve, f)?,
@@ -769,127 +630,4 @@ fn binary_value(op: BinaryOp, a: f64, b: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(name: &str) -> Result<Resolved<'static>, FormulaError> {
-        match name {
-            "a" => Ok(Resolved::Parameter(0)),
-            "b" => Ok(Resolved::Parameter(1)),
-            "rate" => Ok(Resolved::Parameter(2)),
-            _ => match TimeVar::from_name(name) {
-                Some(v) => Ok(Resolved::Var(v)),
-                None => Err(FormulaError::UnknownName {
-                    name: name.to_string(),
-                    hint: closest(name, ["a", "b", "rate"]).map(|c| format!("; did you mean {c}?")).unwrap_or_default(),
-                }),
-            },
-        }
-    }
-
-    fn value(text: &str) -> f64 {
-        let at = At { cycle: 3.0, cycle_years: 0.5, model_years: 1.5, age: 61.5, state_years: 1.0, ..At::default() };
-        read(text, &mut names).unwrap_or_else(|e| panic!("{text}: {e}")).eval(&[2.0, 3.0, 0.1], &at)
-    }
-
-    fn error(text: &str) -> String {
-        read(text, &mut names).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn arithmetic_follows_the_usual_precedence() {
-        assert_eq!(value("1 + 2 * 3"), 7.0);
-        assert_eq!(value("(1 + 2) * 3"), 9.0);
-        assert_eq!(value("a - b - 1"), -2.0);
-        assert_eq!(value("12 / a / 3"), 2.0);
-        assert_eq!(value("-a^2"), -4.0);
-        assert_eq!(value("a^-1"), 0.5);
-        assert_eq!(value("2 * -a"), -4.0);
-        assert_eq!(value(" 1e-3 + 2.5E+2 + .5 "), 250.501);
-        assert_eq!(value("1/2"), 0.5, "no integer division");
-    }
-
-    #[test]
-    fn comparisons_logic_and_if() {
-        assert_eq!(value("a < b"), 1.0);
-        assert_eq!(value("a >= b"), 0.0);
-        assert_eq!(value("a == 2 && b != 2"), 1.0);
-        assert_eq!(value("!(a < b) || 0"), 0.0);
-        assert_eq!(value("if(age < 65, 0.0067, 0.01)"), 0.0067);
-        assert_eq!(value("if(age >= 65, 0.0067, if(age >= 60, 0.02, 0.01))"), 0.02);
-        assert!(value("if(0/0, 1, 2)").is_nan(), "a NaN condition is not silently false");
-        assert!(value("min(1, 0/0)").is_nan());
-    }
-
-    #[test]
-    fn functions_and_time_variables() {
-        let p = value("1 - exp(-rate * cycle_years)");
-        assert!((p - (1.0 - (-0.05f64).exp())).abs() < 1e-15);
-        assert!((value("rate_to_prob(rate, cycle_years)") - p).abs() < 1e-16);
-        assert!((value("prob_to_rate(rate_to_prob(rate, 2), 2)") - 0.1).abs() < 1e-15);
-        assert!((value("expit(logit(0.3))") - 0.3).abs() < 1e-15);
-        assert_eq!(value("min(3, a, b) + max(1, 2, 0)"), 4.0);
-        assert_eq!(value("pow(a, 3) + sqrt(16) + abs(-1) + floor(2.7) + ceil(2.2)"), 8.0 + 4.0 + 1.0 + 2.0 + 3.0);
-        assert_eq!(value("cycle + model_years + state_years"), 5.5);
-        assert!((value("ln(exp(2)) + log10(1000)") - 5.0).abs() < 1e-15);
-        // A Weibull cumulative-hazard difference by cycle (Briggs et al. 2006, section 3.4).
-        let w = value("1 - exp(0.0014 * (cycle^1.4 - (cycle + 1)^1.4))");
-        assert!((w - (1.0 - (0.0014 * (3f64.powf(1.4) - 4f64.powf(1.4))).exp())).abs() < 1e-15);
-    }
-
-    #[test]
-    fn dependence_is_tracked() {
-        let f = read("a * if(age < 65, 1, b) + state_years", &mut names).unwrap();
-        assert_eq!(f.parameters(), &[0, 1]);
-        assert!(f.depends().age && f.depends().state_years && !f.depends().model_time);
-        assert!(read("a * b", &mut names).unwrap().depends().is_constant());
-        assert!(read("cycle_years * a", &mut names).unwrap().depends().is_constant());
-    }
-
-    #[test]
-    fn inlined_formulas_bring_their_dependence() {
-        let inner = read("a * age", &mut names).unwrap();
-        let mut with_inner = |name: &str| if name == "d" { Ok(Resolved::Inline(&inner)) } else { names(name) };
-        let f = read("d + 1", &mut with_inner).unwrap();
-        assert!(f.depends().age);
-        assert_eq!(f.eval(&[2.0], &At { age: 10.0, ..At::default() }), 21.0);
-    }
-
-    #[test]
-    fn errors_say_where_and_what() {
-        assert_eq!(error("1 +"), "cannot read it as a formula: it ends too early at character 4");
-        assert_eq!(
-            error("a ^ b ^ 2"),
-            "cannot read it as a formula: a second \"^\" (write (a^b)^c or a^(b^c)) at character 7"
-        );
-        assert_eq!(
-            error("a < b < 2"),
-            "cannot read it as a formula: a second comparison (write (a < b) && (b < c)) at character 7"
-        );
-        assert_eq!(error("2 # 3"), "cannot read it as a formula: unexpected \"#\" at character 3");
-        assert_eq!(error("inf"), "unknown name \"inf\"");
-        assert_eq!(error("raet * 2"), "unknown name \"raet\"; did you mean rate?");
-        assert!(error("epx(1)").starts_with("unknown function \"epx\"; did you mean exp()? (functions: exp(x), "));
-        assert!(error("if(a, 1)").starts_with("if() takes 3 arguments, not 2"));
-        assert!(error("min(a)").starts_with("min() takes two or more arguments, not 1"));
-        assert!(error(&"(".repeat(50)).contains("nest deeper than 24"));
-        assert!(error(&"1+".repeat(1500)).contains("at most 2000 characters"));
-        assert!(error(&"1+".repeat(151)).contains("at most 150 operators"));
-    }
-
-    #[test]
-    fn deep_prefix_chains_and_long_sums_stay_within_limits() {
-        assert_eq!(value("-+-!0"), 1.0);
-        assert!(error(&format!("{}1", "-".repeat(1000))).contains("more than 4 signs"));
-        // The deepest formula the limits allow parses on a test thread's small stack.
-        // The largest formulas the limits allow compile on a small (1 MiB) stack in a debug build.
-        for text in [format!("{}1", "1+".repeat(150)), format!("{}1{}", "(----".repeat(24), ")".repeat(24))] {
-            let small_stack = std::thread::Builder::new().stack_size(1 << 20);
-            let ok = small_stack.spawn(move || read(&text, &mut names).is_ok()).unwrap().join().unwrap();
-            assert!(ok);
-        }
-        // Right-nested sums need one stack slot per level.
-        let nested = format!("{}1{}", "1+(".repeat(23), ")".repeat(23));
-        assert_eq!(value(&nested), 24.0);
-    }
-}
+mod tests;
