@@ -532,6 +532,14 @@ pub enum ProblemKind {
     /// A parameter table with neither `value` nor `formula`.
     #[error("give `value` (a number) or `formula` (a derived parameter, e.g. formula = \"1 - exp(-r * cycle_years)\")")]
     NoValueOrFormula,
+    /// `within_cycle_correction = "none"`, which other tools use for different rules.
+    #[error(
+        "\"none\" is ambiguous: write \"end_of_cycle\" to count the occupancy at the end of each cycle (x_1..x_T; the starting cohort is not counted, as in Briggs et al. 2006 exercise 2.5), or within_cycle_weights = \"1\" to count every boundary x_0..x_T with weight 1 (no correction)"
+    )]
+    CorrectionNone,
+    /// A list of boundary weights of the wrong length.
+    #[error("{given} weights given; {cycles} cycles have {expected} boundaries (0..T), one weight each")]
+    WeightCount { given: usize, expected: usize, cycles: usize },
     /// A scenario without states or strategies.
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },

@@ -456,7 +456,7 @@ currency = "EUR"
 price_year = 2024
 discount_rate_costs = 0.0
 discount_rate_effects = 0.0
-within_cycle_correction = "none"
+within_cycle_correction = "end_of_cycle"
 [[costs]]
 category = "care"
 state = "alive"

@@ -24,6 +24,14 @@ pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
             })
             .filter(|g| g.weight > 0.0)
             .collect(),
+        // Formulas of `age` need each start age; otherwise one group at the mean age.
+        None if scenario.reads().age => scenario
+            .cohort
+            .age_groups
+            .iter()
+            .filter(|g| g.weight > 0.0)
+            .map(|g| Group { start_age: g.age, sex: None, weight: g.weight })
+            .collect(),
         None => {
             let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum();
             vec![Group { start_age: age, sex: None, weight: 1.0 }]

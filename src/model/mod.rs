@@ -116,6 +116,15 @@ impl Model {
     /// [`ProblemKind::RowNotDistribution`]: crate::ProblemKind::RowNotDistribution
     pub fn build(scenario: &Scenario, values: &[f64]) -> Result<Model> {
         let invalid = |problems: Vec<Problem>| Error::Invalid { file: scenario.file.clone(), problems };
+        // Derived parameters follow their inputs, whatever made the values.
+        let mut completed;
+        let values = if scenario.derived_order.is_empty() {
+            values
+        } else {
+            completed = values.to_vec();
+            scenario.complete_values(&mut completed);
+            &completed[..]
+        };
         check_parameter_values(scenario, values).map_err(invalid)?;
         let layout = SlotLayout::new(scenario);
         let groups = groups::sub_cohorts(scenario);

@@ -168,15 +168,16 @@ enum RowError {
     Formula { transition: usize, value: f64, rule: &'static str },
 }
 
-/// The number an exit specification holds, the key it is written under and its range rule.
+/// The number an exit specification holds and the key it is written under.
 fn spec_value(spec: &ExitSpec) -> Option<(&Value, &'static str)> {
-    match spec {
-        ExitSpec::Rate(v) => Some((v, "rate")),
-        ExitSpec::AnnualProbability(v) => Some((v, "annual_probability")),
-        ExitSpec::ProbabilityOver { value, .. } => Some((value, "probability")),
-        ExitSpec::CycleProbability(v) => Some((v, "cycle_probability")),
-        ExitSpec::Complement => None,
-    }
+    let field = match spec {
+        ExitSpec::Rate(_) => "rate",
+        ExitSpec::AnnualProbability(_) => "annual_probability",
+        ExitSpec::ProbabilityOver { .. } => "probability",
+        ExitSpec::CycleProbability(_) => "cycle_probability",
+        ExitSpec::Complement => return None,
+    };
+    spec.value().map(|v| (v, field))
 }
 
 /// The range rule a value of `spec` breaks, if any.
@@ -306,7 +307,7 @@ impl<'a> RowBuilder<'a> {
                     }
                     let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazards[t]);
                     let at = row_time(dt, group, t, slot.bucket);
-                    let exit_sum = match self.probabilities(slot, inputs, &at) {
+                    let exit_sum = match self.probabilities(slot, strategy, inputs, &at) {
                         Ok(sum) => sum,
                         Err(e) => {
                             problems.push(self.row_problem(strategy, t, group, &at, e));
@@ -337,7 +338,13 @@ impl<'a> RowBuilder<'a> {
     /// `self.prob`, given the hazard ratios and relative risks on the state's exits and the
     /// background hazard. Returns the sum of the exits before the rest was given to staying (or
     /// to the complement), which must not exceed 1.
-    fn probabilities(&mut self, slot: Slot, (hr, rr, mu): (&[f64], &[f64], f64), at: &At) -> Result<f64, RowError> {
+    fn probabilities(
+        &mut self,
+        slot: Slot,
+        strategy: usize,
+        (hr, rr, mu): (&[f64], &[f64], f64),
+        at: &At,
+    ) -> Result<f64, RowError> {
         let s = slot.state;
         let n = self.prob.len();
         let dt = self.scenario.cycle_length_years;
@@ -347,7 +354,9 @@ impl<'a> RowBuilder<'a> {
         let mut cycle_scale = false;
         let mut complement: Option<usize> = None;
         let exits = self.scenario.transitions.iter().enumerate();
-        for (i, tr) in exits.filter(|(_, tr)| tr.from == s && tr.window.contains(slot.bucket)) {
+        for (i, tr) in
+            exits.filter(|(_, tr)| tr.from == s && tr.window.contains(slot.bucket) && tr.applies_in(strategy))
+        {
             // A formula is evaluated at this row's model time and checked against its use's range
             // (literals and parameters were checked when the values were made).
             let number = match spec_value(&tr.spec) {

@@ -38,10 +38,13 @@ pub enum ParameterKind {
     Cost,
     /// A QALY weight, at most 1 (states worse than death may be negative).
     Utility,
+    /// A coefficient or other number on any scale (e.g. a regression coefficient, a log hazard),
+    /// any finite number; used in formulas.
+    Coefficient,
 }
 
 /// Every kind's name, for messages.
-pub const KIND_NAMES: &str = "annual_probability, annual_rate, probability, hazard_ratio, relative_risk, odds_ratio, mean_difference, months, years, proportion, count, cost, utility";
+pub const KIND_NAMES: &str = "annual_probability, annual_rate, probability, hazard_ratio, relative_risk, odds_ratio, mean_difference, months, years, proportion, count, cost, utility, coefficient";
 
 /// The distributions a parameter CSV's `dist` column may name, for messages.
 const DISTRIBUTION_NAMES: &str = "beta, gamma, lognormal, normal, fixed";
@@ -64,6 +67,7 @@ impl ParameterKind {
             "count" => Count,
             "cost" => Cost,
             "utility" => Utility,
+            "coefficient" => Coefficient,
             _ => return None,
         })
     }
@@ -85,6 +89,7 @@ impl ParameterKind {
             Count => "count",
             Cost => "cost",
             Utility => "utility",
+            Coefficient => "coefficient",
         }
     }
 
@@ -116,7 +121,7 @@ impl ParameterKind {
             AnnualProbability | Probability | Proportion => (0.0, 1.0),
             AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count => (0.0, f64::INFINITY),
             Utility => (f64::NEG_INFINITY, 1.0),
-            Cost | MeanDifference => (f64::NEG_INFINITY, f64::INFINITY),
+            Cost | MeanDifference | Coefficient => (f64::NEG_INFINITY, f64::INFINITY),
         }
     }
 
@@ -127,7 +132,7 @@ impl ParameterKind {
             AnnualProbability | Probability | Proportion => "in [0, 1]",
             AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count => ">= 0",
             Utility => "at most 1",
-            Cost | MeanDifference => "any number",
+            Cost | MeanDifference | Coefficient => "any number",
         }
     }
 
@@ -144,6 +149,7 @@ impl ParameterKind {
             Utility => "beta for a utility (or a gamma on the disutility, 1 - utility, as a parameter of its own)",
             Cost => "gamma for a cost",
             MeanDifference => "normal for a mean difference",
+            Coefficient => "normal for a coefficient (or a multivariate_normal group)",
         }
     }
 }

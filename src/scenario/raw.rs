@@ -280,6 +280,9 @@ pub struct RawTransition {
     pub complement: Option<bool>,
     #[serde(default)]
     pub time_in_state: Option<RawWindow>,
+    /// The strategies this exit applies in (default: all).
+    #[serde(default)]
+    pub strategies: Option<Vec<String>>,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -384,10 +387,24 @@ pub struct RawEconomics {
     pub discount_rate_effects: RawValue,
     #[serde(default)]
     pub within_cycle_correction: Option<String>,
+    /// Weights of the cycle boundaries 0..T: a list of T + 1 numbers or a formula in `t` and `T`.
+    #[serde(default)]
+    pub within_cycle_weights: Option<Spanned<RawWeights>>,
     #[serde(default)]
     pub discount_timing: Option<String>,
     #[serde(default)]
     pub wtp: Option<Vec<f64>>,
+}
+
+/// `within_cycle_weights`: one number per cycle boundary, or a formula in `t` and `T`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected a list of numbers (one per cycle boundary 0..T) or a formula in t and T, e.g. \"if(t == 0, 0, 1)\""
+)]
+pub enum RawWeights {
+    List(Vec<f64>),
+    Formula(String),
 }
 
 /// A state or transition named by a cost or utility.

@@ -117,6 +117,15 @@ pub enum ExitSpec {
 }
 
 impl ExitSpec {
+    /// The number it holds (`None` for the complement).
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            ExitSpec::Rate(v) | ExitSpec::AnnualProbability(v) | ExitSpec::CycleProbability(v) => Some(v),
+            ExitSpec::ProbabilityOver { value, .. } => Some(value),
+            ExitSpec::Complement => None,
+        }
+    }
+
     /// True for specifications on the per-cycle probability scale.
     pub fn is_cycle_scale(&self) -> bool {
         matches!(self, ExitSpec::CycleProbability(_) | ExitSpec::Complement)
@@ -160,6 +169,23 @@ pub struct Transition {
     pub spec: ExitSpec,
     pub window: Window,
     pub note: Option<String>,
+    /// Strategy indices it applies in; `None` = every strategy.
+    pub strategies: Option<Vec<usize>>,
+}
+
+impl Transition {
+    /// Does this exit apply under strategy `s`?
+    pub fn applies_in(&self, s: usize) -> bool {
+        self.strategies.as_ref().is_none_or(|list| list.contains(&s))
+    }
+
+    /// Can both exits apply under one strategy?
+    pub fn shares_a_strategy_with(&self, other: &Transition) -> bool {
+        match (&self.strategies, &other.strategies) {
+            (Some(a), Some(b)) => a.iter().any(|s| b.contains(s)),
+            _ => true,
+        }
+    }
 }
 
 /// How a treatment effect is applied.
@@ -266,13 +292,16 @@ pub enum Correction {
     Trapezoid,
     /// Simpson's 1/3 rule on the discounted integrand, with a 3/8 tail for an odd cycle count.
     Simpson,
+    /// The scenario's own weights of the cycle boundaries 0..T ([`Economics::weights`]), each
+    /// boundary discounted at its own time.
+    Weights,
 }
 
 impl Correction {
     /// Parses the name used in scenario files.
     pub fn parse(name: &str) -> Option<Correction> {
         Some(match name {
-            "none" => Correction::None,
+            "end_of_cycle" => Correction::None,
             "start_of_cycle" => Correction::StartOfCycle,
             "half_cycle" => Correction::HalfCycle,
             "trapezoid" => Correction::Trapezoid,
@@ -284,11 +313,12 @@ impl Correction {
     /// The name used in scenario files.
     pub fn name(self) -> &'static str {
         match self {
-            Correction::None => "none",
+            Correction::None => "end_of_cycle",
             Correction::StartOfCycle => "start_of_cycle",
             Correction::HalfCycle => "half_cycle",
             Correction::Trapezoid => "trapezoid",
             Correction::Simpson => "simpson",
+            Correction::Weights => "within_cycle_weights",
         }
     }
 }
@@ -312,6 +342,8 @@ pub struct Economics {
     pub discount_rate_costs: Value,
     pub discount_rate_effects: Value,
     pub correction: Correction,
+    /// With [`Correction::Weights`]: the weight of each cycle boundary 0..T (empty otherwise).
+    pub weights: Vec<f64>,
     pub discount_timing: DiscountTiming,
     /// Willingness-to-pay values per QALY for net monetary benefit.
     pub wtp: Vec<f64>,
@@ -416,8 +448,30 @@ pub struct Scenario {
     pub psa: PsaDefaults,
     /// Groups of probabilities drawn jointly from Dirichlet distributions in a PSA.
     pub dirichlet: Vec<DirichletGroup>,
+    /// Derived parameters with one value per draw, in the order their formulas must be evaluated
+    /// (see [`Scenario::complete_values`]).
+    pub derived_order: Vec<usize>,
     /// Things worth fixing that do not stop a run (e.g. a parameter without a source).
     pub warnings: Vec<Problem>,
+}
+
+impl Scenario {
+    /// Fills in the values of the derived parameters from the others (a base case, a PSA draw, a
+    /// sensitivity-analysis point), in dependency order. Derived parameters that read model time
+    /// have no single value and are left as they are (their formulas are inlined where used).
+    pub fn complete_values(&self, values: &mut [f64]) {
+        for &i in &self.derived_order {
+            if let Some(f) = &self.parameters[i].formula {
+                values[i] = f.eval(values, &At::default());
+            }
+        }
+    }
+
+    /// The model-time variables read by any transition or reward.
+    pub fn reads(&self) -> Depends {
+        let transitions = self.transitions.iter().filter_map(|t| t.spec.value());
+        transitions.chain(self.rewards.iter().map(|r| &r.value)).fold(Depends::default(), |d, v| d.union(v.depends()))
+    }
 }
 
 /// Probabilities that sum to 1, drawn jointly: x_i = g_i / sum g, g_i ~ Gamma(alpha_i, 1).

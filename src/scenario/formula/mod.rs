@@ -165,7 +165,8 @@ impl Depends {
         }
     }
 
-    fn union(self, o: Depends) -> Depends {
+    /// Everything either reads.
+    pub fn union(self, o: Depends) -> Depends {
         Depends {
             model_time: self.model_time || o.model_time,
             age: self.age || o.age,
@@ -298,6 +299,8 @@ pub enum Resolved<'a> {
     Inline(&'a Formula),
     /// A model-time variable.
     Var(TimeVar),
+    /// A number fixed for the whole model (e.g. `cycle_years`).
+    Number(f64),
 }
 
 /// Why a formula could not be read or compiled. The validator turns it into a located problem.
@@ -367,6 +370,7 @@ fn emit<'a>(
                 f.ops.push(Op::Var(v));
                 f.depends.add_var(v);
             }
+            Resolved::Number(x) => f.ops.push(Op::Number(x)),
         },
         Ast::Unary(UnaryOp::Plus, a) => emit(a, resolve, f)?,
         Ast::Unary(op, a) => {

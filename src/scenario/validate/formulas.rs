@@ -173,6 +173,9 @@ impl Validator<'_> {
             }
             return Ok(Resolved::Parameter(i));
         }
+        if name == "cycle_years" {
+            return Ok(Resolved::Number(self.cycle_years));
+        }
         if let Some(v) = TimeVar::from_name(name) {
             let mut needs = Depends::default();
             needs.add_var(v);

@@ -122,6 +122,8 @@ pub(super) struct Validator<'a> {
     time_allowed: Depends,
     /// Indices of the derived parameters (those with a formula).
     derived: std::collections::HashSet<usize>,
+    /// Strategy names in file order, known before the transitions are read.
+    strategy_names: Vec<String>,
 }
 
 impl<'a> Validator<'a> {
@@ -143,6 +145,7 @@ impl<'a> Validator<'a> {
             derived_order: Vec::new(),
             time_allowed: Depends::default(),
             derived: std::collections::HashSet::new(),
+            strategy_names: Vec::new(),
         }
     }
 
@@ -161,9 +164,10 @@ impl<'a> Validator<'a> {
             self.start_ages_without_background(&raw.cohort, &cohort);
         }
         let n_cycles = self.n_cycles(&settings, &cohort, background.as_ref(), raw.background_mortality.is_some());
+        self.strategy_names = raw.strategies.iter().map(|s| s.get_ref().name.clone()).collect();
         let transitions = self.transitions(&raw.transitions);
         let strategies = self.strategies(&raw.strategies, &transitions);
-        let economics = raw.economics.as_ref().and_then(|e| self.economics(e));
+        let economics = raw.economics.as_ref().and_then(|e| self.economics(e, n_cycles));
         let rewards = self.rewards(&raw.costs, &raw.utilities, &strategies, &transitions);
         if economics.is_none() && raw.economics.is_none() && !rewards.is_empty() {
             self.problem("economics", None, ProblemKind::EconomicsMissing);
@@ -192,6 +196,7 @@ impl<'a> Validator<'a> {
             rewards,
             psa,
             dirichlet,
+            derived_order: std::mem::take(&mut self.derived_order),
             warnings: Vec::new(),
         };
         self.check_size(&mut scenario, &settings);
@@ -247,6 +252,21 @@ impl<'a> Validator<'a> {
             self.problem(key, line, ProblemKind::UnknownState { name: name.to_string(), known });
         }
         found
+    }
+
+    /// Strategy indices for a `strategies = [...]` list; `None` (after reporting) if a name is unknown.
+    fn strategy_list(&mut self, names: &[String], key: &str, line: Option<usize>) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        for name in names {
+            match self.strategy_names.iter().position(|s| s == name) {
+                Some(i) => out.push(i),
+                None => {
+                    let known = self.strategy_names.join(", ");
+                    self.problem(key, line, ProblemKind::UnknownStrategy { name: name.clone(), known });
+                }
+            }
+        }
+        (out.len() == names.len()).then_some(out)
     }
 
     fn path(&self, relative: &str) -> PathBuf {

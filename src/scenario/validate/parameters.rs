@@ -96,7 +96,7 @@ impl Validator<'_> {
         }
         self.derived_parameters();
         for i in 0..self.parameters.len() {
-            if self.checked[i] && !self.parameters[i].is_derived() {
+            if self.checked[i] && !self.derived.contains(&i) {
                 self.check_parameter(i);
             }
         }

@@ -4,7 +4,7 @@
 //! most one complement and no overlapping windows to the same state.
 
 use super::super::raw::RawTransition;
-use super::super::types::{ExitSpec, Transition};
+use super::super::types::{Depends, ExitSpec, Transition};
 use super::{Usage, Validator};
 use crate::error::{Problem, ProblemKind};
 use toml::Spanned;
@@ -44,7 +44,13 @@ impl Validator<'_> {
             );
             return None;
         }
+        self.time_allowed = Depends::all_but_boundary();
         let spec = self.exit_spec(key, line, t);
+        self.time_allowed = Depends::default();
+        let strategies = match &t.strategies {
+            None => Some(None),
+            Some(names) => self.strategy_list(names, &format!("{key}.strategies"), line).map(Some),
+        };
         if t.over.is_some() && t.probability.is_none() {
             self.problem(
                 format!("{key}.over"),
@@ -53,7 +59,8 @@ impl Validator<'_> {
             );
         }
         let window = self.window(t.time_in_state.as_ref(), &format!("{key}.time_in_state"), line);
-        let (Some(from), Some(to), Some(spec), Some(window)) = (from, to, spec, window) else {
+        let (Some(from), Some(to), Some(spec), Some(window), Some(strategies)) = (from, to, spec, window, strategies)
+        else {
             return None;
         };
         if self.states[from].absorbing {
@@ -67,7 +74,7 @@ impl Validator<'_> {
         if self.states[from].transplant && self.states[to].alive && !self.states[to].transplant {
             self.problem(key, line, ProblemKind::TransplantExit { name: t.from.clone(), to: t.to.clone() });
         }
-        Some(Transition { from, to, spec, window, note: t.note.clone() })
+        Some(Transition { from, to, spec, window, note: t.note.clone(), strategies })
     }
 
     /// The exit's number and how it is to be read (exactly one was given).
@@ -120,7 +127,7 @@ impl Validator<'_> {
             }
             for (a_i, (a, a_line)) in exits.iter().enumerate() {
                 for (b, _) in exits.iter().skip(a_i + 1) {
-                    if !a.window.overlaps(&b.window) {
+                    if !a.window.overlaps(&b.window) || !a.shares_a_strategy_with(b) {
                         continue;
                     }
                     let kind = if a.to == b.to {
