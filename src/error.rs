@@ -540,6 +540,12 @@ pub enum ProblemKind {
     /// A list of boundary weights of the wrong length.
     #[error("{given} weights given; {cycles} cycles have {expected} boundaries (0..T), one weight each")]
     WeightCount { given: usize, expected: usize, cycles: usize },
+    /// A table whose name is a parameter's.
+    #[error("\"{name}\" is already a parameter; give the table another name")]
+    TableNameTaken { name: String },
+    /// A table with no rows, or `from` and `values` of different lengths.
+    #[error("a table needs one value per start point (from has {from}, values {values})")]
+    TableShape { from: usize, values: usize },
     /// A scenario without states or strategies.
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },

@@ -25,6 +25,9 @@ pub struct RawScenario {
     pub parameter_files: Vec<String>,
     #[serde(default)]
     pub parameters: BTreeMap<String, Spanned<RawParameter>>,
+    /// Step functions read by formulas with `lookup(NAME, x)`.
+    #[serde(default)]
+    pub tables: BTreeMap<String, Spanned<RawTable>>,
     #[serde(default)]
     pub transitions: Vec<Spanned<RawTransition>>,
     #[serde(default)]
@@ -39,6 +42,21 @@ pub struct RawScenario {
     pub psa: Option<Spanned<RawPsa>>,
     #[serde(default)]
     pub dirichlet: Vec<Spanned<RawDirichlet>>,
+}
+
+/// `[tables.NAME]`: a step function, `values[k]` from `from[k]` on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    /// Where each value starts (e.g. ages), strictly increasing.
+    pub from: Vec<f64>,
+    pub values: Vec<f64>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// `[[dirichlet]]`: probabilities that must sum to 1, drawn jointly in a PSA.

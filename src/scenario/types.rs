@@ -451,6 +451,8 @@ pub struct Scenario {
     /// Derived parameters with one value per draw, in the order their formulas must be evaluated
     /// (see [`Scenario::complete_values`]).
     pub derived_order: Vec<usize>,
+    /// The step-function tables formulas read with `lookup`, by name.
+    pub tables: Vec<Arc<super::formula::StepTable>>,
     /// Things worth fixing that do not stop a run (e.g. a parameter without a source).
     pub warnings: Vec<Problem>,
 }

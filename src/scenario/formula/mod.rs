@@ -15,6 +15,8 @@
 
 mod parse;
 
+use std::sync::Arc;
+
 pub use parse::parse;
 
 /// Longest formula accepted, in characters: a guard against pathological input (deep recursion).
@@ -247,9 +249,10 @@ enum Fn2 {
 /// Every function name with its number of arguments, for messages.
 pub const FUNCTIONS: &str = "exp(x), ln(x), log10(x), sqrt(x), abs(x), floor(x), ceil(x), logit(p), expit(x), \
     pow(x, y), min(a, b, ...), max(a, b, ...), if(condition, then, else), rate_to_prob(rate, years), \
-    prob_to_rate(p, years)";
+    prob_to_rate(p, years), lookup(table, x)";
 
-const FUNCTION_NAMES: [&str; 15] = [
+const FUNCTION_NAMES: [&str; 16] = [
+    "lookup",
     "exp",
     "ln",
     "log10",
@@ -278,6 +281,34 @@ enum Op {
     Call1(Fn1),
     Call2(Fn2),
     If,
+    /// Looks the top of the stack up in `Formula::tables[k]`.
+    Lookup(u16),
+}
+
+/// A step function given as a table: `values[k]` holds from `from[k]` (inclusive) to
+/// `from[k + 1]` (exclusive); the last value holds beyond the last start point. Below the first
+/// break there is no value (NaN, reported where the formula is used). E.g. mortality by age band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepTable {
+    pub name: String,
+    /// Strictly increasing, finite.
+    pub from: Vec<f64>,
+    /// Finite, one per break.
+    pub values: Vec<f64>,
+}
+
+impl StepTable {
+    /// The value at `x`: that of the last break at or below `x`; NaN below the first break or
+    /// for a NaN `x`.
+    pub fn at(&self, x: f64) -> f64 {
+        if x.is_nan() {
+            return f64::NAN;
+        }
+        match self.from.partition_point(|&b| b <= x) {
+            0 => f64::NAN,
+            k => self.values[k - 1],
+        }
+    }
 }
 
 /// A compiled formula: its text, a postfix program and what it depends on.
@@ -288,6 +319,8 @@ pub struct Formula {
     depends: Depends,
     /// Draw-level parameters read (indices), sorted and without repeats.
     parameters: Vec<usize>,
+    /// Tables read by `lookup`, indexed by [`Op::Lookup`].
+    tables: Vec<Arc<StepTable>>,
 }
 
 /// What a name in a formula resolves to, as the caller's resolver says.
@@ -301,6 +334,8 @@ pub enum Resolved<'a> {
     Var(TimeVar),
     /// A number fixed for the whole model (e.g. `cycle_years`).
     Number(f64),
+    /// A table, for the first argument of `lookup`.
+    Table(Arc<StepTable>),
 }
 
 /// Why a formula could not be read or compiled. The validator turns it into a located problem.
@@ -335,8 +370,13 @@ pub fn compile<'a>(
     ast: &Ast,
     resolve: &mut dyn FnMut(&str) -> Result<Resolved<'a>, FormulaError>,
 ) -> Result<Formula, FormulaError> {
-    let mut f =
-        Formula { text: text.to_string(), ops: Vec::new(), depends: Depends::default(), parameters: Vec::new() };
+    let mut f = Formula {
+        text: text.to_string(),
+        ops: Vec::new(),
+        depends: Depends::default(),
+        parameters: Vec::new(),
+        tables: Vec::new(),
+    };
     emit(ast, resolve, &mut f)?;
     f.parameters.sort_unstable();
     f.parameters.dedup();
@@ -362,7 +402,13 @@ fn emit<'a>(
                 f.parameters.push(i);
             }
             Resolved::Inline(inner) => {
-                f.ops.extend_from_slice(&inner.ops);
+                // The inner formula's tables join this one's, so its lookups are renumbered.
+                let offset = f.tables.len() as u16;
+                f.tables.extend(inner.tables.iter().cloned());
+                f.ops.extend(inner.ops.iter().map(|op| match op {
+                    Op::Lookup(k) => Op::Lookup(k + offset),
+                    other => *other,
+                }));
                 f.parameters.extend_from_slice(&inner.parameters);
                 f.depends = f.depends.union(inner.depends);
             }
@@ -371,6 +417,12 @@ fn emit<'a>(
                 f.depends.add_var(v);
             }
             Resolved::Number(x) => f.ops.push(Op::Number(x)),
+            Resolved::Table(t) => {
+                return Err(FormulaError::NotHere {
+                    name: t.name.clone(),
+                    why: format!("it is a table: read it with lookup({}, x)", t.name),
+                });
+            }
         },
         Ast::Unary(UnaryOp::Plus, a) => emit(a, resolve, f)?,
         Ast::Unary(op, a) => {
@@ -439,6 +491,22 @@ fn emit<'a>(
                         emit(a, resolve, f)?;
                     }
                     f.ops.push(Op::If);
+                }
+                "lookup" => {
+                    arity(2)?;
+                    let table = match &args[0] {
+                        Ast::Name(name) => match resolve(name)? {
+                            Resolved::Table(t) => t,
+                            _ => return Err(FormulaError::Function(format!("lookup(): \"{name}\" is not a table"))),
+                        },
+                        _ => return Err(FormulaError::Function("lookup() takes a table's name first".to_string())),
+                    };
+                    if f.tables.len() >= u16::MAX as usize {
+                        return Err(FormulaError::TooLarge("too many table lookups in one formula".to_string()));
+                    }
+                    emit(&args[1], resolve, f)?;
+                    f.ops.push(Op::Lookup(f.tables.len() as u16));
+                    f.tables.push(table);
                 }
                 _ => {
                     let hint = closest(name, FUNCTION_NAMES.iter().copied())
@@ -510,7 +578,7 @@ impl Formula {
         for op in &self.ops {
             match op {
                 Op::Number(_) | Op::Parameter(_) | Op::Var(_) => depth += 1,
-                Op::Unary(_) | Op::Call1(_) => {}
+                Op::Unary(_) | Op::Call1(_) | Op::Lookup(_) => {}
                 Op::Binary(_) | Op::Call2(_) => depth -= 1,
                 Op::If => depth -= 2,
             }
@@ -580,6 +648,7 @@ impl Formula {
                         Fn2::ProbToRate => -(-a).ln_1p() / b,
                     };
                 }
+                Op::Lookup(k) => stack[n - 1] = self.tables[k as usize].at(stack[n - 1]),
                 Op::If => {
                     n -= 2;
                     let (c, a, b) = (stack[n - 1], stack[n], stack[n + 1]);

@@ -173,6 +173,9 @@ impl Validator<'_> {
             }
             return Ok(Resolved::Parameter(i));
         }
+        if let Some(t) = self.tables.get(name) {
+            return Ok(Resolved::Table(Arc::clone(t)));
+        }
         if name == "cycle_years" {
             return Ok(Resolved::Number(self.cycle_years));
         }

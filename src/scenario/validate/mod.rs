@@ -19,6 +19,7 @@ mod settings;
 mod size;
 mod states;
 mod strategies;
+mod tables;
 mod transitions;
 
 use super::duration::{describe_years, parse_years};
@@ -124,6 +125,8 @@ pub(super) struct Validator<'a> {
     derived: std::collections::HashSet<usize>,
     /// Strategy names in file order, known before the transitions are read.
     strategy_names: Vec<String>,
+    /// The `[tables.NAME]` step functions, by name.
+    tables: std::collections::BTreeMap<String, std::sync::Arc<super::formula::StepTable>>,
 }
 
 impl<'a> Validator<'a> {
@@ -146,6 +149,7 @@ impl<'a> Validator<'a> {
             time_allowed: Depends::default(),
             derived: std::collections::HashSet::new(),
             strategy_names: Vec::new(),
+            tables: std::collections::BTreeMap::new(),
         }
     }
 
@@ -157,7 +161,7 @@ impl<'a> Validator<'a> {
     pub(super) fn validate(mut self, raw: RawScenario) -> Result<Scenario> {
         let settings = self.settings(&raw.settings);
         self.states(&raw.states);
-        self.parameters(&raw.parameter_files, &raw.parameters)?;
+        self.parameters(&raw.parameter_files, &raw.parameters, &raw.tables)?;
         let cohort = self.cohort(&raw.cohort);
         let background = raw.background_mortality.as_ref().and_then(|b| self.background(b, &cohort));
         if raw.background_mortality.is_none() {
@@ -197,6 +201,7 @@ impl<'a> Validator<'a> {
             psa,
             dirichlet,
             derived_order: std::mem::take(&mut self.derived_order),
+            tables: std::mem::take(&mut self.tables).into_values().collect(),
             warnings: Vec::new(),
         };
         self.check_size(&mut scenario, &settings);

@@ -26,6 +26,7 @@ impl Validator<'_> {
         &mut self,
         files: &[String],
         inline: &BTreeMap<String, Spanned<RawParameter>>,
+        tables: &BTreeMap<String, Spanned<super::super::raw::RawTable>>,
     ) -> Result<()> {
         for file in files {
             let path = self.path(file);
@@ -94,6 +95,8 @@ impl Validator<'_> {
             };
             self.add_parameter(parameter, line);
         }
+        // Tables first: derived parameters' formulas may read them.
+        self.tables(tables);
         self.derived_parameters();
         for i in 0..self.parameters.len() {
             if self.checked[i] && !self.derived.contains(&i) {
