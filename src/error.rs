@@ -546,6 +546,22 @@ pub enum ProblemKind {
     /// A table with no rows, or `from` and `values` of different lengths.
     #[error("a table needs one value per start point (from has {from}, values {values})")]
     TableShape { from: usize, values: usize },
+    /// A multivariate normal group whose lists or matrix rows do not match its parameters.
+    #[error("{what} has {got} entries; the group has {expected} parameters")]
+    GroupShape { what: String, got: usize, expected: usize },
+    /// A covariance (or correlation) matrix that is not symmetric.
+    #[error("the matrix is not symmetric: row {row}, column {column} is {}, but row {column}, column {row} is {}", short(.a), short(.b))]
+    NotSymmetric { row: usize, column: usize, a: f64, b: f64 },
+    /// A covariance matrix with no Cholesky factor.
+    #[error(
+        "the covariance matrix is not positive definite: no set of draws has these variances and covariances together (check for a correlation of 1 or more, or a covariance given where a variance belongs)"
+    )]
+    NotPositiveDefinite,
+    /// A parameter in a multivariate normal group whose kind does not allow any real number.
+    #[error(
+        "parameter \"{name}\" (kind {kind}: {range}) cannot be drawn from a multivariate normal, which draws any number; put its logarithm (or logit) in the group with kind coefficient and derive it with a formula, e.g. formula = \"exp(ln_{name})\""
+    )]
+    NormalOutsideKind { name: String, kind: &'static str, range: &'static str },
     /// A scenario without states or strategies.
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },

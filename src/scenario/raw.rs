@@ -42,6 +42,27 @@ pub struct RawScenario {
     pub psa: Option<Spanned<RawPsa>>,
     #[serde(default)]
     pub dirichlet: Vec<Spanned<RawDirichlet>>,
+    #[serde(default)]
+    pub multivariate_normal: Vec<Spanned<RawMultivariateNormal>>,
+}
+
+/// `[[multivariate_normal]]`: coefficients drawn jointly from a multivariate normal in a PSA.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMultivariateNormal {
+    pub parameters: Vec<String>,
+    /// Means; default: the parameters' values.
+    #[serde(default)]
+    pub mean: Option<Vec<f64>>,
+    /// The covariance matrix, row by row (or give `correlation` and `sd`).
+    #[serde(default)]
+    pub covariance: Option<Vec<Vec<f64>>>,
+    #[serde(default)]
+    pub correlation: Option<Vec<Vec<f64>>>,
+    #[serde(default)]
+    pub sd: Option<Vec<f64>>,
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `[tables.NAME]`: a step function, `values[k]` from `from[k]` on.

@@ -448,6 +448,8 @@ pub struct Scenario {
     pub psa: PsaDefaults,
     /// Groups of probabilities drawn jointly from Dirichlet distributions in a PSA.
     pub dirichlet: Vec<DirichletGroup>,
+    /// Groups of coefficients drawn jointly from multivariate normal distributions in a PSA.
+    pub multivariate_normal: Vec<MultivariateNormal>,
     /// Derived parameters with one value per draw, in the order their formulas must be evaluated
     /// (see [`Scenario::complete_values`]).
     pub derived_order: Vec<usize>,
@@ -474,6 +476,18 @@ impl Scenario {
         let transitions = self.transitions.iter().filter_map(|t| t.spec.value());
         transitions.chain(self.rewards.iter().map(|r| &r.value)).fold(Depends::default(), |d, v| d.union(v.depends()))
     }
+}
+
+/// Coefficients drawn jointly from a multivariate normal: x = mean + L z, z standard normal,
+/// L the lower Cholesky factor of the covariance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultivariateNormal {
+    /// Parameter indices.
+    pub parameters: Vec<usize>,
+    pub mean: Vec<f64>,
+    /// Lower Cholesky factor, row by row (n x n).
+    pub cholesky: Vec<f64>,
+    pub source: Option<String>,
 }
 
 /// Probabilities that sum to 1, drawn jointly: x_i = g_i / sum g, g_i ~ Gamma(alpha_i, 1).

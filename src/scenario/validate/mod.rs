@@ -13,6 +13,7 @@ mod cohort;
 mod dirichlet;
 mod economics;
 mod formulas;
+mod mvn;
 mod parameters;
 mod psa;
 mod settings;
@@ -178,6 +179,7 @@ impl<'a> Validator<'a> {
         }
         let psa = self.psa(raw.psa.as_ref());
         let dirichlet = self.dirichlet(&raw.dirichlet);
+        let multivariate_normal = self.multivariate_normal(&raw.multivariate_normal, &dirichlet);
         self.warn_missing_sources();
 
         let mut scenario = Scenario {
@@ -200,6 +202,7 @@ impl<'a> Validator<'a> {
             rewards,
             psa,
             dirichlet,
+            multivariate_normal,
             derived_order: std::mem::take(&mut self.derived_order),
             tables: std::mem::take(&mut self.tables).into_values().collect(),
             warnings: Vec::new(),
