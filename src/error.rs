@@ -540,6 +540,11 @@ pub enum ProblemKind {
     /// A list of boundary weights of the wrong length.
     #[error("{given} weights given; {cycles} cycles have {expected} boundaries (0..T), one weight each")]
     WeightCount { given: usize, expected: usize, cycles: usize },
+    /// A parameter named like a formula variable.
+    #[error(
+        "\"{name}\" is a formula variable (cycle, cycle_years, model_years, age, state_years, male, t, T); give the parameter another name"
+    )]
+    ReservedName { name: String },
     /// A table whose name is a parameter's.
     #[error("\"{name}\" is already a parameter; give the table another name")]
     TableNameTaken { name: String },

@@ -207,6 +207,11 @@ pub fn row_time(dt: f64, group: &Group, cycle: usize, bucket: usize) -> At {
         state_years: bucket as f64 * dt,
         boundary: f64::NAN,
         cycles: f64::NAN,
+        male: match group.sex {
+            Some(crate::scenario::life_table::Sex::Male) => 1.0,
+            Some(crate::scenario::life_table::Sex::Female) => 0.0,
+            None => f64::NAN,
+        },
     }
 }
 

@@ -222,6 +222,7 @@ fn reward_time(dt: f64, cycle: usize, bucket: usize) -> At {
         state_years: bucket as f64 * dt,
         boundary: f64::NAN,
         cycles: f64::NAN,
+        male: f64::NAN,
     }
 }
 

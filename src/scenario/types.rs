@@ -47,6 +47,7 @@ const NO_TIME: At = At {
     state_years: f64::NAN,
     boundary: f64::NAN,
     cycles: f64::NAN,
+    male: f64::NAN,
 };
 
 impl Value {

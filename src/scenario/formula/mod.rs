@@ -83,6 +83,8 @@ pub enum TimeVar {
     Boundary,
     /// Number of cycles T (reward weights only).
     Cycles,
+    /// 1 in the male sub-cohort, 0 in the female one.
+    Male,
 }
 
 impl TimeVar {
@@ -96,6 +98,7 @@ impl TimeVar {
             "state_years" => TimeVar::StateYears,
             "t" => TimeVar::Boundary,
             "T" => TimeVar::Cycles,
+            "male" => TimeVar::Male,
             _ => return None,
         })
     }
@@ -110,11 +113,13 @@ impl TimeVar {
             TimeVar::StateYears => "state_years",
             TimeVar::Boundary => "t",
             TimeVar::Cycles => "T",
+            TimeVar::Male => "male",
         }
     }
 
     /// Every variable name, for messages and suggestions.
-    pub const NAMES: [&'static str; 7] = ["cycle", "cycle_years", "model_years", "age", "state_years", "t", "T"];
+    pub const NAMES: [&'static str; 8] =
+        ["cycle", "cycle_years", "model_years", "age", "state_years", "t", "T", "male"];
 }
 
 /// Which model-time variables a formula reads, directly or through the formulas it uses.
@@ -126,6 +131,8 @@ pub struct Depends {
     pub state_years: bool,
     /// `t` or `T`.
     pub boundary: bool,
+    /// `male`: the sub-cohort's sex.
+    pub sex: bool,
 }
 
 impl Depends {
@@ -136,7 +143,7 @@ impl Depends {
 
     /// Every model-time variable but `t` and `T` (what a derived parameter or a transition may read).
     pub fn all_but_boundary() -> Depends {
-        Depends { model_time: true, age: true, state_years: true, boundary: false }
+        Depends { model_time: true, age: true, state_years: true, boundary: false, sex: true }
     }
 
     /// Does this set of allowed variables include everything `needs` reads?
@@ -145,12 +152,13 @@ impl Depends {
             && (self.age || !needs.age)
             && (self.state_years || !needs.state_years)
             && (self.boundary || !needs.boundary)
+            && (self.sex || !needs.sex)
     }
 
     /// What a value allowed these variables may change with, in words, for messages.
     pub fn in_words(self) -> String {
         if self.is_constant() {
-            "a value with one number per draw: it may not change with model time (cycle, model_years, age, state_years, t, T)".to_string()
+            "a value with one number per draw: it may not change with model time or sub-cohort (cycle, model_years, age, state_years, male, t, T)".to_string()
         } else {
             format!("a value that may change with {} only", self.describe())
         }
@@ -163,6 +171,7 @@ impl Depends {
             TimeVar::Age => self.age = true,
             TimeVar::StateYears => self.state_years = true,
             TimeVar::Boundary | TimeVar::Cycles => self.boundary = true,
+            TimeVar::Male => self.sex = true,
             TimeVar::CycleYears => {}
         }
     }
@@ -174,6 +183,7 @@ impl Depends {
             age: self.age || o.age,
             state_years: self.state_years || o.state_years,
             boundary: self.boundary || o.boundary,
+            sex: self.sex || o.sex,
         }
     }
 
@@ -192,6 +202,9 @@ impl Depends {
         if self.boundary {
             parts.push("t/T");
         }
+        if self.sex {
+            parts.push("male");
+        }
         parts.join(" and ")
     }
 }
@@ -206,6 +219,8 @@ pub struct At {
     pub state_years: f64,
     pub boundary: f64,
     pub cycles: f64,
+    /// 1 for men, 0 for women.
+    pub male: f64,
 }
 
 impl At {
@@ -218,6 +233,7 @@ impl At {
             TimeVar::StateYears => self.state_years,
             TimeVar::Boundary => self.boundary,
             TimeVar::Cycles => self.cycles,
+            TimeVar::Male => self.male,
         }
     }
 }
@@ -434,87 +450,96 @@ fn emit<'a>(
             emit(b, resolve, f)?;
             f.ops.push(Op::Binary(*op));
         }
-        Ast::Call(name, args) => {
-            let arity = |n: usize| {
-                if args.len() == n {
-                    Ok(())
-                } else {
-                    Err(FormulaError::Function(format!("{name}() takes {n} argument{}, not {}", plural(n), args.len())))
-                }
-            };
-            let one = match name.as_str() {
-                "exp" => Some(Fn1::Exp),
-                "ln" => Some(Fn1::Ln),
-                "log10" => Some(Fn1::Log10),
-                "sqrt" => Some(Fn1::Sqrt),
-                "abs" => Some(Fn1::Abs),
-                "floor" => Some(Fn1::Floor),
-                "ceil" => Some(Fn1::Ceil),
-                "logit" => Some(Fn1::Logit),
-                "expit" => Some(Fn1::Expit),
-                _ => None,
-            };
-            if let Some(g) = one {
-                arity(1)?;
-                emit(&args[0], resolve, f)?;
-                f.ops.push(Op::Call1(g));
-                return Ok(());
+        Ast::Call(name, args) => emit_call(name, args, resolve, f)?,
+    }
+    Ok(())
+}
+
+/// Appends the postfix program of a function call to `f`.
+fn emit_call<'a>(
+    name: &str,
+    args: &[Ast],
+    resolve: &mut dyn FnMut(&str) -> Result<Resolved<'a>, FormulaError>,
+    f: &mut Formula,
+) -> Result<(), FormulaError> {
+    let arity = |n: usize| {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(FormulaError::Function(format!("{name}() takes {n} argument{}, not {}", plural(n), args.len())))
+        }
+    };
+    let one = match name {
+        "exp" => Some(Fn1::Exp),
+        "ln" => Some(Fn1::Ln),
+        "log10" => Some(Fn1::Log10),
+        "sqrt" => Some(Fn1::Sqrt),
+        "abs" => Some(Fn1::Abs),
+        "floor" => Some(Fn1::Floor),
+        "ceil" => Some(Fn1::Ceil),
+        "logit" => Some(Fn1::Logit),
+        "expit" => Some(Fn1::Expit),
+        _ => None,
+    };
+    if let Some(g) = one {
+        arity(1)?;
+        emit(&args[0], resolve, f)?;
+        f.ops.push(Op::Call1(g));
+        return Ok(());
+    }
+    match name {
+        "pow" | "rate_to_prob" | "prob_to_rate" => {
+            arity(2)?;
+            emit(&args[0], resolve, f)?;
+            emit(&args[1], resolve, f)?;
+            f.ops.push(Op::Call2(match name {
+                "pow" => Fn2::Pow,
+                "rate_to_prob" => Fn2::RateToProb,
+                _ => Fn2::ProbToRate,
+            }));
+        }
+        "min" | "max" => {
+            if args.len() < 2 {
+                return Err(FormulaError::Function(format!(
+                    "{name}() takes two or more arguments, not {}",
+                    args.len()
+                )));
             }
-            match name.as_str() {
-                "pow" | "rate_to_prob" | "prob_to_rate" => {
-                    arity(2)?;
-                    emit(&args[0], resolve, f)?;
-                    emit(&args[1], resolve, f)?;
-                    f.ops.push(Op::Call2(match name.as_str() {
-                        "pow" => Fn2::Pow,
-                        "rate_to_prob" => Fn2::RateToProb,
-                        _ => Fn2::ProbToRate,
-                    }));
-                }
-                "min" | "max" => {
-                    if args.len() < 2 {
-                        return Err(FormulaError::Function(format!(
-                            "{name}() takes two or more arguments, not {}",
-                            args.len()
-                        )));
-                    }
-                    let g = if name == "min" { Fn2::Min } else { Fn2::Max };
-                    emit(&args[0], resolve, f)?;
-                    for a in &args[1..] {
-                        emit(a, resolve, f)?;
-                        f.ops.push(Op::Call2(g));
-                    }
-                }
-                "if" => {
-                    arity(3)?;
-                    for a in args {
-                        emit(a, resolve, f)?;
-                    }
-                    f.ops.push(Op::If);
-                }
-                "lookup" => {
-                    arity(2)?;
-                    let table = match &args[0] {
-                        Ast::Name(name) => match resolve(name)? {
-                            Resolved::Table(t) => t,
-                            _ => return Err(FormulaError::Function(format!("lookup(): \"{name}\" is not a table"))),
-                        },
-                        _ => return Err(FormulaError::Function("lookup() takes a table's name first".to_string())),
-                    };
-                    if f.tables.len() >= u16::MAX as usize {
-                        return Err(FormulaError::TooLarge("too many table lookups in one formula".to_string()));
-                    }
-                    emit(&args[1], resolve, f)?;
-                    f.ops.push(Op::Lookup(f.tables.len() as u16));
-                    f.tables.push(table);
-                }
-                _ => {
-                    let hint = closest(name, FUNCTION_NAMES.iter().copied())
-                        .map(|c| format!("; did you mean {c}()?"))
-                        .unwrap_or_default();
-                    return Err(FormulaError::Function(format!("unknown function \"{name}\"{hint}")));
-                }
+            let g = if name == "min" { Fn2::Min } else { Fn2::Max };
+            emit(&args[0], resolve, f)?;
+            for a in &args[1..] {
+                emit(a, resolve, f)?;
+                f.ops.push(Op::Call2(g));
             }
+        }
+        "if" => {
+            arity(3)?;
+            for a in args {
+                emit(a, resolve, f)?;
+            }
+            f.ops.push(Op::If);
+        }
+        "lookup" => {
+            arity(2)?;
+            let table = match &args[0] {
+                Ast::Name(name) => match resolve(name)? {
+                    Resolved::Table(t) => t,
+                    _ => return Err(FormulaError::Function(format!("lookup(): \"{name}\" is not a table"))),
+                },
+                _ => return Err(FormulaError::Function("lookup() takes a table's name first".to_string())),
+            };
+            if f.tables.len() >= u16::MAX as usize {
+                return Err(FormulaError::TooLarge("too many table lookups in one formula".to_string()));
+            }
+            emit(&args[1], resolve, f)?;
+            f.ops.push(Op::Lookup(f.tables.len() as u16));
+            f.tables.push(table);
+        }
+        _ => {
+            let hint = closest(name, FUNCTION_NAMES.iter().copied())
+                .map(|c| format!("; did you mean {c}()?"))
+                .unwrap_or_default();
+            return Err(FormulaError::Function(format!("unknown function \"{name}\"{hint}")));
         }
     }
     Ok(())

@@ -138,14 +138,14 @@ impl Validator<'_> {
             self.problem(field_key, line, kind);
             return None;
         }
-        for r in 0..n {
-            for c in 0..r {
-                let (a, b) = (matrix[r][c], matrix[c][r]);
-                if (a - b).abs() > 1e-12 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE) {
-                    self.problem(field_key, line, ProblemKind::NotSymmetric { row: r, column: c, a, b });
-                    return None;
-                }
-            }
+        let asymmetric = (0..n).flat_map(|r| (0..r).map(move |c| (r, c))).find(|&(r, c)| {
+            let (a, b) = (matrix[r][c], matrix[c][r]);
+            (a - b).abs() > 1e-12 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
+        });
+        if let Some((r, c)) = asymmetric {
+            let kind = ProblemKind::NotSymmetric { row: r, column: c, a: matrix[r][c], b: matrix[c][r] };
+            self.problem(field_key, line, kind);
+            return None;
         }
         if field == "correlation"
             && let Some(r) = (0..n).find(|&r| m.correlation.as_ref().is_some_and(|c| (c[r][r] - 1.0).abs() > 1e-12))

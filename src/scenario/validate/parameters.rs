@@ -43,6 +43,10 @@ impl Validator<'_> {
             if !self.named(name, "parameter", "r_comp_decomp", format!("parameters.{name:?}"), line) {
                 continue;
             }
+            if name == "cycle_years" || super::super::formula::TimeVar::from_name(name).is_some() {
+                self.problem(key.clone(), line, ProblemKind::ReservedName { name: name.clone() });
+                continue;
+            }
             let Some(kind) = ParameterKind::parse(&p.kind) else {
                 self.problem(
                     format!("{key}.kind"),
