@@ -540,6 +540,11 @@ pub enum ProblemKind {
     /// A list of boundary weights of the wrong length.
     #[error("{given} weights given; {cycles} cycles have {expected} boundaries (0..T), one weight each")]
     WeightCount { given: usize, expected: usize, cycles: usize },
+    /// A hazard ratio on a per-cycle probability (a warning: often a relative risk was meant).
+    #[error(
+        "a hazard ratio on a per-cycle probability p is applied as 1 - (1 - p)^HR (a constant hazard within the cycle); if the published model multiplies the probability by it, write relative_risk instead; to keep 1 - (1 - p)^HR without this warning, put the ratio inside the exit's formula (one exit per strategy, with strategies = [...])"
+    )]
+    HazardRatioOnProbability,
     /// A parameter named like a formula variable.
     #[error(
         "\"{name}\" is a formula variable (cycle, cycle_years, model_years, age, state_years, male, t, T); give the parameter another name"

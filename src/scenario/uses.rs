@@ -52,6 +52,8 @@ pub enum ParameterRole {
     DiscountRateCosts,
     /// `economics.discount_rate_effects`.
     DiscountRateEffects,
+    /// `transitions[i].hazard_ratio`, `.relative_risk` or `.odds_ratio`: a natural-history ratio.
+    NaturalHistoryRatio,
 }
 
 impl ParameterRole {
@@ -79,6 +81,7 @@ impl ParameterRole {
             QalyChange => "QALY change",
             DiscountRateCosts => "discount rate (costs)",
             DiscountRateEffects => "discount rate (effects)",
+            NaturalHistoryRatio => "natural-history ratio",
         }
     }
 
@@ -145,6 +148,9 @@ impl Scenario {
                 ExitSpec::Complement => continue,
             };
             add(Some(value), format!("transitions[{i}].{field}"), role, None);
+            if let Some((m, v)) = &t.modifier {
+                add(Some(v), format!("transitions[{i}].{}", m.key()), ParameterRole::NaturalHistoryRatio, None);
+            }
         }
         for (s, strategy) in self.strategies.iter().enumerate() {
             let mut seen_entry = None;
