@@ -545,6 +545,11 @@ pub enum ProblemKind {
         "a hazard ratio on a per-cycle probability p is applied as 1 - (1 - p)^HR (a constant hazard within the cycle); if the published model multiplies the probability by it, write relative_risk instead; to keep 1 - (1 - p)^HR without this warning, put the ratio inside the exit's formula (one exit per strategy, with strategies = [...])"
     )]
     HazardRatioOnProbability,
+    /// A derived parameter named for an analysis that varies a parameter's value.
+    #[error(
+        "\"{name}\" is a derived parameter: its value comes from its formula; vary the parameters its formula uses"
+    )]
+    DerivedNotVaried { name: String },
     /// A parameter named like a formula variable.
     #[error(
         "\"{name}\" is a formula variable (cycle, cycle_years, model_years, age, state_years, male, t, T); give the parameter another name"

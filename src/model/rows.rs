@@ -162,6 +162,8 @@ impl RowStore {
 
 /// Why a row could not be built.
 enum RowError {
+    /// A derived parameter that changes with model time is outside its kind's range here.
+    Derived { parameter: usize, value: f64, rule: &'static str },
     /// An infinite rate times a hazard ratio of 0.
     NotANumber { transition: usize, hazard_ratio: f64 },
     /// A formula's value outside the range of what it is used as (or not a number); `modifier`
@@ -383,7 +385,8 @@ impl<'a> RowBuilder<'a> {
             // A formula is evaluated at this row's model time and checked against its use's range
             // (literals and parameters were checked when the values were made).
             let number = match spec_value(&tr.spec) {
-                Some((v @ Value::Formula(_), _)) => {
+                Some((v @ Value::Formula(f), _)) => {
+                    self.check_inlined(f, at)?;
                     let x = v.at(self.values, at);
                     if let Some(rule) = spec_rule(&tr.spec, x) {
                         return Err(RowError::Formula { transition: i, value: x, rule, modifier: false });
@@ -461,12 +464,45 @@ impl<'a> RowBuilder<'a> {
         Ok(exit_sum)
     }
 
+    /// Checks the derived parameters a formula inlined against their kinds at this model time.
+    fn check_inlined(&self, f: &crate::scenario::Formula, at: &At) -> Result<(), RowError> {
+        for &j in f.inlined() {
+            let p = &self.scenario.parameters[j];
+            let Some(g) = &p.formula else { continue };
+            let x = g.eval(self.values, at);
+            if let Err(ProblemKind::OutOfRange { rule, .. }) = p.kind.check(x) {
+                return Err(RowError::Derived { parameter: j, value: x, rule });
+            }
+        }
+        Ok(())
+    }
+
     /// The problem for a row that could not be built: a formula out of range, or an infinite
     /// rate times a hazard ratio of 0.
     fn row_problem(&self, strategy: usize, cycle: usize, group: &Group, at: &At, e: RowError) -> Problem {
         let scenario = self.scenario;
         let (transition, hazard_ratio) = match e {
             RowError::NotANumber { transition, hazard_ratio } => (transition, hazard_ratio),
+            RowError::Derived { parameter, value, rule } => {
+                let p = &scenario.parameters[parameter];
+                let d = p.formula.as_ref().map(|f| f.depends()).unwrap_or_default();
+                let mut at_words = format!(" at cycle {cycle}");
+                if d.age {
+                    at_words += &format!(" (age {})", readable(at.age));
+                }
+                if d.state_years {
+                    at_words += &format!(" ({} years in the state)", readable(at.state_years));
+                }
+                at_words += &format!(", strategy \"{}\"", scenario.strategies[strategy].name);
+                let kind = ProblemKind::FormulaValue {
+                    formula: p.formula.as_ref().map(|f| f.text().to_string()).unwrap_or_default(),
+                    value,
+                    at: at_words,
+                    used_as: format!("parameter \"{}\" is a {}, which", p.name, p.kind.name()),
+                    rule,
+                };
+                return Problem::new(format!("parameters.{}", p.name), None, kind);
+            }
             RowError::Formula { transition, value, rule, modifier } => {
                 let tr = &scenario.transitions[transition];
                 let (v, field) = match (&tr.modifier, modifier) {

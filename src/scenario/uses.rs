@@ -236,7 +236,7 @@ impl Scenario {
         let mut out = Vec::new();
         let mut pending: Vec<usize> = match value {
             Value::Parameter(i) => vec![*i],
-            Value::Formula(f) => f.parameters().to_vec(),
+            Value::Formula(f) => f.parameters().iter().chain(f.inlined()).copied().collect(),
             Value::Literal(_) => Vec::new(),
         };
         while let Some(i) = pending.pop() {
@@ -245,7 +245,7 @@ impl Scenario {
             }
             out.push(i);
             if let Some(f) = &self.parameters[i].formula {
-                pending.extend_from_slice(f.parameters());
+                pending.extend(f.parameters().iter().chain(f.inlined()));
             }
         }
         out.sort_unstable();
