@@ -273,7 +273,8 @@ fn identical_strategies(scenario: &Scenario) -> Result<Check> {
         *st = crate::scenario::Strategy { name: format!("{}_{i}", first.name), ..first.clone() };
     }
     // Strategy-specific rewards and exits follow the first strategy's.
-    let as_first = |list: &Vec<usize>| if list.contains(&0) { (0..scenario.strategies.len()).collect() } else { Vec::new() };
+    let as_first =
+        |list: &Vec<usize>| if list.contains(&0) { (0..scenario.strategies.len()).collect() } else { Vec::new() };
     for r in &mut s.rewards {
         if let Some(list) = &r.strategies {
             r.strategies = Some(as_first(list));
