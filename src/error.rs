@@ -90,6 +90,11 @@ pub enum Error {
     #[error("the optimiser failed: {message}")]
     Optimiser { message: String },
 
+    /// The caller asked a run to stop before its end (Ctrl-C in the Python or R package, seen by
+    /// [`Progress::stop_requested`](crate::engine::Progress::stop_requested)); nothing is returned.
+    #[error("{what}: stopped before the end at the caller's request (interrupt); no results")]
+    Interrupted { what: &'static str },
+
     /// A number computed by the tool is NaN or infinite where a finite value is required.
     #[error("{location}: {what} is {value}, not a finite number{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
     NotFinite { location: Location, what: String, value: f64, hint: Option<&'static str> },

@@ -1,10 +1,12 @@
 //! `parameter_files` and `[parameters.NAME]`: the named numbers, their ranges and distributions.
 //!
-//! CSV libraries are read first and inline tables override them by name. Inline parameters are
-//! always checked; a CSV row only once the model uses it (see [`Validator::mark_used`]). A
-//! checked parameter must be in its kind's range, `low <= value <= high`, and have a PSA
-//! distribution whose draws stay in that range; a base value outside the distribution's central
-//! 99% interval, an annual rate that looks like a percentage and a used parameter without a
+//! CSV libraries are read first and inline tables override them by name; values set by the
+//! caller (`--set NAME=VALUE`, `set=` in Python and R) override both and are always checked.
+//! Inline parameters are always checked; a CSV row only once the model uses it (see
+//! [`Validator::mark_used`]). A checked parameter must be in its kind's range,
+//! `low <= value <= high`, and have a PSA distribution whose draws stay in that range; a base
+//! value outside the distribution's central 99% interval, an annual rate that looks like a
+//! percentage and a used parameter without a
 //! source are warnings.
 
 use super::super::parameters::{self as params, Parameter, ParameterKind};
@@ -76,6 +78,17 @@ impl Validator<'_> {
             };
             self.add_parameter(parameter, line);
         }
+        self.set_by_caller = vec![false; self.parameters.len()];
+        for (name, value) in self.set {
+            match self.parameter_index.get(name) {
+                Some(&i) => {
+                    self.parameters[i].value = *value;
+                    self.checked[i] = true;
+                    self.set_by_caller[i] = true;
+                }
+                None => self.problem(format!("set.{name}"), None, ProblemKind::UnknownParameter { name: name.clone() }),
+            }
+        }
         for i in 0..self.parameters.len() {
             if self.checked[i] {
                 self.check_parameter(i);
@@ -106,8 +119,11 @@ impl Validator<'_> {
     /// Checks one parameter: value, distribution and range against its kind.
     pub(super) fn check_parameter(&mut self, i: usize) {
         let p = self.parameters[i].clone();
-        let line = self.parameter_lines[i];
+        let set_by_caller = self.set_by_caller.get(i).copied().unwrap_or(false);
+        // A value set by the caller is not on any line of the file: its problems say `set.NAME`.
+        let line = if set_by_caller { None } else { self.parameter_lines[i] };
         let key = match line {
+            _ if set_by_caller => format!("set.{}", p.name),
             Some(_) => format!("parameters.{}", p.name),
             None => format!("parameters.{} ({})", p.name, p.origin),
         };
@@ -152,8 +168,9 @@ impl Validator<'_> {
         if let (Some(lo), Some(hi)) = (p.low, p.high)
             && !(lo <= p.value && p.value <= hi)
         {
+            let field = if set_by_caller { "value" } else { "low" };
             self.problem(
-                format!("{key}.low"),
+                format!("{key}.{field}"),
                 line,
                 ProblemKind::OutOfRange {
                     value: p.value,
