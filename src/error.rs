@@ -506,6 +506,12 @@ pub enum ProblemKind {
         "a Dirichlet group needs at least two parameters and one alpha each (got {parameters} parameters, {alpha} alphas)"
     )]
     DirichletShape { parameters: usize, alpha: usize },
+    /// A parameter set from outside the file (`--set`, `set=`) is a member of a Dirichlet group,
+    /// whose members a PSA draws together: it cannot be fixed alone.
+    #[error(
+        "parameter \"{name}\" is drawn with the other members of a Dirichlet group in a PSA, so it cannot be set alone; change the group's values and alpha in the file"
+    )]
+    SetInDirichletGroup { name: String },
     /// A parameter in more than one Dirichlet group, or twice in one.
     #[error("parameter \"{name}\" is in more than one place of the Dirichlet groups")]
     DirichletTwice { name: String },

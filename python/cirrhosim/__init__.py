@@ -10,9 +10,10 @@ explicit dtypes: the text behind each is kept in ``result.files`` and is byte fo
 >>> r.cea[["strategy", "cost", "qaly", "icer"]]          # doctest: +SKIP
 
 ``scenario`` is a path (``str`` or ``os.PathLike``), TOML text (a string with a newline), or
-``None`` for the embedded default scenario. ``set={"name": value}`` replaces parameters'
-base-case values; each value is checked by the rules of the scenario file (kind range,
-``[low, high]``, every use), and a bad one raises :class:`ScenarioError`.
+``None`` for the embedded default scenario. ``set={"name": value}`` fixes parameters at these
+values (as ``--set name=value`` does): each value is checked by the rules of the scenario file
+(its kind's range, every use) and a bad one raises :class:`ScenarioError`; a parameter set so is
+no longer drawn in a PSA nor varied in the tornado.
 """
 
 from __future__ import annotations

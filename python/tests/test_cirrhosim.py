@@ -167,9 +167,10 @@ def test_check_lists_every_problem_with_file_line_and_key():
     assert all(p.file == "<scenario text>" for p in problems)
     patients = [p for p in problems if p.key == "settings.patients"]
     assert len(patients) == 1 and patients[0].line == line
-    problems = cirrhosim.check(set={"c_msc_infusion": -5, "no_such_parameter": 1})
+    problems = cirrhosim.check(set={"u_comp": 1.5, "no_such_parameter": 1})
     keys = {p.key for p in problems}
-    assert "set.no_such_parameter" in keys and "set.c_msc_infusion.value" in keys
+    assert keys == {"set.no_such_parameter", "set.u_comp.value"}, problems
+    assert all(p.line is None for p in problems)
 
 
 def test_other_functions_raise_scenario_error_with_problems():

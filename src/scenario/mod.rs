@@ -78,10 +78,11 @@ impl Scenario {
 
     /// Parses and checks scenario text with parameter values set by the caller: each
     /// `(name, value)` replaces the base-case value of a parameter defined in the file or its
-    /// parameter CSVs, and is checked by the same rules as a value written in the file (kind
-    /// range, `[low, high]`, every use). Its problems are keyed `set.NAME`; a name that is not a
-    /// parameter is a problem too. A PSA still draws a parameter with a distribution from that
-    /// distribution.
+    /// parameter CSVs and is checked by the rules of a value written in the file (its kind's
+    /// range, every use). The value is then known: the parameter loses its PSA distribution and
+    /// its DSA range (which described the file's value), so a PSA holds it fixed and the tornado
+    /// leaves it out; a member of a Dirichlet group cannot be set alone. Problems are keyed
+    /// `set.NAME`; a name that is not a parameter is a problem too.
     ///
     /// # Errors
     /// As [`Scenario::load`].
@@ -93,6 +94,10 @@ impl Scenario {
     /// assert_eq!(s.parameters.iter().find(|p| p.name == "c_msc_infusion").unwrap().value, 2500.0);
     /// let e = Scenario::default_scenario_with(&[("c_msc_infusion".to_string(), f64::NAN)]).unwrap_err();
     /// assert!(e.to_string().contains("set.c_msc_infusion.value: NaN is not a valid cost: must be a finite number"), "{e}");
+    /// // Below the file's DSA range (1500 to 9333) is fine: the range described the file's value.
+    /// let free = Scenario::default_scenario_with(&[("c_msc_infusion".to_string(), 0.0)])?;
+    /// let p = free.parameters.iter().find(|p| p.name == "c_msc_infusion").unwrap();
+    /// assert_eq!((p.value, p.distribution.is_none(), p.low, p.high), (0.0, true, None, None));
     /// # Ok::<(), cirrhosim::Error>(())
     /// ```
     pub fn from_toml_with(file: &str, text: &str, base_dir: &Path, set: &[(String, f64)]) -> Result<Scenario> {

@@ -1,9 +1,10 @@
 //! `parameter_files` and `[parameters.NAME]`: the named numbers, their ranges and distributions.
 //!
 //! CSV libraries are read first and inline tables override them by name; values set by the
-//! caller (`--set NAME=VALUE`, `set=` in Python and R) override both and are always checked.
-//! Inline parameters are always checked; a CSV row only once the model uses it (see
-//! [`Validator::mark_used`]). A checked parameter must be in its kind's range,
+//! caller (`--set NAME=VALUE`, `set=` in Python and R) override both. A value set so is known:
+//! the parameter keeps no PSA distribution and no DSA range, and is always checked (its kind's
+//! range and every use). Inline parameters are always checked; a CSV row only once the model
+//! uses it (see [`Validator::mark_used`]). A checked parameter must be in its kind's range,
 //! `low <= value <= high`, and have a PSA distribution whose draws stay in that range; a base
 //! value outside the distribution's central 99% interval, an annual rate that looks like a
 //! percentage and a used parameter without a
@@ -82,7 +83,10 @@ impl Validator<'_> {
         for (name, value) in self.set {
             match self.parameter_index.get(name) {
                 Some(&i) => {
-                    self.parameters[i].value = *value;
+                    // Set from outside, the value is known: the PSA distribution and the DSA
+                    // range described the file's value and no longer apply.
+                    let p = &mut self.parameters[i];
+                    (p.value, p.distribution, p.low, p.high) = (*value, None, None, None);
                     self.checked[i] = true;
                     self.set_by_caller[i] = true;
                 }
@@ -168,9 +172,8 @@ impl Validator<'_> {
         if let (Some(lo), Some(hi)) = (p.low, p.high)
             && !(lo <= p.value && p.value <= hi)
         {
-            let field = if set_by_caller { "value" } else { "low" };
             self.problem(
-                format!("{key}.{field}"),
+                format!("{key}.low"),
                 line,
                 ProblemKind::OutOfRange {
                     value: p.value,
