@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 pub struct ScenarioArg {
     /// Scenario TOML file (default: the embedded default scenario).
     pub scenario: Option<PathBuf>,
-    /// Set a parameter's base-case value, checked like a value in the file (repeatable), e.g.
-    /// --set c_msc_infusion=2500.
+    /// Fix a parameter at a value, checked like a value in the file (repeatable), e.g.
+    /// --set c_msc_infusion=2500; a PSA then holds it fixed and the tornado leaves it out.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = set_value)]
     pub set: Vec<(String, f64)>,
 }

@@ -420,11 +420,10 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
     // One accumulator per worker thread of the current pool, indexed by the worker's index.
     let workers: Vec<Mutex<Option<Accumulator>>> =
         (0..rayon::current_num_threads()).map(|_| Mutex::new(None)).collect();
-    let stopped = std::sync::atomic::AtomicBool::new(false);
-    (0..n_blocks).into_par_iter().with_max_len(1).for_each(|block| {
+    // A stop request ends the loop: `try_for_each` hands out no more blocks after an `Err`.
+    let completed = (0..n_blocks).into_par_iter().with_max_len(1).try_for_each(|block| {
         if progress.stop_requested() {
-            stopped.store(true, std::sync::atomic::Ordering::Relaxed);
-            return;
+            return Err(());
         }
         let first = block as u64 * BLOCK_SIZE;
         let last = (first + BLOCK_SIZE).min(patients);
@@ -433,8 +432,9 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
         slot.get_or_insert_with(|| Accumulator::new(model)).simulate(model, &tables, seed, first, last);
         drop(slot);
         progress.advance((last - first) * n_strategies);
+        Ok(())
     });
-    if stopped.into_inner() {
+    if completed.is_err() {
         return Err(Error::Interrupted { what: "Monte Carlo run" });
     }
     let mut total = Accumulator::new(model);

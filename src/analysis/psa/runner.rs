@@ -45,7 +45,8 @@ pub struct ScenarioSource {
     /// Absolute path of the scenario file; `None` for the embedded default scenario.
     pub path: Option<PathBuf>,
     pub text: String,
-    /// Parameter values set on the command line (`--set NAME=VALUE`), applied over the text's.
+    /// Parameter values set on the command line (`--set NAME=VALUE`), applied over the text's
+    /// (see [`Scenario::from_toml_with`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub set: Vec<(String, f64)>,
 }
