@@ -8,6 +8,8 @@
 # %%
 import pandas as pd
 
+pd.set_option("display.width", 120)
+
 import cirrhosim
 
 base = cirrhosim.run(patients=20_000, seed=1)
