@@ -250,3 +250,15 @@ def test_ctrl_c_stops_a_run(call):
         proc.wait()
     assert "KeyboardInterrupt" in err and "finished" not in out, err
     assert stopped_after < 20, stopped_after
+
+
+def test_a_set_parameter_is_fixed_in_the_psa(tmp_path):
+    varied = cirrhosim.psa(draws=20, seed=1)
+    fixed = cirrhosim.psa(draws=20, seed=1, set={"c_msc_infusion": 2500})
+    assert "c_msc_infusion" in varied.draws.columns
+    assert "c_msc_infusion" not in fixed.draws.columns
+    assert "c_msc_infusion" not in fixed.summary["varied_parameters"]
+    files = cli(tmp_path, "psa", "--draws", "20", "--seed", "1", "--set", "c_msc_infusion=2500")
+    assert fixed.files["psa_draws.csv"] == files["psa_draws.csv"]
+    # Below the file's DSA range (1500 to 9333) is allowed: the range described the file's value.
+    assert cirrhosim.check(set={"c_msc_infusion": 0}) == []
