@@ -201,7 +201,7 @@ fn every_figure_has_a_caption_and_its_numbers() {
         assert!(html.contains(&format!("<table id=\"{id}\"><caption><b>Table ")), "{id}");
     }
     // Captions name the runs and their settings.
-    assert!(html.contains("`cirrhosim psa` in p: draws 60, engine cohort"), "PSA run in the captions");
+    assert!(html.contains("cirrhosim psa in folder p: draws 60, engine cohort"), "PSA run in the captions");
     assert!(html.contains("60 PSA draws"));
     // The PSA means in the table are those of psa_summary.json, formatted.
     let summary: serde_json::Value = serde_json::from_str(&wd.read("p/psa_summary.json")).unwrap();

@@ -38,185 +38,129 @@ pub struct Contents {
     pub evppi: bool,
 }
 
+/// The 28 item titles of CHEERS 2022, in order.
+const ITEMS: [&str; 28] = [
+    "Title",
+    "Abstract",
+    "Background and objectives",
+    "Health economic analysis plan",
+    "Study population",
+    "Setting and location",
+    "Comparators",
+    "Perspective",
+    "Time horizon",
+    "Discount rate",
+    "Selection of outcomes",
+    "Measurement of outcomes",
+    "Valuation of outcomes",
+    "Measurement and valuation of resources and costs",
+    "Currency, price date, and conversion",
+    "Rationale and description of model",
+    "Analytics and assumptions",
+    "Characterizing heterogeneity",
+    "Characterizing distributional effects",
+    "Characterizing uncertainty",
+    "Approach to engagement with patients and others affected by the study",
+    "Study parameters",
+    "Summary of main results",
+    "Effect of uncertainty",
+    "Effect of engagement with patients and others affected by the study",
+    "Study findings, limitations, generalizability, and current knowledge",
+    "Source of funding",
+    "Conflicts of interest",
+];
+
+/// What the authors must write: a model run cannot know it.
+const AUTHOR: &str = "not reported: for the authors to write (a model run cannot know it)";
+
 /// The 28 items, each with its coverage by a report with `c`.
 pub fn checklist(c: Contents) -> Vec<CheersItem> {
+    ITEMS
+        .iter()
+        .zip(1u8..)
+        .map(|(item, number)| {
+            let (coverage, note, anchor) = coverage(number, c);
+            CheersItem { number, item, coverage, note, anchor }
+        })
+        .collect()
+}
+
+/// The coverage of item `number`, where the page answers it (or why it does not), and the id of
+/// that section.
+fn coverage(number: u8, c: Contents) -> (Coverage, String, Option<&'static str>) {
     use Coverage::*;
-    let author = "not reported: for the authors to write (a model run cannot know it)";
-    let uncertainty_runs = match (c.psa, c.dsa) {
+    let say = |coverage: Coverage, note: &str, anchor: Option<&'static str>| (coverage, note.to_string(), anchor);
+    let costed = |note: &str, anchor: &'static str, coverage: Coverage| {
+        if c.economics {
+            say(coverage, note, Some(anchor))
+        } else {
+            say(NotReported, "not applicable: no [economics]", None)
+        }
+    };
+    let runs = match (c.psa, c.dsa) {
         (true, true) => "PSA and one-way DSA",
         (true, false) => "PSA only (no DSA given: run `cirrhosim dsa` and pass --dsa)",
         (false, true) => "one-way DSA only (no PSA given: run `cirrhosim psa` and pass --psa)",
         (false, false) => "",
     };
-    let item = |number: u8, item: &'static str, coverage: Coverage, note: &str, anchor: Option<&'static str>| {
-        CheersItem { number, item, coverage, note: note.to_string(), anchor }
-    };
-    let economics = |yes: (&'static str, Option<&'static str>)| {
-        if c.economics {
-            (Reported, yes.0, yes.1)
-        } else {
-            (NotReported, "not applicable: the scenario has no [economics]", None)
-        }
-    };
-    let mut items = vec![
-        item(
-            1,
-            "Title",
+    match number {
+        1 => say(
             Partly,
-            "the scenario's title; the study title (economic evaluation, interventions compared) is for the authors",
+            "the scenario's title; the study title (an economic evaluation, of what) is for the authors",
             Some("top"),
         ),
-        item(2, "Abstract", NotReported, author, None),
-        if c.description {
-            item(
-                3,
-                "Background and objectives",
-                Partly,
-                "the scenario's description; the decision problem and objectives are for the authors",
-                Some("top"),
-            )
-        } else {
-            item(3, "Background and objectives", NotReported, author, None)
-        },
-        item(4, "Health economic analysis plan", NotReported, author, None),
-        item(
-            5,
-            "Study population",
+        3 if c.description => say(
+            Partly,
+            "the scenario's description; the decision problem and objectives are for the authors",
+            Some("top"),
+        ),
+        5 => say(Reported, "settings table: start age, sex mix and starting state of the cohort", Some("settings")),
+        6 => say(NotReported, "not reported beyond the life table named in the settings; for the authors", None),
+        7 => say(Reported, "settings table: each strategy with its description", Some("settings")),
+        8 => say(NotReported, "not reported: the scenario format has no perspective; for the authors", None),
+        9 => say(Reported, "settings table", Some("settings")),
+        10 => costed("settings table: costs and effects", "settings", Reported),
+        11 if c.economics => {
+            say(Reported, "QALYs, life years, costs and net monetary benefit (results)", Some("results"))
+        }
+        11 => say(Partly, "life years and survival only (no [economics])", Some("results")),
+        12 => say(
+            Partly,
+            "the source of every effect and transition is in the parameter table; how they were measured is for the authors",
+            Some("parameters"),
+        ),
+        13 => costed("utility values with their sources in the parameter table", "parameters", Partly),
+        14 => costed("cost parameters with their units and sources in the parameter table", "parameters", Partly),
+        15 => costed("settings table, and on every money axis and column; no conversion is made", "settings", Reported),
+        16 => say(
+            Partly,
+            "model diagram and each state's exits; the rationale for the structure is for the authors",
+            Some("model"),
+        ),
+        17 => say(
             Reported,
-            "settings table: start age, sex mix and starting state of the cohort",
+            "settings table: cycle, within-cycle correction, background mortality, cohort and Monte Carlo methods",
             Some("settings"),
         ),
-        item(
-            6,
-            "Setting and location",
-            NotReported,
-            "not reported beyond the life table named in the settings; for the authors",
-            None,
-        ),
-        item(7, "Comparators", Reported, "settings table: each strategy with its description", Some("settings")),
-        item(
-            8,
-            "Perspective",
-            NotReported,
-            "not reported: the scenario format has no perspective field; for the authors",
-            None,
-        ),
-        item(9, "Time horizon", Reported, "settings table", Some("settings")),
-    ];
-    let (cov, note, anchor) = economics(("settings table: costs and effects", Some("settings")));
-    items.push(item(10, "Discount rate", cov, note, anchor));
-    items.push(if c.economics {
-        item(
-            11,
-            "Selection of outcomes",
-            Reported,
-            "QALYs, life years, costs and net monetary benefit (results)",
+        18 => say(NotReported, "not reported: no subgroup analysis in this report", None),
+        19 => say(NotReported, "not reported: no distributional analysis", None),
+        20 if c.psa || c.dsa => {
+            say(Reported, &format!("{runs}; distributions and ranges in the parameter table"), Some("uncertainty"))
+        }
+        20 => say(
+            Partly,
+            "only the Monte Carlo error of the simulation; no PSA or DSA given (run `cirrhosim psa` and `cirrhosim dsa`, then pass --psa and --dsa)",
             Some("results"),
-        )
-    } else {
-        item(11, "Selection of outcomes", Partly, "life years and survival only (no [economics])", Some("results"))
-    });
-    items.push(item(12, "Measurement of outcomes", Partly, "the source of every effect and transition is in the parameter table; how they were measured is for the authors", Some("parameters")));
-    let (cov, note, anchor) =
-        economics(("utility values with their sources in the parameter table", Some("parameters")));
-    items.push(item(13, "Valuation of outcomes", if cov == Reported { Partly } else { cov }, note, anchor));
-    let (cov, note, anchor) =
-        economics(("cost parameters with their units and sources in the parameter table", Some("parameters")));
-    items.push(item(
-        14,
-        "Measurement and valuation of resources and costs",
-        if cov == Reported { Partly } else { cov },
-        note,
-        anchor,
-    ));
-    let (cov, note, anchor) = economics((
-        "settings table (currency and price year on every money axis and column); no conversion is made",
-        Some("settings"),
-    ));
-    items.push(item(15, "Currency, price date, and conversion", cov, note, anchor));
-    items.push(item(
-        16,
-        "Rationale and description of model",
-        Partly,
-        "model diagram and each state's exits; the rationale for the structure is for the authors",
-        Some("model"),
-    ));
-    items.push(item(
-        17,
-        "Analytics and assumptions",
-        Reported,
-        "settings table: cycle, within-cycle correction, background mortality, cohort and Monte Carlo methods",
-        Some("settings"),
-    ));
-    items.push(item(
-        18,
-        "Characterizing heterogeneity",
-        NotReported,
-        "not reported: no subgroup analysis in this report",
-        None,
-    ));
-    items.push(item(
-        19,
-        "Characterizing distributional effects",
-        NotReported,
-        "not reported: no distributional analysis",
-        None,
-    ));
-    items.push(if c.psa || c.dsa {
-        item(20, "Characterizing uncertainty", Reported, &format!("{uncertainty_runs}; distributions and ranges in the parameter table"), Some("uncertainty"))
-    } else {
-        item(20, "Characterizing uncertainty", Partly, "only the Monte Carlo error of the simulation; no PSA or DSA given (run `cirrhosim psa` and `cirrhosim dsa`, then pass --psa and --dsa)", Some("results"))
-    });
-    items.push(item(
-        21,
-        "Approach to engagement with patients and others affected by the study",
-        NotReported,
-        author,
-        None,
-    ));
-    items.push(item(
-        22,
-        "Study parameters",
-        Reported,
-        "parameter table: values, distributions, ranges and sources",
-        Some("parameters"),
-    ));
-    items.push(item(
-        23,
-        "Summary of main results",
-        Reported,
-        "results: survival and, with economics, the incremental analysis",
-        Some("results"),
-    ));
-    items.push(if c.psa || c.dsa {
-        let evppi = if c.evppi { ", with EVPPI" } else { "" };
-        item(
-            24,
-            "Effect of uncertainty",
-            Reported,
-            &format!("{uncertainty_runs}{evppi}: tables and figures"),
-            Some("uncertainty"),
-        )
-    } else {
-        item(24, "Effect of uncertainty", NotReported, "not reported: no PSA or DSA given", None)
-    });
-    items.push(item(
-        25,
-        "Effect of engagement with patients and others affected by the study",
-        NotReported,
-        author,
-        None,
-    ));
-    items.push(item(
-        26,
-        "Study findings, limitations, generalizability, and current knowledge",
-        NotReported,
-        author,
-        None,
-    ));
-    items.push(item(27, "Source of funding", NotReported, author, None));
-    items.push(item(28, "Conflicts of interest", NotReported, author, None));
-    items
+        ),
+        22 => say(Reported, "parameter table: values, distributions, ranges and sources", Some("parameters")),
+        23 => say(Reported, "results: survival and, with economics, the incremental analysis", Some("results")),
+        24 if c.psa || c.dsa => {
+            let evppi = if c.evppi { ", with EVPPI" } else { "" };
+            say(Reported, &format!("{runs}{evppi}: tables and figures"), Some("uncertainty"))
+        }
+        24 => say(NotReported, "not reported: no PSA or DSA given", None),
+        _ => say(NotReported, AUTHOR, None),
+    }
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub const MISSING: &str = "not available";
 /// ```
 /// use cirrhosim::report::format::grouped;
 /// assert_eq!(grouped(1234567.891, 2), "1,234,567.89");
-/// assert_eq!(grouped(-1234.5, 0), "-1,235");
+/// assert_eq!(grouped(-1234.6, 0), "-1,235");
 /// assert_eq!(grouped(-0.0001, 2), "0.00");
 /// assert_eq!(grouped(999.5, 0), "1,000");
 /// ```

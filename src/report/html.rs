@@ -40,11 +40,11 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// `` `cirrhosim psa` in p: draws 500, engine cohort, seed 1 `` (empty settings omitted).
+    /// `cirrhosim psa in folder p: draws 500, engine cohort, seed 1` (empty settings omitted).
     pub fn describe(&self, command: &str) -> String {
         let settings: Vec<String> =
             self.settings.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k} {v}")).collect();
-        format!("`cirrhosim {command}` in {}: {}", self.folder, settings.join(", "))
+        format!("cirrhosim {command} in folder {}: {}", self.folder, settings.join(", "))
     }
 
     pub(crate) fn setting(&self, name: &str) -> Option<&str> {

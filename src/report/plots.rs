@@ -114,16 +114,7 @@ pub fn survival_svg_with(
     let horizon = model.n_cycles as f64 * dt;
     let last = ((shown / dt).round() as usize).min(model.n_cycles);
     let cohort: Vec<&StrategySurvival> = results.iter().filter(|r| r.method == Method::Cohort).collect();
-    let reference = cohort.first().map(|r| &r.curves[0].estimate);
-    let differences: Vec<(usize, Vec<(f64, f64)>)> = cohort
-        .iter()
-        .skip(1)
-        .filter_map(|r| {
-            let base = reference?;
-            let d = (0..=last).map(|t| (t as f64 * dt, 100.0 * (r.curves[0].estimate[t] - base[t]))).collect();
-            Some((r.strategy, d))
-        })
-        .collect();
+    let differences = survival_differences(&cohort, last, dt);
     let (mut d0, mut d1) = (0.0f64, 0.0f64);
     for (_, d) in &differences {
         for &(_, v) in d {
@@ -224,6 +215,20 @@ pub fn survival_svg_with(
         }
         Ok(())
     })
+}
+
+/// Each strategy's cohort survival minus the first strategy's, in percentage points, at cycles
+/// 0..=`last` (as (years, points)).
+fn survival_differences(cohort: &[&StrategySurvival], last: usize, dt: f64) -> Vec<(usize, Vec<(f64, f64)>)> {
+    let Some(reference) = cohort.first().map(|r| &r.curves[0].estimate) else { return Vec::new() };
+    cohort
+        .iter()
+        .skip(1)
+        .map(|r| {
+            let d = (0..=last).map(|t| (t as f64 * dt, 100.0 * (r.curves[0].estimate[t] - reference[t]))).collect();
+            (r.strategy, d)
+        })
+        .collect()
 }
 
 /// Share of the cohort in each state over time, stacked (exact cohort), for one strategy, over
