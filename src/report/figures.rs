@@ -338,12 +338,26 @@ impl Report<'_> {
     /// The tornado and the base-case INMB it is drawn around.
     fn tornado_figure(&self, d: &DsaTables, c: &DsaContext, money: &Money) -> (String, Option<f64>) {
         let rows: Vec<&DsaRow> = d.rows.iter().filter(|r| r.outcome == "inc_nmb").collect();
+        // The parameter's unit from the scenario, when it gives one, without its remarks
+        // (`EUR per infusion (USD price taken at par, see note)` -> ` EUR per infusion`).
+        let unit = |name: &str| {
+            let p = self.scenario.parameters.iter().find(|p| p.name == name);
+            let unit = p.and_then(|p| p.unit.as_deref()).unwrap_or("");
+            let short = unit.split([',', '(']).next().unwrap_or("").trim();
+            if short.is_empty() { String::new() } else { format!(" {short}") }
+        };
         let base = rows.first().and_then(|r| r.base);
         let bars: Vec<TornadoBar> = rows
             .iter()
             .take(TORNADO_BARS)
             .map(|r| TornadoBar {
-                label: format!("{} ({} to {})", r.parameter, tick(r.low_value), tick(r.high_value)),
+                label: format!(
+                    "{} ({} to {}{})",
+                    r.parameter,
+                    tick(r.low_value),
+                    tick(r.high_value),
+                    unit(&r.parameter)
+                ),
                 low: r.low_result,
                 high: r.high_result,
             })

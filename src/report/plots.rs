@@ -271,7 +271,9 @@ pub fn costs_svg(model: &Model, evaluation: &Evaluation, money: &Money) -> Strin
     let series: Vec<(usize, Vec<f64>)> =
         evaluation.totals.iter().map(|t| (t.strategy, t.cost_by_category.iter().map(|c| c.1).collect())).collect();
     let y_desc = format!("cost per person ({}, discounted)", money.unit());
-    grouped_bars_svg(model, "Discounted cost per person by category", &y_desc, &model.cost_categories, &series)
+    // Category names as words: `msc_infusions` -> `msc infusions`.
+    let categories: Vec<String> = model.cost_categories.iter().map(|c| c.replace('_', " ")).collect();
+    grouped_bars_svg(model, "Discounted cost per person by category", &y_desc, &categories, &series)
 }
 
 /// Discounted QALYs accrued in each state, one group of bars per strategy.

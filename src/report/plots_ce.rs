@@ -286,15 +286,17 @@ pub fn tornado_svg(title: &str, bars: &[TornadoBar], base: f64, x_desc: &str, ba
     }
     let xr = padded(lo, hi, 0.06);
     let names: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    // Room for the longest label, whole (about 6 px a character at 12 px), beside a 560 px plot.
+    let label_area = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as u32 * 6 + 24;
     // Rows k = 0..n sit from the top at n - k - 1 to n - k; the row above them holds the label
     // of the base case.
-    render(880, 140 + 28 * n as u32, |root| {
+    render(580 + label_area, 140 + 28 * n as u32, |root| {
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))
             .margin(14)
             .margin_right(30)
             .x_label_area_size(44)
-            .y_label_area_size(300)
+            .y_label_area_size(label_area)
             .build_cartesian_2d(xr.clone(), 0f64..(n as f64 + 1.0))?;
         let formatter = |y: &f64| {
             // Label k sits at n - k - 0.5; other ticks are blank.
