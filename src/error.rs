@@ -372,8 +372,8 @@ pub enum ProblemKind {
     #[error("unknown state \"{name}\" (states: {known})")]
     UnknownState { name: String, known: String },
     /// A parameter name defined neither inline nor in a parameter CSV.
-    #[error("unknown parameter \"{name}\" (define it under [parameters.{name}] or in a parameter_files CSV)")]
-    UnknownParameter { name: String },
+    #[error("unknown parameter \"{name}\"{hint} (define it under [parameters.{name}] or in a parameter_files CSV)")]
+    UnknownParameter { name: String, hint: String },
     /// Two states with one name.
     #[error("state \"{name}\" is defined twice")]
     DuplicateState { name: String },
@@ -515,6 +515,68 @@ pub enum ProblemKind {
         "unknown target curve \"{curve}\" (overall_survival, transplant_free_survival, occupancy:<state>, entered:<state>)"
     )]
     UnknownCurve { curve: String },
+    /// A formula that cannot be read or whose names do not resolve.
+    #[error("formula \"{formula}\": {message}")]
+    Formula { formula: String, message: String },
+    /// Derived parameters whose formulas use each other in a circle.
+    #[error("derived parameters use each other in a circle: {chain}; one of them needs a value instead of a formula")]
+    FormulaCycle { chain: String },
+    /// A formula whose value is outside the range of what it is used as, or not a number.
+    #[error("formula \"{formula}\" gives {}{at}, but {used_as} {rule}", short(.value))]
+    FormulaValue { formula: String, value: f64, at: String, used_as: String, rule: &'static str },
+    /// A derived parameter (with `formula`) that also has a key only a drawn parameter can have.
+    #[error(
+        "a derived parameter takes no `{key}`: its value comes from its formula and its uncertainty from the parameters the formula uses"
+    )]
+    DerivedTakesNo { key: &'static str },
+    /// A parameter table with neither `value` nor `formula`.
+    #[error("give `value` (a number) or `formula` (a derived parameter, e.g. formula = \"1 - exp(-r * cycle_years)\")")]
+    NoValueOrFormula,
+    /// `within_cycle_correction = "none"`, which other tools use for different rules.
+    #[error(
+        "\"none\" is ambiguous: write \"end_of_cycle\" to count the occupancy at the end of each cycle (x_1..x_T; the starting cohort is not counted, as in Briggs et al. 2006 exercise 2.5), or within_cycle_weights = \"1\" to count every boundary x_0..x_T with weight 1 (no correction)"
+    )]
+    CorrectionNone,
+    /// A list of boundary weights of the wrong length.
+    #[error("{given} weights given; {cycles} cycles have {expected} boundaries (0..T), one weight each")]
+    WeightCount { given: usize, expected: usize, cycles: usize },
+    /// A hazard ratio on a per-cycle probability (a warning: often a relative risk was meant).
+    #[error(
+        "a hazard ratio on a per-cycle probability p is applied as 1 - (1 - p)^HR (a constant hazard within the cycle); if the published model multiplies the probability by it, write relative_risk instead; to keep 1 - (1 - p)^HR without this warning, put the ratio inside the exit's formula (one exit per strategy, with strategies = [...])"
+    )]
+    HazardRatioOnProbability,
+    /// A derived parameter named for an analysis that varies a parameter's value.
+    #[error(
+        "\"{name}\" is a derived parameter: its value comes from its formula; vary the parameters its formula uses"
+    )]
+    DerivedNotVaried { name: String },
+    /// A parameter named like a formula variable.
+    #[error(
+        "\"{name}\" is a formula variable (cycle, cycle_years, model_years, age, state_years, male, t, T); give the parameter another name"
+    )]
+    ReservedName { name: String },
+    /// A table whose name is a parameter's.
+    #[error("\"{name}\" is already a parameter; give the table another name")]
+    TableNameTaken { name: String },
+    /// A table with no rows, or `from` and `values` of different lengths.
+    #[error("a table needs one value per start point (from has {from}, values {values})")]
+    TableShape { from: usize, values: usize },
+    /// A multivariate normal group whose lists or matrix rows do not match its parameters.
+    #[error("{what} has {got} entries; the group has {expected} parameters")]
+    GroupShape { what: String, got: usize, expected: usize },
+    /// A covariance (or correlation) matrix that is not symmetric.
+    #[error("the matrix is not symmetric: row {row}, column {column} is {}, but row {column}, column {row} is {}", short(.a), short(.b))]
+    NotSymmetric { row: usize, column: usize, a: f64, b: f64 },
+    /// A covariance matrix with no Cholesky factor.
+    #[error(
+        "the covariance matrix is not positive definite: no set of draws has these variances and covariances together (check for a correlation of 1 or more, or a covariance given where a variance belongs)"
+    )]
+    NotPositiveDefinite,
+    /// A parameter in a multivariate normal group whose kind does not allow any real number.
+    #[error(
+        "parameter \"{name}\" (kind {kind}: {range}) cannot be drawn from a multivariate normal, which draws any number; put its logarithm (or logit) in the group with kind coefficient and derive it with a formula, e.g. formula = \"exp(ln_{name})\""
+    )]
+    NormalOutsideKind { name: String, kind: &'static str, range: &'static str },
     /// A scenario without states or strategies.
     #[error("no {what} defined; a scenario needs at least one")]
     Empty { what: &'static str },

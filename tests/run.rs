@@ -145,7 +145,7 @@ fn chancellor_cea_and_nmb_golden() {
     let summary: serde_json::Value = serde_json::from_str(&wd.read("out/summary.json")).unwrap();
     let econ = &summary["economics"];
     assert_eq!(econ["currency"], "GBP");
-    assert_eq!(econ["within_cycle_correction"], "none");
+    assert_eq!(econ["within_cycle_correction"], "end_of_cycle");
     assert_eq!(econ["incremental"][1]["compared_with"], "monotherapy");
     let by_category = &econ["strategies"][1]["cohort"]["cost_by_category"];
     let total: f64 = by_category.as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();

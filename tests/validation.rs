@@ -93,12 +93,15 @@ fn chancellor_other_conventions_match_the_derived_values() {
             "start",
             "life_table_half_cycle_correction_first_cycle_undiscounted (method='life-table', first=FALSE)",
         ),
-        ("none", "start", "end_of_cycle_first_cycle_undiscounted (method='end', first=FALSE)"),
+        ("end_of_cycle", "start", "end_of_cycle_first_cycle_undiscounted (method='end', first=FALSE)"),
     ];
     let base = std::fs::read_to_string(repo().join("scenarios/chancellor_hiv.toml")).unwrap();
     for (correction, timing, key) in cases {
         let text = base
-            .replace("within_cycle_correction = \"none\"", &format!("within_cycle_correction = \"{correction}\""))
+            .replace(
+                "within_cycle_correction = \"end_of_cycle\"",
+                &format!("within_cycle_correction = \"{correction}\""),
+            )
             .replace("discount_timing = \"end\"", &format!("discount_timing = \"{timing}\""));
         let s = Scenario::from_toml("variant.toml", &text, &repo().join("scenarios")).unwrap();
         let model = Model::from_scenario(&s).unwrap();
@@ -140,4 +143,89 @@ fn chancellor_monte_carlo_agrees_with_cohort_within_standard_errors() {
     // whose standard error would be sqrt(se_0^2 + se_1^2).
     let independent = estimates[0].qaly.se.hypot(estimates[1].qaly.se);
     assert!(d.inc_qaly.se < 0.5 * independent, "{} vs {independent}", d.inc_qaly.se);
+}
+
+/// Cost and QALYs of every strategy, exact cohort, in strategy order, and the incremental rows.
+fn totals_and_icers(scenario: &Scenario) -> (Vec<(String, f64, f64)>, Vec<analysis::CeaRow>) {
+    let model = Model::from_scenario(scenario).unwrap();
+    let totals: Vec<_> =
+        (0..model.n_strategies()).map(|i| analysis::cohort_totals(&model, &sim_cohort(&model, i)).unwrap()).collect();
+    let outcomes: Vec<_> = totals
+        .iter()
+        .map(|t| analysis::Outcome { strategy: t.strategy, cost: t.cost, qaly: t.qaly, life_years: t.life_years })
+        .collect();
+    let named = totals.iter().map(|t| (model.strategy_names[t.strategy].clone(), t.cost, t.qaly)).collect();
+    (named, analysis::cea(&outcomes))
+}
+
+/// Checks every strategy's cost and QALYs (and ICER, where the file gives one) of a validation
+/// variant: against the published value within the variant's stated relative tolerance, and
+/// against the independent reference implementation's value (tools/reference) within 1e-8.
+fn check_published(json_file: &str, variant: &str, strategies: &[&str]) {
+    let text = std::fs::read_to_string(repo().join("tests/data/validation").join(json_file)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = &json["variants"][variant];
+    let scenario_file = v["scenario"].as_str().unwrap();
+    let tolerance = v["tolerance"]["relative"].as_f64().unwrap();
+    let s = Scenario::load(&repo().join(scenario_file)).unwrap();
+    let (totals, rows) = totals_and_icers(&s);
+    let e = &v["expected"];
+    for &name in strategies {
+        let (_, cost, qaly) = totals.iter().find(|t| t.0 == name).unwrap_or_else(|| panic!("strategy {name}")).clone();
+        for (what, got, entry) in [("cost", cost, &e[name]["cost"]), ("QALYs", qaly, &e[name]["qalys"])] {
+            let label = format!("{scenario_file} {name} {what}");
+            close(&label, got, entry["published"].as_f64().unwrap(), tolerance);
+            close(&format!("{label} (reference)"), got, entry["reference_value"].as_f64().unwrap(), 1e-8);
+        }
+        if let Some(icer) = e[name]["icer"]["published"].as_f64() {
+            let i = s.strategy_index(name).unwrap();
+            let row = rows.iter().find(|r| r.strategy == i).unwrap();
+            close(&format!("{scenario_file} {name} ICER"), row.icer.unwrap(), icer, tolerance);
+        }
+    }
+}
+
+#[test]
+fn darth_sick_sicker_reproduces_the_introductory_tutorial() {
+    check_published("sick_sicker.json", "intro", &["soc", "a", "b", "ab"]);
+}
+
+#[test]
+fn darth_sick_sicker_time_dependent_reproduces_the_second_tutorial() {
+    check_published("sick_sicker.json", "timedep", &["soc", "a", "b", "ab"]);
+}
+
+#[test]
+fn thr_reproduces_the_book_and_heemod() {
+    check_published("thr_briggs.json", "book", &["standard", "np1"]);
+    check_published("thr_briggs.json", "heemod_who_vignette", &["standard", "np1"]);
+    // The book's ICER (GBP per QALY), to its ten digits.
+    let s = Scenario::load(&repo().join("scenarios/thr_briggs.toml")).unwrap();
+    let (_, rows) = totals_and_icers(&s);
+    close("THR book ICER", rows[1].icer.unwrap(), 2198.486665, 1e-8);
+}
+
+/// Regression values from the independent reference (not published): the DARTH state-residence
+/// model (Weibull by time in S1, `state_years`) and hesim's mixed population (sub-cohorts by
+/// start age and sex, `male`), each within 1e-9 relative.
+#[test]
+fn state_residence_and_mixed_population_match_the_reference() {
+    let text = std::fs::read_to_string(repo().join("tests/data/validation/sick_sicker.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let reference = &json["variants"]["residence_derived_not_published"]["reference_values"];
+    let s = Scenario::load(&repo().join("scenarios/sick_sicker_residence.toml")).unwrap();
+    for (name, cost, qaly) in totals_and_icers(&s).0 {
+        close(&format!("residence {name} cost"), cost, reference[&name]["cost"].as_f64().unwrap(), 1e-9);
+        close(&format!("residence {name} QALYs"), qaly, reference[&name]["qalys"].as_f64().unwrap(), 1e-9);
+    }
+    let text = std::fs::read_to_string(repo().join("tests/data/validation/thr_briggs.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let reference = &json["variants"]["hesim_vignette"]["deterministic_reference_not_published"]["population"];
+    let s = Scenario::load(&repo().join("scenarios/thr_hesim.toml")).unwrap();
+    let (totals, rows) = totals_and_icers(&s);
+    for (name, cost, qaly) in totals {
+        close(&format!("hesim {name} cost"), cost, reference[&name]["cost"].as_f64().unwrap(), 1e-9);
+        close(&format!("hesim {name} QALYs"), qaly, reference[&name]["qalys"].as_f64().unwrap(), 1e-9);
+    }
+    close("hesim population ICER", rows[1].icer.unwrap(), reference["icer"].as_f64().unwrap(), 1e-9);
 }

@@ -52,7 +52,7 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
                 add_param(i, format!("{} effect duration ({})", s.label, scenario.parameters[i].kind.name()), &mut out);
             }
         }
-        if let Some(Value::Parameter(i)) = s.schedule.as_ref().and_then(|sc| sc.cost_per_infusion) {
+        if let Some(&Value::Parameter(i)) = s.schedule.as_ref().and_then(|sc| sc.cost_per_infusion.as_ref()) {
             let unit =
                 scenario.economics.as_ref().map_or(String::new(), |e| format!(" ({} {})", e.currency, e.price_year));
             add_param(i, format!("price per infusion{unit}"), &mut out);
@@ -226,10 +226,12 @@ pub fn apply(scenario: &Scenario, inputs: &[(String, f64)]) -> Result<Scenario> 
             }
             other => {
                 let param = other.strip_prefix("param:").unwrap_or(other);
-                let i =
-                    s.parameters.iter().position(|p| p.name == param).ok_or_else(|| {
-                        bad(scenario, name, ProblemKind::UnknownParameter { name: param.to_string() })
-                    })?;
+                let i = s.parameters.iter().position(|p| p.name == param).ok_or_else(|| {
+                    bad(scenario, name, ProblemKind::UnknownParameter { name: param.to_string(), hint: String::new() })
+                })?;
+                if s.parameters[i].is_derived() {
+                    return Err(bad(scenario, name, ProblemKind::DerivedNotVaried { name: param.to_string() }));
+                }
                 s.parameters[i].kind.check(value).map_err(|kind| bad(scenario, name, kind))?;
                 s.parameters[i].value = value;
             }

@@ -242,10 +242,10 @@ fn higher_discounting(scenario: &Scenario, economics: &Economics) -> Result<Chec
     }
     for st in &mut positive.strategies {
         if let Some(sc) = &mut st.schedule {
-            sc.cost_per_infusion = sc.cost_per_infusion.map(|c| Value::Literal(c.get(&values).abs()));
+            sc.cost_per_infusion = sc.cost_per_infusion.take().map(|c| Value::Literal(c.get(&values).abs()));
             for a in &mut sc.adverse_events {
-                a.cost = a.cost.map(|c| Value::Literal(c.get(&values).abs()));
-                a.qaly_loss = a.qaly_loss.map(|q| Value::Literal(-q.get(&values).abs()));
+                a.cost = a.cost.take().map(|c| Value::Literal(c.get(&values).abs()));
+                a.qaly_loss = a.qaly_loss.take().map(|q| Value::Literal(-q.get(&values).abs()));
             }
         }
     }

@@ -116,7 +116,7 @@ fn reference_trace(s: &Scenario, strategy: usize) -> Vec<Vec<f64>> {
                         }
                         let mut rates = vec![0.0; n];
                         for tr in s.transitions.iter().filter(|tr| tr.from == i && tr.window.contains(k)) {
-                            let r = match tr.spec {
+                            let r = match &tr.spec {
                                 ExitSpec::Rate(v) => v.get(&values),
                                 ExitSpec::AnnualProbability(v) => -(1.0 - v.get(&values)).ln(),
                                 _ => panic!("reference handles rate-scale exits only"),
@@ -456,7 +456,7 @@ currency = "EUR"
 price_year = 2024
 discount_rate_costs = 0.0
 discount_rate_effects = 0.0
-within_cycle_correction = "none"
+within_cycle_correction = "end_of_cycle"
 [[costs]]
 category = "care"
 state = "alive"

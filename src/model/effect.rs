@@ -15,7 +15,7 @@
 //! number >= 0 with an error naming the effect and its parameters.
 
 use crate::error::{Problem, ProblemKind};
-use crate::scenario::{Effect, EffectMeasure, Scenario, TimeValue, Value, Waning as ScenarioWaning};
+use crate::scenario::{Effect, EffectMeasure, Scenario, TimeValue, Waning as ScenarioWaning};
 use std::f64::consts::LN_2;
 
 /// An effect's time course, in years and resolved to numbers.
@@ -255,8 +255,8 @@ fn effect_problem(
 ) -> ProblemKind {
     let name = |i: usize| format!("{} = {}", scenario.parameters[i].name, super::readable(values[i]));
     let mut inputs: Vec<String> = Vec::new();
-    for v in [Some(effect.value), effect.hr_per_meld_point].into_iter().flatten() {
-        if let Value::Parameter(i) = v {
+    for v in [Some(&effect.value), effect.hr_per_meld_point.as_ref()].into_iter().flatten() {
+        for i in scenario.inputs(v) {
             inputs.push(name(i));
         }
     }
@@ -273,7 +273,7 @@ fn effect_problem(
         strategy: scenario.strategies[strategy].name.clone(),
         from: scenario.states[effect.from].name.clone(),
         to: scenario.states[effect.to].name.clone(),
-        measure: match (effect.measure, effect.hr_per_meld_point) {
+        measure: match (effect.measure, &effect.hr_per_meld_point) {
             (EffectMeasure::HazardRatio, Some(_)) => "hazard ratio through MELD",
             (EffectMeasure::HazardRatio, None) => "hazard ratio",
             (EffectMeasure::RelativeRisk, _) => "relative risk",

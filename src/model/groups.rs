@@ -1,8 +1,9 @@
 //! Sub-cohorts and their background mortality.
 //!
-//! Receives a checked [`Scenario`]; hands the row builder one [`Group`] per start age x sex (or a
-//! single group when the model has no background mortality, where sex plays no part), and each
-//! group's background hazard in every cycle, read from the life table at the ages reached.
+//! Receives a checked [`Scenario`]; hands the row builder one [`Group`] per start age x sex when
+//! the model has background mortality or a formula reads `male`, one per start age when a formula
+//! reads `age`, and otherwise a single group at the mean start age; and each group's background
+//! hazard in every cycle, read from the life table at the ages reached.
 
 use super::Group;
 use super::convert::rate_from_probability;
@@ -10,8 +11,9 @@ use crate::scenario::Scenario;
 
 /// The sub-cohorts: every (start age, sex) with a positive share, in the scenario's order.
 pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
-    match &scenario.background {
-        Some(_) => scenario
+    let reads = scenario.reads();
+    if scenario.background.is_some() || reads.sex {
+        scenario
             .cohort
             .age_groups
             .iter()
@@ -23,11 +25,19 @@ pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
                 })
             })
             .filter(|g| g.weight > 0.0)
-            .collect(),
-        None => {
-            let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum();
-            vec![Group { start_age: age, sex: None, weight: 1.0 }]
-        }
+            .collect()
+    } else if reads.age {
+        // Formulas of `age` need each start age; otherwise one group at the mean age.
+        scenario
+            .cohort
+            .age_groups
+            .iter()
+            .filter(|g| g.weight > 0.0)
+            .map(|g| Group { start_age: g.age, sex: None, weight: g.weight })
+            .collect()
+    } else {
+        let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum();
+        vec![Group { start_age: age, sex: None, weight: 1.0 }]
     }
 }
 

@@ -116,6 +116,15 @@ impl Model {
     /// [`ProblemKind::RowNotDistribution`]: crate::ProblemKind::RowNotDistribution
     pub fn build(scenario: &Scenario, values: &[f64]) -> Result<Model> {
         let invalid = |problems: Vec<Problem>| Error::Invalid { file: scenario.file.clone(), problems };
+        // Derived parameters follow their inputs, whatever made the values.
+        let mut completed;
+        let values = if scenario.derived_order.is_empty() {
+            values
+        } else {
+            completed = values.to_vec();
+            scenario.complete_values(&mut completed);
+            &completed[..]
+        };
         check_parameter_values(scenario, values).map_err(invalid)?;
         let layout = SlotLayout::new(scenario);
         let groups = groups::sub_cohorts(scenario);
@@ -217,6 +226,11 @@ fn check_parameter_values(scenario: &Scenario, values: &[f64]) -> std::result::R
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
+            // A derived parameter that changes with model time has no single value: it is
+            // checked where it is used, in every cycle (see `rows`).
+            if p.formula.as_ref().is_some_and(|f| !f.depends().is_constant()) {
+                return None;
+            }
             let kind = p.kind.check(values[i]).err()?;
             scenario.uses_parameter(i).then(|| Problem::new(format!("parameters.{}", p.name), None, kind))
         })

@@ -23,7 +23,7 @@ use super::groups::describe_group;
 use super::slots::SlotLayout;
 use super::{Exit, Group, Slot, readable};
 use crate::error::{Problem, ProblemKind};
-use crate::scenario::{ExitSpec, Scenario, Value};
+use crate::scenario::{At, ExitSpec, Modifier, Scenario, Value};
 
 /// Rows stored flat in blocks: `blocks[(strategy * n_groups + group) * n_cycles + cycle]` names
 /// the block of (strategy, group, cycle), whose row for `slot` is `block * n_slots + slot`.
@@ -89,6 +89,30 @@ impl RowStore {
         self.lens[row] = n as u32;
     }
 
+    /// Drops the block just built if it equals the block of the cycle before, which the cycle
+    /// then shares.
+    fn keep_if_new(&mut self) {
+        let n = self.blocks.len();
+        let (last, previous) = (self.blocks[n - 1] as usize, self.blocks[n - 2] as usize);
+        if last == previous {
+            return;
+        }
+        let rows = |b: usize| b * self.n_slots..(b + 1) * self.n_slots;
+        let exits = |b: usize| b * self.n_slots * self.n_states..(b + 1) * self.n_slots * self.n_states;
+        let same = self.lens[rows(last)] == self.lens[rows(previous)]
+            && self.exits[exits(last)].iter().zip(&self.exits[exits(previous)]).all(|(a, b)| {
+                a.to_slot == b.to_slot
+                    && a.to_state == b.to_state
+                    && a.probability.to_bits() == b.probability.to_bits()
+                    && a.cumulative.to_bits() == b.cumulative.to_bits()
+            });
+        if same {
+            self.exits.truncate(last * self.n_slots * self.n_states);
+            self.lens.truncate(last * self.n_slots);
+            self.blocks[n - 1] = previous as u32;
+        }
+    }
+
     /// The exits of the row at a flat index.
     #[inline]
     pub fn row_at(&self, r: usize) -> &[Exit] {
@@ -136,10 +160,73 @@ impl RowStore {
     }
 }
 
-/// An infinite rate times a hazard ratio of 0, found while building a row.
-struct NotANumber {
-    transition: usize,
-    hazard_ratio: f64,
+/// Why a row could not be built.
+enum RowError {
+    /// A derived parameter that changes with model time is outside its kind's range here.
+    Derived { parameter: usize, value: f64, rule: &'static str },
+    /// An infinite rate times a hazard ratio of 0.
+    NotANumber { transition: usize, hazard_ratio: f64 },
+    /// A formula's value outside the range of what it is used as (or not a number); `modifier`
+    /// when it is the exit's natural-history modifier rather than its number.
+    Formula { transition: usize, value: f64, rule: &'static str, modifier: bool },
+}
+
+/// The number an exit specification holds and the key it is written under.
+fn spec_value(spec: &ExitSpec) -> Option<(&Value, &'static str)> {
+    let field = match spec {
+        ExitSpec::Rate(_) => "rate",
+        ExitSpec::AnnualProbability(_) => "annual_probability",
+        ExitSpec::ProbabilityOver { .. } => "probability",
+        ExitSpec::CycleProbability(_) => "cycle_probability",
+        ExitSpec::Complement => return None,
+    };
+    spec.value().map(|v| (v, field))
+}
+
+/// The range rule a value of `spec` breaks, if any.
+fn spec_rule(spec: &ExitSpec, x: f64) -> Option<&'static str> {
+    if !x.is_finite() {
+        return Some("must be a finite number");
+    }
+    match spec {
+        ExitSpec::Rate(_) if x < 0.0 => Some("must be >= 0"),
+        ExitSpec::AnnualProbability(_) | ExitSpec::ProbabilityOver { .. } | ExitSpec::CycleProbability(_)
+            if !(0.0..=1.0).contains(&x) =>
+        {
+            Some("must be in [0, 1]")
+        }
+        _ => None,
+    }
+}
+
+/// A probability with its odds multiplied by `or`: or p / (1 - p + or p) (p itself for or = 1).
+fn with_odds_ratio(p: f64, or: f64) -> f64 {
+    if or == 1.0 {
+        p
+    } else if or == 0.0 {
+        0.0
+    } else {
+        or * p / (1.0 - p + or * p)
+    }
+}
+
+/// Where in model time a row is built: the values of the formula variables for a slot of a
+/// sub-cohort in a cycle.
+pub fn row_time(dt: f64, group: &Group, cycle: usize, bucket: usize) -> At {
+    At {
+        cycle: cycle as f64,
+        cycle_years: dt,
+        model_years: cycle as f64 * dt,
+        age: group.start_age + cycle as f64 * dt,
+        state_years: bucket as f64 * dt,
+        boundary: f64::NAN,
+        cycles: f64::NAN,
+        male: match group.sex {
+            Some(crate::scenario::life_table::Sex::Male) => 1.0,
+            Some(crate::scenario::life_table::Sex::Female) => 0.0,
+            None => f64::NAN,
+        },
+    }
 }
 
 /// Builds the rows of every strategy, sub-cohort and cycle.
@@ -155,6 +242,10 @@ pub struct RowBuilder<'a> {
     prob: Vec<f64>,
     split: Vec<f64>,
     rates_with_background: Vec<f64>,
+    /// Natural-history relative risks and odds ratios per destination, for rate-scale exits
+    /// (applied to the per-cycle probability after the competing-risk split).
+    modifier_rr: Vec<f64>,
+    modifier_or: Vec<f64>,
 }
 
 impl<'a> RowBuilder<'a> {
@@ -177,6 +268,8 @@ impl<'a> RowBuilder<'a> {
             prob: vec![0.0; n],
             split: vec![0.0; n + 1],
             rates_with_background: vec![0.0; n + 1],
+            modifier_rr: vec![1.0; n],
+            modifier_or: vec![1.0; n],
         }
     }
 
@@ -213,10 +306,19 @@ impl<'a> RowBuilder<'a> {
         let scenario = self.scenario;
         let layout = self.layout;
         let mut reported = vec![false; scenario.states.len()];
+        let dt = scenario.cycle_length_years;
+        // Exits that change with model time or age: every cycle is built, then kept only if it
+        // differs from the one before (an age band or a step function repeats many cycles).
+        let timed = scenario.transitions.iter().flat_map(|t| t.values()).any(|v| {
+            let d = v.depends();
+            d.model_time || d.age
+        });
         for (gi, group) in self.groups.iter().enumerate() {
             let hazards = &self.background[gi];
             for t in 0..scenario.n_cycles {
-                if t > 0 && hazards[t].to_bits() == hazards[t - 1].to_bits() && effects.same_as_previous(t) {
+                let unchanged =
+                    t > 0 && hazards[t].to_bits() == hazards[t - 1].to_bits() && effects.same_as_previous(t);
+                if unchanged && !timed {
                     store.repeat_previous();
                     continue;
                 }
@@ -227,10 +329,11 @@ impl<'a> RowBuilder<'a> {
                         continue;
                     }
                     let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazards[t]);
-                    let exit_sum = match self.probabilities(slot, inputs) {
+                    let at = row_time(dt, group, t, slot.bucket);
+                    let exit_sum = match self.probabilities(slot, strategy, inputs, &at) {
                         Ok(sum) => sum,
-                        Err(nan) => {
-                            problems.push(self.not_a_number(strategy, t, nan));
+                        Err(e) => {
+                            problems.push(self.row_problem(strategy, t, group, &at, e));
                             return;
                         }
                     };
@@ -247,6 +350,9 @@ impl<'a> RowBuilder<'a> {
                     }
                     store.store(block, slot_index, slot, layout, &self.prob);
                 }
+                if timed && t > 0 {
+                    store.keep_if_new();
+                }
             }
         }
     }
@@ -255,26 +361,64 @@ impl<'a> RowBuilder<'a> {
     /// `self.prob`, given the hazard ratios and relative risks on the state's exits and the
     /// background hazard. Returns the sum of the exits before the rest was given to staying (or
     /// to the complement), which must not exceed 1.
-    fn probabilities(&mut self, slot: Slot, (hr, rr, mu): (&[f64], &[f64], f64)) -> Result<f64, NotANumber> {
+    fn probabilities(
+        &mut self,
+        slot: Slot,
+        strategy: usize,
+        (hr, rr, mu): (&[f64], &[f64], f64),
+        at: &At,
+    ) -> Result<f64, RowError> {
         let s = slot.state;
         let n = self.prob.len();
         let dt = self.scenario.cycle_length_years;
         let background_to = self.scenario.background.as_ref().map(|b| b.to);
         self.disease_rate.iter_mut().for_each(|x| *x = 0.0);
         self.prob.iter_mut().for_each(|x| *x = 0.0);
+        self.modifier_rr.iter_mut().for_each(|x| *x = 1.0);
+        self.modifier_or.iter_mut().for_each(|x| *x = 1.0);
         let mut cycle_scale = false;
         let mut complement: Option<usize> = None;
         let exits = self.scenario.transitions.iter().enumerate();
-        for (i, tr) in exits.filter(|(_, tr)| tr.from == s && tr.window.contains(slot.bucket)) {
+        for (i, tr) in
+            exits.filter(|(_, tr)| tr.from == s && tr.window.contains(slot.bucket) && tr.applies_in(strategy))
+        {
+            // A formula is evaluated at this row's model time and checked against its use's range
+            // (literals and parameters were checked when the values were made).
+            let number = match spec_value(&tr.spec) {
+                Some((v @ Value::Formula(f), _)) => {
+                    self.check_inlined(f, at)?;
+                    let x = v.at(self.values, at);
+                    if let Some(rule) = spec_rule(&tr.spec, x) {
+                        return Err(RowError::Formula { transition: i, value: x, rule, modifier: false });
+                    }
+                    x
+                }
+                Some((v, _)) => v.get(self.values),
+                None => f64::NAN,
+            };
+            // The natural-history modifier, then the strategy's effects.
+            let (mut h, mut r, mut o) = (1.0, 1.0, 1.0);
+            if let Some((m, v)) = &tr.modifier {
+                let x = v.at(self.values, at);
+                if !(x.is_finite() && x >= 0.0) {
+                    let rule = "must be a finite number >= 0";
+                    return Err(RowError::Formula { transition: i, value: x, rule, modifier: true });
+                }
+                match m {
+                    Modifier::HazardRatio => h = x,
+                    Modifier::RelativeRisk => r = x,
+                    Modifier::OddsRatio => o = x,
+                }
+            }
             let base_rate = match tr.spec {
-                ExitSpec::Rate(v) => v.get(self.values),
-                ExitSpec::AnnualProbability(v) => rate_from_probability(v.get(self.values), 1.0),
-                ExitSpec::ProbabilityOver { value, years } => rate_from_probability(value.get(self.values), years),
-                ExitSpec::CycleProbability(v) => {
+                ExitSpec::Rate(_) => number,
+                ExitSpec::AnnualProbability(_) => rate_from_probability(number, 1.0),
+                ExitSpec::ProbabilityOver { years, .. } => rate_from_probability(number, years),
+                ExitSpec::CycleProbability(_) => {
                     cycle_scale = true;
-                    let (p, h) = (v.get(self.values), hr[tr.to]);
-                    let p = if h == 1.0 { p } else { 1.0 - (1.0 - p).powf(h) };
-                    self.prob[tr.to] += p * rr[tr.to];
+                    let h = h * hr[tr.to];
+                    let p = if h == 1.0 { number } else { 1.0 - (1.0 - number).powf(h) };
+                    self.prob[tr.to] += with_odds_ratio(p * r, o) * rr[tr.to];
                     continue;
                 }
                 ExitSpec::Complement => {
@@ -283,11 +427,13 @@ impl<'a> RowBuilder<'a> {
                     continue;
                 }
             };
-            let rate = base_rate * hr[tr.to];
+            let rate = base_rate * h * hr[tr.to];
             if rate.is_nan() {
-                return Err(NotANumber { transition: i, hazard_ratio: hr[tr.to] });
+                return Err(RowError::NotANumber { transition: i, hazard_ratio: h * hr[tr.to] });
             }
             self.disease_rate[tr.to] += rate;
+            self.modifier_rr[tr.to] *= r;
+            self.modifier_or[tr.to] *= o;
         }
         let exit_sum;
         if cycle_scale {
@@ -306,8 +452,8 @@ impl<'a> RowBuilder<'a> {
             self.rates_with_background[..n].copy_from_slice(&self.disease_rate);
             self.rates_with_background[n] = if background_to.is_some() { mu } else { 0.0 };
             competing_risks(&self.rates_with_background, dt, &mut self.split);
-            for ((p, split), rr) in self.prob.iter_mut().zip(&self.split).zip(rr) {
-                *p = split * rr;
+            for (j, p) in self.prob.iter_mut().enumerate() {
+                *p = with_odds_ratio(self.split[j] * self.modifier_rr[j], self.modifier_or[j]) * rr[j];
             }
             if let Some(d) = background_to {
                 self.prob[d] += self.split[n];
@@ -318,15 +464,84 @@ impl<'a> RowBuilder<'a> {
         Ok(exit_sum)
     }
 
-    /// The problem for an infinite rate times a hazard ratio of 0.
-    fn not_a_number(&self, strategy: usize, cycle: usize, nan: NotANumber) -> Problem {
+    /// Checks the derived parameters a formula inlined against their kinds at this model time.
+    fn check_inlined(&self, f: &crate::scenario::Formula, at: &At) -> Result<(), RowError> {
+        for &j in f.inlined() {
+            let p = &self.scenario.parameters[j];
+            let Some(g) = &p.formula else { continue };
+            let x = g.eval(self.values, at);
+            if let Err(ProblemKind::OutOfRange { rule, .. }) = p.kind.check(x) {
+                return Err(RowError::Derived { parameter: j, value: x, rule });
+            }
+        }
+        Ok(())
+    }
+
+    /// The problem for a row that could not be built: a formula out of range, or an infinite
+    /// rate times a hazard ratio of 0.
+    fn row_problem(&self, strategy: usize, cycle: usize, group: &Group, at: &At, e: RowError) -> Problem {
         let scenario = self.scenario;
-        let tr = &scenario.transitions[nan.transition];
-        let describe = |what: &str, v: Value| match v {
-            Value::Parameter(i) => format!("{what} {} = {}", scenario.parameters[i].name, readable(self.values[i])),
-            Value::Literal(x) => format!("{what} {}", readable(x)),
+        let (transition, hazard_ratio) = match e {
+            RowError::NotANumber { transition, hazard_ratio } => (transition, hazard_ratio),
+            RowError::Derived { parameter, value, rule } => {
+                let p = &scenario.parameters[parameter];
+                let d = p.formula.as_ref().map(|f| f.depends()).unwrap_or_default();
+                let mut at_words = format!(" at cycle {cycle}");
+                if d.age {
+                    at_words += &format!(" (age {})", readable(at.age));
+                }
+                if d.state_years {
+                    at_words += &format!(" ({} years in the state)", readable(at.state_years));
+                }
+                at_words += &format!(", strategy \"{}\"", scenario.strategies[strategy].name);
+                let kind = ProblemKind::FormulaValue {
+                    formula: p.formula.as_ref().map(|f| f.text().to_string()).unwrap_or_default(),
+                    value,
+                    at: at_words,
+                    used_as: format!("parameter \"{}\" is a {}, which", p.name, p.kind.name()),
+                    rule,
+                };
+                return Problem::new(format!("parameters.{}", p.name), None, kind);
+            }
+            RowError::Formula { transition, value, rule, modifier } => {
+                let tr = &scenario.transitions[transition];
+                let (v, field) = match (&tr.modifier, modifier) {
+                    (Some((m, v)), true) => (v, m.key()),
+                    _ => spec_value(&tr.spec).expect("a formula belongs to a valued exit"),
+                };
+                let d = v.depends();
+                let mut at_words = format!(" at cycle {cycle}");
+                if d.age {
+                    at_words += &format!(" (age {})", readable(at.age));
+                }
+                if d.state_years {
+                    at_words +=
+                        &format!(" ({} years in \"{}\")", readable(at.state_years), scenario.states[tr.from].name);
+                }
+                at_words += &format!(", strategy \"{}\"", scenario.strategies[strategy].name);
+                let _ = group;
+                let kind = ProblemKind::FormulaValue {
+                    formula: v.formula_text().unwrap_or_default().to_string(),
+                    value,
+                    at: at_words,
+                    used_as: format!(
+                        "{} from \"{}\" to \"{}\"",
+                        field.replace('_', " "),
+                        scenario.states[tr.from].name,
+                        scenario.states[tr.to].name
+                    ),
+                    rule,
+                };
+                return Problem::new(format!("transitions[{transition}].{field}"), None, kind);
+            }
         };
-        let inputs = match tr.spec {
+        let tr = &scenario.transitions[transition];
+        let describe = |what: &str, v: &Value| match v {
+            Value::Parameter(i) => format!("{what} {} = {}", scenario.parameters[*i].name, readable(self.values[*i])),
+            Value::Literal(x) => format!("{what} {}", readable(*x)),
+            Value::Formula(f) => format!("{what} {} = {}", f.text(), readable(v.at(self.values, at))),
+        };
+        let inputs = match &tr.spec {
             ExitSpec::Rate(v) => describe("rate", v),
             ExitSpec::AnnualProbability(v) => describe("annual probability", v),
             ExitSpec::ProbabilityOver { value, years } => describe(&format!("probability over {years} years,"), value),
@@ -339,7 +554,7 @@ impl<'a> RowBuilder<'a> {
             inputs,
             strategy: scenario.strategies[strategy].name.clone(),
             cycle,
-            hazard_ratio: nan.hazard_ratio,
+            hazard_ratio,
         };
         Problem::new("", None, kind)
     }

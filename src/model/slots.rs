@@ -34,6 +34,20 @@ impl SlotLayout {
                 *cap = (*cap).max(r.time_in_state.from_cycle).max(r.time_in_state.until_cycle.unwrap_or(0));
             }
         }
+        // A formula that reads `state_years` needs the time in state counted to the horizon.
+        let to_horizon = scenario.n_cycles.saturating_sub(1);
+        for t in &scenario.transitions {
+            if t.values().any(|v| v.depends().state_years) {
+                last_bucket[t.from] = last_bucket[t.from].max(to_horizon);
+            }
+        }
+        for r in &scenario.rewards {
+            if let RewardTarget::State(s) = r.target
+                && r.value.depends().state_years
+            {
+                last_bucket[s] = last_bucket[s].max(to_horizon);
+            }
+        }
         let mut first_slot = Vec::with_capacity(n_states);
         let mut slots = Vec::new();
         for (state, &last) in last_bucket.iter().enumerate() {

@@ -29,7 +29,9 @@
 //! probability x QALY loss) per infusion.
 
 use crate::error::Problem;
-use crate::scenario::{Correction, DiscountTiming, Economics, Reward, RewardKind, RewardTarget, Scenario, Schedule};
+use crate::scenario::{
+    At, Correction, DiscountTiming, Economics, Reward, RewardKind, RewardTarget, Scenario, Schedule,
+};
 use rayon::prelude::*;
 
 use super::Slot;
@@ -177,12 +179,14 @@ pub fn simpson_weights(n_cycles: usize) -> Vec<f64> {
 }
 
 /// Where cycle t (1-based) puts its value: (boundary, weight, discount time in years).
+/// `boundary` holds Simpson's weights, or the scenario's own with [`Correction::Weights`]: both
+/// value boundary p with the cycle that starts there (the last cycle at T).
 fn spread(
     correction: Correction,
     timing: DiscountTiming,
     t: usize,
     dt: f64,
-    simpson: &[f64],
+    boundary: &[f64],
     out: &mut Vec<(usize, f64, f64)>,
 ) {
     out.clear();
@@ -196,13 +200,29 @@ fn spread(
         Correction::StartOfCycle => out.push((t - 1, 1.0, tau)),
         Correction::Trapezoid => out.extend([(t - 1, 0.5, tau), (t, 0.5, tau)]),
         Correction::HalfCycle => out.extend([(t - 1, 0.5, (t - 1) as f64 * dt), (t, 0.5, t as f64 * dt)]),
-        Correction::Simpson => {
-            let last = simpson.len() - 1;
-            out.push((t - 1, simpson[t - 1], (t - 1) as f64 * dt));
+        Correction::Simpson | Correction::Weights => {
+            let last = boundary.len() - 1;
+            out.push((t - 1, boundary[t - 1], (t - 1) as f64 * dt));
             if t == last {
-                out.push((t, simpson[t], t as f64 * dt));
+                out.push((t, boundary[t], t as f64 * dt));
             }
         }
+    }
+}
+
+/// Where in model time a reward of cycle `cycle` (0-based) is evaluated, for a slot that has
+/// spent `bucket` cycles in its state. Rewards are the same for every sub-cohort, so `age` is
+/// not known here (validation refuses it in rewards).
+fn reward_time(dt: f64, cycle: usize, bucket: usize) -> At {
+    At {
+        cycle: cycle as f64,
+        cycle_years: dt,
+        model_years: cycle as f64 * dt,
+        age: f64::NAN,
+        state_years: bucket as f64 * dt,
+        boundary: f64::NAN,
+        cycles: f64::NAN,
+        male: f64::NAN,
     }
 }
 
@@ -350,7 +370,10 @@ impl<'a> Builder<'a> {
             prepared,
             alive_slots: (0..slots.len()).filter(|&i| scenario.states[slots[i].state].alive).collect(),
             discounting,
-            simpson: simpson_weights(scenario.n_cycles),
+            simpson: match economics.correction {
+                Correction::Weights => economics.weights.clone(),
+                _ => simpson_weights(scenario.n_cycles),
+            },
             correction: economics.correction,
             timing: economics.discount_timing,
         }
@@ -395,7 +418,13 @@ impl<'a> Builder<'a> {
         // Boundary, weight and the two discount factors of each part of the cycle.
         let factors: Vec<(usize, f64, f64, f64)> =
             parts.iter().map(|&(p, w, tau)| (p, w, d.costs(tau), d.effects(tau))).collect();
-        let move_factors = (d.costs((t as f64 - 0.5) * dt), d.effects((t as f64 - 0.5) * dt));
+        // A move during cycle t is valued at the cycle's midpoint; with the scenario's own boundary
+        // weights, at the boundary that ends the cycle, with its weight (as DARTH's tutorials do).
+        let move_weight = if self.correction == Correction::Weights { self.simpson[t] } else { 1.0 };
+        let move_factors = match self.correction {
+            Correction::Weights => (move_weight * d.costs(t as f64 * dt), move_weight * d.effects(t as f64 * dt)),
+            _ => (d.costs((t as f64 - 0.5) * dt), d.effects((t as f64 - 0.5) * dt)),
+        };
         // Life years in every alive state.
         for &slot_index in &self.alive_slots {
             for &(p, w, _, de) in &factors {
@@ -410,12 +439,22 @@ impl<'a> Builder<'a> {
                 None => (quantity::QALY, quantity::QALY_UNDISCOUNTED, None),
             };
             let is_cost = prep.category.is_some();
+            // A formula of model time is evaluated for this cycle (and each slot's time in state).
+            let timed = !r.value.depends().is_constant();
+            let value_at = |bucket: usize| {
+                if timed {
+                    let at = reward_time(dt, t - 1, bucket);
+                    r.value.at(self.values, &at)
+                } else {
+                    prep.value
+                }
+            };
             match r.target {
                 RewardTarget::State(_) => {
                     for &(p, w, dc, de) in &factors {
-                        let amount = prep.value * w * dt;
-                        let discounted_amount = amount * if is_cost { dc } else { de };
                         for &slot_index in &prep.slots {
+                            let amount = value_at(self.slots[slot_index].bucket) * w * dt;
+                            let discounted_amount = amount * if is_cost { dc } else { de };
                             v.point[point(discounted, p, slot_index)] += discounted_amount;
                             v.point[point(undiscounted, p, slot_index)] += amount;
                             if let Some(c) = category {
@@ -426,11 +465,12 @@ impl<'a> Builder<'a> {
                 }
                 RewardTarget::Transition { from, to } => {
                     let t0 = t - 1;
-                    let discounted_amount = prep.value * if is_cost { move_factors.0 } else { move_factors.1 };
+                    let value = value_at(0);
+                    let discounted_amount = value * if is_cost { move_factors.0 } else { move_factors.1 };
                     let Some(m) = self.move_index[from * v.n_states + to] else { continue };
                     let mv = |q: usize| (q * t_max + t0) * n_moves + m as usize;
                     v.moves[mv(discounted)] += discounted_amount;
-                    v.moves[mv(undiscounted)] += prep.value;
+                    v.moves[mv(undiscounted)] += value * move_weight;
                     if let Some(c) = category {
                         v.moves[mv(c)] += discounted_amount;
                     }
@@ -452,16 +492,16 @@ impl<'a> Builder<'a> {
             if p >= t_max {
                 continue;
             }
-            let infusion = schedule.cost_per_infusion.map_or(0.0, |c| c.get(values));
+            let infusion = schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values));
             let ae_cost: f64 = schedule
                 .adverse_events
                 .iter()
-                .map(|a| a.probability.get(values) * a.cost.map_or(0.0, |c| c.get(values)))
+                .map(|a| a.probability.get(values) * a.cost.as_ref().map_or(0.0, |c| c.get(values)))
                 .sum();
             let qaly_loss: f64 = schedule
                 .adverse_events
                 .iter()
-                .map(|a| a.probability.get(values) * a.qaly_loss.map_or(0.0, |q| q.get(values)))
+                .map(|a| a.probability.get(values) * a.qaly_loss.as_ref().map_or(0.0, |q| q.get(values)))
                 .sum();
             let cost = infusion + ae_cost;
             for (slot_index, slot) in self.slots.iter().enumerate() {

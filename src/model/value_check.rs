@@ -106,9 +106,11 @@ fn feeding_entries(scenario: &Scenario, values: &[f64], slots: &[Slot], si: usiz
     let category = q.checked_sub(quantity::FIXED).map(|k| categories[k].as_str());
     let is_cost = matches!(q, quantity::COST | quantity::COST_UNDISCOUNTED) || category.is_some();
     let is_qaly = matches!(q, quantity::QALY | quantity::QALY_UNDISCOUNTED);
-    let number = |v: Value| match v {
-        Value::Parameter(i) => (values[i], format!(" (parameter {})", scenario.parameters[i].name)),
-        Value::Literal(x) => (x, String::new()),
+    let number = |v: &Value| match v {
+        Value::Parameter(i) => (values[*i], format!(" (parameter {})", scenario.parameters[*i].name)),
+        Value::Literal(x) => (*x, String::new()),
+        // The largest value over the horizon is what can overflow; the formula names its inputs.
+        Value::Formula(f) => (v.get(values), format!(" (formula {})", f.text())),
     };
     let mut entries: Vec<(f64, String)> = Vec::new();
     for r in scenario.rewards.iter().filter(|r| r.strategies.as_ref().is_none_or(|s| s.contains(&si))) {
@@ -134,21 +136,21 @@ fn feeding_entries(scenario: &Scenario, values: &[f64], slots: &[Slot], si: usiz
             }
             _ => continue,
         };
-        let (x, parameter) = number(r.value);
+        let (x, parameter) = number(&r.value);
         entries.push((x, format!("{what} of {target} = {}{parameter}", readable(x))));
     }
     if let (Some(schedule), false) = (&scenario.strategies[si].schedule, matches!(place, Place::Move { .. })) {
         if is_cost
             && category.is_none_or(|k| k == INFUSION_CATEGORY)
-            && let Some(c) = schedule.cost_per_infusion
+            && let Some(c) = &schedule.cost_per_infusion
         {
             let (x, parameter) = number(c);
             entries.push((x, format!("the cost per infusion = {}{parameter}", readable(x))));
         }
         for a in &schedule.adverse_events {
             let (field, value) = match (is_cost && category.is_none_or(|k| k == ADVERSE_EVENT_CATEGORY), is_qaly) {
-                (true, _) => ("cost", a.cost),
-                (_, true) => ("QALY loss", a.qaly_loss),
+                (true, _) => ("cost", a.cost.as_ref()),
+                (_, true) => ("QALY loss", a.qaly_loss.as_ref()),
                 _ => continue,
             };
             if let Some(v) = value {

@@ -22,7 +22,7 @@ use crate::report::figures::Figure;
 use crate::report::format::{Money, grouped, tick};
 use crate::report::tables::{self, DsaContext, Table};
 use crate::scenario::duration::describe_years;
-use crate::scenario::{ExitSpec, Scenario};
+use crate::scenario::{ExitSpec, Scenario, Value};
 use minijinja::{Environment, context};
 use std::collections::BTreeMap;
 
@@ -312,13 +312,17 @@ fn state_rows(scenario: &Scenario) -> Vec<minijinja::Value> {
                 .iter()
                 .filter(|t| t.from == i)
                 .map(|t| {
-                    let what = match t.spec {
-                        ExitSpec::Rate(v) => format!("annual rate {}", v.get(&values)),
-                        ExitSpec::AnnualProbability(v) => format!("annual probability {}", v.get(&values)),
+                    let words = |v: &Value| match v {
+                        Value::Formula(_) => scenario.value_in_words(v, &values),
+                        _ => v.get(&values).to_string(),
+                    };
+                    let what = match &t.spec {
+                        ExitSpec::Rate(v) => format!("annual rate {}", words(v)),
+                        ExitSpec::AnnualProbability(v) => format!("annual probability {}", words(v)),
                         ExitSpec::ProbabilityOver { value, years } => {
-                            format!("probability {} over {}", value.get(&values), describe_years(years))
+                            format!("probability {} over {}", words(value), describe_years(*years))
                         }
-                        ExitSpec::CycleProbability(v) => format!("probability per cycle {}", v.get(&values)),
+                        ExitSpec::CycleProbability(v) => format!("probability per cycle {}", words(v)),
                         ExitSpec::Complement => "the rest (complement)".to_string(),
                     };
                     let when = match (t.window.from_cycle, t.window.until_cycle) {
@@ -349,7 +353,7 @@ fn parameter_rows(scenario: &Scenario) -> Vec<minijinja::Value> {
         .map(|(i, p)| {
             context! {
                 name => p.name.clone(),
-                value => p.value,
+                value => scenario.value_text(i),
                 kind => p.kind.name(),
                 distribution => scenario.distribution_text(i),
                 range => match (p.low, p.high) { (Some(l), Some(h)) => format!("{l} - {h}"), _ => String::new() },

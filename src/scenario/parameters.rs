@@ -38,10 +38,13 @@ pub enum ParameterKind {
     Cost,
     /// A QALY weight, at most 1 (states worse than death may be negative).
     Utility,
+    /// A coefficient or other number on any scale (e.g. a regression coefficient, a log hazard),
+    /// any finite number; used in formulas.
+    Coefficient,
 }
 
 /// Every kind's name, for messages.
-pub const KIND_NAMES: &str = "annual_probability, annual_rate, probability, hazard_ratio, relative_risk, odds_ratio, mean_difference, months, years, proportion, count, cost, utility";
+pub const KIND_NAMES: &str = "annual_probability, annual_rate, probability, hazard_ratio, relative_risk, odds_ratio, mean_difference, months, years, proportion, count, cost, utility, coefficient";
 
 /// The distributions a parameter CSV's `dist` column may name, for messages.
 const DISTRIBUTION_NAMES: &str = "beta, gamma, lognormal, normal, fixed";
@@ -64,6 +67,7 @@ impl ParameterKind {
             "count" => Count,
             "cost" => Cost,
             "utility" => Utility,
+            "coefficient" => Coefficient,
             _ => return None,
         })
     }
@@ -85,6 +89,7 @@ impl ParameterKind {
             Count => "count",
             Cost => "cost",
             Utility => "utility",
+            Coefficient => "coefficient",
         }
     }
 
@@ -116,7 +121,7 @@ impl ParameterKind {
             AnnualProbability | Probability | Proportion => (0.0, 1.0),
             AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count => (0.0, f64::INFINITY),
             Utility => (f64::NEG_INFINITY, 1.0),
-            Cost | MeanDifference => (f64::NEG_INFINITY, f64::INFINITY),
+            Cost | MeanDifference | Coefficient => (f64::NEG_INFINITY, f64::INFINITY),
         }
     }
 
@@ -127,7 +132,7 @@ impl ParameterKind {
             AnnualProbability | Probability | Proportion => "in [0, 1]",
             AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count => ">= 0",
             Utility => "at most 1",
-            Cost | MeanDifference => "any number",
+            Cost | MeanDifference | Coefficient => "any number",
         }
     }
 
@@ -144,6 +149,7 @@ impl ParameterKind {
             Utility => "beta for a utility (or a gamma on the disutility, 1 - utility, as a parameter of its own)",
             Cost => "gamma for a cost",
             MeanDifference => "normal for a mean difference",
+            Coefficient => "normal for a coefficient (or a multivariate_normal group)",
         }
     }
 }
@@ -385,6 +391,29 @@ pub struct Parameter {
     pub high: Option<f64>,
     /// Where it was defined: `scenario line N` or `FILE line N`.
     pub origin: String,
+    /// For a derived parameter: the formula that gives its value (then `distribution`, `low` and
+    /// `high` are `None`, and `value` is the base-case value, or NaN when the formula reads model
+    /// time and so has no single value).
+    #[serde(serialize_with = "formula_text")]
+    pub formula: Option<std::sync::Arc<super::formula::Formula>>,
+}
+
+/// A formula is written to JSON as its text.
+fn formula_text<S: serde::Serializer>(
+    f: &Option<std::sync::Arc<super::formula::Formula>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match f {
+        Some(f) => s.serialize_some(f.text()),
+        None => s.serialize_none(),
+    }
+}
+
+impl Parameter {
+    /// True for a parameter whose value comes from a formula.
+    pub fn is_derived(&self) -> bool {
+        self.formula.is_some()
+    }
 }
 
 /// Reads a parameter CSV (columns `name,value,unit,kind,dist,dist_a,dist_b,low,high,source,note`;
@@ -430,6 +459,7 @@ pub fn read_csv(file: &str, text: &str) -> Result<Vec<Parameter>> {
             }
         };
         out.push(Parameter {
+            formula: None,
             value,
             kind,
             unit: row.text("unit").map(str::to_string),

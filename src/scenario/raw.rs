@@ -25,6 +25,9 @@ pub struct RawScenario {
     pub parameter_files: Vec<String>,
     #[serde(default)]
     pub parameters: BTreeMap<String, Spanned<RawParameter>>,
+    /// Step functions read by formulas with `lookup(NAME, x)`.
+    #[serde(default)]
+    pub tables: BTreeMap<String, Spanned<RawTable>>,
     #[serde(default)]
     pub transitions: Vec<Spanned<RawTransition>>,
     #[serde(default)]
@@ -39,6 +42,42 @@ pub struct RawScenario {
     pub psa: Option<Spanned<RawPsa>>,
     #[serde(default)]
     pub dirichlet: Vec<Spanned<RawDirichlet>>,
+    #[serde(default)]
+    pub multivariate_normal: Vec<Spanned<RawMultivariateNormal>>,
+}
+
+/// `[[multivariate_normal]]`: coefficients drawn jointly from a multivariate normal in a PSA.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMultivariateNormal {
+    pub parameters: Vec<String>,
+    /// Means; default: the parameters' values.
+    #[serde(default)]
+    pub mean: Option<Vec<f64>>,
+    /// The covariance matrix, row by row (or give `correlation` and `sd`).
+    #[serde(default)]
+    pub covariance: Option<Vec<Vec<f64>>>,
+    #[serde(default)]
+    pub correlation: Option<Vec<Vec<f64>>>,
+    #[serde(default)]
+    pub sd: Option<Vec<f64>>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// `[tables.NAME]`: a step function, `values[k]` from `from[k]` on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    /// Where each value starts (e.g. ages), strictly increasing.
+    pub from: Vec<f64>,
+    pub values: Vec<f64>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// `[[dirichlet]]`: probabilities that must sum to 1, drawn jointly in a PSA.
@@ -192,7 +231,11 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParameter {
-    pub value: f64,
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// A derived parameter's formula (then no `value`, `distribution`, `low` or `high`).
+    #[serde(default)]
+    pub formula: Option<String>,
     pub kind: String,
     #[serde(default)]
     pub unit: Option<String>,
@@ -219,7 +262,7 @@ pub enum RawValue {
 }
 
 /// What a number-or-parameter key accepts, for the message when it is something else.
-pub const VALUE_EXPECTED: &str = "expected a number (e.g. 0.1) or the name of a parameter (e.g. \"r_comp_decomp\")";
+pub const VALUE_EXPECTED: &str = "expected a number (e.g. 0.1), the name of a parameter (e.g. \"r_comp_decomp\") or a formula (e.g. \"1 - exp(-r_comp_decomp * cycle_years)\")";
 
 impl<'de> Deserialize<'de> for RawValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -276,6 +319,18 @@ pub struct RawTransition {
     pub complement: Option<bool>,
     #[serde(default)]
     pub time_in_state: Option<RawWindow>,
+    /// The strategies this exit applies in (default: all).
+    #[serde(default)]
+    pub strategies: Option<Vec<String>>,
+    /// A natural-history hazard ratio on this exit (e.g. death in S1 vs healthy).
+    #[serde(default)]
+    pub hazard_ratio: Option<RawValue>,
+    /// A natural-history relative risk on this exit's per-cycle probability.
+    #[serde(default)]
+    pub relative_risk: Option<RawValue>,
+    /// A natural-history odds ratio on this exit's per-cycle probability.
+    #[serde(default)]
+    pub odds_ratio: Option<RawValue>,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -380,10 +435,24 @@ pub struct RawEconomics {
     pub discount_rate_effects: RawValue,
     #[serde(default)]
     pub within_cycle_correction: Option<String>,
+    /// Weights of the cycle boundaries 0..T: a list of T + 1 numbers or a formula in `t` and `T`.
+    #[serde(default)]
+    pub within_cycle_weights: Option<Spanned<RawWeights>>,
     #[serde(default)]
     pub discount_timing: Option<String>,
     #[serde(default)]
     pub wtp: Option<Vec<f64>>,
+}
+
+/// `within_cycle_weights`: one number per cycle boundary, or a formula in `t` and `T`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected a list of numbers (one per cycle boundary 0..T) or a formula in t and T, e.g. \"if(t == 0, 0, 1)\""
+)]
+pub enum RawWeights {
+    List(Vec<f64>),
+    Formula(String),
 }
 
 /// A state or transition named by a cost or utility.

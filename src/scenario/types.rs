@@ -6,9 +6,11 @@
 //! Built only by [`super::validate`]; read by `model`, the engines and the reports.
 
 use super::duration::describe_years;
+pub use super::formula::{At, Depends, Formula};
 use super::life_table::LifeTable;
 use super::parameters::Parameter;
 use crate::error::Problem;
+use std::sync::Arc;
 
 /// A Markov state.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -24,20 +26,60 @@ pub struct State {
     pub description: Option<String>,
 }
 
-/// A number used by a transition or effect: a named parameter or a literal.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A number used by a transition, effect, reward or setting: a literal, a named parameter with
+/// one value per draw, or a formula (written inline, or a derived parameter that changes with
+/// model time).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// Index into [`Scenario::parameters`].
     Parameter(usize),
     Literal(f64),
+    Formula(Arc<Formula>),
 }
 
+/// Model time unknown: every variable NaN, so a formula that reads one gives NaN, never a number
+/// for the wrong time.
+const NO_TIME: At = At {
+    cycle: f64::NAN,
+    cycle_years: f64::NAN,
+    model_years: f64::NAN,
+    age: f64::NAN,
+    state_years: f64::NAN,
+    boundary: f64::NAN,
+    cycles: f64::NAN,
+    male: f64::NAN,
+};
+
 impl Value {
-    /// The number, taking parameters from `values` (indexed like [`Scenario::parameters`]).
-    pub fn get(self, values: &[f64]) -> f64 {
+    /// The number, taking parameters from `values` (indexed like [`Scenario::parameters`]), for
+    /// a value that does not change with model time. A formula that reads a model-time variable
+    /// gives NaN here (use [`Value::at`]).
+    pub fn get(&self, values: &[f64]) -> f64 {
+        self.at(values, &NO_TIME)
+    }
+
+    /// The number at a point of model time.
+    pub fn at(&self, values: &[f64], at: &At) -> f64 {
         match self {
-            Value::Parameter(i) => values[i],
-            Value::Literal(v) => v,
+            Value::Parameter(i) => values[*i],
+            Value::Literal(v) => *v,
+            Value::Formula(f) => f.eval(values, at),
+        }
+    }
+
+    /// The model-time variables it reads (none for literals and parameters).
+    pub fn depends(&self) -> Depends {
+        match self {
+            Value::Formula(f) => f.depends(),
+            _ => Depends::default(),
+        }
+    }
+
+    /// The formula's text, for messages.
+    pub fn formula_text(&self) -> Option<&str> {
+        match self {
+            Value::Formula(f) => Some(f.text()),
+            _ => None,
         }
     }
 }
@@ -61,7 +103,7 @@ impl TimeValue {
 }
 
 /// How an exit's number is to be read.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ExitSpec {
     /// Annual rate r; cycle probability via competing risks on the rate scale.
     Rate(Value),
@@ -76,6 +118,15 @@ pub enum ExitSpec {
 }
 
 impl ExitSpec {
+    /// The number it holds (`None` for the complement).
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            ExitSpec::Rate(v) | ExitSpec::AnnualProbability(v) | ExitSpec::CycleProbability(v) => Some(v),
+            ExitSpec::ProbabilityOver { value, .. } => Some(value),
+            ExitSpec::Complement => None,
+        }
+    }
+
     /// True for specifications on the per-cycle probability scale.
     pub fn is_cycle_scale(&self) -> bool {
         matches!(self, ExitSpec::CycleProbability(_) | ExitSpec::Complement)
@@ -119,6 +170,53 @@ pub struct Transition {
     pub spec: ExitSpec,
     pub window: Window,
     pub note: Option<String>,
+    /// Strategy indices it applies in; `None` = every strategy.
+    pub strategies: Option<Vec<usize>>,
+    /// A natural-history modifier of the exit: hazard ratio, relative risk or odds ratio.
+    pub modifier: Option<(Modifier, Value)>,
+}
+
+/// How a natural-history modifier acts on its exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Modifier {
+    /// Multiplies the rate (hazard); on a per-cycle probability p gives 1 - (1 - p)^HR.
+    HazardRatio,
+    /// Multiplies the per-cycle probability.
+    RelativeRisk,
+    /// Multiplies the odds of the per-cycle probability: p' = OR p / (1 - p + OR p).
+    OddsRatio,
+}
+
+impl Modifier {
+    /// The key it is written under.
+    pub fn key(self) -> &'static str {
+        match self {
+            Modifier::HazardRatio => "hazard_ratio",
+            Modifier::RelativeRisk => "relative_risk",
+            Modifier::OddsRatio => "odds_ratio",
+        }
+    }
+}
+
+impl Transition {
+    /// The numbers it holds: the exit's own (none for the complement) and its modifier's.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.spec.value().into_iter().chain(self.modifier.as_ref().map(|(_, v)| v))
+    }
+
+    /// Does this exit apply under strategy `s`?
+    pub fn applies_in(&self, s: usize) -> bool {
+        self.strategies.as_ref().is_none_or(|list| list.contains(&s))
+    }
+
+    /// Can both exits apply under one strategy?
+    pub fn shares_a_strategy_with(&self, other: &Transition) -> bool {
+        match (&self.strategies, &other.strategies) {
+            (Some(a), Some(b)) => a.iter().any(|s| b.contains(s)),
+            _ => true,
+        }
+    }
 }
 
 /// How a treatment effect is applied.
@@ -166,7 +264,7 @@ pub struct Effect {
 impl Effect {
     /// The multiplier at full strength: the value, or hr_per_meld_point ^ meld_shift.
     pub fn multiplier(&self, values: &[f64]) -> f64 {
-        match self.hr_per_meld_point {
+        match &self.hr_per_meld_point {
             Some(per_point) => per_point.get(values).powf(self.value.get(values)),
             None => self.value.get(values),
         }
@@ -225,13 +323,16 @@ pub enum Correction {
     Trapezoid,
     /// Simpson's 1/3 rule on the discounted integrand, with a 3/8 tail for an odd cycle count.
     Simpson,
+    /// The scenario's own weights of the cycle boundaries 0..T ([`Economics::weights`]), each
+    /// boundary discounted at its own time.
+    Weights,
 }
 
 impl Correction {
     /// Parses the name used in scenario files.
     pub fn parse(name: &str) -> Option<Correction> {
         Some(match name {
-            "none" => Correction::None,
+            "end_of_cycle" => Correction::None,
             "start_of_cycle" => Correction::StartOfCycle,
             "half_cycle" => Correction::HalfCycle,
             "trapezoid" => Correction::Trapezoid,
@@ -243,11 +344,12 @@ impl Correction {
     /// The name used in scenario files.
     pub fn name(self) -> &'static str {
         match self {
-            Correction::None => "none",
+            Correction::None => "end_of_cycle",
             Correction::StartOfCycle => "start_of_cycle",
             Correction::HalfCycle => "half_cycle",
             Correction::Trapezoid => "trapezoid",
             Correction::Simpson => "simpson",
+            Correction::Weights => "within_cycle_weights",
         }
     }
 }
@@ -271,6 +373,8 @@ pub struct Economics {
     pub discount_rate_costs: Value,
     pub discount_rate_effects: Value,
     pub correction: Correction,
+    /// With [`Correction::Weights`]: the weight of each cycle boundary 0..T (empty otherwise).
+    pub weights: Vec<f64>,
     pub discount_timing: DiscountTiming,
     /// Willingness-to-pay values per QALY for net monetary benefit.
     pub wtp: Vec<f64>,
@@ -375,8 +479,46 @@ pub struct Scenario {
     pub psa: PsaDefaults,
     /// Groups of probabilities drawn jointly from Dirichlet distributions in a PSA.
     pub dirichlet: Vec<DirichletGroup>,
+    /// Groups of coefficients drawn jointly from multivariate normal distributions in a PSA.
+    pub multivariate_normal: Vec<MultivariateNormal>,
+    /// Derived parameters with one value per draw, in the order their formulas must be evaluated
+    /// (see [`Scenario::complete_values`]).
+    pub derived_order: Vec<usize>,
+    /// The step-function tables formulas read with `lookup`, by name.
+    pub tables: Vec<Arc<super::formula::StepTable>>,
     /// Things worth fixing that do not stop a run (e.g. a parameter without a source).
     pub warnings: Vec<Problem>,
+}
+
+impl Scenario {
+    /// Fills in the values of the derived parameters from the others (a base case, a PSA draw, a
+    /// sensitivity-analysis point), in dependency order. Derived parameters that read model time
+    /// have no single value and are left as they are (their formulas are inlined where used).
+    pub fn complete_values(&self, values: &mut [f64]) {
+        for &i in &self.derived_order {
+            if let Some(f) = &self.parameters[i].formula {
+                values[i] = f.eval(values, &At::default());
+            }
+        }
+    }
+
+    /// The model-time variables read by any transition or reward.
+    pub fn reads(&self) -> Depends {
+        let transitions = self.transitions.iter().flat_map(|t| t.values());
+        transitions.chain(self.rewards.iter().map(|r| &r.value)).fold(Depends::default(), |d, v| d.union(v.depends()))
+    }
+}
+
+/// Coefficients drawn jointly from a multivariate normal: x = mean + L z, z standard normal,
+/// L the lower Cholesky factor of the covariance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultivariateNormal {
+    /// Parameter indices.
+    pub parameters: Vec<usize>,
+    pub mean: Vec<f64>,
+    /// Lower Cholesky factor, row by row (n x n).
+    pub cholesky: Vec<f64>,
+    pub source: Option<String>,
 }
 
 /// Probabilities that sum to 1, drawn jointly: x_i = g_i / sum g, g_i ~ Gamma(alpha_i, 1).

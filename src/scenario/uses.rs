@@ -52,6 +52,8 @@ pub enum ParameterRole {
     DiscountRateCosts,
     /// `economics.discount_rate_effects`.
     DiscountRateEffects,
+    /// `transitions[i].hazard_ratio`, `.relative_risk` or `.odds_ratio`: a natural-history ratio.
+    NaturalHistoryRatio,
 }
 
 impl ParameterRole {
@@ -79,6 +81,7 @@ impl ParameterRole {
             QalyChange => "QALY change",
             DiscountRateCosts => "discount rate (costs)",
             DiscountRateEffects => "discount rate (effects)",
+            NaturalHistoryRatio => "natural-history ratio",
         }
     }
 
@@ -131,13 +134,13 @@ impl Scenario {
     /// ```
     pub fn parameter_uses(&self) -> Vec<ParameterUse> {
         let mut out = Vec::new();
-        let mut add = |value: Option<Value>, key: String, role: ParameterRole, strategy: Option<usize>| {
-            if let Some(Value::Parameter(parameter)) = value {
-                out.push(ParameterUse { parameter, key, role, strategy });
+        let mut add = |value: Option<&Value>, key: String, role: ParameterRole, strategy: Option<usize>| {
+            for parameter in value.map(|v| self.inputs(v)).unwrap_or_default() {
+                out.push(ParameterUse { parameter, key: key.clone(), role, strategy });
             }
         };
         for (i, t) in self.transitions.iter().enumerate() {
-            let (value, field, role) = match t.spec {
+            let (value, field, role) = match &t.spec {
                 ExitSpec::Rate(v) => (v, "rate", ParameterRole::TransitionRate),
                 ExitSpec::AnnualProbability(v) => (v, "annual_probability", ParameterRole::AnnualProbability),
                 ExitSpec::ProbabilityOver { value, .. } => (value, "probability", ParameterRole::ProbabilityOverPeriod),
@@ -145,6 +148,9 @@ impl Scenario {
                 ExitSpec::Complement => continue,
             };
             add(Some(value), format!("transitions[{i}].{field}"), role, None);
+            if let Some((m, v)) = &t.modifier {
+                add(Some(v), format!("transitions[{i}].{}", m.key()), ParameterRole::NaturalHistoryRatio, None);
+            }
         }
         for (s, strategy) in self.strategies.iter().enumerate() {
             let mut seen_entry = None;
@@ -159,18 +165,18 @@ impl Scenario {
                     (false, super::EffectMeasure::HazardRatio) => ("hazard_ratio", ParameterRole::HazardRatio),
                     (false, super::EffectMeasure::RelativeRisk) => ("relative_risk", ParameterRole::RelativeRisk),
                 };
-                add(Some(e.value), key(field), role, Some(s));
-                add(e.hr_per_meld_point, key("hr_per_meld_point"), ParameterRole::HrPerMeldPoint, Some(s));
-                add(time(Some(e.onset)), key("onset"), ParameterRole::Onset, Some(s));
-                add(time(e.duration), key("duration"), ParameterRole::Duration, Some(s));
+                add(Some(&e.value), key(field), role, Some(s));
+                add(e.hr_per_meld_point.as_ref(), key("hr_per_meld_point"), ParameterRole::HrPerMeldPoint, Some(s));
+                add(time(Some(e.onset)).as_ref(), key("onset"), ParameterRole::Onset, Some(s));
+                add(time(e.duration).as_ref(), key("duration"), ParameterRole::Duration, Some(s));
                 if let Waning::Linear(t) | Waning::Exponential(t) = e.waning {
-                    add(time(Some(t)), key("waning.over"), ParameterRole::WaningPeriod, Some(s));
+                    add(time(Some(t)).as_ref(), key("waning.over"), ParameterRole::WaningPeriod, Some(s));
                 }
             }
             if let Some(schedule) = &strategy.schedule {
                 let key = format!("strategies[{s}].schedule");
                 add(
-                    schedule.cost_per_infusion,
+                    schedule.cost_per_infusion.as_ref(),
                     format!("{key}.cost_per_infusion"),
                     ParameterRole::InfusionCost,
                     Some(s),
@@ -178,13 +184,14 @@ impl Scenario {
                 for (k, ae) in schedule.adverse_events.iter().enumerate() {
                     let key = format!("{key}.adverse_events[{k}]");
                     add(
-                        Some(ae.probability),
+                        Some(&ae.probability),
                         format!("{key}.probability"),
                         ParameterRole::AdverseEventProbability,
                         Some(s),
                     );
-                    add(ae.cost, format!("{key}.cost"), ParameterRole::AdverseEventCost, Some(s));
-                    add(ae.qaly_loss, format!("{key}.qaly_loss"), ParameterRole::AdverseEventQalyLoss, Some(s));
+                    add(ae.cost.as_ref(), format!("{key}.cost"), ParameterRole::AdverseEventCost, Some(s));
+                    let loss = ae.qaly_loss.as_ref();
+                    add(loss, format!("{key}.qaly_loss"), ParameterRole::AdverseEventQalyLoss, Some(s));
                 }
             }
         }
@@ -208,19 +215,53 @@ impl Scenario {
                     (format!("utilities[{}].{field}", utilities - 1), role)
                 }
             };
-            add(Some(r.value), key, role, None);
+            add(Some(&r.value), key, role, None);
         }
         if let Some(e) = &self.economics {
             add(
-                Some(e.discount_rate_costs),
+                Some(&e.discount_rate_costs),
                 "economics.discount_rate_costs".into(),
                 ParameterRole::DiscountRateCosts,
                 None,
             );
             let key = "economics.discount_rate_effects".into();
-            add(Some(e.discount_rate_effects), key, ParameterRole::DiscountRateEffects, None);
+            add(Some(&e.discount_rate_effects), key, ParameterRole::DiscountRateEffects, None);
         }
         out
+    }
+
+    /// The parameters a value reads: the parameter itself, or a formula's parameters; for a
+    /// derived parameter, also (recursively) the parameters its formula reads. Sorted, no repeats.
+    pub fn inputs(&self, value: &Value) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut pending: Vec<usize> = match value {
+            Value::Parameter(i) => vec![*i],
+            Value::Formula(f) => f.parameters().iter().chain(f.inlined()).copied().collect(),
+            Value::Literal(_) => Vec::new(),
+        };
+        while let Some(i) = pending.pop() {
+            if out.contains(&i) {
+                continue;
+            }
+            out.push(i);
+            if let Some(f) = &self.parameters[i].formula {
+                pending.extend(f.parameters().iter().chain(f.inlined()));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// A value in words for tables and explanations: `0.1`, `0.1 (r_HD)`, or for a formula its
+    /// value and text, `0.0952 (= 1 - exp(-r_HD))`; a formula that reads model time has no single
+    /// value: `1 - exp(-r * age) (changes with age)`.
+    pub fn value_in_words(&self, value: &Value, values: &[f64]) -> String {
+        match value {
+            Value::Literal(x) => format!("{x}"),
+            Value::Parameter(i) => format!("{} ({})", values[*i], self.parameters[*i].name),
+            Value::Formula(f) if f.depends().is_constant() => format!("{} (= {})", value.get(values), f.text()),
+            Value::Formula(f) => format!("{} (changes with {})", f.text(), f.depends().describe()),
+        }
     }
 
     /// Does the model use parameter `index` anywhere (see [`Scenario::parameter_uses`])? Unused

@@ -47,7 +47,8 @@ pub fn varied_parameters(scenario: &Scenario) -> Vec<usize> {
     }
     (0..scenario.parameters.len())
         .filter(|&i| {
-            let in_group = scenario.dirichlet.iter().any(|g| g.parameters.contains(&i));
+            let in_group = scenario.dirichlet.iter().any(|g| g.parameters.contains(&i))
+                || scenario.multivariate_normal.iter().any(|g| g.parameters.contains(&i));
             used[i]
                 && (in_group || scenario.parameters[i].distribution.as_ref().is_some_and(|d| *d != Distribution::Fixed))
         })
@@ -79,7 +80,24 @@ pub fn draw_values(scenario: &Scenario, varied: &[usize], seed: u64, draw: u64) 
             values[i] = v;
         }
     }
+    // Multivariate normal groups likewise, from one stream per group.
+    for g in &scenario.multivariate_normal {
+        let name: String =
+            g.parameters.iter().map(|&i| scenario.parameters[i].name.as_str()).collect::<Vec<_>>().join("+");
+        let x = sample_multivariate_normal(&g.mean, &g.cholesky, &mut stream(seed, draw, &format!("mvn:{name}")));
+        for (&i, v) in g.parameters.iter().zip(x) {
+            values[i] = v;
+        }
+    }
     values
+}
+
+/// One draw from a multivariate normal with the given mean and lower Cholesky factor L (row by
+/// row): mean + L z with z independent standard normal draws.
+pub fn sample_multivariate_normal(mean: &[f64], cholesky: &[f64], rng: &mut PatientRng) -> Vec<f64> {
+    let n = mean.len();
+    let z: Vec<f64> = (0..n).map(|_| rand_distr::StandardNormal.sample(rng)).collect();
+    (0..n).map(|r| mean[r] + (0..=r).map(|c| cholesky[r * n + c] * z[c]).sum::<f64>()).collect()
 }
 
 #[cfg(test)]
@@ -138,6 +156,25 @@ mod tests {
         let m = first.iter().sum::<f64>() / n as f64;
         let s = (first.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
         assert!((s / (0.2f64 * 0.8 / 101.0).sqrt() - 1.0).abs() < 0.05, "{s}");
+    }
+
+    /// Covariance [[4, 1], [1, 1]] (L = [[2, 0], [0.5, sqrt 0.75]]): sample means, variances and
+    /// covariance within 5 standard errors of the stated ones.
+    #[test]
+    fn multivariate_normal_draws_have_the_stated_covariance() {
+        let (mean, l) = ([1.0, -2.0], [2.0, 0.0, 0.5, 0.75f64.sqrt()]);
+        let n = 40_000;
+        let xs: Vec<Vec<f64>> = (0..n).map(|k| sample_multivariate_normal(&mean, &l, &mut stream(9, k, "m"))).collect();
+        let m: Vec<f64> = (0..2).map(|i| xs.iter().map(|x| x[i]).sum::<f64>() / n as f64).collect();
+        let cov = |i: usize, j: usize| xs.iter().map(|x| (x[i] - m[i]) * (x[j] - m[j])).sum::<f64>() / (n - 1) as f64;
+        for (i, sd) in [(0, 2.0), (1, 1.0)] {
+            assert!((m[i] - mean[i]).abs() < 5.0 * sd / (n as f64).sqrt(), "mean {i}: {}", m[i]);
+        }
+        // SE of a sample variance s^2 is about s^2 sqrt(2 / n); of a covariance about
+        // sqrt((s11 s22 + s12^2) / n).
+        assert!((cov(0, 0) - 4.0).abs() < 5.0 * 4.0 * (2.0 / n as f64).sqrt(), "{}", cov(0, 0));
+        assert!((cov(1, 1) - 1.0).abs() < 5.0 * (2.0 / n as f64).sqrt(), "{}", cov(1, 1));
+        assert!((cov(0, 1) - 1.0).abs() < 5.0 * (5.0 / n as f64).sqrt(), "{}", cov(0, 1));
     }
 
     #[test]

@@ -62,7 +62,11 @@ impl Validator<'_> {
     ) -> Option<usize> {
         let members_key = format!("{key}.parameters");
         let Some(i) = self.parameter_index.get(name).copied() else {
-            self.problem(members_key, line, ProblemKind::UnknownParameter { name: name.to_string() });
+            self.problem(
+                members_key,
+                line,
+                ProblemKind::UnknownParameter { name: name.to_string(), hint: String::new() },
+            );
             return None;
         };
         let kind = self.parameters[i].kind;

@@ -5,8 +5,9 @@
 //! A utility on a state that is not alive is an error (QALYs would exceed life years); an annual
 //! cost on one is a warning (a one-off cost on the transition into death is the usual intent).
 
+use super::super::formula::{self, At, FormulaError, Resolved, TimeVar};
 use super::super::limits::MAX_WTP_VALUES;
-use super::super::raw::{RawEconomics, RawReward, RawWindow};
+use super::super::raw::{RawEconomics, RawReward, RawWeights, RawWindow};
 use super::super::types::{
     Correction, DiscountTiming, Economics, Reward, RewardKind, RewardTarget, Strategy, Transition,
 };
@@ -18,25 +19,39 @@ use toml::Spanned;
 const DEFAULT_WTP: [f64; 4] = [20_000.0, 30_000.0, 50_000.0, 100_000.0];
 
 impl Validator<'_> {
-    pub(super) fn economics(&mut self, raw: &Spanned<RawEconomics>) -> Option<Economics> {
+    pub(super) fn economics(&mut self, raw: &Spanned<RawEconomics>, n_cycles: usize) -> Option<Economics> {
         let line = self.line(raw);
         let e = raw.get_ref();
         let costs = self.value(&e.discount_rate_costs, Usage::DiscountRate, "economics.discount_rate_costs", line);
         let effects =
             self.value(&e.discount_rate_effects, Usage::DiscountRate, "economics.discount_rate_effects", line);
-        let correction = match e.within_cycle_correction.as_deref() {
-            None => Some(Correction::HalfCycle),
-            Some(name) => Correction::parse(name).or_else(|| {
+        let correction = match (e.within_cycle_correction.as_deref(), &e.within_cycle_weights) {
+            (Some(_), Some(_)) => {
+                let kind = ProblemKind::ExactlyOne { options: "within_cycle_correction or within_cycle_weights", found: 2 };
+                self.problem("economics.within_cycle_weights", line, kind);
+                None
+            }
+            (None, Some(_)) => Some(Correction::Weights),
+            (None, None) => Some(Correction::HalfCycle),
+            (Some("none"), None) => {
+                self.problem("economics.within_cycle_correction", line, ProblemKind::CorrectionNone);
+                None
+            }
+            (Some(name), None) => Correction::parse(name).or_else(|| {
                 self.problem(
                     "economics.within_cycle_correction",
                     line,
                     ProblemKind::UnknownChoice {
                         value: name.to_string(),
-                        choices: "none, start_of_cycle, half_cycle, trapezoid, simpson",
+                        choices: "end_of_cycle, start_of_cycle, half_cycle, trapezoid, simpson (or give within_cycle_weights)",
                     },
                 );
                 None
             }),
+        };
+        let weights = match &e.within_cycle_weights {
+            Some(w) => self.boundary_weights(w, n_cycles),
+            None => Some(Vec::new()),
         };
         let discount_timing = match e.discount_timing.as_deref() {
             None | Some("start") => Some(DiscountTiming::Start),
@@ -80,9 +95,56 @@ impl Validator<'_> {
             discount_rate_costs: costs?,
             discount_rate_effects: effects?,
             correction: correction?,
+            weights: weights?,
             discount_timing: discount_timing?,
             wtp,
         })
+    }
+
+    /// The weights of the cycle boundaries 0..T: the list as given (T + 1 finite numbers), or the
+    /// formula evaluated at t = 0..T (it may read `t`, `T` and numbers only).
+    fn boundary_weights(&mut self, raw: &Spanned<RawWeights>, n_cycles: usize) -> Option<Vec<f64>> {
+        let line = self.line(raw);
+        let key = "economics.within_cycle_weights";
+        let weights = match raw.get_ref() {
+            RawWeights::List(list) => {
+                if list.len() != n_cycles + 1 {
+                    let kind = ProblemKind::WeightCount { given: list.len(), expected: n_cycles + 1, cycles: n_cycles };
+                    self.problem(key, line, kind);
+                    return None;
+                }
+                list.clone()
+            }
+            RawWeights::Formula(text) => {
+                let mut resolve = |name: &str| {
+                    match TimeVar::from_name(name) {
+                    Some(v @ (TimeVar::Boundary | TimeVar::Cycles)) => Ok(Resolved::Var(v)),
+                    _ => Err(FormulaError::NotHere {
+                        name: name.to_string(),
+                        why: "within_cycle_weights may read only t (the boundary, 0..T), T (the number of cycles) and numbers".to_string(),
+                    }),
+                }
+                };
+                let f = match formula::read(text, &mut resolve) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let kind = ProblemKind::Formula { formula: text.clone(), message: e.to_string() };
+                        self.problem(key, line, kind);
+                        return None;
+                    }
+                };
+                (0..=n_cycles)
+                    .map(|t| f.eval(&[], &At { boundary: t as f64, cycles: n_cycles as f64, ..At::default() }))
+                    .collect()
+            }
+        };
+        if let Some((t, &w)) = weights.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w >= 0.0)) {
+            let kind =
+                ProblemKind::OutOfRange { value: w, kind: "boundary weight", rule: "must be a finite number >= 0" };
+            self.problem(format!("{key}[{t}]"), line, kind);
+            return None;
+        }
+        Some(weights)
     }
 
     /// Every `[[costs]]` entry, then every `[[utilities]]` entry, in file order.
@@ -146,6 +208,8 @@ impl Validator<'_> {
             (false, true) => Usage::Utility,
             (false, false) => Usage::QalyLoss,
         };
+        // State values may change with model time and time in state; one-off values with model time.
+        self.time_allowed = crate::scenario::Depends { model_time: true, state_years: per_year, ..Default::default() };
         let value = match (&raw.annual, &raw.one_off, per_year) {
             (Some(v), None, true) => self.value(v, usage, &format!("{key}.annual"), line),
             (None, Some(v), false) => self.value(v, usage, &format!("{key}.one_off"), line),
@@ -161,6 +225,7 @@ impl Validator<'_> {
                 None
             }
         };
+        self.time_allowed = Default::default();
         let time_in_state = self.window(raw.time_in_state.as_ref(), &format!("{key}.time_in_state"), line);
         let during = self.during(raw.during.as_ref(), &format!("{key}.during"), line);
         let applies_to = self.reward_strategies(key, line, raw, strategies);

@@ -12,12 +12,15 @@ mod background;
 mod cohort;
 mod dirichlet;
 mod economics;
+mod formulas;
+mod mvn;
 mod parameters;
 mod psa;
 mod settings;
 mod size;
 mod states;
 mod strategies;
+mod tables;
 mod transitions;
 
 use super::duration::{describe_years, parse_years};
@@ -113,6 +116,18 @@ pub(super) struct Validator<'a> {
     /// Line of each parameter's `[parameters.NAME]` table; `None` for CSV rows.
     parameter_lines: Vec<Option<usize>>,
     cycle_years: f64,
+    /// Derived parameters read so far, to compile once every name is known: (name, formula, line).
+    pending_formulas: Vec<(String, String, Option<usize>)>,
+    /// Derived parameters with one value per draw, in the order to evaluate them.
+    derived_order: Vec<usize>,
+    /// Model-time variables the values being read may use (set by the table being checked).
+    time_allowed: Depends,
+    /// Indices of the derived parameters (those with a formula).
+    derived: std::collections::HashSet<usize>,
+    /// Strategy names in file order, known before the transitions are read.
+    strategy_names: Vec<String>,
+    /// The `[tables.NAME]` step functions, by name.
+    tables: std::collections::BTreeMap<String, std::sync::Arc<super::formula::StepTable>>,
 }
 
 impl<'a> Validator<'a> {
@@ -130,6 +145,12 @@ impl<'a> Validator<'a> {
             checked: Vec::new(),
             parameter_lines: Vec::new(),
             cycle_years: 1.0,
+            pending_formulas: Vec::new(),
+            derived_order: Vec::new(),
+            time_allowed: Depends::default(),
+            derived: std::collections::HashSet::new(),
+            strategy_names: Vec::new(),
+            tables: std::collections::BTreeMap::new(),
         }
     }
 
@@ -141,22 +162,24 @@ impl<'a> Validator<'a> {
     pub(super) fn validate(mut self, raw: RawScenario) -> Result<Scenario> {
         let settings = self.settings(&raw.settings);
         self.states(&raw.states);
-        self.parameters(&raw.parameter_files, &raw.parameters)?;
+        self.parameters(&raw.parameter_files, &raw.parameters, &raw.tables)?;
         let cohort = self.cohort(&raw.cohort);
         let background = raw.background_mortality.as_ref().and_then(|b| self.background(b, &cohort));
         if raw.background_mortality.is_none() {
             self.start_ages_without_background(&raw.cohort, &cohort);
         }
         let n_cycles = self.n_cycles(&settings, &cohort, background.as_ref(), raw.background_mortality.is_some());
+        self.strategy_names = raw.strategies.iter().map(|s| s.get_ref().name.clone()).collect();
         let transitions = self.transitions(&raw.transitions);
         let strategies = self.strategies(&raw.strategies, &transitions);
-        let economics = raw.economics.as_ref().and_then(|e| self.economics(e));
+        let economics = raw.economics.as_ref().and_then(|e| self.economics(e, n_cycles));
         let rewards = self.rewards(&raw.costs, &raw.utilities, &strategies, &transitions);
         if economics.is_none() && raw.economics.is_none() && !rewards.is_empty() {
             self.problem("economics", None, ProblemKind::EconomicsMissing);
         }
         let psa = self.psa(raw.psa.as_ref());
         let dirichlet = self.dirichlet(&raw.dirichlet);
+        let multivariate_normal = self.multivariate_normal(&raw.multivariate_normal, &dirichlet);
         self.warn_missing_sources();
 
         let mut scenario = Scenario {
@@ -179,6 +202,9 @@ impl<'a> Validator<'a> {
             rewards,
             psa,
             dirichlet,
+            multivariate_normal,
+            derived_order: std::mem::take(&mut self.derived_order),
+            tables: std::mem::take(&mut self.tables).into_values().collect(),
             warnings: Vec::new(),
         };
         self.check_size(&mut scenario, &settings);
@@ -187,6 +213,11 @@ impl<'a> Validator<'a> {
         }
         scenario.warnings = self.warnings;
         Ok(scenario)
+    }
+
+    /// The parameters' base-case values so far (NaN for a derived parameter that reads model time).
+    fn base_values(&self) -> Vec<f64> {
+        self.parameters.iter().map(|p| p.value).collect()
     }
 
     fn line<T>(&self, s: &Spanned<T>) -> Option<usize> {
@@ -231,6 +262,21 @@ impl<'a> Validator<'a> {
         found
     }
 
+    /// Strategy indices for a `strategies = [...]` list; `None` (after reporting) if a name is unknown.
+    fn strategy_list(&mut self, names: &[String], key: &str, line: Option<usize>) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        for name in names {
+            match self.strategy_names.iter().position(|s| s == name) {
+                Some(i) => out.push(i),
+                None => {
+                    let known = self.strategy_names.join(", ");
+                    self.problem(key, line, ProblemKind::UnknownStrategy { name: name.clone(), known });
+                }
+            }
+        }
+        (out.len() == names.len()).then_some(out)
+    }
+
     fn path(&self, relative: &str) -> PathBuf {
         self.base_dir.join(relative)
     }
@@ -253,8 +299,7 @@ impl<'a> Validator<'a> {
             },
             RawValue::Name(name) => {
                 let Some(&i) = self.parameter_index.get(name) else {
-                    self.problem(key, line, ProblemKind::UnknownParameter { name: name.clone() });
-                    return None;
+                    return self.expression(name, usage, key, line);
                 };
                 let kind = self.parameters[i].kind;
                 if !usage.accepts(kind) {
@@ -266,13 +311,26 @@ impl<'a> Validator<'a> {
                     return None;
                 }
                 self.mark_used(i);
-                Value::Parameter(i)
+                match self.parameters[i].formula.clone() {
+                    Some(f) if !f.depends().is_constant() => {
+                        if !self.time_allowed.covers(f.depends()) {
+                            let why = format!(
+                                "its formula changes with {}, which a value here cannot (it is {})",
+                                f.depends().describe(),
+                                self.time_allowed.in_words()
+                            );
+                            let message = format!("parameter \"{name}\" cannot be used here: {why}");
+                            let kind = ProblemKind::Formula { formula: f.text().to_string(), message };
+                            self.problem(key, line, kind);
+                            return None;
+                        }
+                        self.inline_parameter(name)?
+                    }
+                    _ => Value::Parameter(i),
+                }
             }
         };
-        let base = match value {
-            Value::Literal(v) => v,
-            Value::Parameter(i) => self.parameters[i].value,
-        };
+        let base = value.get(&self.base_values());
         if matches!(usage, Usage::HazardRatio | Usage::RelativeRisk) && base == 0.0 {
             let measure = if usage == Usage::HazardRatio { "a hazard ratio" } else { "a relative risk" };
             self.warn(key, line, ProblemKind::ZeroEffect { measure });
@@ -287,11 +345,21 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// Checks a CSV parameter the first time the model uses it.
+    /// Checks a CSV parameter the first time the model uses it; for a derived parameter, marks
+    /// the parameters its formula reads.
     fn mark_used(&mut self, i: usize) {
         if !self.checked[i] {
             self.checked[i] = true;
-            self.check_parameter(i);
+            if !self.derived.contains(&i) {
+                self.check_parameter(i);
+            }
+        }
+        if let Some(f) = self.parameters[i].formula.clone() {
+            for &j in f.parameters() {
+                if j != i {
+                    self.mark_used(j);
+                }
+            }
         }
     }
 

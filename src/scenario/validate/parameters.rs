@@ -26,6 +26,7 @@ impl Validator<'_> {
         &mut self,
         files: &[String],
         inline: &BTreeMap<String, Spanned<RawParameter>>,
+        tables: &BTreeMap<String, Spanned<super::super::raw::RawTable>>,
     ) -> Result<()> {
         for file in files {
             let path = self.path(file);
@@ -42,6 +43,10 @@ impl Validator<'_> {
             if !self.named(name, "parameter", "r_comp_decomp", format!("parameters.{name:?}"), line) {
                 continue;
             }
+            if name == "cycle_years" || super::super::formula::TimeVar::from_name(name).is_some() {
+                self.problem(key.clone(), line, ProblemKind::ReservedName { name: name.clone() });
+                continue;
+            }
             let Some(kind) = ParameterKind::parse(&p.kind) else {
                 self.problem(
                     format!("{key}.kind"),
@@ -50,7 +55,24 @@ impl Validator<'_> {
                 );
                 continue;
             };
-            let distribution = match p.distribution.as_ref().map(|d| d.fit(p.value)) {
+            if let Some(text) = &p.formula {
+                for (present, key_name) in [
+                    (p.value.is_some(), "value"),
+                    (p.distribution.is_some(), "distribution"),
+                    (p.low.is_some(), "low"),
+                    (p.high.is_some(), "high"),
+                ] {
+                    if present {
+                        self.problem(format!("{key}.{key_name}"), line, ProblemKind::DerivedTakesNo { key: key_name });
+                    }
+                }
+                self.pending_formulas.push((name.clone(), text.clone(), line));
+            } else if p.value.is_none() {
+                self.problem(key.clone(), line, ProblemKind::NoValueOrFormula);
+                continue;
+            }
+            let value = p.value.unwrap_or(f64::NAN);
+            let distribution = match p.distribution.as_ref().filter(|_| p.formula.is_none()).map(|d| d.fit(value)) {
                 None => None,
                 Some(Ok(d)) => Some(d),
                 Some(Err(kind)) => {
@@ -63,8 +85,9 @@ impl Validator<'_> {
                 None => self.file.to_string(),
             };
             let parameter = Parameter {
+                formula: None,
                 name: name.clone(),
-                value: p.value,
+                value,
                 kind,
                 unit: p.unit.clone(),
                 source: p.source.clone(),
@@ -76,8 +99,11 @@ impl Validator<'_> {
             };
             self.add_parameter(parameter, line);
         }
+        // Tables first: derived parameters' formulas may read them.
+        self.tables(tables);
+        self.derived_parameters();
         for i in 0..self.parameters.len() {
-            if self.checked[i] {
+            if self.checked[i] && !self.derived.contains(&i) {
                 self.check_parameter(i);
             }
         }
