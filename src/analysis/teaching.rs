@@ -38,7 +38,9 @@ pub struct Knob {
 pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
     let mut out = Vec::new();
     let add_param = |i: usize, label: String, out: &mut Vec<Knob>| {
-        if !out.iter().any(|k: &Knob| k.name == format!("param:{}", scenario.parameters[i].name)) {
+        // A derived parameter follows its inputs: no slider of its own.
+        let p = &scenario.parameters[i];
+        if !p.is_derived() && !out.iter().any(|k: &Knob| k.name == format!("param:{}", p.name)) {
             out.push(Knob { label, ..parameter_knob(scenario, i) });
         }
     };
@@ -116,7 +118,7 @@ pub fn parameter_knob(scenario: &Scenario, i: usize) -> Knob {
         K::AnnualProbability | K::Probability | K::Proportion => (min.max(0.0), max.min(1.0)),
         K::Cost | K::Months | K::Years | K::AnnualRate | K::OddsRatio | K::Count => (min.max(0.0), max),
         K::Utility => (min, max.min(1.0)),
-        K::MeanDifference => (min, max),
+        K::MeanDifference | K::Coefficient => (min, max),
     };
     // A value of 0 gives an empty range: open it to 1.
     let (min, max) = if max > min { (min, max) } else { (min, min + 1.0) };
