@@ -161,9 +161,12 @@ pub fn frontier_svg(title: &str, points: &[FrontierPoint], money: &Money) -> Str
                     ""
                 }
             };
+            // Labels of points in the left half run rightwards, the others leftwards, so none
+            // runs off the plot.
+            let left_half = p.qaly < (x0 + x1) / 2.0;
+            let (dx, h) = if left_half { (10, HPos::Left) } else { (-10, HPos::Right) };
             chart.draw_series(std::iter::once(
-                EmptyElement::at(at)
-                    + Text::new(format!("{}{note}", p.label), (-10, -10), text(13, HPos::Right, VPos::Bottom)),
+                EmptyElement::at(at) + Text::new(format!("{}{note}", p.label), (dx, -10), text(13, h, VPos::Bottom)),
             ))?;
         }
         chart
