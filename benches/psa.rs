@@ -1,6 +1,9 @@
-//! Probabilistic sensitivity analysis throughput on the default scenario (draws per second),
-//! with the exact cohort engine, including sampling, model building, both strategies' traces,
-//! valuation and the streaming accumulators; and one Monte Carlo draw for comparison.
+//! Probabilistic sensitivity analysis throughput (draws per second) with the exact cohort engine,
+//! including sampling, formulas, model building, the strategies' traces, valuation and the
+//! streaming accumulators: on the default scenario, and on a textbook model (the DARTH
+//! Sick-Sicker model cut to 30 yearly cycles and 2 strategies, 16 uncertain parameters, derived
+//! probabilities by formula), run on one thread as the model-language issue states its target;
+//! and one Monte Carlo draw for comparison.
 
 use cirrhosim::analysis::psa::runner::{ScenarioSource, run};
 use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard};
@@ -32,6 +35,34 @@ fn psa(c: &mut Criterion) {
             run(&scenario, &source, &settings, dir.path(), false, &NoProgress).unwrap()
         })
     });
+    // The textbook model: Sick-Sicker, 30 cycles (31 boundaries), standard care vs A + B.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/sick_sicker.toml"))
+        .unwrap()
+        .replace("horizon = \"75 years\"", "horizon = \"30 years\"")
+        .replace("[[strategies]]\nname = \"a\"", "[[unused_a]]\nname = \"a\"")
+        .replace("[[strategies]]\nname = \"b\"", "[[unused_b]]\nname = \"b\"")
+        .replace("[\"soc\", \"a\"]", "[\"soc\"]")
+        .replace("[\"soc\", \"b\"]", "[\"soc\"]")
+        .replace("[\"b\", \"ab\"]", "[\"ab\"]")
+        .replace("[\"a\", \"ab\"]", "[\"ab\"]");
+    let text: String = strip_tables(&text, &["[[unused_a]]", "[[unused_b]]"]);
+    let textbook = Scenario::from_toml("textbook.toml", &text, std::path::Path::new(".")).unwrap();
+    let textbook_source = ScenarioSource { path: None, text, set: Vec::new() };
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let draws = 20_000;
+    group.throughput(Throughput::Elements(draws));
+    group.bench_function("textbook_sick_sicker_30_cycles_2_strategies_one_thread_20000_draws", |b| {
+        b.iter(|| {
+            let settings = PsaSettings {
+                scenario: textbook.name.clone(),
+                draws,
+                seed: 1,
+                engine: PsaEngine::Cohort,
+                shard: Shard::ALL,
+            };
+            one_thread.install(|| run(&textbook, &textbook_source, &settings, dir.path(), false, &NoProgress).unwrap())
+        })
+    });
     let patients = 100_000;
     let draws = 16;
     group.throughput(Throughput::Elements(draws * patients * 2 * 480));
@@ -48,6 +79,22 @@ fn psa(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The text without the tables that start with any of `headers` (up to the next table).
+fn strip_tables(text: &str, headers: &[&str]) -> String {
+    let mut keep = true;
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with('[') {
+            keep = !headers.contains(&line.trim());
+        }
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 criterion_group!(benches, psa);
