@@ -16,14 +16,15 @@ pub mod limits;
 pub mod numbers;
 pub mod parameters;
 pub mod raw;
+mod read;
+mod schema;
 mod types;
 mod uses;
 mod validate;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use life_table::Sex;
 pub use parameters::{Distribution, Parameter, ParameterKind};
-use raw::RawScenario;
 use std::path::Path;
 pub use types::*;
 pub use uses::{ParameterRole, ParameterUse};
@@ -57,20 +58,27 @@ impl Scenario {
     /// # Errors
     /// As [`Scenario::load`].
     pub fn from_toml(file: &str, text: &str, base_dir: &Path) -> Result<Scenario> {
-        let raw: RawScenario = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            let (line, column) = validate::line_col(text, offset);
-            let mut message = e.message().trim().to_string();
-            // Our own shape messages ("expected a number ... found ...") say what is accepted;
-            // put the key in front, found from the error's position.
-            if message.starts_with("expected ")
-                && let Some(key) = key_path::key_at(text, offset)
-            {
-                message = format!("{key}: {message}");
+        let mut read = read::read(file, text)?;
+        let mut problems = std::mem::take(&mut read.problems);
+        let result = match read.raw.take() {
+            Some(raw) => validate::Validator::new(file, text, base_dir).validate(raw),
+            None => Err(Error::Invalid { file: file.to_string(), problems: Vec::new() }),
+        };
+        match result {
+            Ok(mut scenario) if problems.is_empty() => {
+                read.renumber(&mut scenario.warnings);
+                Ok(scenario)
             }
-            Error::Syntax { file: file.to_string(), line, column, message }
-        })?;
-        validate::Validator::new(file, text, base_dir).validate(raw)
+            Ok(_) => Err(invalid(file, problems)),
+            Err(Error::Invalid { problems: mut rules, .. }) => {
+                read.renumber(&mut rules);
+                problems.append(&mut rules);
+                Err(invalid(file, problems))
+            }
+            // An unreadable parameter file: the shape problems, if any, come first.
+            Err(other) if problems.is_empty() => Err(other),
+            Err(_) => Err(invalid(file, problems)),
+        }
     }
 
     /// Base-case parameter values, indexed like [`Scenario::parameters`].
@@ -114,6 +122,12 @@ impl Scenario {
     pub fn sexes(&self) -> [(Sex, f64); 2] {
         [(Sex::Male, self.cohort.fraction_male), (Sex::Female, 1.0 - self.cohort.fraction_male)]
     }
+}
+
+/// Every problem of a file, sorted by line (problems without a line, such as a missing table, first).
+fn invalid(file: &str, mut problems: Vec<Problem>) -> Error {
+    problems.sort_by_key(|p| p.line);
+    Error::Invalid { file: file.to_string(), problems }
 }
 
 #[cfg(test)]

@@ -5,51 +5,88 @@
 
 use super::super::life_table::{self, LifeTable};
 use super::super::raw::{RawCohort, RawStartAge};
-use super::super::types::{AgeGroup, Cohort};
+use super::super::types::{AgeGroup, Cohort, ExitSpec, RewardKind, RewardTarget, Scenario, Value};
 use super::Validator;
 use crate::error::ProblemKind;
 
 impl Validator<'_> {
+    /// The cohort; without `start_age` the age groups are empty and without `fraction_male` the
+    /// share of men is a placeholder of 0.5 (see [`Validator::cohort_keys_needed`]: then nothing
+    /// reads them).
     pub(super) fn cohort(&mut self, raw: &RawCohort) -> Cohort {
-        let line = self.line(&raw.start_age);
-        let age_groups = match raw.start_age.get_ref() {
-            RawStartAge::Single(age) => vec![AgeGroup { age: *age, weight: 1.0 }],
-            RawStartAge::Groups(groups) => groups.iter().map(|g| AgeGroup { age: g.age, weight: g.weight }).collect(),
-        };
-        if age_groups.is_empty() {
-            self.problem("cohort.start_age", line, ProblemKind::Empty { what: "start ages" });
+        let mut age_groups = Vec::new();
+        if let Some(start_age) = &raw.start_age {
+            let line = self.line(start_age);
+            age_groups = match start_age.get_ref() {
+                RawStartAge::Single(age) => vec![AgeGroup { age: *age, weight: 1.0 }],
+                RawStartAge::Groups(groups) => {
+                    groups.iter().map(|g| AgeGroup { age: g.age, weight: g.weight }).collect()
+                }
+            };
+            if age_groups.is_empty() {
+                self.problem("cohort.start_age", line, ProblemKind::Empty { what: "start ages" });
+            }
+            for g in &age_groups {
+                if !g.age.is_finite() {
+                    self.problem(
+                        "cohort.start_age",
+                        line,
+                        ProblemKind::OutOfRange { value: g.age, kind: "age", rule: "must be a finite number" },
+                    );
+                }
+                if !(g.weight.is_finite() && g.weight >= 0.0) {
+                    self.problem(
+                        "cohort.start_age",
+                        line,
+                        ProblemKind::OutOfRange { value: g.weight, kind: "weight", rule: "must be >= 0" },
+                    );
+                }
+            }
+            let weight_sum: f64 = age_groups.iter().map(|g| g.weight).sum();
+            if !age_groups.is_empty() && (weight_sum - 1.0).abs() > 1e-9 {
+                self.problem("cohort.start_age", line, ProblemKind::SharesSum { sum: weight_sum });
+            }
         }
-        for g in &age_groups {
-            if !g.age.is_finite() {
+        let mut fraction_male = 0.5;
+        if let Some(given) = &raw.fraction_male {
+            fraction_male = *given.get_ref();
+            if !(0.0..=1.0).contains(&fraction_male) {
+                let line = self.line(given);
                 self.problem(
-                    "cohort.start_age",
+                    "cohort.fraction_male",
                     line,
-                    ProblemKind::OutOfRange { value: g.age, kind: "age", rule: "must be a finite number" },
+                    ProblemKind::OutOfRange { value: fraction_male, kind: "fraction", rule: "must be in [0, 1]" },
                 );
             }
-            if !(g.weight.is_finite() && g.weight >= 0.0) {
-                self.problem(
-                    "cohort.start_age",
-                    line,
-                    ProblemKind::OutOfRange { value: g.weight, kind: "weight", rule: "must be >= 0" },
-                );
-            }
-        }
-        let weight_sum: f64 = age_groups.iter().map(|g| g.weight).sum();
-        if !age_groups.is_empty() && (weight_sum - 1.0).abs() > 1e-9 {
-            self.problem("cohort.start_age", line, ProblemKind::SharesSum { sum: weight_sum });
-        }
-        let fraction_male = *raw.fraction_male.get_ref();
-        let fraction_line = self.line(&raw.fraction_male);
-        if !(0.0..=1.0).contains(&fraction_male) {
-            self.problem(
-                "cohort.fraction_male",
-                fraction_line,
-                ProblemKind::OutOfRange { value: fraction_male, kind: "fraction", rule: "must be in [0, 1]" },
-            );
         }
         let start = self.start_state(raw);
         Cohort { age_groups, fraction_male, start }
+    }
+
+    /// `start_age` and `fraction_male` may be left out unless the model uses them: both with
+    /// `[background_mortality]` (the life table is read by age and sex), `start_age` when a
+    /// transition or reward reads `age`, `fraction_male` when one reads `male`. Called once the
+    /// scenario is built, since formulas (and derived parameters) are compiled by then.
+    pub(super) fn cohort_keys_needed(&mut self, raw: &RawCohort, has_background: bool, scenario: &Scenario) {
+        // The cohort table has no span of its own; its start_state is in it.
+        let line = self.line(&raw.start_state);
+        let needs = [
+            ("cohort.start_age", raw.start_age.is_none(), "age", "give start_age = 55 (years) or a list of { age, weight }"),
+            ("cohort.fraction_male", raw.fraction_male.is_none(), "sex", "give fraction_male = 0.5 (the share of men)"),
+        ];
+        for (key, missing, what, fix) in needs {
+            if !missing {
+                continue;
+            }
+            let why = if has_background {
+                Some("[background_mortality] is given (its life table is read by age and sex)".to_string())
+            } else {
+                reader(scenario, what == "age")
+            };
+            if let Some(why) = why {
+                self.problem(key, line, ProblemKind::CohortKeyNeeded { why, fix });
+            }
+        }
     }
 
     /// The share of the cohort starting in each state: non-negative, summing to 1, alive.
@@ -85,7 +122,7 @@ impl Validator<'_> {
     /// from 0 to the end of the embedded US 2021 table (closed at 120). Younger ages than the
     /// table's first (40) are fine here: without background mortality the table is not used.
     pub(super) fn start_ages_without_background(&mut self, raw: &RawCohort, cohort: &Cohort) {
-        let line = self.line(&raw.start_age);
+        let line = raw.start_age.as_ref().and_then(|a| self.line(a));
         let table = LifeTable::us_2021();
         let sex = life_table::Sex::Male;
         let (first, last) = (0, table.last_age(sex));
@@ -105,6 +142,39 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// The first transition or reward whose value reads `age` (or `male`), in words:
+/// `the rate of "sick" -> "dead" reads age`.
+fn reader(scenario: &Scenario, age: bool) -> Option<String> {
+    let reads = |v: &Value| if age { v.depends().age } else { v.depends().sex };
+    let variable = if age { "age" } else { "male" };
+    let name = |i: usize| scenario.states[i].name.as_str();
+    for t in &scenario.transitions {
+        if let Some(v) = t.spec.value()
+            && reads(v)
+        {
+            let what = match t.spec {
+                ExitSpec::Rate(_) => "rate",
+                ExitSpec::AnnualProbability(_) => "annual_probability",
+                ExitSpec::ProbabilityOver { .. } => "probability",
+                ExitSpec::CycleProbability(_) | ExitSpec::Complement => "cycle_probability",
+            };
+            return Some(format!("the {what} of transition \"{}\" -> \"{}\" reads {variable}", name(t.from), name(t.to)));
+        }
+    }
+    for r in scenario.rewards.iter().filter(|r| reads(&r.value)) {
+        let what = match r.kind {
+            RewardKind::Cost { .. } => "cost",
+            RewardKind::Qaly => "utility",
+        };
+        let target = match r.target {
+            RewardTarget::State(s) => format!("state \"{}\"", name(s)),
+            RewardTarget::Transition { from, to } => format!("transition \"{}\" -> \"{}\"", name(from), name(to)),
+        };
+        return Some(format!("the {what} of {target} reads {variable}"));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -140,7 +210,7 @@ mod tests {
         let e = err(&BASE.replace("start_age = 60", "start_age = \"sixty\""));
         assert_eq!(
             e,
-            "t.toml:10:13: cohort.start_age: expected a number (e.g. 55) or a list of { age = ..., weight = ... } tables, found the text \"sixty\""
+            "t.toml:10: cohort.start_age: expected a number (e.g. 55) or a list of { age = ..., weight = ... } tables, found the text \"sixty\""
         );
     }
 
