@@ -34,6 +34,8 @@ pub(super) struct Read {
     /// For each list whose malformed entries were left out: its key path and, for each entry
     /// kept, its index in the file.
     kept: Vec<(String, Vec<usize>)>,
+    /// Tables left out because of a shape problem (see [`schema::DROPPABLE_TABLES`]).
+    dropped: Vec<&'static str>,
 }
 
 /// Parses `text` and checks its shape; see the module comment.
@@ -45,10 +47,10 @@ pub(super) fn read(file: &str, text: &str) -> Result<Read> {
         let (line, column) = line_col(text, e.span().map_or(0, |s| s.start));
         Error::Syntax { file: file.to_string(), line, column, message: e.message().trim().to_string() }
     })?;
-    let mut walk = Walk { text, problems: Vec::new(), broken: false, kept: Vec::new() };
+    let mut walk = Walk { text, problems: Vec::new(), broken: false, kept: Vec::new(), dropped: Vec::new() };
     let span = root.span();
     let ok = walk.table("", span, root.get_mut(), schema::SCENARIO);
-    let Walk { mut problems, broken, kept, .. } = walk;
+    let Walk { mut problems, broken, kept, dropped, .. } = walk;
     problems.sort_by_key(|p| p.line);
     let raw = if ok && !broken {
         match RawScenario::deserialize(toml::de::Deserializer::from(root)) {
@@ -65,13 +67,17 @@ pub(super) fn read(file: &str, text: &str) -> Result<Read> {
     } else {
         None
     };
-    Ok(Read { raw, problems, kept })
+    Ok(Read { raw, problems, kept, dropped })
 }
 
 impl Read {
     /// Rewrites the key paths of the rules' problems (and warnings) to the file's indices, undoing
-    /// the shift from entries left out.
-    pub(super) fn renumber(&self, problems: &mut [Problem]) {
+    /// the shift from entries left out, and removes those about a table that was left out (e.g.
+    /// "costs are given but there is no [economics] table" after a malformed `[economics]`).
+    pub(super) fn renumber(&self, problems: &mut Vec<Problem>) {
+        problems.retain(|p| {
+            !self.dropped.iter().any(|t| p.key == *t || p.key.strip_prefix(t).is_some_and(|r| r.starts_with('.')))
+        });
         for p in problems {
             for (list, kept) in &self.kept {
                 p.key = renumber_key(&p.key, list, kept);
@@ -100,6 +106,7 @@ struct Walk<'t> {
     /// A shape problem the rules cannot work around (see the module comment).
     broken: bool,
     kept: Vec<(String, Vec<usize>)>,
+    dropped: Vec<&'static str>,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -135,7 +142,15 @@ impl Walk<'_> {
         let mut ok = true;
         for field in fields {
             match table.get_mut(field.key) {
-                Some(value) => ok &= self.value(&join(path, field.key), value, &field.shape),
+                Some(value) => {
+                    let well_formed = self.value(&join(path, field.key), value, &field.shape);
+                    if !well_formed && path.is_empty() && schema::DROPPABLE_TABLES.contains(&field.key) {
+                        table.remove(field.key);
+                        self.dropped.push(field.key);
+                    } else {
+                        ok &= well_formed;
+                    }
+                }
                 None if field.required => {
                     let line = if path.is_empty() { None } else { self.line(&span) };
                     let kind = ProblemKind::MissingKey { expected: schema::expected(&field.shape) };

@@ -265,6 +265,11 @@ const MULTIVARIATE_NORMAL: &[Field] = &[
     opt("source", Shape::Text),
 ];
 
+/// Top-level tables that, when malformed, are left out while the rules still check the rest of
+/// the file: nothing else refers to their contents. (A malformed `[background_mortality]` is not
+/// among them: without it, other keys would be judged by the wrong rules.)
+pub const DROPPABLE_TABLES: &[&str] = &["economics", "psa"];
+
 /// The whole file ([`super::raw::RawScenario`]).
 pub const SCENARIO: &[Field] = &[
     req("scenario", Shape::Table(META)),
