@@ -645,7 +645,7 @@ pub enum ProblemKind {
     #[error("{expected}, found {found}")]
     WrongType { expected: &'static str, found: String },
     /// A required key (or table) is not given.
-    #[error("required but missing ({expected})")]
+    #[error("required but missing; {expected}")]
     MissingKey { expected: &'static str },
     /// A cohort key that is optional in general but needed by this model (`start_age` when
     /// something reads age, `fraction_male` when something reads sex).

@@ -86,3 +86,26 @@ fn fuzz_findings_are_errors_or_models_never_crashes() {
     }
     assert!(n >= 5, "the fuzz findings are replayed ({n} found)");
 }
+
+/// Issue 11: `start_age` and `fraction_male` may be left out when nothing reads age or sex; the
+/// scenario then runs, and `explain` and `paths` show no age, since none was given.
+#[test]
+fn a_cohort_without_age_or_sex_runs_and_shows_no_made_up_age() {
+    let wd = Workdir::new();
+    let text = std::fs::read_to_string(repo().join("scenarios/teaching.toml")).unwrap();
+    let without = text
+        .lines()
+        .filter(|l| !l.starts_with("start_age") && !l.starts_with("fraction_male"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(without.len() < text.len(), "teaching.toml has the two keys to leave out");
+    wd.write("no_age.toml", &without);
+    wd.cmd().args(["check", "no_age.toml"]).assert().success().stdout(starts_with("no_age.toml: ok ("));
+    let out = wd.cmd().args(["explain", "--strategy", "standard_care", "no_age.toml"]).output().unwrap();
+    let explained = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && explained.contains("for every patient"), "{explained}");
+    assert!(!explained.contains("aged"), "{explained}");
+    let out = wd.cmd().args(["paths", "--patients", "2", "no_age.toml"]).output().unwrap();
+    let paths = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && !paths.contains("age "), "{paths}");
+}

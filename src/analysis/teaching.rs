@@ -79,15 +79,18 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
             add_param(i, format!("price per infusion{unit}"), &mut out);
         }
     }
-    let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum::<f64>();
-    out.push(Knob {
-        name: "start_age".into(),
-        label: "start age (years)".into(),
-        value: age,
-        min: 40.0,
-        max: 90.0,
-        step: 1.0,
-    });
+    // No start age knob when the scenario gives none: then nothing in the model reads age.
+    if !scenario.cohort.age_groups.is_empty() {
+        let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum::<f64>();
+        out.push(Knob {
+            name: "start_age".into(),
+            label: "start age (years)".into(),
+            value: age,
+            min: 40.0,
+            max: 90.0,
+            step: 1.0,
+        });
+    }
     let horizon = scenario.n_cycles as f64 * scenario.cycle_length_years;
     out.push(Knob {
         name: "horizon_years".into(),

@@ -175,9 +175,18 @@ impl Walk<'_> {
                 self.wrong(path, &span, schema::expected(shape), found);
                 false
             }
-            (Shape::Number, DeValue::Float(_)) | (Shape::Text, DeValue::String(_)) | (Shape::Bool, DeValue::Boolean(_)) => {
-                true
+            (Shape::Number, DeValue::Float(f)) => {
+                // As the reader does: a finite literal too large for a float is not read as infinity.
+                let finite_or_inf =
+                    f.as_str().parse::<f64>().is_ok_and(|x| !x.is_infinite() || f.as_str().contains("inf"));
+                if !finite_or_inf {
+                    let found =
+                        format!("{}, which is too large (numbers go up to about 1.8e308)", raw_text(self.text, &span));
+                    self.wrong(path, &span, schema::expected(shape), found);
+                }
+                finite_or_inf
             }
+            (Shape::Text, DeValue::String(_)) | (Shape::Bool, DeValue::Boolean(_)) => true,
             (Shape::List { item, len, expected }, DeValue::Array(items)) => {
                 if let Some(n) = *len
                     && items.len() != n
@@ -201,7 +210,8 @@ impl Walk<'_> {
                 ok
             }
             (Shape::Entries { fields, droppable, .. }, DeValue::Array(items)) => {
-                let good: Vec<bool> = items.iter_mut().enumerate().map(|(i, x)| self.entry(path, i, x, fields)).collect();
+                let good: Vec<bool> =
+                    items.iter_mut().enumerate().map(|(i, x)| self.entry(path, i, x, fields)).collect();
                 if !droppable {
                     return good.iter().all(|g| *g);
                 }
@@ -353,7 +363,32 @@ mod tests {
     #[test]
     fn missing_required_keys_and_tables_are_named() {
         let p = problems(&MINIMAL.replace("seed = 1\n", "").replace("[scenario]\nname = \"t\"\n", ""));
-        assert_eq!(p, ["scenario: required but missing (expected a table)", "line 1: settings.seed: required but missing (expected a whole number)"]);
+        assert_eq!(
+            p,
+            [
+                "scenario: required but missing; expected a table",
+                "line 1: settings.seed: required but missing; expected a whole number"
+            ]
+        );
+        let p = problems(
+            &MINIMAL.replace("patients = 1", "patients = 99999999999999999999").replace("seed = 1", "seed = 1e400"),
+        );
+        assert_eq!(
+            p,
+            [
+                "line 6: settings.patients: expected a whole number, found 99999999999999999999, which is too large for a whole number",
+                "line 7: settings.seed: expected a whole number, found 1e400"
+            ]
+        );
+        let p = problems(&MINIMAL.replace("[cohort]", "[cohort]\nfraction_male = -1e400"));
+        assert_eq!(
+            p,
+            [
+                "line 9: cohort.fraction_male: expected a number, found -1e400, which is too large (numbers go up to about 1.8e308)"
+            ]
+        );
+        assert!(problems(&MINIMAL.replace("[cohort]", "[cohort]\nfraction_male = -inf")).is_empty());
+        assert!(problems(&MINIMAL.replace("[cohort]", "[cohort]\nfraction_male = nan")).is_empty());
     }
 
     #[test]

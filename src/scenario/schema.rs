@@ -249,7 +249,11 @@ const PSA: &[Field] = &[
     opt("draws", Shape::Whole),
     opt(
         "wtp_grid",
-        Shape::List { item: &Shape::Number, len: Some(3), expected: "expected a list of three numbers [from, to, step]" },
+        Shape::List {
+            item: &Shape::Number,
+            len: Some(3),
+            expected: "expected a list of three numbers [from, to, step]",
+        },
     ),
     opt("population", Shape::Number),
 ];
@@ -292,10 +296,7 @@ pub const SCENARIO: &[Field] = &[
     opt("costs", Shape::Entries { fields: REWARD, droppable: true, expected: "expected [[costs]] tables" }),
     opt("utilities", Shape::Entries { fields: REWARD, droppable: true, expected: "expected [[utilities]] tables" }),
     opt("psa", Shape::Table(PSA)),
-    opt(
-        "dirichlet",
-        Shape::Entries { fields: DIRICHLET, droppable: true, expected: "expected [[dirichlet]] tables" },
-    ),
+    opt("dirichlet", Shape::Entries { fields: DIRICHLET, droppable: true, expected: "expected [[dirichlet]] tables" }),
     opt(
         "multivariate_normal",
         Shape::Entries {

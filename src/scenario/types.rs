@@ -401,7 +401,9 @@ pub struct AgeGroup {
 /// Who enters the model at time 0.
 #[derive(Debug, Clone)]
 pub struct Cohort {
+    /// Empty when `start_age` is not given (allowed only when nothing reads age).
     pub age_groups: Vec<AgeGroup>,
+    /// 0.5 when `fraction_male` is not given (allowed only when nothing reads sex).
     pub fraction_male: f64,
     /// Share of the cohort starting in each state (indexed like [`Scenario::states`]).
     pub start: Vec<f64>,

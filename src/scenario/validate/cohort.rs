@@ -71,7 +71,12 @@ impl Validator<'_> {
         // The cohort table has no span of its own; its start_state is in it.
         let line = self.line(&raw.start_state);
         let needs = [
-            ("cohort.start_age", raw.start_age.is_none(), "age", "give start_age = 55 (years) or a list of { age, weight }"),
+            (
+                "cohort.start_age",
+                raw.start_age.is_none(),
+                "age",
+                "give start_age = 55 (years) or a list of { age, weight }",
+            ),
             ("cohort.fraction_male", raw.fraction_male.is_none(), "sex", "give fraction_male = 0.5 (the share of men)"),
         ];
         for (key, missing, what, fix) in needs {
@@ -160,21 +165,24 @@ fn reader(scenario: &Scenario, age: bool) -> Option<String> {
                 ExitSpec::ProbabilityOver { .. } => "probability",
                 ExitSpec::CycleProbability(_) | ExitSpec::Complement => "cycle_probability",
             };
-            return Some(format!("the {what} of transition \"{}\" -> \"{}\" reads {variable}", name(t.from), name(t.to)));
+            return Some(format!(
+                "the {what} of transition \"{}\" -> \"{}\" reads {variable}",
+                name(t.from),
+                name(t.to)
+            ));
         }
     }
-    for r in scenario.rewards.iter().filter(|r| reads(&r.value)) {
-        let what = match r.kind {
-            RewardKind::Cost { .. } => "cost",
-            RewardKind::Qaly => "utility",
-        };
-        let target = match r.target {
-            RewardTarget::State(s) => format!("state \"{}\"", name(s)),
-            RewardTarget::Transition { from, to } => format!("transition \"{}\" -> \"{}\"", name(from), name(to)),
-        };
-        return Some(format!("the {what} of {target} reads {variable}"));
-    }
-    None
+    // Rewards are in `Scenario::reads` too, should a reward formula be allowed to read age or sex.
+    let r = scenario.rewards.iter().find(|r| reads(&r.value))?;
+    let what = match r.kind {
+        RewardKind::Cost { .. } => "cost",
+        RewardKind::Qaly => "utility",
+    };
+    let target = match r.target {
+        RewardTarget::State(s) => format!("state \"{}\"", name(s)),
+        RewardTarget::Transition { from, to } => format!("transition \"{}\" -> \"{}\"", name(from), name(to)),
+    };
+    Some(format!("the {what} of {target} reads {variable}"))
 }
 
 #[cfg(test)]
@@ -224,5 +232,33 @@ mod tests {
         );
         let e = err(&text);
         assert!(e.ends_with("cohort.start_age: shares sum to 0.9 (expected 1)"), "{e}");
+    }
+
+    #[test]
+    fn start_age_and_fraction_male_may_be_left_out_when_nothing_uses_them() {
+        let without = BASE.replace("start_age = 60\nfraction_male = 0.5\n", "");
+        assert_ne!(without, BASE);
+        let (a, b) = (s(&without).unwrap(), s(BASE).unwrap());
+        assert!(a.cohort.age_groups.is_empty());
+        let trace = |sc: &crate::scenario::Scenario| {
+            let model = crate::model::Model::from_scenario(sc).unwrap();
+            crate::engine::cohort::sim_cohort(&model, 0).row(24).to_vec()
+        };
+        assert_eq!(trace(&a), trace(&b), "the model does not depend on the ages it does not read");
+        // exp(-0.2 * 2 years) alive at the end.
+        assert!((trace(&a)[0] - (-0.4f64).exp()).abs() < 1e-12, "{:?}", trace(&a));
+    }
+
+    #[test]
+    fn start_age_is_needed_when_a_formula_reads_age_even_through_a_parameter() {
+        let without = BASE.replace("start_age = 60\nfraction_male = 0.5\n", "");
+        let reads_age = without.replace("value = 0.2\n", "formula = \"if(age < 65, 0.2, 0.3)\"\n");
+        assert_eq!(
+            err(&reads_age),
+            "t.toml:10: cohort.start_age: required here because the rate of transition \"a\" -> \"dead\" reads age; give start_age = 55 (years) or a list of { age, weight }"
+        );
+        let e = err(&reads_age.replace("[cohort]\n", "[cohort]\nstart_age = 60\n").replace("age < 65", "male"));
+        assert!(e.ends_with("cohort.fraction_male: required here because the rate of transition \"a\" -> \"dead\" reads male; give fraction_male = 0.5 (the share of men)"), "{e}");
+        assert!(s(&reads_age.replace("[cohort]\n", "[cohort]\nstart_age = 60\n")).is_ok(), "age alone needs no sex");
     }
 }
