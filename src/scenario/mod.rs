@@ -66,12 +66,12 @@ impl Scenario {
         };
         match result {
             Ok(mut scenario) if problems.is_empty() => {
-                read.renumber(&mut scenario.warnings);
+                read.adjust(&mut scenario.warnings);
                 Ok(scenario)
             }
             Ok(_) => Err(invalid(file, problems)),
             Err(Error::Invalid { problems: mut rules, .. }) => {
-                read.renumber(&mut rules);
+                read.adjust(&mut rules);
                 problems.append(&mut rules);
                 Err(invalid(file, problems))
             }

@@ -6,18 +6,21 @@
 //! [`super::schema::SCENARIO`], and every unknown key (with the closest known key of its table)
 //! and every value of the wrong form ("expected a number, found the text \"abc\"") becomes a
 //! located [`Problem`]; none stops the walk. Unknown keys are then removed from the tree, and so
-//! are entries of the wrong form in lists of entries that nothing refers to by name
-//! (`[[transitions]]`, `[[costs]]`, `[[utilities]]`, `[[strategies.effects]]`, ...), so that the
-//! rules can still check the well-formed rest: `cirrhosim check` lists the shape problems and the
-//! rule problems together. An entry of the wrong form where others refer to it (a state, a
-//! parameter, a strategy) or a wrong form in a single table leaves only the shape problems.
+//! are entries of the wrong form (see [`schema::IfMalformed`]), so that the rules can still check
+//! the well-formed rest: `cirrhosim check` lists the shape problems and the rule problems together.
+//! - An entry nothing refers to (`[[transitions]]`, `[[costs]]`, `[[utilities]]`,
+//!   `[[strategies.effects]]`, ...) or a malformed `[economics]` or `[psa]` is simply left out.
+//! - A state, strategy, parameter or table is left out and *forgotten*: the rules' problems that
+//!   name it in quotes (`unknown state "sick"`) are consequences of leaving it out, not news.
+//! - Anything else of the wrong form (`[settings]`, `[cohort]`, a state whose name cannot be read)
+//!   leaves only the shape problems.
 //!
-//! Dropping an entry shifts the positions of the entries after it; [`Read::renumber`] puts the
+//! Leaving an entry out shifts the positions of the entries after it; [`Read::adjust`] puts the
 //! file's own indices back into the rules' key paths (`transitions[2]` stays `transitions[2]`).
 
 use super::formula::closest;
 use super::raw::RawScenario;
-use super::schema::{self, Field, Shape};
+use super::schema::{self, Field, IfMalformed, Shape};
 use super::validate::line_col;
 use crate::error::{Error, Problem, ProblemKind, Result};
 use serde::Deserialize;
@@ -36,6 +39,10 @@ pub(super) struct Read {
     kept: Vec<(String, Vec<usize>)>,
     /// Tables left out because of a shape problem (see [`schema::DROPPABLE_TABLES`]).
     dropped: Vec<&'static str>,
+    /// Names of states, strategies, parameters and tables left out ([`IfMalformed::Forget`]).
+    forgotten: Vec<String>,
+    /// Lists that lost an entry with a name: "no states defined" may be only a consequence.
+    emptied: Vec<String>,
 }
 
 /// Parses `text` and checks its shape; see the module comment.
@@ -47,10 +54,18 @@ pub(super) fn read(file: &str, text: &str) -> Result<Read> {
         let (line, column) = line_col(text, e.span().map_or(0, |s| s.start));
         Error::Syntax { file: file.to_string(), line, column, message: e.message().trim().to_string() }
     })?;
-    let mut walk = Walk { text, problems: Vec::new(), broken: false, kept: Vec::new(), dropped: Vec::new() };
+    let mut walk = Walk {
+        text,
+        problems: Vec::new(),
+        broken: false,
+        kept: Vec::new(),
+        dropped: Vec::new(),
+        forgotten: Vec::new(),
+        emptied: Vec::new(),
+    };
     let span = root.span();
     let ok = walk.table("", span, root.get_mut(), schema::SCENARIO);
-    let Walk { mut problems, broken, kept, dropped, .. } = walk;
+    let Walk { mut problems, broken, kept, dropped, forgotten, emptied, .. } = walk;
     problems.sort_by_key(|p| p.line);
     let raw = if ok && !broken {
         match RawScenario::deserialize(toml::de::Deserializer::from(root)) {
@@ -67,19 +82,28 @@ pub(super) fn read(file: &str, text: &str) -> Result<Read> {
     } else {
         None
     };
-    Ok(Read { raw, problems, kept, dropped })
+    Ok(Read { raw, problems, kept, dropped, forgotten, emptied })
 }
 
 impl Read {
-    /// Rewrites the key paths of the rules' problems (and warnings) to the file's indices, undoing
-    /// the shift from entries left out, and removes those about a table that was left out (e.g.
-    /// "costs are given but there is no [economics] table" after a malformed `[economics]`).
-    pub(super) fn renumber(&self, problems: &mut Vec<Problem>) {
+    /// Adjusts the rules' problems (and warnings) to what was left out: removes those about a
+    /// table left out (e.g. "costs are given but there is no [economics] table" after a malformed
+    /// `[economics]`) or naming, in quotes, a state, strategy, parameter or table left out (e.g.
+    /// `unknown state "sick"` after a malformed `[[states]]` entry named "sick"); and rewrites key
+    /// paths to the file's indices, undoing the shift from entries left out.
+    pub(super) fn adjust(&self, problems: &mut Vec<Problem>) {
+        let quoted: Vec<String> = self.forgotten.iter().map(|name| format!("\"{name}\"")).collect();
         problems.retain(|p| {
-            !self.dropped.iter().any(|t| p.key == *t || p.key.strip_prefix(t).is_some_and(|r| r.starts_with('.')))
+            let under = |t: &str| p.key == t || p.key.strip_prefix(t).is_some_and(|r| r.starts_with('.'));
+            if self.dropped.iter().any(|t| under(t)) || self.emptied.contains(&p.key) {
+                return false;
+            }
+            let message = p.kind.to_string();
+            !quoted.iter().any(|q| message.contains(q.as_str()))
         });
+        // Outer lists were recorded after the lists inside their entries: renumber them first.
         for p in problems {
-            for (list, kept) in &self.kept {
+            for (list, kept) in self.kept.iter().rev() {
                 p.key = renumber_key(&p.key, list, kept);
             }
         }
@@ -107,6 +131,8 @@ struct Walk<'t> {
     broken: bool,
     kept: Vec<(String, Vec<usize>)>,
     dropped: Vec<&'static str>,
+    forgotten: Vec<String>,
+    emptied: Vec<String>,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -202,25 +228,55 @@ impl Walk<'_> {
                 ok
             }
             (Shape::Table(fields), DeValue::Table(table)) => self.table(path, span, table, fields),
-            (Shape::Named { item, .. }, DeValue::Table(table)) => {
-                let mut ok = true;
+            (Shape::Named { item, if_malformed, .. }, DeValue::Table(table)) => {
+                let mut malformed = Vec::new();
                 for (key, x) in table.iter_mut() {
-                    ok &= self.value(&join(path, key.get_ref()), x, item);
+                    if !self.value(&join(path, key.get_ref()), x, item) {
+                        malformed.push(key.get_ref().to_string());
+                    }
                 }
-                ok
+                match if_malformed {
+                    _ if malformed.is_empty() => true,
+                    IfMalformed::Stop => false,
+                    IfMalformed::Drop | IfMalformed::Forget => {
+                        for name in malformed {
+                            table.remove(name.as_str());
+                            if *if_malformed == IfMalformed::Forget {
+                                self.forgotten.push(name);
+                            }
+                        }
+                        true
+                    }
+                }
             }
-            (Shape::Entries { fields, droppable, .. }, DeValue::Array(items)) => {
+            (Shape::Entries { fields, if_malformed, .. }, DeValue::Array(items)) => {
                 let good: Vec<bool> =
                     items.iter_mut().enumerate().map(|(i, x)| self.entry(path, i, x, fields)).collect();
-                if !droppable {
-                    return good.iter().all(|g| *g);
+                if good.iter().all(|g| *g) {
+                    return true;
                 }
-                if good.iter().any(|g| !g) {
-                    let all = std::mem::replace(items, DeArray::new());
-                    *items = all.into_iter().zip(&good).filter(|(_, g)| **g).map(|(x, _)| x).collect();
-                    let kept = good.iter().enumerate().filter(|(_, g)| **g).map(|(i, _)| i).collect();
-                    self.kept.push((path.to_string(), kept));
+                match if_malformed {
+                    IfMalformed::Stop => return false,
+                    IfMalformed::Drop => {}
+                    IfMalformed::Forget => {
+                        for (x, _) in items.iter().zip(&good).filter(|(_, g)| !**g) {
+                            let name = match x.get_ref() {
+                                DeValue::Table(t) => t.get("name").and_then(|n| n.get_ref().as_str()),
+                                _ => None,
+                            };
+                            match name {
+                                Some(name) => self.forgotten.push(name.to_string()),
+                                // Others may refer to it by a name that cannot be read.
+                                None => return false,
+                            }
+                        }
+                        self.emptied.push(path.to_string());
+                    }
                 }
+                let all = std::mem::replace(items, DeArray::new());
+                *items = all.into_iter().zip(&good).filter(|(_, g)| **g).map(|(x, _)| x).collect();
+                let kept = good.iter().enumerate().filter(|(_, g)| **g).map(|(i, _)| i).collect();
+                self.kept.push((path.to_string(), kept));
                 true
             }
             (Shape::Either { options, expected }, found) => match options.iter().find(|o| same_kind(o, found)) {
@@ -400,7 +456,7 @@ mod tests {
         assert_eq!(r.raw.as_ref().map(|raw| raw.transitions.len()), Some(1));
         assert_eq!(r.problems.len(), 3, "{:?}", r.problems);
         let mut later = vec![Problem::new("transitions[0].to", None, ProblemKind::EconomicsMissing)];
-        r.renumber(&mut later);
+        r.adjust(&mut later);
         assert_eq!(later[0].key, "transitions[1].to");
         assert_eq!(renumber_key("transitionsx[0]", "transitions", &[4]), "transitionsx[0]");
         assert_eq!(renumber_key("transitions[9]", "transitions", &[4]), "transitions[9]");
@@ -428,5 +484,45 @@ mod tests {
     fn a_syntax_error_is_one_error_with_line_and_column() {
         let e = read("t.toml", "[scenario]\nname = \"t\n").err().map(|e| e.to_string());
         assert_eq!(e.as_deref(), Some("t.toml:2:10: invalid basic string, expected `\"`"));
+    }
+
+    #[test]
+    fn forgotten_names_hide_only_their_consequences() {
+        let text = format!(
+            "{MINIMAL}[[states]]\nname = \"a\"\n[[states]]\nname = \"b\"\nalive = 1\n[[states]]\nname = \"c\"\n\
+             [parameters.r]\nvalue = \"x\"\nkind = \"annual_rate\"\n"
+        );
+        let r = read("t.toml", &text).unwrap();
+        assert_eq!(r.raw.as_ref().map(|raw| raw.states.len()), Some(2));
+        assert_eq!(r.raw.as_ref().map(|raw| raw.parameters.len()), Some(0));
+        let unknown = |name: &str, key: &str| {
+            Problem::new(key, None, ProblemKind::UnknownState { name: name.into(), known: "a, c".into() })
+        };
+        let mut rules = vec![
+            unknown("b", "transitions[0].to"),
+            unknown("d", "transitions[1].to"),
+            Problem::new("states[1].name", None, ProblemKind::DuplicateState { name: "c".into() }),
+            Problem::new("states", None, ProblemKind::Empty { what: "states" }),
+            Problem::new("x", None, ProblemKind::UnknownParameter { name: "r".into(), hint: String::new() }),
+        ];
+        r.adjust(&mut rules);
+        let keys: Vec<&str> = rules.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["transitions[1].to", "states[2].name"], "{rules:?}");
+    }
+
+    #[test]
+    fn nested_lists_are_renumbered_outer_first() {
+        let text = format!(
+            "{MINIMAL}[[strategies]]\nname = 1\n[[strategies]]\nname = \"s\"\n[[strategies.effects]]\nfrom = 1\n\
+             [[strategies.effects]]\nfrom = \"a\"\n"
+        );
+        let r = read("t.toml", &text).unwrap();
+        assert!(r.raw.is_none(), "a strategy whose name cannot be read stops the rules");
+        let text = text.replace("name = 1", "name = \"z\"\nlabel = 2");
+        let r = read("t.toml", &text).unwrap();
+        assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
+        let mut rules = vec![Problem::new("strategies[0].effects[0].to", None, ProblemKind::EconomicsMissing)];
+        r.adjust(&mut rules);
+        assert_eq!(rules[0].key, "strategies[1].effects[1].to");
     }
 }

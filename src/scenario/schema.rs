@@ -24,13 +24,24 @@ pub enum Shape {
     /// A table with known keys.
     Table(&'static [Field]),
     /// A table whose keys are names chosen by the user (`[parameters.NAME]`), each value of one shape.
-    Named { item: &'static Shape, expected: &'static str },
-    /// An array of tables (`[[transitions]]`). With `droppable`, an entry of the wrong form is left
-    /// out and the other entries are still checked by the rules; without it, the rules are not
-    /// checked at all (other tables refer to its entries by name).
-    Entries { fields: &'static [Field], droppable: bool, expected: &'static str },
+    Named { item: &'static Shape, if_malformed: IfMalformed, expected: &'static str },
+    /// An array of tables (`[[transitions]]`).
+    Entries { fields: &'static [Field], if_malformed: IfMalformed, expected: &'static str },
     /// The first option whose kind (number, text, list, table) matches the value.
     Either { options: &'static [Shape], expected: &'static str },
+}
+
+/// What becomes of an entry of a list or of a named table that has the wrong form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMalformed {
+    /// It is left out and the rules check the other entries: nothing refers to it.
+    Drop,
+    /// It is left out, and so are the rules' problems that name it (in quotes): other entries refer
+    /// to it by its name (the `name` key of a list entry, the key of a named table). Without a
+    /// readable name, as [`IfMalformed::Stop`].
+    Forget,
+    /// The rules are not checked: only the shape problems are reported.
+    Stop,
 }
 
 /// One key of a table.
@@ -104,7 +115,11 @@ const COHORT: &[Field] = &[
     opt("fraction_male", Shape::Number),
     req(
         "start_state",
-        Shape::Named { item: &Shape::Number, expected: "expected a table of state = share, e.g. { healthy = 1.0 }" },
+        Shape::Named {
+            item: &Shape::Number,
+            if_malformed: IfMalformed::Stop,
+            expected: "expected a table of state = share, e.g. { healthy = 1.0 }",
+        },
     ),
 ];
 
@@ -183,7 +198,7 @@ const SCHEDULE: &[Field] = &[
         "adverse_events",
         Shape::Entries {
             fields: ADVERSE_EVENT,
-            droppable: true,
+            if_malformed: IfMalformed::Drop,
             expected: "expected a list of { name = ..., probability = ... } tables",
         },
     ),
@@ -211,7 +226,11 @@ const STRATEGY: &[Field] = &[
     opt("schedule", Shape::Table(SCHEDULE)),
     opt(
         "effects",
-        Shape::Entries { fields: EFFECT, droppable: true, expected: "expected [[strategies.effects]] tables" },
+        Shape::Entries {
+            fields: EFFECT,
+            if_malformed: IfMalformed::Drop,
+            expected: "expected [[strategies.effects]] tables",
+        },
     ),
 ];
 
@@ -280,28 +299,66 @@ pub const SCENARIO: &[Field] = &[
     req("settings", Shape::Table(SETTINGS)),
     req("cohort", Shape::Table(COHORT)),
     opt("background_mortality", Shape::Table(BACKGROUND)),
-    opt("states", Shape::Entries { fields: STATE, droppable: false, expected: "expected [[states]] tables" }),
+    opt(
+        "states",
+        Shape::Entries { fields: STATE, if_malformed: IfMalformed::Forget, expected: "expected [[states]] tables" },
+    ),
     opt("parameter_files", NAMES),
-    opt("parameters", Shape::Named { item: &Shape::Table(PARAMETER), expected: "expected [parameters.NAME] tables" }),
-    opt("tables", Shape::Named { item: &Shape::Table(TABLE), expected: "expected [tables.NAME] tables" }),
+    opt(
+        "parameters",
+        Shape::Named {
+            item: &Shape::Table(PARAMETER),
+            if_malformed: IfMalformed::Forget,
+            expected: "expected [parameters.NAME] tables",
+        },
+    ),
+    opt(
+        "tables",
+        Shape::Named {
+            item: &Shape::Table(TABLE),
+            if_malformed: IfMalformed::Forget,
+            expected: "expected [tables.NAME] tables",
+        },
+    ),
     opt(
         "transitions",
-        Shape::Entries { fields: TRANSITION, droppable: true, expected: "expected [[transitions]] tables" },
+        Shape::Entries {
+            fields: TRANSITION,
+            if_malformed: IfMalformed::Drop,
+            expected: "expected [[transitions]] tables",
+        },
     ),
     opt(
         "strategies",
-        Shape::Entries { fields: STRATEGY, droppable: false, expected: "expected [[strategies]] tables" },
+        Shape::Entries {
+            fields: STRATEGY,
+            if_malformed: IfMalformed::Forget,
+            expected: "expected [[strategies]] tables",
+        },
     ),
     opt("economics", Shape::Table(ECONOMICS)),
-    opt("costs", Shape::Entries { fields: REWARD, droppable: true, expected: "expected [[costs]] tables" }),
-    opt("utilities", Shape::Entries { fields: REWARD, droppable: true, expected: "expected [[utilities]] tables" }),
+    opt(
+        "costs",
+        Shape::Entries { fields: REWARD, if_malformed: IfMalformed::Drop, expected: "expected [[costs]] tables" },
+    ),
+    opt(
+        "utilities",
+        Shape::Entries { fields: REWARD, if_malformed: IfMalformed::Drop, expected: "expected [[utilities]] tables" },
+    ),
     opt("psa", Shape::Table(PSA)),
-    opt("dirichlet", Shape::Entries { fields: DIRICHLET, droppable: true, expected: "expected [[dirichlet]] tables" }),
+    opt(
+        "dirichlet",
+        Shape::Entries {
+            fields: DIRICHLET,
+            if_malformed: IfMalformed::Drop,
+            expected: "expected [[dirichlet]] tables",
+        },
+    ),
     opt(
         "multivariate_normal",
         Shape::Entries {
             fields: MULTIVARIATE_NORMAL,
-            droppable: true,
+            if_malformed: IfMalformed::Drop,
             expected: "expected [[multivariate_normal]] tables",
         },
     ),
