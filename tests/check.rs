@@ -109,3 +109,14 @@ fn a_cohort_without_age_or_sex_runs_and_shows_no_made_up_age() {
     let paths = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success() && !paths.contains("age "), "{paths}");
 }
+
+/// The example of several problems at once in docs/scenario-format.md is the fixture's real output.
+#[test]
+fn the_documented_example_is_the_fixture_output() {
+    let docs = std::fs::read_to_string(repo().join("docs/scenario-format.md")).unwrap();
+    let expected = std::fs::read_to_string(repo().join("tests/data/bad/several_problems.expected")).unwrap();
+    let after =
+        docs.split("For example (`tests/data/bad/several_problems.toml`):\n\n```\n").nth(1).expect("the example");
+    let block = after.split("```").next().unwrap();
+    assert_eq!(block, expected);
+}

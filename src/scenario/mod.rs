@@ -3,8 +3,10 @@
 //! Receives a path (or the embedded default text); returns either a [`Scenario`] with states,
 //! parameters, transitions, strategies and cohort resolved to indices and years, or
 //! [`Error::Invalid`] listing *every* problem found, each with key path, line, value and rule.
-//! The stages are `raw` (what serde reads) -> `validate` (one file per table) -> `types` (the
-//! checked [`Scenario`], re-exported here); `uses` lists where each parameter is used and
+//! The stages are `read` (the TOML text parsed once into a tree with positions, checked against
+//! the shape in `schema`: every unknown key and value of the wrong form becomes a located problem)
+//! -> `raw` (what serde reads from the well-formed tree) -> `validate` (one file per table) ->
+//! `types` (the checked [`Scenario`], re-exported here); `uses` lists where each parameter is used and
 //! `limits` holds the size limits. The file format is documented in `docs/scenario-format.md`.
 
 mod csv_rows;
@@ -54,6 +56,10 @@ impl Scenario {
     }
 
     /// Parses and checks scenario text; relative paths inside resolve against `base_dir`.
+    ///
+    /// The problems of form (unknown keys, values of the wrong form, missing keys) and of the
+    /// rules are returned together, sorted by line; the rules' key paths use the file's indices
+    /// even when malformed entries before them were left out.
     ///
     /// # Errors
     /// As [`Scenario::load`].
