@@ -540,6 +540,16 @@ pub enum ProblemKind {
     /// A list of boundary weights of the wrong length.
     #[error("{given} weights given; {cycles} cycles have {expected} boundaries (0..T), one weight each")]
     WeightCount { given: usize, expected: usize, cycles: usize },
+    /// A hazard ratio on a per-cycle probability (a warning: often a relative risk was meant).
+    #[error(
+        "a hazard ratio on a per-cycle probability p is applied as 1 - (1 - p)^HR (a constant hazard within the cycle); if the published model multiplies the probability by it, write relative_risk instead; to keep 1 - (1 - p)^HR without this warning, put the ratio inside the exit's formula (one exit per strategy, with strategies = [...])"
+    )]
+    HazardRatioOnProbability,
+    /// A derived parameter named for an analysis that varies a parameter's value.
+    #[error(
+        "\"{name}\" is a derived parameter: its value comes from its formula; vary the parameters its formula uses"
+    )]
+    DerivedNotVaried { name: String },
     /// A parameter named like a formula variable.
     #[error(
         "\"{name}\" is a formula variable (cycle, cycle_years, model_years, age, state_years, male, t, T); give the parameter another name"
@@ -637,8 +647,12 @@ pub enum ProblemKind {
     /// A product of sizes does not fit in a 64-bit count.
     #[error("{what} does not fit in a 64-bit count; {fix}")]
     Overflow { what: String, fix: &'static str },
-    /// A key that its table does not have (a misspelling, or a key of another table).
-    #[error("unknown key{} (keys here: {known})", suggestion.as_ref().map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default())]
+    /// A key that its table does not have (a misspelling, or a key of another table): the closest
+    /// key of the table when one is close, else every key of the table.
+    #[error("unknown key; {}", match suggestion {
+        Some(s) => format!("did you mean \"{s}\"?"),
+        None => format!("the keys here are: {known}"),
+    })]
     UnknownKey { suggestion: Option<String>, known: String },
     /// A value of the wrong form: `expected` says what is accepted, in words ("expected a number"),
     /// `found` what was written ("the text \"abc\"").

@@ -229,3 +229,33 @@ fn state_residence_and_mixed_population_match_the_reference() {
     }
     close("hesim population ICER", rows[1].icer.unwrap(), reference["icer"].as_f64().unwrap(), 1e-9);
 }
+
+/// The named within-cycle corrections equal their boundary weights (docs/scenario-format.md) for a
+/// model whose values do not change between cycles: the DARTH Sick-Sicker model, all strategies.
+#[test]
+fn named_corrections_equal_their_boundary_weights() {
+    let base = std::fs::read_to_string(repo().join("scenarios/sick_sicker.toml")).unwrap();
+    let weights_line = base.lines().find(|l| l.starts_with("within_cycle_weights")).unwrap().to_string();
+    let with = |setting: &str| {
+        let text = base.replace(&weights_line, setting);
+        let s = Scenario::from_toml("variant.toml", &text, &repo().join("scenarios")).unwrap();
+        totals_and_icers(&s).0
+    };
+    let cases = [
+        ("within_cycle_correction = \"half_cycle\"", "within_cycle_weights = \"if(t == 0 || t == T, 0.5, 1)\""),
+        (
+            "within_cycle_correction = \"end_of_cycle\"\ndiscount_timing = \"end\"",
+            "within_cycle_weights = \"if(t == 0, 0, 1)\"",
+        ),
+        (
+            "within_cycle_correction = \"start_of_cycle\"\ndiscount_timing = \"start\"",
+            "within_cycle_weights = \"if(t == T, 0, 1)\"",
+        ),
+    ];
+    for (named, weights) in cases {
+        for (a, b) in with(named).into_iter().zip(with(weights)) {
+            close(&format!("{named}: {} cost", a.0), a.1, b.1, 1e-12);
+            close(&format!("{named}: {} QALYs", a.0), a.2, b.2, 1e-12);
+        }
+    }
+}

@@ -195,6 +195,11 @@ pub fn calibrate(scenario: &Scenario, names: &[String], targets: &Targets) -> Re
         if indices.contains(&i) {
             return Err(Error::Setting { flag: "parameter", value: name.clone(), rule: "is given twice" });
         }
+        if scenario.parameters[i].is_derived() {
+            let rule =
+                "is a derived parameter (its value comes from its formula): calibrate the parameters its formula uses";
+            return Err(Error::Setting { flag: "parameter", value: name.clone(), rule });
+        }
         indices.push(i);
     }
     let scales: Vec<Scale> = indices.iter().map(|&i| Scale::of(scenario.parameters[i].kind)).collect();

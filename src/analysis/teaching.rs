@@ -199,6 +199,9 @@ pub fn apply(scenario: &Scenario, inputs: &[(String, f64)]) -> Result<Scenario> 
                 let i = s.parameters.iter().position(|p| p.name == param).ok_or_else(|| {
                     bad(scenario, name, ProblemKind::UnknownParameter { name: param.to_string(), hint: String::new() })
                 })?;
+                if s.parameters[i].is_derived() {
+                    return Err(bad(scenario, name, ProblemKind::DerivedNotVaried { name: param.to_string() }));
+                }
                 s.parameters[i].kind.check(value).map_err(|kind| bad(scenario, name, kind))?;
                 s.parameters[i].value = value;
             }

@@ -92,6 +92,9 @@ pub fn thresholds(
         .position(|p| p.name == name)
         .filter(|&i| scenario.uses_parameter(i))
         .ok_or_else(|| invalid(ProblemKind::UnusedParameter { name: name.to_string() }))?;
+    if scenario.parameters[index].is_derived() {
+        return Err(invalid(ProblemKind::DerivedNotVaried { name: name.to_string() }));
+    }
     let (lo, hi) = between.unwrap_or_else(|| search_range(scenario, index));
     let base_value = scenario.parameters[index].value;
     let mut out = Vec::new();

@@ -272,9 +272,17 @@ fn identical_strategies(scenario: &Scenario) -> Result<Check> {
     for (i, st) in s.strategies.iter_mut().enumerate() {
         *st = crate::scenario::Strategy { name: format!("{}_{i}", first.name), ..first.clone() };
     }
+    // Strategy-specific rewards and exits follow the first strategy's.
+    let as_first =
+        |list: &Vec<usize>| if list.contains(&0) { (0..scenario.strategies.len()).collect() } else { Vec::new() };
     for r in &mut s.rewards {
         if let Some(list) = &r.strategies {
-            r.strategies = Some(if list.contains(&0) { (0..scenario.strategies.len()).collect() } else { Vec::new() });
+            r.strategies = Some(as_first(list));
+        }
+    }
+    for t in &mut s.transitions {
+        if let Some(list) = &t.strategies {
+            t.strategies = Some(as_first(list));
         }
     }
     let t = totals(&s)?;
@@ -289,6 +297,11 @@ fn swapped_strategies(scenario: &Scenario, base: &[analysis::StrategyTotals]) ->
     let last = scenario.strategies.len() - 1;
     for r in &mut s.rewards {
         if let Some(list) = &mut r.strategies {
+            list.iter_mut().for_each(|i| *i = last - *i);
+        }
+    }
+    for t in &mut s.transitions {
+        if let Some(list) = &mut t.strategies {
             list.iter_mut().for_each(|i| *i = last - *i);
         }
     }
@@ -324,6 +337,13 @@ fn swapped_strategies(scenario: &Scenario, base: &[analysis::StrategyTotals]) ->
 /// Correction weights sum to the horizon: life years of someone alive throughout (only for an
 /// alive state without time-in-state buckets).
 fn correction_weights(model: &Model, economics: &Economics) -> Option<Check> {
+    if economics.correction == crate::scenario::Correction::Weights {
+        // The scenario's own weights need not sum to the horizon (DARTH's sum to T - 1/3, the
+        // THR book's count T + 1 boundaries): this check is for the named corrections.
+        let sum: f64 = economics.weights.iter().sum::<f64>() * model.cycle_length_years;
+        let why = format!("the scenario gives its own weights (they sum to {sum:.6} years)");
+        return Some(skipped(ECONOMIC_CHECKS[7], &why));
+    }
     let v = model.valuations.as_ref()?.first()?;
     let slot = (0..model.slots.len()).find(|&s| model.states[model.slots[s].state].alive)?;
     let bucketless = model.slots.iter().filter(|s| s.state == model.slots[slot].state).count() == 1;

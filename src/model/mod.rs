@@ -226,6 +226,11 @@ fn check_parameter_values(scenario: &Scenario, values: &[f64]) -> std::result::R
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
+            // A derived parameter that changes with model time has no single value: it is
+            // checked where it is used, in every cycle (see `rows`).
+            if p.formula.as_ref().is_some_and(|f| !f.depends().is_constant()) {
+                return None;
+            }
             let kind = p.kind.check(values[i]).err()?;
             scenario.uses_parameter(i).then(|| Problem::new(format!("parameters.{}", p.name), None, kind))
         })

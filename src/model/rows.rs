@@ -23,7 +23,7 @@ use super::groups::describe_group;
 use super::slots::SlotLayout;
 use super::{Exit, Group, Slot, readable};
 use crate::error::{Problem, ProblemKind};
-use crate::scenario::{At, ExitSpec, Scenario, Value};
+use crate::scenario::{At, ExitSpec, Modifier, Scenario, Value};
 
 /// Rows stored flat in blocks: `blocks[(strategy * n_groups + group) * n_cycles + cycle]` names
 /// the block of (strategy, group, cycle), whose row for `slot` is `block * n_slots + slot`.
@@ -162,10 +162,13 @@ impl RowStore {
 
 /// Why a row could not be built.
 enum RowError {
+    /// A derived parameter that changes with model time is outside its kind's range here.
+    Derived { parameter: usize, value: f64, rule: &'static str },
     /// An infinite rate times a hazard ratio of 0.
     NotANumber { transition: usize, hazard_ratio: f64 },
-    /// A formula's value outside the range of what it is used as (or not a number).
-    Formula { transition: usize, value: f64, rule: &'static str },
+    /// A formula's value outside the range of what it is used as (or not a number); `modifier`
+    /// when it is the exit's natural-history modifier rather than its number.
+    Formula { transition: usize, value: f64, rule: &'static str, modifier: bool },
 }
 
 /// The number an exit specification holds and the key it is written under.
@@ -193,6 +196,17 @@ fn spec_rule(spec: &ExitSpec, x: f64) -> Option<&'static str> {
             Some("must be in [0, 1]")
         }
         _ => None,
+    }
+}
+
+/// A probability with its odds multiplied by `or`: or p / (1 - p + or p) (p itself for or = 1).
+fn with_odds_ratio(p: f64, or: f64) -> f64 {
+    if or == 1.0 {
+        p
+    } else if or == 0.0 {
+        0.0
+    } else {
+        or * p / (1.0 - p + or * p)
     }
 }
 
@@ -228,6 +242,10 @@ pub struct RowBuilder<'a> {
     prob: Vec<f64>,
     split: Vec<f64>,
     rates_with_background: Vec<f64>,
+    /// Natural-history relative risks and odds ratios per destination, for rate-scale exits
+    /// (applied to the per-cycle probability after the competing-risk split).
+    modifier_rr: Vec<f64>,
+    modifier_or: Vec<f64>,
 }
 
 impl<'a> RowBuilder<'a> {
@@ -250,6 +268,8 @@ impl<'a> RowBuilder<'a> {
             prob: vec![0.0; n],
             split: vec![0.0; n + 1],
             rates_with_background: vec![0.0; n + 1],
+            modifier_rr: vec![1.0; n],
+            modifier_or: vec![1.0; n],
         }
     }
 
@@ -289,11 +309,9 @@ impl<'a> RowBuilder<'a> {
         let dt = scenario.cycle_length_years;
         // Exits that change with model time or age: every cycle is built, then kept only if it
         // differs from the one before (an age band or a step function repeats many cycles).
-        let timed = scenario.transitions.iter().any(|t| {
-            spec_value(&t.spec).is_some_and(|(v, _)| {
-                let d = v.depends();
-                d.model_time || d.age
-            })
+        let timed = scenario.transitions.iter().flat_map(|t| t.values()).any(|v| {
+            let d = v.depends();
+            d.model_time || d.age
         });
         for (gi, group) in self.groups.iter().enumerate() {
             let hazards = &self.background[gi];
@@ -356,6 +374,8 @@ impl<'a> RowBuilder<'a> {
         let background_to = self.scenario.background.as_ref().map(|b| b.to);
         self.disease_rate.iter_mut().for_each(|x| *x = 0.0);
         self.prob.iter_mut().for_each(|x| *x = 0.0);
+        self.modifier_rr.iter_mut().for_each(|x| *x = 1.0);
+        self.modifier_or.iter_mut().for_each(|x| *x = 1.0);
         let mut cycle_scale = false;
         let mut complement: Option<usize> = None;
         let exits = self.scenario.transitions.iter().enumerate();
@@ -365,25 +385,40 @@ impl<'a> RowBuilder<'a> {
             // A formula is evaluated at this row's model time and checked against its use's range
             // (literals and parameters were checked when the values were made).
             let number = match spec_value(&tr.spec) {
-                Some((v @ Value::Formula(_), _)) => {
+                Some((v @ Value::Formula(f), _)) => {
+                    self.check_inlined(f, at)?;
                     let x = v.at(self.values, at);
                     if let Some(rule) = spec_rule(&tr.spec, x) {
-                        return Err(RowError::Formula { transition: i, value: x, rule });
+                        return Err(RowError::Formula { transition: i, value: x, rule, modifier: false });
                     }
                     x
                 }
                 Some((v, _)) => v.get(self.values),
                 None => f64::NAN,
             };
+            // The natural-history modifier, then the strategy's effects.
+            let (mut h, mut r, mut o) = (1.0, 1.0, 1.0);
+            if let Some((m, v)) = &tr.modifier {
+                let x = v.at(self.values, at);
+                if !(x.is_finite() && x >= 0.0) {
+                    let rule = "must be a finite number >= 0";
+                    return Err(RowError::Formula { transition: i, value: x, rule, modifier: true });
+                }
+                match m {
+                    Modifier::HazardRatio => h = x,
+                    Modifier::RelativeRisk => r = x,
+                    Modifier::OddsRatio => o = x,
+                }
+            }
             let base_rate = match tr.spec {
                 ExitSpec::Rate(_) => number,
                 ExitSpec::AnnualProbability(_) => rate_from_probability(number, 1.0),
                 ExitSpec::ProbabilityOver { years, .. } => rate_from_probability(number, years),
                 ExitSpec::CycleProbability(_) => {
                     cycle_scale = true;
-                    let (p, h) = (number, hr[tr.to]);
-                    let p = if h == 1.0 { p } else { 1.0 - (1.0 - p).powf(h) };
-                    self.prob[tr.to] += p * rr[tr.to];
+                    let h = h * hr[tr.to];
+                    let p = if h == 1.0 { number } else { 1.0 - (1.0 - number).powf(h) };
+                    self.prob[tr.to] += with_odds_ratio(p * r, o) * rr[tr.to];
                     continue;
                 }
                 ExitSpec::Complement => {
@@ -392,11 +427,13 @@ impl<'a> RowBuilder<'a> {
                     continue;
                 }
             };
-            let rate = base_rate * hr[tr.to];
+            let rate = base_rate * h * hr[tr.to];
             if rate.is_nan() {
-                return Err(RowError::NotANumber { transition: i, hazard_ratio: hr[tr.to] });
+                return Err(RowError::NotANumber { transition: i, hazard_ratio: h * hr[tr.to] });
             }
             self.disease_rate[tr.to] += rate;
+            self.modifier_rr[tr.to] *= r;
+            self.modifier_or[tr.to] *= o;
         }
         let exit_sum;
         if cycle_scale {
@@ -415,8 +452,8 @@ impl<'a> RowBuilder<'a> {
             self.rates_with_background[..n].copy_from_slice(&self.disease_rate);
             self.rates_with_background[n] = if background_to.is_some() { mu } else { 0.0 };
             competing_risks(&self.rates_with_background, dt, &mut self.split);
-            for ((p, split), rr) in self.prob.iter_mut().zip(&self.split).zip(rr) {
-                *p = split * rr;
+            for (j, p) in self.prob.iter_mut().enumerate() {
+                *p = with_odds_ratio(self.split[j] * self.modifier_rr[j], self.modifier_or[j]) * rr[j];
             }
             if let Some(d) = background_to {
                 self.prob[d] += self.split[n];
@@ -427,15 +464,51 @@ impl<'a> RowBuilder<'a> {
         Ok(exit_sum)
     }
 
+    /// Checks the derived parameters a formula inlined against their kinds at this model time.
+    fn check_inlined(&self, f: &crate::scenario::Formula, at: &At) -> Result<(), RowError> {
+        for &j in f.inlined() {
+            let p = &self.scenario.parameters[j];
+            let Some(g) = &p.formula else { continue };
+            let x = g.eval(self.values, at);
+            if let Err(ProblemKind::OutOfRange { rule, .. }) = p.kind.check(x) {
+                return Err(RowError::Derived { parameter: j, value: x, rule });
+            }
+        }
+        Ok(())
+    }
+
     /// The problem for a row that could not be built: a formula out of range, or an infinite
     /// rate times a hazard ratio of 0.
     fn row_problem(&self, strategy: usize, cycle: usize, group: &Group, at: &At, e: RowError) -> Problem {
         let scenario = self.scenario;
         let (transition, hazard_ratio) = match e {
             RowError::NotANumber { transition, hazard_ratio } => (transition, hazard_ratio),
-            RowError::Formula { transition, value, rule } => {
+            RowError::Derived { parameter, value, rule } => {
+                let p = &scenario.parameters[parameter];
+                let d = p.formula.as_ref().map(|f| f.depends()).unwrap_or_default();
+                let mut at_words = format!(" at cycle {cycle}");
+                if d.age {
+                    at_words += &format!(" (age {})", readable(at.age));
+                }
+                if d.state_years {
+                    at_words += &format!(" ({} years in the state)", readable(at.state_years));
+                }
+                at_words += &format!(", strategy \"{}\"", scenario.strategies[strategy].name);
+                let kind = ProblemKind::FormulaValue {
+                    formula: p.formula.as_ref().map(|f| f.text().to_string()).unwrap_or_default(),
+                    value,
+                    at: at_words,
+                    used_as: format!("parameter \"{}\" is a {}, which", p.name, p.kind.name()),
+                    rule,
+                };
+                return Problem::new(format!("parameters.{}", p.name), None, kind);
+            }
+            RowError::Formula { transition, value, rule, modifier } => {
                 let tr = &scenario.transitions[transition];
-                let (v, field) = spec_value(&tr.spec).expect("a formula belongs to a valued exit");
+                let (v, field) = match (&tr.modifier, modifier) {
+                    (Some((m, v)), true) => (v, m.key()),
+                    _ => spec_value(&tr.spec).expect("a formula belongs to a valued exit"),
+                };
                 let d = v.depends();
                 let mut at_words = format!(" at cycle {cycle}");
                 if d.age {

@@ -37,7 +37,7 @@ impl SlotLayout {
         // A formula that reads `state_years` needs the time in state counted to the horizon.
         let to_horizon = scenario.n_cycles.saturating_sub(1);
         for t in &scenario.transitions {
-            if t.spec.value().is_some_and(|v| v.depends().state_years) {
+            if t.values().any(|v| v.depends().state_years) {
                 last_bucket[t.from] = last_bucket[t.from].max(to_horizon);
             }
         }

@@ -263,3 +263,55 @@ fn an_infinite_move_value_is_a_located_error() {
         "the cost \"a\" of the move \"well\" -> \"sick\" = 1.5e308; the cost \"b\" of the move \"well\" -> \"sick\" = 1.5e308"
     );
 }
+
+/// The probability of well -> sick in the first cycle of strategy 0.
+fn well_to_sick(s: &Scenario) -> f64 {
+    let m = Model::from_scenario(s).unwrap();
+    m.state_matrix(0, 0, 0)[0][1]
+}
+
+#[test]
+fn natural_history_modifiers_act_on_their_scale() {
+    let none = "[[strategies]]\nname = \"soc\"\n";
+    // A hazard ratio on a rate is the rate times the ratio (competing risks with no other exit).
+    let hr = scenario("[[transitions]]\nfrom = \"well\"\nto = \"sick\"\nrate = 0.2\nhazard_ratio = 1.5\n", none);
+    assert!((well_to_sick(&hr) - (1.0 - (-0.3f64).exp())).abs() < 1e-15);
+    // On a per-cycle probability: relative risk multiplies it, odds ratio multiplies its odds,
+    // a hazard ratio gives 1 - (1 - p)^HR.
+    let p = |modifier: &str| {
+        let t = format!("[[transitions]]\nfrom = \"well\"\nto = \"sick\"\ncycle_probability = 0.2\n{modifier}\n");
+        well_to_sick(&scenario(&t, none))
+    };
+    assert!((p("relative_risk = 1.5") - 0.3).abs() < 1e-15);
+    // Odds 0.25 doubled: 0.5, so p = 0.5 / 1.5.
+    assert!((p("odds_ratio = 2.0") - 1.0 / 3.0).abs() < 1e-15);
+    assert!((p("hazard_ratio = 2.0") - (1.0 - 0.8f64 * 0.8)).abs() < 1e-15);
+    // A modifier may be a formula of model time; its value is checked where it is used.
+    let t = "[[transitions]]\nfrom = \"well\"\nto = \"sick\"\nrate = 0.2\nhazard_ratio = \"if(cycle < 5, 1, -1)\"\n";
+    let problems = problems(Model::from_scenario(&scenario(t, none)));
+    let message = problems[0].to_string();
+    assert!(
+        message.contains("transitions[0].hazard_ratio: formula \"if(cycle < 5, 1, -1)\" gives -1 at cycle 5"),
+        "{message}"
+    );
+}
+
+#[test]
+fn strategy_specific_exits_apply_only_in_their_strategies() {
+    let t = "[[transitions]]\nfrom = \"well\"\nto = \"sick\"\ncycle_probability = 0.1\nstrategies = [\"soc\"]\n\
+             [[transitions]]\nfrom = \"well\"\nto = \"sick\"\ncycle_probability = 0.05\nstrategies = [\"new\"]\n";
+    let m =
+        Model::from_scenario(&scenario(t, "[[strategies]]\nname = \"soc\"\n[[strategies]]\nname = \"new\"\n")).unwrap();
+    assert_eq!(m.state_matrix(0, 0, 0)[0][1], 0.1);
+    assert_eq!(m.state_matrix(1, 0, 0)[0][1], 0.05);
+}
+
+#[test]
+fn timed_formulas_share_rows_between_cycles_that_repeat() {
+    // An age band that changes once in ten cycles gives two blocks of rows, not ten.
+    let t = "[[transitions]]\nfrom = \"well\"\nto = \"dead\"\ncycle_probability = \"if(age < 65, 0.01, 0.02)\"\n";
+    let m = Model::from_scenario(&scenario(t, "[[strategies]]\nname = \"soc\"\n")).unwrap();
+    assert_eq!(m.n_row_blocks(), 2);
+    assert_eq!(m.state_matrix(0, 0, 4)[0][2], 0.01);
+    assert_eq!(m.state_matrix(0, 0, 5)[0][2], 0.02);
+}

@@ -111,9 +111,23 @@ fn states_in_words(out: &mut String, scenario: &Scenario, model: &Model) {
                 ExitSpec::CycleProbability(v) => format!("with a probability per cycle of {}", value_text(scenario, v)),
                 ExitSpec::Complement => "with whatever probability the other exits leave".to_string(),
             };
-            let _ = writeln!(out, "    -> {}{when}, {what}", names[t.to]);
+            let modifier = match &t.modifier {
+                Some((m, v)) => {
+                    format!(", times the natural-history {} {}", m.key().replace('_', " "), value_text(scenario, v))
+                }
+                None => String::new(),
+            };
+            let only = match &t.strategies {
+                Some(list) => {
+                    let names: Vec<&str> = list.iter().map(|&s| scenario.strategies[s].name.as_str()).collect();
+                    format!(" [only in {}]", names.join(", "))
+                }
+                None => String::new(),
+            };
+            let _ = writeln!(out, "    -> {}{when}, {what}{modifier}{only}", names[t.to]);
         }
     }
+    formulas_in_words(out, scenario, model);
     if let Some(bg) = &scenario.background {
         let _ = writeln!(
             out,
@@ -122,13 +136,46 @@ fn states_in_words(out: &mut String, scenario: &Scenario, model: &Model) {
             bg.table.name, names[bg.to]
         );
     }
-    let _ = writeln!(
-        out,
-        "\nRates and annual probabilities become probabilities per cycle by treating each state's exits as competing \
-         risks: with rates r_j (an annual probability p is the rate -ln(1 - p)) and R = sum r_j, the probability of \
-         leaving to j within a cycle of {dt:.6} years is r_j / R x (1 - exp(-R x {dt:.6})). Probabilities are never divided \
-         by 12."
-    );
+    let scales = |cycle_scale: bool| scenario.transitions.iter().any(|t| t.spec.is_cycle_scale() == cycle_scale);
+    if scales(false) {
+        let _ = writeln!(
+            out,
+            "\nRates and annual probabilities become probabilities per cycle by treating each state's exits as competing \
+             risks: with rates r_j (an annual probability p is the rate -ln(1 - p)) and R = sum r_j, the probability of \
+             leaving to j within a cycle of {dt:.6} years is r_j / R x (1 - exp(-R x {dt:.6})). Probabilities are never \
+             divided by 12."
+        );
+    }
+    if scales(true) {
+        let _ = writeln!(
+            out,
+            "\nProbabilities per cycle are used as given: they are not combined as competing risks, so a model whose moves \
+             are conditional on surviving the cycle says so in its formulas, e.g. (1 - p_die) * p_move."
+        );
+    }
+}
+
+/// The derived parameters: each formula and its value (for one that changes with model time, its
+/// value in the first cycle of the first sub-cohort).
+fn formulas_in_words(out: &mut String, scenario: &Scenario, model: &Model) {
+    let derived: Vec<usize> = (0..scenario.parameters.len()).filter(|&i| scenario.parameters[i].is_derived()).collect();
+    if derived.is_empty() {
+        return;
+    }
+    let values = scenario.base_values();
+    let first = model.groups.first().copied();
+    let at = first.map(|g| crate::model::rows::row_time(model.cycle_length_years, &g, 0, 0)).unwrap_or_default();
+    let _ = writeln!(out, "\nParameters given by formulas (base case):");
+    for i in derived {
+        let p = &scenario.parameters[i];
+        let Some(f) = &p.formula else { continue };
+        let value = if f.depends().is_constant() {
+            format!("= {}", p.value)
+        } else {
+            format!("changes with {}; {} in the first cycle", f.depends().describe(), f.eval(&values, &at))
+        };
+        let _ = writeln!(out, "  {} = {}  ({value})", p.name, f.text());
+    }
 }
 
 /// The strategy's treatment effects in words.
@@ -252,6 +299,45 @@ fn trace_arithmetic(
 }
 
 /// Part 3: how costs and QALYs of the first cycles accrue.
+/// The counting rule in words, naming a rule that leaves out the starting cohort.
+fn counting_in_words(econ: &crate::scenario::Economics) -> String {
+    use crate::scenario::Correction;
+    let rule = match econ.correction {
+        Correction::None => {
+            "end_of_cycle: each cycle is valued at the cohort at its end, so the starting cohort (boundary 0) is not counted"
+        }
+        Correction::StartOfCycle => {
+            "start_of_cycle: each cycle is valued at the cohort at its start (the last boundary is not counted)"
+        }
+        Correction::HalfCycle => {
+            "half_cycle: half of each boundary's value on either side, discounted at each boundary"
+        }
+        Correction::Trapezoid => {
+            "trapezoid (life-table method): the mean of the cohort at the start and the end of each cycle"
+        }
+        Correction::Simpson => {
+            "simpson: Simpson's 1/3 rule over the boundaries (3/8 on the last three cycles when their number is odd)"
+        }
+        Correction::Weights => {
+            "within_cycle_weights: the scenario's own weight for each boundary, each discounted at its own time"
+        }
+    };
+    match econ.correction {
+        Correction::Weights => {
+            let w = &econ.weights;
+            let shown: Vec<String> = w.iter().take(4).map(|x| format!("{x:.4}")).collect();
+            let dropped = if w.first() == Some(&0.0) { "; boundary 0 (the starting cohort) has weight 0" } else { "" };
+            format!(
+                "{rule} ({}, ... {:.4}; they sum to {:.4}{dropped})",
+                shown.join(", "),
+                w.last().copied().unwrap_or(0.0),
+                w.iter().sum::<f64>()
+            )
+        }
+        _ => rule.to_string(),
+    }
+}
+
 fn costs_and_qalys(
     out: &mut String,
     scenario: &Scenario,
@@ -269,14 +355,14 @@ fn costs_and_qalys(
         let _ = writeln!(
             out,
             "Costs ({} {}) are discounted at {} a year and QALYs at {} a year: a value at time s years counts (1 + r)^-s. \
-             Within-cycle correction: {} (see docs/scenario-format.md). Each cycle boundary t carries a value per person \
+             Within-cycle correction: {}. Each cycle boundary t carries a value per person \
              in each state (cost, QALYs; infusion costs are charged at the boundary of the cycle they fall in); the \
              cohort's total is the sum of share x value:",
             econ.currency,
             econ.price_year,
             econ.discount_rate_costs.get(&values),
             econ.discount_rate_effects.get(&values),
-            econ.correction.name()
+            counting_in_words(econ)
         );
         let mut total = [0.0; 2];
         for p in 0..=cycles.min(model.n_cycles) {

@@ -370,7 +370,7 @@ fn parameter_rows(scenario: &Scenario) -> Vec<minijinja::Value> {
         .map(|(i, p)| {
             context! {
                 name => p.name.clone(),
-                value => p.value,
+                value => scenario.value_text(i),
                 kind => p.kind.name(),
                 distribution => scenario.distribution_text(i),
                 range => match (p.low, p.high) { (Some(l), Some(h)) => format!("{l} - {h}"), _ => String::new() },

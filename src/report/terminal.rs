@@ -309,7 +309,7 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
         let unit = p.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
         t.add_row(vec![
             Cell::new(&p.name),
-            right(p.value.to_string()),
+            right(scenario.value_text(i)),
             Cell::new(format!("{}{unit}", p.kind.name())),
             Cell::new(distribution),
             Cell::new(range),

@@ -87,6 +87,16 @@ impl Scenario {
         }
     }
 
+    /// A parameter's base-case value for tables: the number, or for a derived parameter that
+    /// changes with model time, what it changes with.
+    pub fn value_text(&self, index: usize) -> String {
+        let p = &self.parameters[index];
+        match &p.formula {
+            Some(f) if !f.depends().is_constant() => format!("changes with {}", f.depends().describe()),
+            _ => p.value.to_string(),
+        }
+    }
+
     /// Base-case parameter values, indexed like [`Scenario::parameters`].
     pub fn base_values(&self) -> Vec<f64> {
         self.parameters.iter().map(|p| p.value).collect()
@@ -95,6 +105,15 @@ impl Scenario {
     /// How parameter `index` is drawn in a PSA, for tables: `beta(16.2700, 281.2000)`,
     /// `dirichlet(1251, 350, 116, 17)` for a member of a Dirichlet group, or `fixed`.
     pub fn distribution_text(&self, index: usize) -> String {
+        if let Some(f) = &self.parameters[index].formula {
+            return format!("formula: {}", f.text());
+        }
+        if let Some(g) = self.multivariate_normal.iter().find(|g| g.parameters.contains(&index)) {
+            let k = g.parameters.iter().position(|&i| i == index).unwrap_or(0);
+            let n = g.parameters.len();
+            let sd = (0..=k).map(|c| g.cholesky[k * n + c].powi(2)).sum::<f64>().sqrt();
+            return format!("multivariate normal (mean {:.6}, sd {:.6}, with {} others)", g.mean[k], sd, n - 1);
+        }
         if let Some(g) = self.dirichlet.iter().find(|g| g.parameters.contains(&index)) {
             return format!("dirichlet({})", g.alpha.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "));
         }

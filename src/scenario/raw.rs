@@ -327,6 +327,15 @@ pub struct RawTransition {
     /// The strategies this exit applies in (default: all).
     #[serde(default)]
     pub strategies: Option<Vec<String>>,
+    /// A natural-history hazard ratio on this exit (e.g. death in S1 vs healthy).
+    #[serde(default)]
+    pub hazard_ratio: Option<RawValue>,
+    /// A natural-history relative risk on this exit's per-cycle probability.
+    #[serde(default)]
+    pub relative_risk: Option<RawValue>,
+    /// A natural-history odds ratio on this exit's per-cycle probability.
+    #[serde(default)]
+    pub odds_ratio: Option<RawValue>,
     #[serde(default)]
     pub note: Option<String>,
 }

@@ -182,6 +182,9 @@ const TRANSITION: &[Field] = &[
     opt("complement", Shape::Bool),
     opt("time_in_state", WINDOW),
     opt("strategies", NAMES),
+    opt("hazard_ratio", VALUE),
+    opt("relative_risk", VALUE),
+    opt("odds_ratio", VALUE),
     opt("note", Shape::Text),
 ];
 

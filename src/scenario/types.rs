@@ -172,9 +172,39 @@ pub struct Transition {
     pub note: Option<String>,
     /// Strategy indices it applies in; `None` = every strategy.
     pub strategies: Option<Vec<usize>>,
+    /// A natural-history modifier of the exit: hazard ratio, relative risk or odds ratio.
+    pub modifier: Option<(Modifier, Value)>,
+}
+
+/// How a natural-history modifier acts on its exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Modifier {
+    /// Multiplies the rate (hazard); on a per-cycle probability p gives 1 - (1 - p)^HR.
+    HazardRatio,
+    /// Multiplies the per-cycle probability.
+    RelativeRisk,
+    /// Multiplies the odds of the per-cycle probability: p' = OR p / (1 - p + OR p).
+    OddsRatio,
+}
+
+impl Modifier {
+    /// The key it is written under.
+    pub fn key(self) -> &'static str {
+        match self {
+            Modifier::HazardRatio => "hazard_ratio",
+            Modifier::RelativeRisk => "relative_risk",
+            Modifier::OddsRatio => "odds_ratio",
+        }
+    }
 }
 
 impl Transition {
+    /// The numbers it holds: the exit's own (none for the complement) and its modifier's.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.spec.value().into_iter().chain(self.modifier.as_ref().map(|(_, v)| v))
+    }
+
     /// Does this exit apply under strategy `s`?
     pub fn applies_in(&self, s: usize) -> bool {
         self.strategies.as_ref().is_none_or(|list| list.contains(&s))
@@ -476,7 +506,7 @@ impl Scenario {
 
     /// The model-time variables read by any transition or reward.
     pub fn reads(&self) -> Depends {
-        let transitions = self.transitions.iter().filter_map(|t| t.spec.value());
+        let transitions = self.transitions.iter().flat_map(|t| t.values());
         transitions.chain(self.rewards.iter().map(|r| &r.value)).fold(Depends::default(), |d, v| d.union(v.depends()))
     }
 }

@@ -52,6 +52,8 @@ pub enum ParameterRole {
     DiscountRateCosts,
     /// `economics.discount_rate_effects`.
     DiscountRateEffects,
+    /// `transitions[i].hazard_ratio`, `.relative_risk` or `.odds_ratio`: a natural-history ratio.
+    NaturalHistoryRatio,
 }
 
 impl ParameterRole {
@@ -79,6 +81,7 @@ impl ParameterRole {
             QalyChange => "QALY change",
             DiscountRateCosts => "discount rate (costs)",
             DiscountRateEffects => "discount rate (effects)",
+            NaturalHistoryRatio => "natural-history ratio",
         }
     }
 
@@ -145,6 +148,9 @@ impl Scenario {
                 ExitSpec::Complement => continue,
             };
             add(Some(value), format!("transitions[{i}].{field}"), role, None);
+            if let Some((m, v)) = &t.modifier {
+                add(Some(v), format!("transitions[{i}].{}", m.key()), ParameterRole::NaturalHistoryRatio, None);
+            }
         }
         for (s, strategy) in self.strategies.iter().enumerate() {
             let mut seen_entry = None;
@@ -230,7 +236,7 @@ impl Scenario {
         let mut out = Vec::new();
         let mut pending: Vec<usize> = match value {
             Value::Parameter(i) => vec![*i],
-            Value::Formula(f) => f.parameters().to_vec(),
+            Value::Formula(f) => f.parameters().iter().chain(f.inlined()).copied().collect(),
             Value::Literal(_) => Vec::new(),
         };
         while let Some(i) = pending.pop() {
@@ -239,7 +245,7 @@ impl Scenario {
             }
             out.push(i);
             if let Some(f) = &self.parameters[i].formula {
-                pending.extend_from_slice(f.parameters());
+                pending.extend(f.parameters().iter().chain(f.inlined()));
             }
         }
         out.sort_unstable();

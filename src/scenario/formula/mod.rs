@@ -337,6 +337,8 @@ pub struct Formula {
     parameters: Vec<usize>,
     /// Tables read by `lookup`, indexed by [`Op::Lookup`].
     tables: Vec<Arc<StepTable>>,
+    /// Derived parameters that change with model time and were inlined here (by index).
+    derived: Vec<usize>,
 }
 
 /// What a name in a formula resolves to, as the caller's resolver says.
@@ -344,8 +346,8 @@ pub struct Formula {
 pub enum Resolved<'a> {
     /// A parameter with one value per draw, read from the values slice at this index.
     Parameter(usize),
-    /// A derived parameter whose value changes with model time: its formula is inlined.
-    Inline(&'a Formula),
+    /// A derived parameter (by index) whose value changes with model time: its formula is inlined.
+    Inline(usize, &'a Formula),
     /// A model-time variable.
     Var(TimeVar),
     /// A number fixed for the whole model (e.g. `cycle_years`).
@@ -392,6 +394,7 @@ pub fn compile<'a>(
         depends: Depends::default(),
         parameters: Vec::new(),
         tables: Vec::new(),
+        derived: Vec::new(),
     };
     emit(ast, resolve, &mut f)?;
     f.parameters.sort_unstable();
@@ -417,7 +420,9 @@ fn emit<'a>(
                 f.ops.push(Op::Parameter(i as u32));
                 f.parameters.push(i);
             }
-            Resolved::Inline(inner) => {
+            Resolved::Inline(index, inner) => {
+                f.derived.push(index);
+                f.derived.extend_from_slice(&inner.derived);
                 // The inner formula's tables join this one's, so its lookups are renumbered.
                 let offset = f.tables.len() as u16;
                 f.tables.extend(inner.tables.iter().cloned());
@@ -595,6 +600,11 @@ impl Formula {
     /// The draw-level parameters it reads, by index, sorted.
     pub fn parameters(&self) -> &[usize] {
         &self.parameters
+    }
+
+    /// The derived parameters that change with model time and were inlined here, by index.
+    pub fn inlined(&self) -> &[usize] {
+        &self.derived
     }
 
     /// The most values on the stack at once.

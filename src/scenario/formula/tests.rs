@@ -79,7 +79,7 @@ fn dependence_is_tracked() {
 #[test]
 fn inlined_formulas_bring_their_dependence() {
     let inner = read("a * age", &mut names).unwrap();
-    let mut with_inner = |name: &str| if name == "d" { Ok(Resolved::Inline(&inner)) } else { names(name) };
+    let mut with_inner = |name: &str| if name == "d" { Ok(Resolved::Inline(9, &inner)) } else { names(name) };
     let f = read("d + 1", &mut with_inner).unwrap();
     assert!(f.depends().age);
     assert_eq!(f.eval(&[2.0], &At { age: 10.0, ..At::default() }), 21.0);

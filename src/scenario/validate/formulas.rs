@@ -161,7 +161,7 @@ impl Validator<'_> {
                                 ),
                             });
                         }
-                        Ok(Resolved::Inline(f))
+                        Ok(Resolved::Inline(i, f))
                     }
                     Some(_) => Ok(Resolved::Parameter(i)),
                     // Its own formula failed and was reported: stop here without a second message.
@@ -199,6 +199,19 @@ impl Validator<'_> {
 
     fn formula_problem(&mut self, key: &str, line: Option<usize>, text: &str, e: &FormulaError) {
         self.problem(key, line, ProblemKind::Formula { formula: text.to_string(), message: e.to_string() });
+    }
+
+    /// A derived parameter that changes with model time, used by name: a formula of that one
+    /// name, so the parameter is inlined (and listed among the formula's inputs).
+    pub(super) fn inline_parameter(&mut self, name: &str) -> Option<Value> {
+        let compiled: HashMap<usize, Arc<Formula>> = self
+            .parameters
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.formula.as_ref().map(|f| (i, Arc::clone(f))))
+            .collect();
+        let f = formula::read(name, &mut |n| self.resolve(n, &compiled, Depends::all_but_boundary())).ok()?;
+        Some(Value::Formula(Arc::new(f)))
     }
 
     /// A value written as text that is not a parameter name: a formula, compiled with the

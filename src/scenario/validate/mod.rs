@@ -325,7 +325,7 @@ impl<'a> Validator<'a> {
                             self.problem(key, line, kind);
                             return None;
                         }
-                        Value::Formula(f)
+                        self.inline_parameter(name)?
                     }
                     _ => Value::Parameter(i),
                 }

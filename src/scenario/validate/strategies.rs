@@ -150,6 +150,12 @@ impl Validator<'_> {
             return Vec::new();
         };
         let targets = self.effect_targets(key, line, raw, from, to, transitions);
+        let on_probability = targets.iter().any(|&to| {
+            transitions.iter().any(|t| t.from == from && t.to == to && matches!(t.spec, ExitSpec::CycleProbability(_)))
+        });
+        if measure == EffectMeasure::HazardRatio && on_probability {
+            self.warn(format!("{key}.hazard_ratio"), line, ProblemKind::HazardRatioOnProbability);
+        }
         targets
             .into_iter()
             .map(|to| Effect {

@@ -4,7 +4,8 @@
 //! most one complement and no overlapping windows to the same state.
 
 use super::super::raw::RawTransition;
-use super::super::types::{Depends, ExitSpec, Transition};
+use super::super::raw::RawValue;
+use super::super::types::{Depends, ExitSpec, Modifier, Transition, Value};
 use super::{Usage, Validator};
 use crate::error::{Problem, ProblemKind};
 use toml::Spanned;
@@ -46,6 +47,7 @@ impl Validator<'_> {
         }
         self.time_allowed = Depends::all_but_boundary();
         let spec = self.exit_spec(key, line, t);
+        let modifier = self.modifier(key, line, t);
         self.time_allowed = Depends::default();
         let strategies = match &t.strategies {
             None => Some(None),
@@ -59,10 +61,22 @@ impl Validator<'_> {
             );
         }
         let window = self.window(t.time_in_state.as_ref(), &format!("{key}.time_in_state"), line);
-        let (Some(from), Some(to), Some(spec), Some(window), Some(strategies)) = (from, to, spec, window, strategies)
+        let (Some(from), Some(to), Some(spec), Some(window), Some(strategies), Some(modifier)) =
+            (from, to, spec, window, strategies, modifier)
         else {
             return None;
         };
+        if modifier.is_some() && spec == ExitSpec::Complement {
+            let kind = ProblemKind::ExactlyOne {
+                options: "a modifier only on an exit with a number (not the complement)",
+                found: 0,
+            };
+            self.problem(key, line, kind);
+            return None;
+        }
+        if let (Some((Modifier::HazardRatio, _)), ExitSpec::CycleProbability(_)) = (&modifier, &spec) {
+            self.warn(format!("{key}.hazard_ratio"), line, ProblemKind::HazardRatioOnProbability);
+        }
         if self.states[from].absorbing {
             self.problem(key, line, ProblemKind::ExitFromAbsorbing { name: t.from.clone() });
             return None;
@@ -74,7 +88,38 @@ impl Validator<'_> {
         if self.states[from].transplant && self.states[to].alive && !self.states[to].transplant {
             self.problem(key, line, ProblemKind::TransplantExit { name: t.from.clone(), to: t.to.clone() });
         }
-        Some(Transition { from, to, spec, window, note: t.note.clone(), strategies })
+        Some(Transition { from, to, spec, window, note: t.note.clone(), strategies, modifier })
+    }
+
+    /// The natural-history modifier, if any: `Some(None)` for none, `None` after a problem.
+    fn modifier(&mut self, key: &str, line: Option<usize>, t: &RawTransition) -> Option<Option<(Modifier, Value)>> {
+        let given: Vec<(Modifier, &RawValue)> = [
+            (Modifier::HazardRatio, &t.hazard_ratio),
+            (Modifier::RelativeRisk, &t.relative_risk),
+            (Modifier::OddsRatio, &t.odds_ratio),
+        ]
+        .into_iter()
+        .filter_map(|(m, v)| v.as_ref().map(|v| (m, v)))
+        .collect();
+        match given.as_slice() {
+            [] => Some(None),
+            [(m, raw)] => {
+                let usage = match m {
+                    Modifier::HazardRatio => Usage::HazardRatio,
+                    Modifier::RelativeRisk | Modifier::OddsRatio => Usage::RelativeRisk,
+                };
+                let value = self.value(raw, usage, &format!("{key}.{}", m.key()), line)?;
+                Some(Some((*m, value)))
+            }
+            _ => {
+                let kind = ProblemKind::ExactlyOne {
+                    options: "at most one of hazard_ratio, relative_risk, odds_ratio",
+                    found: given.len(),
+                };
+                self.problem(key, line, kind);
+                None
+            }
+        }
     }
 
     /// The exit's number and how it is to be read (exactly one was given).
