@@ -120,3 +120,22 @@ fn the_documented_example_is_the_fixture_output() {
     let block = after.split("```").next().unwrap();
     assert_eq!(block, expected);
 }
+
+/// Issue 11: a formula that reads `male` needs `fraction_male` but not `start_age`; `explain` then
+/// names the sub-cohort by sex only.
+#[test]
+fn a_cohort_split_by_sex_without_age_shows_no_age() {
+    let wd = Workdir::new();
+    let text = std::fs::read_to_string(repo().join("scenarios/teaching.toml")).unwrap();
+    let without = text.lines().filter(|l| !l.starts_with("start_age")).collect::<Vec<_>>().join("\n");
+    let reads_sex = without.replacen("\"p_die_compensated\"", "\"p_die_compensated * if(male == 1, 1.1, 0.9)\"", 1);
+    assert_ne!(reads_sex, without, "teaching.toml uses p_die_compensated as an exit");
+    wd.write("by_sex.toml", &reads_sex);
+    let out = wd.cmd().args(["explain", "--strategy", "standard_care", "by_sex.toml"]).output().unwrap();
+    let explained = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(explained.contains("for a man, the probabilities") && !explained.contains("aged"), "{explained}");
+    let out = wd.cmd().args(["paths", "--patients", "3", "by_sex.toml"]).output().unwrap();
+    let paths = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && paths.contains("male") && !paths.contains("male 0"), "{paths}");
+}

@@ -80,7 +80,7 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
         }
     }
     // No start age knob when the scenario gives none: then nothing in the model reads age.
-    if !scenario.cohort.age_groups.is_empty() {
+    if scenario.cohort.age_given {
         let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum::<f64>();
         out.push(Knob {
             name: "start_age".into(),
@@ -170,6 +170,7 @@ pub fn apply(scenario: &Scenario, inputs: &[(String, f64)]) -> Result<Scenario> 
                     ));
                 }
                 s.cohort.age_groups = vec![crate::scenario::AgeGroup { age: value, weight: 1.0 }];
+                s.cohort.age_given = true;
             }
             "horizon_years" => {
                 if !(value > 0.0 && value <= 100.0) {

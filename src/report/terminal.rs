@@ -73,6 +73,7 @@ pub fn paths_table(model: &Model, histories: &[PatientPath], age_given: bool) ->
     for h in histories {
         let g = model.groups[h.group];
         let who = match g.sex {
+            Some(sex) if !age_given => sex.as_str().to_string(),
             Some(sex) => format!("{} {:.0}", sex.as_str(), g.start_age),
             None if !age_given => "-".to_string(),
             None => format!("age {:.0}", g.start_age),

@@ -10,11 +10,11 @@ use super::Validator;
 use crate::error::ProblemKind;
 
 impl Validator<'_> {
-    /// The cohort; without `start_age` the age groups are empty and without `fraction_male` the
-    /// share of men is a placeholder of 0.5 (see [`Validator::cohort_keys_needed`]: then nothing
-    /// reads them).
+    /// The cohort; without `start_age` one age group of placeholder age 0 (and `age_given`
+    /// false), without `fraction_male` a placeholder share of men of 0.5: then nothing may read
+    /// them (see [`Validator::cohort_keys_needed`]).
     pub(super) fn cohort(&mut self, raw: &RawCohort) -> Cohort {
-        let mut age_groups = Vec::new();
+        let mut age_groups = vec![AgeGroup { age: 0.0, weight: 1.0 }];
         if let Some(start_age) = &raw.start_age {
             let line = self.line(start_age);
             age_groups = match start_age.get_ref() {
@@ -60,7 +60,7 @@ impl Validator<'_> {
             }
         }
         let start = self.start_state(raw);
-        Cohort { age_groups, fraction_male, start }
+        Cohort { age_groups, age_given: raw.start_age.is_some(), fraction_male, start }
     }
 
     /// `start_age` and `fraction_male` may be left out unless the model uses them: both with
@@ -131,7 +131,7 @@ impl Validator<'_> {
         let table = LifeTable::us_2021();
         let sex = life_table::Sex::Male;
         let (first, last) = (0, table.last_age(sex));
-        for g in &cohort.age_groups {
+        for g in cohort.age_groups.iter().filter(|_| cohort.age_given) {
             if g.age.is_finite() && g.weight > 0.0 && !(g.age >= first as f64 && g.age < (last + 1) as f64) {
                 self.problem(
                     "cohort.start_age",
@@ -239,7 +239,7 @@ mod tests {
         let without = BASE.replace("start_age = 60\nfraction_male = 0.5\n", "");
         assert_ne!(without, BASE);
         let (a, b) = (s(&without).unwrap(), s(BASE).unwrap());
-        assert!(a.cohort.age_groups.is_empty());
+        assert!(!a.cohort.age_given && b.cohort.age_given);
         let trace = |sc: &crate::scenario::Scenario| {
             let model = crate::model::Model::from_scenario(sc).unwrap();
             crate::engine::cohort::sim_cohort(&model, 0).row(24).to_vec()
@@ -260,5 +260,21 @@ mod tests {
         let e = err(&reads_age.replace("[cohort]\n", "[cohort]\nstart_age = 60\n").replace("age < 65", "male"));
         assert!(e.ends_with("cohort.fraction_male: required here because the rate of transition \"a\" -> \"dead\" reads male; give fraction_male = 0.5 (the share of men)"), "{e}");
         assert!(s(&reads_age.replace("[cohort]\n", "[cohort]\nstart_age = 60\n")).is_ok(), "age alone needs no sex");
+    }
+
+    #[test]
+    fn sex_without_age_splits_the_cohort_by_sex_only() {
+        let text = BASE
+            .replace("start_age = 60\n", "")
+            .replace("value = 0.2\n", "formula = \"if(male == 1, 0.2, 0.4)\"\n")
+            .replace("fraction_male = 0.5", "fraction_male = 0.25");
+        let scenario = s(&text).unwrap();
+        assert!(!scenario.cohort.age_given);
+        let model = crate::model::Model::from_scenario(&scenario).unwrap();
+        assert_eq!(model.groups.len(), 2);
+        let alive = crate::engine::cohort::sim_cohort(&model, 0).row(24)[0];
+        // Two years: a quarter are men at rate 0.2, three quarters women at rate 0.4.
+        let expected = 0.25 * (-0.4f64).exp() + 0.75 * (-0.8f64).exp();
+        assert!((alive - expected).abs() < 1e-12, "{alive} vs {expected}");
     }
 }
