@@ -344,7 +344,8 @@ fn describe(text: &str, span: &Range<usize>, value: &DeValue<'_>) -> String {
         DeValue::String(s) => {
             let shown: String = s.chars().take(60).collect();
             let more = if shown.len() < s.len() { "..." } else { "" };
-            format!("the text \"{shown}{more}\"")
+            // Escaped, so a quote or a line break inside cannot break the one-line message.
+            format!("the text \"{}{more}\"", shown.escape_debug())
         }
         DeValue::Integer(_) | DeValue::Float(_) => raw_text(text, span),
         DeValue::Boolean(b) => b.to_string(),
@@ -442,6 +443,8 @@ mod tests {
         );
         assert!(problems(&MINIMAL.replace("[cohort]", "[cohort]\nfraction_male = -inf")).is_empty());
         assert!(problems(&MINIMAL.replace("[cohort]", "[cohort]\nfraction_male = nan")).is_empty());
+        let p = problems(&MINIMAL.replace("patients = 1", "patients = \"\"\"a\"\nb\"\"\""));
+        assert_eq!(p, ["line 6: settings.patients: expected a whole number, found the text \"a\\\"\\nb\""]);
     }
 
     #[test]

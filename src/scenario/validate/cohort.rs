@@ -156,17 +156,19 @@ fn reader(scenario: &Scenario, age: bool) -> Option<String> {
     let variable = if age { "age" } else { "male" };
     let name = |i: usize| scenario.states[i].name.as_str();
     for t in &scenario.transitions {
-        if let Some(v) = t.spec.value()
-            && reads(v)
-        {
-            let what = match t.spec {
+        let exit = t.spec.value().map(|v| {
+            let key = match t.spec {
                 ExitSpec::Rate(_) => "rate",
                 ExitSpec::AnnualProbability(_) => "annual_probability",
                 ExitSpec::ProbabilityOver { .. } => "probability",
                 ExitSpec::CycleProbability(_) | ExitSpec::Complement => "cycle_probability",
             };
+            (key, v)
+        });
+        let modifier = t.modifier.as_ref().map(|(m, v)| (m.key(), v));
+        if let Some((key, _)) = exit.into_iter().chain(modifier).find(|(_, v)| reads(v)) {
             return Some(format!(
-                "the {what} of transition \"{}\" -> \"{}\" reads {variable}",
+                "the {key} of transition \"{}\" -> \"{}\" reads {variable}",
                 name(t.from),
                 name(t.to)
             ));
@@ -276,5 +278,19 @@ mod tests {
         // Two years: a quarter are men at rate 0.2, three quarters women at rate 0.4.
         let expected = 0.25 * (-0.4f64).exp() + 0.75 * (-0.8f64).exp();
         assert!((alive - expected).abs() < 1e-12, "{alive} vs {expected}");
+    }
+
+    #[test]
+    fn a_modifier_that_reads_age_is_named() {
+        let text = BASE
+            .replace("start_age = 60\n", "")
+            .replace("rate = \"r\"", "rate = \"r\"\nhazard_ratio = \"if(age < 70, 1, 2)\"");
+        let e = err(&text);
+        assert!(
+            e.contains(
+                "cohort.start_age: required here because the hazard_ratio of transition \"a\" -> \"dead\" reads age"
+            ),
+            "{e}"
+        );
     }
 }
