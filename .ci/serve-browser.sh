@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts `cirrhosim serve` on loopback and drives its page in Debian's headless Chromium with
-# playwright-core (npm): sliders change the curve and the ICER, bad input gets a clear message.
+# playwright-core (npm): sliders change the numbers and the drawings, the state diagram steps and
+# plays, any parameter can be put on a slider, the URL keeps the settings, bad input gets a clear
+# message (see .ci/browser/serve.test.mjs).
 # Chromium comes from apt-get (see browser-report.sh), playwright-core from the npm registry; if
 # either cannot be installed, say so and skip (never a silent pass).
 set -uo pipefail
@@ -21,4 +23,7 @@ trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q 'listening on' "$work/serve.log" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/serve.log")
 [ -n "$url" ] || { echo "server did not start:"; cat "$work/serve.log"; echo "serve: 0 passed, 1 failed"; exit 1; }
-node .ci/browser/serve.test.mjs "$url/" "$work/serve.png"
+# Screenshots are kept as CI artefacts (serve.png after stepping and playing, serve-reset.png).
+shots="${CARGO_TARGET_DIR:-target}/ci-artifacts"
+mkdir -p "$shots"
+node .ci/browser/serve.test.mjs "$url/" "$shots"

@@ -90,6 +90,11 @@ pub enum Error {
     #[error("the optimiser failed: {message}")]
     Optimiser { message: String },
 
+    /// The caller asked a run to stop before its end (Ctrl-C in the Python or R package, seen by
+    /// [`Progress::stop_requested`](crate::engine::Progress::stop_requested)); nothing is returned.
+    #[error("{what}: stopped before the end at the caller's request (interrupt); no results")]
+    Interrupted { what: &'static str },
+
     /// A number computed by the tool is NaN or infinite where a finite value is required.
     #[error("{location}: {what} is {value}, not a finite number{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
     NotFinite { location: Location, what: String, value: f64, hint: Option<&'static str> },
@@ -501,6 +506,12 @@ pub enum ProblemKind {
         "a Dirichlet group needs at least two parameters and one alpha each (got {parameters} parameters, {alpha} alphas)"
     )]
     DirichletShape { parameters: usize, alpha: usize },
+    /// A parameter set from outside the file (`--set`, `set=`) is a member of a Dirichlet group,
+    /// whose members a PSA draws together: it cannot be fixed alone.
+    #[error(
+        "parameter \"{name}\" is drawn with the other members of a Dirichlet group in a PSA, so it cannot be set alone; change the group's values and alpha in the file"
+    )]
+    SetInDirichletGroup { name: String },
     /// A parameter in more than one Dirichlet group, or twice in one.
     #[error("parameter \"{name}\" is in more than one place of the Dirichlet groups")]
     DirichletTwice { name: String },

@@ -38,6 +38,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod analysis;
+pub mod api;
 pub mod engine;
 pub mod error;
 pub mod io;

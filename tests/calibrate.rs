@@ -138,3 +138,14 @@ fn a_csv_parameter_is_written_inline_recentred_and_the_result_loads() {
     let row = out.lines().find(|l| l.contains(" r ") || l.starts_with("│ r ")).unwrap_or_default().to_string();
     assert!(row.contains("0.3") && row.contains("gamma(16.0000, 0.0188)"), "{out}");
 }
+
+/// Issue 15: calibrate rewrites the scenario file's text, so it refuses values set outside it.
+#[test]
+fn calibrate_refuses_set_values() {
+    crate::util::Workdir::new()
+        .cmd()
+        .args(["calibrate", "--set", "c_msc_infusion=1", "--target", "t.csv", "--parameter", "r_decomp_death"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--set c_msc_infusion=1: is not taken by calibrate"));
+}

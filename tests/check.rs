@@ -139,3 +139,30 @@ fn a_cohort_split_by_sex_without_age_shows_no_age() {
     let paths = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success() && paths.contains("male") && !paths.contains("male 0"), "{paths}");
 }
+
+/// Issue 15: `--json` lists the problems as records for the R package; `--set` values are
+/// checked like the file's, keyed `set.NAME`.
+#[test]
+fn json_problems_and_set_values() {
+    let wd = crate::util::Workdir::new();
+    let out = wd.cmd().args(["check", "--json"]).output().unwrap();
+    assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stdout).trim()), (Some(0), "[]"));
+    let out = wd.cmd().args(["check", "--json", "--set", "u_comp=1.5", "--set", "nope=1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let problems: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = problems.as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["set.nope", "set.u_comp.value"]);
+    assert_eq!(
+        problems[0]["message"],
+        "unknown parameter \"nope\" (define it under [parameters.nope] or in a parameter_files CSV)"
+    );
+    assert!(problems[0]["line"].is_null() && problems[1]["line"].is_null());
+    let out = wd.cmd().args(["check", "--set", "c_msc_infusion=NaN"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: scenarios/default.toml (embedded): set.c_msc_infusion.value: NaN is not a valid cost: must be a finite number\n"
+    );
+    wd.cmd().args(["check", "--set", "c_msc_infusion"]).assert().code(2).stderr(predicates::str::contains(
+        "invalid value 'c_msc_infusion' for '--set <NAME=VALUE>': must be NAME=VALUE",
+    ));
+}

@@ -342,3 +342,20 @@ fn dirichlet_rows_of_the_chancellor_counts() {
     let se = (p * (1.0f64 - p) / 1735.0).sqrt() / (rows.len() as f64).sqrt();
     assert!((mean - p).abs() < 5.0 * se, "{mean} vs {p}");
 }
+
+/// Issue 15: `--set` is part of the run: stored with the shards, so `merge` rebuilds the same
+/// scenario and gives the files of the single run with `--set`.
+#[test]
+fn shards_with_set_values_merge_into_the_single_run() {
+    let wd = Workdir::new();
+    let set = ["--set", "c_msc_infusion=2500"];
+    psa(&wd, &[&set[..], &["--out", "single"]].concat());
+    psa(&wd, &[&set[..], &["--shard", "0/2", "--out", "a"]].concat());
+    psa(&wd, &[&set[..], &["--shard", "1/2", "--out", "b"]].concat());
+    wd.cmd().args(["merge", "a", "b", "--out", "merged"]).assert().success();
+    for f in FILES {
+        assert_eq!(wd.read(&format!("single/{f}")), wd.read(&format!("merged/{f}")), "{f}");
+    }
+    psa(&wd, &["--out", "unset"]);
+    assert_ne!(wd.read("single/psa_draws.csv"), wd.read("unset/psa_draws.csv"));
+}

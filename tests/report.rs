@@ -15,7 +15,8 @@ fn report_is_self_contained_structured_and_reproducible() {
     // Structure: the sections in order, keyed to CHEERS 2022 items.
     let headings = [
         "Settings (CHEERS 2022)",
-        "<h2>Model</h2>",
+        "CHEERS 2022 checklist",
+        ">Model</h2>",
         "Results (CHEERS 2022 item 23)",
         "Cost-effectiveness",
         "Uncertainty (CHEERS 2022 items 20 and 24)",
@@ -26,9 +27,9 @@ fn report_is_self_contained_structured_and_reproducible() {
         let found = html[at..].find(h).unwrap_or_else(|| panic!("missing or out of order: {h}"));
         at += found;
     }
-    // Plots are inline SVG (3 figures + one occupancy plot per strategy), and nothing is loaded
+    // Plots are inline SVG (4 figures + one occupancy plot per strategy), and nothing is loaded
     // from the network.
-    assert_eq!(html.matches("<svg").count(), 6, "diagram, survival, 2 occupancy, costs, QALYs");
+    assert_eq!(html.matches("<svg").count(), 7, "diagram, survival, 2 occupancy, costs, QALYs, frontier");
     assert!(html.contains("<figure id=\"model-diagram\"><svg"));
     assert!(
         !html.contains("http://")
@@ -38,7 +39,9 @@ fn report_is_self_contained_structured_and_reproducible() {
     assert!(html.contains("to death: annual probability 0.09 (first 1 year in the state)"));
     assert!(html.contains("r_decomp_death"));
     assert!(html.contains("D&#x27;Amico") || html.contains("D'Amico"), "sources are in the parameter table");
-    for svg in ["model.svg", "survival.svg", "occupancy_1.svg", "occupancy_2.svg", "costs.svg", "qalys.svg"] {
+    for svg in
+        ["model.svg", "survival.svg", "occupancy_1.svg", "occupancy_2.svg", "costs.svg", "qalys.svg", "frontier.svg"]
+    {
         let text = wd.read(&format!("a/{svg}"));
         assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{svg}");
         // Each figure also comes as a PNG for slides.
@@ -78,7 +81,7 @@ fn psa_and_dsa_results_are_drawn() {
     for id in ["ce-plane-plot", "ceac-plot", "tornado-plot"] {
         assert!(html.contains(&format!("<figure id=\"{id}\"><svg")), "{id}");
     }
-    assert!(html.contains("Cost-effectiveness plane: uc_msc vs standard_care (40 draws)"));
+    assert!(html.contains("Cost-effectiveness plane vs Standard care (40 PSA draws)"));
     assert!(wd.read("r/tornado.svg").contains("c_msc_infusion"));
     for svg in ["ceac.svg", "ce_plane.svg", "tornado.svg"] {
         assert!(wd.read(&format!("r/{svg}")).starts_with("<svg"), "{svg}");
@@ -146,5 +149,123 @@ fn wtp_lines_on_the_ce_plane_come_from_wtp() {
         .assert()
         .success();
     let plane = wd.read("r/ce_plane.svg");
-    assert!(plane.contains("WTP 12345") && !plane.contains("WTP 30000"), "only the --wtp line is drawn");
+    assert!(plane.contains("EUR 12,345/QALY") && !plane.contains("EUR 30,000/QALY"), "only the --wtp line is drawn");
+    // The PSA tables are at the same WTP.
+    let html = wd.read("r/report.html");
+    let wtp_table = section(&html, "<table id=\"psa-wtp-table\">", "</table>");
+    assert_eq!(wtp_table.matches("<tr>").count(), 2, "header and one WTP: {wtp_table}");
+    assert!(wtp_table.contains("<td class=\"n\">12,345</td>"), "{wtp_table}");
+}
+
+/// The text of `html` from `start` to the first `end` after it.
+fn section<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html.find(start).unwrap_or_else(|| panic!("no {start}"));
+    let to = html[from..].find(end).map_or(html.len(), |k| from + k + end.len());
+    &html[from..to]
+}
+
+/// Issue 14: every figure has a number and a caption that names the run that made it, and its
+/// numbers stand in a table beside it: the PSA means are those of the PSA's own summary, the
+/// DSA table states the WTP and the outcome, EVPPI is tabled when `evppi` was run, the two-way
+/// grid is drawn when the DSA has one (and its absence said when not), and the CHEERS 2022
+/// checklist lists all 28 items.
+#[test]
+fn every_figure_has_a_caption_and_its_numbers() {
+    let wd = Workdir::new();
+    wd.cmd().args(["psa", "--draws", "60", "--quiet", "--out", "p"]).assert().success();
+    wd.cmd().args(["evppi", "p", "--quiet", "--wtp", "30000,50000"]).assert().success();
+    wd.cmd().args(["dsa", "--quiet", "--out", "d", "--wtp", "50000"]).assert().success();
+    wd.cmd()
+        .args(["dsa", "--quiet", "--out", "d2", "--two-way", "msc_meld_md_24wk,c_msc_infusion", "--steps", "4"])
+        .assert()
+        .success();
+    wd.cmd()
+        .args(["report", "--patients", "2000", "--quiet", "--psa", "p", "--dsa", "d", "--out", "r"])
+        .assert()
+        .success();
+    let html = wd.read("r/report.html");
+    let figures = html.matches("<figure id=").count();
+    assert_eq!(figures, 11, "7 base figures, CE plane, CEAC, EVPI, tornado");
+    // Numbered in the order they appear on the page.
+    let mut at = 0;
+    for k in 1..=figures {
+        let caption = format!("<figcaption><b>Figure {k}.</b>");
+        at += html[at..].find(&caption).unwrap_or_else(|| panic!("figure {k} missing or out of order"));
+    }
+    let mut at = 0;
+    for k in 1..=html.matches("<caption><b>Table ").count() {
+        at +=
+            html[at..].find(&format!("<caption><b>Table {k}.</b>")).unwrap_or_else(|| panic!("table {k} out of order"));
+    }
+    for id in ["survival-table", "cea-table", "monte-carlo-table", "psa-outcome-table", "psa-incremental-table"] {
+        assert!(html.contains(&format!("<table id=\"{id}\"><caption><b>Table ")), "{id}");
+    }
+    // Captions name the runs and their settings.
+    assert!(html.contains("cirrhosim psa in folder p: draws 60, engine cohort"), "PSA run in the captions");
+    assert!(html.contains("60 PSA draws"));
+    // The PSA means in the table are those of psa_summary.json, formatted.
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("p/psa_summary.json")).unwrap();
+    let outcome = section(&html, "<table id=\"psa-outcome-table\">", "</table>");
+    for s in summary["strategies"].as_array().unwrap() {
+        let cost = cirrhosim::report::format::grouped(s["mean_cost"].as_f64().unwrap(), 0);
+        let qaly = cirrhosim::report::format::grouped(s["mean_qaly"].as_f64().unwrap(), 4);
+        assert!(outcome.contains(&format!(">{cost} (")) && outcome.contains(&format!(">{qaly} (")), "{cost} {qaly}");
+    }
+    // Probability cost-effective and EVPI at each of the scenario's 4 WTPs.
+    let wtp = section(&html, "<table id=\"psa-wtp-table\">", "</table>");
+    assert_eq!(wtp.matches("<tr>").count(), 5, "{wtp}");
+    assert!(wtp.contains("EVPI per person (EUR 2013)"));
+    // EVPPI from evppi.csv, at its two WTPs.
+    let evppi = section(&html, "<table id=\"evppi-table\">", "</table>");
+    assert!(evppi.contains("<th>WTP 30,000</th><th>WTP 50,000</th>"), "{evppi}");
+    // The DSA table and tornado say at which WTP, for which outcome, and the base value.
+    let dsa = section(&html, "<table id=\"dsa-table\">", "</table>");
+    assert!(dsa.contains("at a WTP of EUR 50,000 per QALY") && dsa.contains("incremental net monetary benefit"));
+    assert!(
+        wd.read("r/tornado.svg").contains("at EUR 50,000 per QALY")
+            && wd.read("r/tornado.svg").contains("base case EUR")
+    );
+    assert!(html.contains("has no two-way grid"), "the missing heat map is said");
+    assert!(!wd.path().join("r/two_way.svg").exists());
+    // No internal strategy names and no `.0` ticks on the figures.
+    for f in ["ce_plane.svg", "ceac.svg", "frontier.svg", "evpi.svg", "survival.svg"] {
+        let svg = wd.read(&format!("r/{f}"));
+        assert!(!svg.contains("uc_msc") && !svg.contains("standard_care"), "{f} shows an internal name");
+        assert!(!svg.contains(".0</text>"), "{f} has a tick ending in .0");
+    }
+    assert!(wd.read("r/ce_plane.svg").contains("incremental cost (EUR 2013)"));
+    // The CHEERS 2022 checklist: 28 items, uncertainty reported with these runs.
+    let cheers = section(&html, "<table id=\"cheers-table\">", "</table>");
+    assert_eq!(cheers.matches("<tr>").count(), 29, "header and 28 items");
+    assert!(cheers.contains("24 Effect of uncertainty</td><td class=\"reported\">"));
+    assert!(cheers.contains("8 Perspective</td><td class=\"not_reported\">"));
+
+    // With the two-way DSA: the heat map.
+    wd.cmd().args(["report", "--patients", "2000", "--quiet", "--dsa", "d2", "--out", "r2"]).assert().success();
+    let html = wd.read("r2/report.html");
+    assert!(html.contains("<figure id=\"two-way-plot\"><svg"));
+    assert!(html.contains("4 x 4 grid of msc_meld_md_24wk (x) and c_msc_infusion (y)"));
+    assert!(wd.path().join("r2/two_way.png").exists());
+    // Without a PSA, items 20 and 24 are not reported as covered.
+    let cheers = section(&html, "<table id=\"cheers-table\">", "</table>");
+    assert!(cheers.contains("one-way DSA only"));
+}
+
+/// `--pdf` without Chromium is a clear error naming the fix, and writes nothing.
+#[test]
+fn pdf_without_chromium_is_a_clear_error() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["report", "--patients", "200", "--quiet", "--pdf", "--out", "r"])
+        .env("PATH", wd.path())
+        .assert()
+        .code(1)
+        .stderr(contains("--pdf needs headless Chromium"))
+        .stderr(contains("--chromium PATH"));
+    assert!(!wd.path().join("r").exists());
+    wd.cmd()
+        .args(["report", "--patients", "200", "--quiet", "--pdf", "--chromium", "nowhere/chromium", "--out", "r"])
+        .assert()
+        .code(1)
+        .stderr(contains("--chromium nowhere/chromium: no such file"));
 }

@@ -191,3 +191,24 @@ fn rerunning_into_a_folder_replaces_the_whole_set_and_outputs_are_reproducible()
     );
     assert_ne!(wd.read("o/summary.json"), first);
 }
+
+/// Issue 15: `--set` changes a parameter's value as editing the file would.
+#[test]
+fn set_gives_the_files_of_an_edited_scenario() {
+    let wd = Workdir::new();
+    let text = std::fs::read_to_string(crate::util::repo().join("scenarios/teaching.toml")).unwrap();
+    let rr = text.lines().position(|l| l == "[parameters.rr_msc]").expect("the teaching scenario has rr_msc");
+    let value = text.lines().skip(rr).find(|l| l.starts_with("value = ")).unwrap();
+    let edited = text.replacen(value, "value = 0.5", 1);
+    assert_ne!(edited, text);
+    wd.write("edited.toml", &edited);
+    wd.write("teaching.toml", &text);
+    wd.cmd().args(["run", "edited.toml", "--patients", "2000", "--out", "a", "--quiet"]).assert().success();
+    wd.cmd()
+        .args(["run", "teaching.toml", "--set", "rr_msc=0.5", "--patients", "2000", "--out", "b", "--quiet"])
+        .assert()
+        .success();
+    wd.cmd().args(["run", "teaching.toml", "--patients", "2000", "--out", "c", "--quiet"]).assert().success();
+    assert_eq!(wd.read("a/survival.csv"), wd.read("b/survival.csv"));
+    assert_ne!(wd.read("b/survival.csv"), wd.read("c/survival.csv"));
+}

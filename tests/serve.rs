@@ -31,8 +31,23 @@ fn get(server: &Server, path: &str) -> (u16, String) {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    (status, if chunked { unchunk(body) } else { body.to_string() })
+}
+
+/// The body of a chunked HTTP/1.1 response (the server chunks large answers).
+fn unchunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 #[test]
@@ -65,4 +80,66 @@ fn page_knobs_runs_and_errors() {
     // Still serving after a bad request.
     assert_eq!(get(&server, "/api/run").0, 200);
     assert_eq!(get(&server, "/nope").0, 404);
+}
+
+/// Issue 14: GET only, bounded requests, loopback unless --allow-remote; every parameter can be
+/// put on a slider; a run carries what the page draws.
+#[test]
+fn only_get_bounded_loopback_and_every_parameter() {
+    let server = start();
+    let request = |text: String| {
+        let mut stream = TcpStream::connect(&server.1).unwrap();
+        stream.write_all(text.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    let post = request(format!(
+        "POST /api/run HTTP/1.1\r\nHost: {}\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+        server.1
+    ));
+    assert!(post.starts_with("HTTP/1.1 405"), "{post}");
+    assert!(post.contains("Allow: GET"), "{post}");
+    let long = get(&server, &format!("/api/run?start_age={}", "0".repeat(5000)));
+    assert_eq!(long.0, 414);
+    let body = request(format!(
+        "GET /api/run HTTP/1.1\r\nHost: {}\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+        server.1
+    ));
+    assert!(body.starts_with("HTTP/1.1 413"), "{body}");
+    // Every used parameter, with its unit, source and a range the model accepts.
+    let (_, parameters) = get(&server, "/api/parameters");
+    let parameters: serde_json::Value = serde_json::from_str(&parameters).unwrap();
+    let parameters = parameters.as_array().unwrap();
+    assert!(parameters.len() > 15, "{}", parameters.len());
+    for p in parameters {
+        let name = p["name"].as_str().unwrap();
+        for at in ["min", "max"] {
+            let (status, error) = get(&server, &format!("/api/run?{}={}", name.replace(':', "%3A"), p[at]));
+            assert_eq!(status, 200, "{name} at its slider's {at} {}: {error}", p[at]);
+        }
+    }
+    // What the page draws: occupancy and cumulative gains by year, the trace cycle by cycle, paths.
+    let (_, run) = get(&server, "/api/run");
+    let run: serde_json::Value = serde_json::from_str(&run).unwrap();
+    let msc = &run["strategies"][1];
+    assert_eq!(msc["occupancy"].as_array().unwrap().len(), 41);
+    assert_eq!(msc["trace"].as_array().unwrap().len(), 481);
+    assert_eq!(msc["flows"].as_array().unwrap().len(), 480);
+    assert_eq!(msc["paths"].as_array().unwrap().len(), 10);
+    let ly = msc["life_years_by_year"].as_array().unwrap();
+    assert!((ly[40].as_f64().unwrap() - msc["life_years"].as_f64().unwrap()).abs() < 1e-9);
+    drop(server);
+
+    // Loopback only unless --allow-remote.
+    let refused = Command::new(assert_cmd::cargo::cargo_bin("cirrhosim"))
+        .args(["serve", "--port", "0", "--bind", "0.0.0.0"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("--bind 0.0.0.0: not a loopback address") && message.contains("--allow-remote"),
+        "{message}"
+    );
 }

@@ -83,3 +83,52 @@ fn params_table() {
     assert!(output.status.success());
     insta::assert_snapshot!("params_teaching_table", String::from_utf8(output.stdout).expect("UTF-8"));
 }
+
+/// The numbered tables of `report.html` with a PSA and a DSA (issue 14), as text: one row a
+/// line, cells separated by ` | `. The temporary folder's path is written `<dir>`.
+#[test]
+fn report_tables() {
+    let wd = Workdir::new();
+    cirrhosim(&wd, &["psa", "scenarios/default.toml", "--draws", "40", "--quiet"], "psa");
+    cirrhosim(&wd, &["dsa", "scenarios/default.toml", "--quiet"], "dsa");
+    let (psa, dsa) = (wd.path().join("psa"), wd.path().join("dsa"));
+    let args = ["report", "scenarios/default.toml", "--patients", "2000", "--quiet", "--psa"];
+    wd.cmd()
+        .current_dir(repo())
+        .args(args)
+        .arg(&psa)
+        .arg("--dsa")
+        .arg(&dsa)
+        .arg("--out")
+        .arg(wd.path().join("report"))
+        .assert()
+        .success();
+    let html = wd.read("report/report.html");
+    let mut text = String::new();
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<table id=\"") {
+        let end = rest[start..].find("</table>").map_or(rest.len(), |k| start + k);
+        let table = &rest[start..end];
+        if table.contains("<caption>") {
+            // Each cell: `<td ...>text</td>` or `<th>text</th>`.
+            let rows = table.split("<tr>").skip(1).map(|row| {
+                let cells: Vec<&str> = row
+                    .split("<t")
+                    .skip(1)
+                    .filter_map(|c| c.split_once('>').and_then(|(_, v)| v.split("</").next()))
+                    .collect();
+                cells.join(" | ")
+            });
+            let caption = table.split("<caption>").nth(1).and_then(|c| c.split("</caption>").next()).unwrap_or("");
+            text.push_str(&format!("{caption}\n"));
+            for r in rows {
+                text.push_str(&format!("{r}\n"));
+            }
+            text.push('\n');
+        }
+        rest = &rest[end..];
+    }
+    // The page escapes `/` as `&#x2f;`.
+    let text = text.replace("&#x2f;", "/").replace(&wd.path().display().to_string(), "<dir>");
+    insta::assert_snapshot!("report_default_tables", text);
+}

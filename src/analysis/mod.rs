@@ -16,6 +16,7 @@ pub mod cea;
 pub mod dsa;
 pub mod economics;
 pub mod evppi;
+pub mod fieller;
 pub mod fingerprint;
 pub mod occupancy;
 pub mod psa;

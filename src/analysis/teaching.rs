@@ -26,6 +26,9 @@ pub struct Knob {
     pub min: f64,
     pub max: f64,
     pub step: f64,
+    /// The parameter's unit and source, for parameter knobs (`None` otherwise).
+    pub unit: Option<String>,
+    pub source: Option<String>,
 }
 
 /// The knobs for a scenario: the effect sizes, effect durations and price per infusion of the
@@ -35,42 +38,20 @@ pub struct Knob {
 pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
     let mut out = Vec::new();
     let add_param = |i: usize, label: String, out: &mut Vec<Knob>| {
+        // A derived parameter follows its inputs: no slider of its own.
         let p = &scenario.parameters[i];
-        if out.iter().any(|k| k.name == format!("param:{}", p.name)) {
-            return;
+        if !p.is_derived() && !out.iter().any(|k: &Knob| k.name == format!("param:{}", p.name)) {
+            out.push(Knob { label, ..parameter_knob(scenario, i) });
         }
-        let (min, max) = match (p.low, p.high) {
-            (Some(lo), Some(hi)) => {
-                let span = hi - lo;
-                (lo - span, hi + span)
-            }
-            _ => (p.value / 4.0, p.value * 4.0),
-        };
-        let (min, max) = (min.min(max), min.max(max));
-        let (min, max) = match p.kind {
-            crate::scenario::ParameterKind::HazardRatio | crate::scenario::ParameterKind::RelativeRisk => {
-                (min.max(0.05), max.min(1.5))
-            }
-            crate::scenario::ParameterKind::Cost | crate::scenario::ParameterKind::Months => (min.max(0.0), max),
-            _ => (min, max),
-        };
-        out.push(Knob {
-            name: format!("param:{}", p.name),
-            label,
-            value: p.value,
-            min,
-            max,
-            step: ((max - min) / 200.0).max(1e-6),
-        });
     };
     if let Some(s) = scenario.strategies.last() {
         for e in &s.effects {
             if let Value::Parameter(i) = e.value {
                 let what = if e.hr_per_meld_point.is_some() { "MELD shift (points)" } else { "effect size" };
-                add_param(i, format!("{} {what}", s.name), &mut out);
+                add_param(i, format!("{} {what}", s.label), &mut out);
             }
             if let Some(TimeValue::Parameter(i, _)) = e.duration {
-                add_param(i, format!("{} effect duration ({})", s.name, scenario.parameters[i].kind.name()), &mut out);
+                add_param(i, format!("{} effect duration ({})", s.label, scenario.parameters[i].kind.name()), &mut out);
             }
         }
         if let Some(&Value::Parameter(i)) = s.schedule.as_ref().and_then(|sc| sc.cost_per_infusion.as_ref()) {
@@ -89,6 +70,8 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
             min: 40.0,
             max: 90.0,
             step: 1.0,
+            unit: Some("years".into()),
+            source: None,
         });
     }
     let horizon = scenario.n_cycles as f64 * scenario.cycle_length_years;
@@ -99,6 +82,8 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
         min: 1.0,
         max: 60.0,
         step: 1.0,
+        unit: Some("years".into()),
+        source: None,
     });
     if let Some(e) = &scenario.economics {
         let r = e.discount_rate_costs.get(&scenario.base_values());
@@ -109,9 +94,59 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
             min: 0.0,
             max: 0.1,
             step: 0.005,
+            unit: Some("per year".into()),
+            source: None,
         });
     }
     out
+}
+
+/// A slider for parameter `i`: over its `low`-`high` span widened by one span each side (else a
+/// quarter to four times the value), clamped for ratios and costs, in 200 steps; labelled with
+/// its name and unit, with its source.
+pub fn parameter_knob(scenario: &Scenario, i: usize) -> Knob {
+    let p = &scenario.parameters[i];
+    let (min, max) = match (p.low, p.high) {
+        (Some(lo), Some(hi)) => {
+            let span = hi - lo;
+            (lo - span, hi + span)
+        }
+        _ => (p.value / 4.0, p.value * 4.0),
+    };
+    let (min, max) = (min.min(max), min.max(max));
+    use crate::scenario::ParameterKind as K;
+    // Within what the kind allows, so the slider never offers a value the model refuses.
+    let (min, max) = match p.kind {
+        K::HazardRatio | K::RelativeRisk => (min.max(0.05), max.min(1.5)),
+        K::AnnualProbability | K::Probability | K::Proportion => (min.max(0.0), max.min(1.0)),
+        K::Cost | K::Months | K::Years | K::AnnualRate | K::OddsRatio | K::Count => (min.max(0.0), max),
+        K::Utility => (min, max.min(1.0)),
+        K::MeanDifference | K::Coefficient => (min, max),
+    };
+    // A value of 0 gives an empty range: open it to 1.
+    let (min, max) = if max > min { (min, max) } else { (min, min + 1.0) };
+    Knob {
+        name: format!("param:{}", p.name),
+        label: match &p.unit {
+            Some(u) => format!("{} ({u})", p.name),
+            None => p.name.clone(),
+        },
+        value: p.value,
+        min,
+        max,
+        step: ((max - min) / 200.0).max(1e-6),
+        unit: p.unit.clone(),
+        source: p.source.clone(),
+    }
+}
+
+/// A slider for every parameter the model uses, in file order (the page lets a class put any of
+/// them beside the fixed knobs).
+pub fn parameter_knobs(scenario: &Scenario) -> Vec<Knob> {
+    (0..scenario.parameters.len())
+        .filter(|&i| scenario.uses_parameter(i))
+        .map(|i| parameter_knob(scenario, i))
+        .collect()
 }
 
 fn bad(scenario: &Scenario, key: &str, kind: ProblemKind) -> Error {
@@ -224,7 +259,20 @@ pub struct Rerun {
     pub life_years: Vec<f64>,
     /// Costs, QALYs and the incremental analysis; `None` without economics.
     pub evaluation: Option<Evaluation>,
+    /// Per strategy: the share in each state at cycle boundary t, `[t * n_states + state]`.
+    pub occupancy: Vec<Vec<f64>>,
+    /// Per strategy: the share moving from one state to another during cycle t,
+    /// `[(t * n_states + from) * n_states + to]`.
+    pub flows: Vec<Vec<f64>>,
+    /// Per strategy: discounted QALYs accrued at each cycle boundary (moves counted in the cycle
+    /// they happen); they add up to the strategy's total. Empty without economics.
+    pub qaly_by_cycle: Vec<Vec<f64>>,
+    /// Per strategy: the first [`PATHS`] simulated patients' paths with the scenario's seed.
+    pub paths: Vec<Vec<analysis::PatientPath>>,
 }
+
+/// How many simulated patients' paths a rerun draws per strategy.
+pub const PATHS: u64 = 10;
 
 /// Applies the inputs ([`apply`]), builds the model and runs the exact cohort of every strategy.
 ///
@@ -250,7 +298,47 @@ pub fn rerun(scenario: &Scenario, inputs: &[(String, f64)]) -> Result<Rerun> {
         traces.iter().map(|t| analysis::survival::overall_survival(&model, |c, s| t.at(c, s))).collect();
     let life_years = survival.iter().map(|curve| analysis::survival::trapezoid_area(curve, dt)).collect();
     let evaluation = analysis::evaluate(&model, &traces, None);
-    Ok(Rerun { scenario, model, survival, life_years, evaluation })
+    let qaly_by_cycle = traces.iter().filter_map(|t| qaly_by_cycle(&model, t)).collect();
+    let paths = (0..model.n_strategies()).map(|s| analysis::patient_paths(&model, s, scenario.seed, PATHS)).collect();
+    Ok(Rerun {
+        occupancy: traces.iter().map(|t| t.occupancy.clone()).collect(),
+        flows: traces.iter().map(|t| t.flows.clone()).collect(),
+        qaly_by_cycle,
+        paths,
+        scenario,
+        model,
+        survival,
+        life_years,
+        evaluation,
+    })
+}
+
+/// Discounted QALYs accrued at each cycle boundary p = 0..=n_cycles: the occupancy valued as in
+/// [`analysis::economics::cohort_outcomes`], plus one-off QALYs of moves in cycle p; `None`
+/// without economics. The sum is the strategy's total QALYs.
+fn qaly_by_cycle(model: &Model, trace: &crate::engine::CohortTrace) -> Option<Vec<f64>> {
+    use crate::model::valuation::quantity::QALY;
+    let v = &model.valuations.as_ref()?[trace.strategy];
+    let (n_slots, n_states) = (trace.n_slots, trace.n_states);
+    Some(
+        (0..=trace.n_cycles)
+            .map(|p| {
+                let x = &trace.slot_occupancy[p * n_slots..(p + 1) * n_slots];
+                let mut total: f64 = x.iter().enumerate().map(|(slot, m)| m * v.at(QALY, p, slot)).sum();
+                if p < trace.n_cycles {
+                    for from in 0..n_states {
+                        for to in 0..n_states {
+                            let flow = trace.flows[(p * n_states + from) * n_states + to];
+                            if flow != 0.0 {
+                                total += flow * v.for_move(QALY, p, from, to);
+                            }
+                        }
+                    }
+                }
+                total
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -283,5 +371,12 @@ mod tests {
         assert!((r.model.n_cycles as f64 * r.model.cycle_length_years - 10.0).abs() < 1e-9);
         // Life years within a 10-year horizon are at most 10.
         assert!(r.life_years.iter().all(|&ly| ly > 0.0 && ly <= 10.0));
+        // QALYs by cycle add up to the total; ten paths per strategy start in the start state.
+        let ev = r.evaluation.as_ref().unwrap();
+        for (s, by_cycle) in r.qaly_by_cycle.iter().enumerate() {
+            let total = ev.totals.iter().find(|t| t.strategy == s).unwrap().qaly;
+            assert!((by_cycle.iter().sum::<f64>() - total).abs() < 1e-9 * total, "strategy {s}");
+        }
+        assert!(r.paths.iter().all(|p| p.len() == PATHS as usize && p.iter().all(|x| x.entries[0] == (0, 1))));
     }
 }

@@ -18,19 +18,28 @@ use std::path::{Path, PathBuf};
 pub struct ScenarioArg {
     /// Scenario TOML file (default: the embedded default scenario).
     pub scenario: Option<PathBuf>,
+    /// Fix a parameter at a value, checked like a value in the file (repeatable), e.g.
+    /// --set c_msc_infusion=2500; a PSA then holds it fixed and the tornado leaves it out.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = set_value)]
+    pub set: Vec<(String, f64)>,
 }
 
 impl ScenarioArg {
     /// Reads and validates the scenario (the embedded default when none is given), printing its
     /// warnings on stderr.
     pub fn load(&self) -> anyhow::Result<Scenario> {
-        load(self.scenario.as_deref())
+        let scenario = match &self.scenario {
+            Some(p) => Scenario::load_with(p, &self.set)?,
+            None => Scenario::default_scenario_with(&self.set)?,
+        };
+        warn(&scenario);
+        Ok(scenario)
     }
 
     /// The scenario's source (file and text as written) and the scenario it gives, for commands
     /// that store or edit the text (`psa` keeps it for `merge`; `calibrate` rewrites it).
     pub fn source(&self) -> anyhow::Result<(ScenarioSource, Scenario)> {
-        let source = ScenarioSource::read(self.scenario.as_deref())?;
+        let source = ScenarioSource { set: self.set.clone(), ..ScenarioSource::read(self.scenario.as_deref())? };
         let scenario = source.load()?;
         warn(&scenario);
         Ok((source, scenario))
@@ -39,12 +48,7 @@ impl ScenarioArg {
 
 /// Reads and validates a scenario (the embedded default for `None`); warnings go to stderr.
 pub fn load(path: Option<&Path>) -> anyhow::Result<Scenario> {
-    let scenario = match path {
-        Some(p) => Scenario::load(p)?,
-        None => Scenario::default_scenario()?,
-    };
-    warn(&scenario);
-    Ok(scenario)
+    ScenarioArg { scenario: path.map(Path::to_path_buf), set: Vec::new() }.load()
 }
 
 /// Prints a scenario's warnings on stderr.
@@ -69,20 +73,7 @@ impl Compared {
     /// The indices of the strategy (default: the last) and the comparator (default: the first),
     /// checked against the scenario: both must exist and differ.
     pub fn indices(&self, scenario: &Scenario) -> anyhow::Result<(usize, usize)> {
-        let strategy = strategy_or_last(scenario, self.strategy.as_deref())?;
-        let comparator = match &self.comparator {
-            Some(name) => scenario.strategy_index(name)?,
-            None => 0,
-        };
-        if strategy == comparator {
-            return Err(cirrhosim::Error::Setting {
-                flag: "comparator",
-                value: scenario.strategies[comparator].name.clone(),
-                rule: "is the strategy itself; compare two different strategies (defaults: --strategy the last, --comparator the first)",
-            }
-            .into());
-        }
-        Ok((strategy, comparator))
+        Ok(cirrhosim::api::compared(scenario, self.strategy.as_deref(), self.comparator.as_deref())?)
     }
 }
 
@@ -246,6 +237,18 @@ pub fn wtp(text: &str) -> Result<f64, String> {
     }
 }
 
+/// `--set NAME=VALUE`: a parameter name and a number (its rules are the scenario's, checked
+/// when the scenario is read).
+pub fn set_value(text: &str) -> Result<(String, f64), String> {
+    let rule = "must be NAME=VALUE with a parameter name and a number, e.g. c_msc_infusion=2500";
+    let (name, value) = text.split_once('=').ok_or_else(|| rule.to_string())?;
+    let (name, value) = (name.trim(), value.trim());
+    match value.parse::<f64>() {
+        Ok(v) if !name.is_empty() => Ok((name.to_string(), v)),
+        _ => Err(rule.to_string()),
+    }
+}
+
 /// A search range `low,high` of `threshold --between`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Between {
@@ -309,6 +312,10 @@ mod tests {
         assert_eq!(between("-1,2.5"), Ok(Between { low: -1.0, high: 2.5 }));
         for bad in ["5,1", "1,1", "1", "1,2,3", "NaN,1", "0,inf"] {
             assert!(between(bad).is_err(), "{bad}");
+        }
+        assert_eq!(set_value("c_x = 2.5e3"), Ok(("c_x".to_string(), 2500.0)));
+        for bad in ["c_x", "=1", "c_x=", "c_x=abc"] {
+            assert!(set_value(bad).is_err(), "{bad}");
         }
         assert_eq!(two_names("a, b"), Ok(["a".to_string(), "b".to_string()]));
         for bad in ["a", "a,b,c", "a,a", "a,"] {

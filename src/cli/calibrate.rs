@@ -30,6 +30,15 @@ pub struct Args {
 
 /// Runs `cirrhosim calibrate`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some((name, value)) = args.scenario.set.first() {
+        // The calibrated scenario is the file's text rewritten: a value set outside it would be lost.
+        return Err(cirrhosim::Error::Setting {
+            flag: "set",
+            value: format!("{name}={value}"),
+            rule: "is not taken by calibrate, which writes a scenario file: put the value in the scenario file",
+        }
+        .into());
+    }
     let (source, s) = args.scenario.source()?;
     let targets = files::targets::read_targets(&args.target)?;
     let c = calibrate::calibrate(&s, &args.parameter, &targets)?;

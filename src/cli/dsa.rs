@@ -2,10 +2,9 @@
 //! incremental net monetary benefit.
 
 use crate::cli::args::{self, Compared, OutDir, Quiet, ScenarioArg, Threads};
-use cirrhosim::analysis::dsa;
 use cirrhosim::analysis::fingerprint;
-use cirrhosim::io::{self as files, OutputFile};
-use cirrhosim::report;
+use cirrhosim::io as files;
+use cirrhosim::{api, report};
 
 /// The arguments of `cirrhosim dsa`.
 #[derive(clap::Args)]
@@ -37,22 +36,16 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let (strategy, comparator) = args.compared.indices(&s)?;
-    let wtp = args.wtp.unwrap_or_else(|| dsa::default_wtp(&s));
-    let pool = args.threads.pool()?;
-    let tornado = pool.install(|| dsa::one_way(&s, strategy, comparator, wtp))?;
-    let mut files = vec![OutputFile::new("dsa.csv", report::csv::dsa_csv(&tornado))];
-    if let Some([x, y]) = &args.two_way {
-        let names = [x.as_str(), y.as_str()];
-        let grid = pool.install(|| dsa::two_way(&s, names, args.steps, strategy, comparator, wtp))?;
-        files.push(OutputFile::new("dsa_two_way.csv", report::csv::two_way_csv(names, &grid)));
-    }
+    let two_way = args.two_way.as_ref().map(|[x, y]| [x.as_str(), y.as_str()]);
+    let out = args.threads.pool()?.install(|| api::dsa(&s, (strategy, comparator), args.wtp, two_way, args.steps))?;
+    let (tornado, wtp) = (&out.tornado, out.wtp);
     let settings = [
         ("wtp", wtp.to_string()),
         ("strategy", s.strategies[strategy].name.clone()),
         ("comparator", s.strategies[comparator].name.clone()),
         ("two_way", args.two_way.as_ref().map_or(String::new(), |[x, y]| format!("{x},{y} ({} steps)", args.steps))),
     ];
-    let written = files::publish(&args.out.out, &fingerprint::of("dsa", &s, &settings), &files, &[])?;
+    let written = files::publish(&args.out.out, &fingerprint::of("dsa", &s, &settings), &out.files, &[])?;
     if !args.quiet.quiet {
         println!(
             "{}: {} vs {}, wtp {wtp} per QALY; {} parameters with a range",
@@ -61,7 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             s.strategies[comparator].name,
             tornado.rows.len()
         );
-        print!("{}", report::terminal::tornado_text(&tornado, 15));
+        print!("{}", report::terminal::tornado_text(tornado, 15));
         for p in &written {
             println!("wrote {}", p.display());
         }

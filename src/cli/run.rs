@@ -3,11 +3,8 @@
 
 use crate::cli::args::{self, OutDir, Quiet, ScenarioArg, Threads};
 use crate::cli::progress::Reporter;
-use cirrhosim::analysis::fingerprint;
-use cirrhosim::io::{self as files, OutputFile};
-use cirrhosim::report;
-use cirrhosim::{analysis, engine, model::Model};
-use std::time::Instant;
+use cirrhosim::io as files;
+use cirrhosim::{api, report};
 
 /// The arguments of `cirrhosim run`.
 #[derive(clap::Args)]
@@ -35,30 +32,12 @@ pub struct Args {
 /// Runs `cirrhosim run`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let scenario = args.scenario.load()?;
-    let model = Model::from_scenario(&scenario)?;
-    let patients = args.patients.unwrap_or(scenario.patients);
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let traces: Vec<_> = (0..model.n_strategies()).map(|s| engine::sim_cohort(&model, s)).collect();
     let progress = Reporter::new(args.quiet.quiet, "run", "patient-runs");
-    let started = Instant::now();
-    let mc = args.threads.pool()?.install(|| engine::sim_patients(&model, patients, seed, &progress))?;
-    let seconds = started.elapsed().as_secs_f64();
+    let out = args.threads.pool()?.install(|| api::run(&scenario, args.patients, args.seed, &progress))?;
     progress.finish();
-    let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
-    let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
-
+    let api::RunOutput { model, results, evaluation, patients, seed, simulation_seconds: seconds, files } = out;
     // The timing goes to the terminal only (--timing): files depend on the scenario and seed alone.
-    let summary = report::json::summary_json(&scenario, &model, patients, seed, &results, evaluation.as_ref());
-    let mut files = vec![
-        OutputFile::new("survival.csv", report::csv::survival_csv(&model, &results)),
-        OutputFile::new("summary.json", summary),
-    ];
-    if let (Some(ev), Some(econ)) = (&evaluation, &scenario.economics) {
-        files.push(OutputFile::new("cea.csv", report::csv::cea_csv(&model, ev)));
-        files.push(OutputFile::new("nmb.csv", report::csv::nmb_csv(&model, ev, &econ.wtp)));
-    }
-    let run = fingerprint::of("run", &scenario, &[("patients", patients.to_string()), ("seed", seed.to_string())]);
-    let written = files::publish(&args.out.out, &run, &files, &[])?;
+    let written = files::publish(&args.out.out, &api::run_fingerprint(&scenario, patients, seed), &files, &[])?;
 
     if !args.quiet.quiet {
         println!("{}: {}", scenario.name, scenario.title);

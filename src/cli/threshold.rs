@@ -3,9 +3,8 @@
 
 use crate::cli::args::{self, Between, Compared, OutDir, Quiet, ScenarioArg, WtpList};
 use cirrhosim::analysis::fingerprint;
-use cirrhosim::analysis::threshold;
-use cirrhosim::io::{self as files, OutputFile};
-use cirrhosim::report;
+use cirrhosim::io as files;
+use cirrhosim::{api, report};
 
 /// The arguments of `cirrhosim threshold`.
 #[derive(clap::Args)]
@@ -33,13 +32,9 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
     let (strategy, comparator) = args.compared.indices(&s)?;
-    let wtp = args.wtp.or(threshold::default_wtp(&s));
     let between = args.between.map(|b| (b.low, b.high));
-    let names = if args.parameter.is_empty() { threshold::default_parameters(&s, strategy) } else { args.parameter };
-    let mut rows = Vec::new();
-    for name in &names {
-        rows.extend(threshold::thresholds(&s, name, &wtp, strategy, comparator, between)?);
-    }
+    let out = api::threshold(&s, (strategy, comparator), &args.parameter, &args.wtp.wtp, between)?;
+    let (rows, names, wtp) = (&out.rows, &out.parameters, &out.wtp);
     let settings = [
         ("strategy", s.strategies[strategy].name.clone()),
         ("comparator", s.strategies[comparator].name.clone()),
@@ -47,11 +42,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("wtp", wtp.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")),
         ("between", between.map_or(String::new(), |(lo, hi)| format!("{lo},{hi}"))),
     ];
-    let files = [OutputFile::new("threshold.csv", report::csv::threshold_csv(&rows))];
-    let written = files::publish(&args.out.out, &fingerprint::of("threshold", &s, &settings), &files, &[])?;
+    let written = files::publish(&args.out.out, &fingerprint::of("threshold", &s, &settings), &out.files, &[])?;
     if !args.quiet.quiet {
         println!("{}: {} vs {}", s.name, s.strategies[strategy].name, s.strategies[comparator].name);
-        println!("{}", report::terminal::threshold_table(&rows));
+        println!("{}", report::terminal::threshold_table(rows));
         println!("wrote {}", written[0].display());
     }
     Ok(())

@@ -404,6 +404,7 @@ pub fn patient_cycles(model: &Model, patients: u64) -> Result<u64> {
 /// [`Error::PatientTotalRange`] when a patient's cost, QALYs or life years could leave the
 /// fixed-point range; [`Error::AccumulatorOverflow`] when a sum over patients overflows its
 /// exact 128-bit accumulator. Each is the same for any number of threads.
+/// [`Error::Interrupted`] when `progress` asked to stop before the last block.
 pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> Result<McRun> {
     patient_cycles(model, patients)?;
     check_fixed_point_range(model)?;
@@ -419,7 +420,11 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
     // One accumulator per worker thread of the current pool, indexed by the worker's index.
     let workers: Vec<Mutex<Option<Accumulator>>> =
         (0..rayon::current_num_threads()).map(|_| Mutex::new(None)).collect();
-    (0..n_blocks).into_par_iter().with_max_len(1).for_each(|block| {
+    // A stop request ends the loop: `try_for_each` hands out no more blocks after an `Err`.
+    let completed = (0..n_blocks).into_par_iter().with_max_len(1).try_for_each(|block| {
+        if progress.stop_requested() {
+            return Err(());
+        }
         let first = block as u64 * BLOCK_SIZE;
         let last = (first + BLOCK_SIZE).min(patients);
         let worker = rayon::current_thread_index().unwrap_or(0).min(workers.len() - 1);
@@ -427,7 +432,11 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
         slot.get_or_insert_with(|| Accumulator::new(model)).simulate(model, &tables, seed, first, last);
         drop(slot);
         progress.advance((last - first) * n_strategies);
+        Ok(())
     });
+    if completed.is_err() {
+        return Err(Error::Interrupted { what: "Monte Carlo run" });
+    }
     let mut total = Accumulator::new(model);
     for worker in workers {
         if let Some(acc) = worker.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {

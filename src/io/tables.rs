@@ -20,6 +20,10 @@ pub const CEAC_FILE: &str = "ceac.csv";
 pub const SURVIVAL_BAND_FILE: &str = "survival_psa.csv";
 /// The one-way results of a DSA directory.
 pub const DSA_FILE: &str = "dsa.csv";
+/// The two-way grid of a DSA directory (only with `dsa --two-way`).
+pub const TWO_WAY_FILE: &str = "dsa_two_way.csv";
+/// The EVPPI results `cirrhosim evppi` adds to a PSA directory.
+pub const EVPPI_FILE: &str = "evppi.csv";
 
 /// One row of `ceac.csv`: the probability that `strategy` is cost-effective at `wtp`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -59,10 +63,37 @@ pub struct DsaRow {
     pub base: Option<f64>,
 }
 
+/// One row of `dsa_two_way.csv`: the comparison at one point of a two-way grid. An ICER that was
+/// not finite is written empty and read as `None`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TwoWayRow {
+    pub x_parameter: String,
+    pub x_value: f64,
+    pub y_parameter: String,
+    pub y_value: f64,
+    pub inc_cost: f64,
+    pub inc_qaly: f64,
+    pub icer: Option<f64>,
+    pub inc_nmb: f64,
+}
+
+/// One row of `evppi.csv`: the EVPPI per person of a group of parameters (names joined by `+`)
+/// at one willingness to pay, with the EVPI at the same WTP.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EvppiRow {
+    pub parameters: String,
+    pub wtp: f64,
+    pub evppi_per_person: f64,
+    pub evpi_per_person: f64,
+    pub terms: u64,
+}
+
 /// The columns each row type needs, in the order the tool writes them.
 const CEAC_HEADER: &str = "wtp,strategy,probability_cost_effective,on_frontier";
 const SURVIVAL_BAND_HEADER: &str = "strategy,cycle,years,median,lower,upper";
 const DSA_HEADER: &str = "parameter,low_value,high_value,outcome,low_result,high_result,base";
+const TWO_WAY_HEADER: &str = "x_parameter,x_value,y_parameter,y_value,inc_cost,inc_qaly,icer,inc_nmb";
+const EVPPI_HEADER: &str = "parameters,wtp,evppi_per_person,evpi_per_person,terms";
 
 /// Reads a PSA's `ceac.csv`; every strategy must be one of `strategies`.
 ///
@@ -101,6 +132,22 @@ pub fn read_survival_band(path: &Path, strategies: &[String]) -> Result<Vec<Surv
 /// As [`read_ceac`].
 pub fn read_dsa(path: &Path) -> Result<Vec<DsaRow>> {
     Ok(read_rows::<DsaRow>(path, DSA_HEADER)?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Reads a DSA's `dsa_two_way.csv`.
+///
+/// # Errors
+/// As [`read_ceac`].
+pub fn read_two_way(path: &Path) -> Result<Vec<TwoWayRow>> {
+    Ok(read_rows::<TwoWayRow>(path, TWO_WAY_HEADER)?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Reads the `evppi.csv` of a PSA directory.
+///
+/// # Errors
+/// As [`read_ceac`].
+pub fn read_evppi(path: &Path) -> Result<Vec<EvppiRow>> {
+    Ok(read_rows::<EvppiRow>(path, EVPPI_HEADER)?.into_iter().map(|(_, r)| r).collect())
 }
 
 /// Checks that a draw table read from `path` has exactly the scenario's `strategies`, in order.
@@ -239,6 +286,19 @@ mod tests {
             read_survival_band(&p, &names()).unwrap_err().to_string().ends_with(
                 ":1: missing column \"upper\" (the header has: strategy,cycle,years,median,lower; needed: strategy,cycle,years,median,lower,upper)"
             )
+        );
+    }
+
+    #[test]
+    fn two_way_and_evppi_rows_with_an_empty_icer() {
+        let (_d, p) =
+            write("x_parameter,x_value,y_parameter,y_value,inc_cost,inc_qaly,icer,inc_nmb\na,1,b,2,10,0,,-10\n");
+        let rows = read_two_way(&p).unwrap();
+        assert_eq!((rows[0].icer, rows[0].inc_nmb, rows[0].y_value), (None, -10.0, 2.0));
+        let (_d, p) =
+            write("parameters,wtp,evppi_per_person,evpi_per_person,terms\na+b,20000,12.5,40,6\nc,20000,x,40,6\n");
+        assert!(
+            read_evppi(&p).unwrap_err().to_string().ends_with(":3: column \"evppi_per_person\": \"x\" is not a number")
         );
     }
 

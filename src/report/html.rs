@@ -1,54 +1,68 @@
-//! `report.html`: one self-contained page (inline SVG, no network) with the settings keyed to
-//! CHEERS 2022 items, the model's states and exits, the results with plots, and the parameter
-//! table with sources. Rendered with `minijinja` from `templates/report.html`.
+//! `report.html`: one self-contained page (inline SVG, no script, no network) with the settings
+//! keyed to CHEERS 2022 items and the checklist of the items it covers and does not, the model,
+//! the results and the uncertainty analyses: every figure numbered, captioned with what it shows
+//! and which run and settings made it, and with its numbers in a table beside it; then the
+//! parameter table with sources. Rendered with `minijinja` from `templates/report.html`, whose
+//! print style sheet makes the same page print as a PDF (`cirrhosim report --pdf`).
 //!
 //! Receives the results and, in [`Overlays`], the tables of earlier runs (PSA, DSA, targets) as
-//! rows the caller has read; hands back the figures and the list of files ([`report_files`]). It
-//! reads no file.
+//! rows the caller has read, with the settings of the run that made them; hands back the page
+//! and the list of files ([`Report::files`]). It reads no file.
 
-use crate::analysis::StateOccupancy;
 use crate::analysis::economics::Evaluation;
-use crate::analysis::{Method, StrategySurvival};
+use crate::analysis::psa::summary::{self, PsaSummary};
+use crate::analysis::{StateOccupancy, StrategySurvival};
 use crate::io::OutputFile;
 use crate::io::draws::DrawTable;
-use crate::io::tables::{CeacRow, DsaRow, SurvivalBandRow};
+use crate::io::tables::{CeacRow, DsaRow, EvppiRow, SurvivalBandRow, TwoWayRow};
 use crate::io::targets::Target;
 use crate::model::Model;
-use crate::report::plots;
+use crate::report::cheers::{self, Contents};
+use crate::report::figures::Figure;
+use crate::report::format::{Money, grouped, tick};
+use crate::report::tables::{self, DsaContext, Table};
 use crate::scenario::duration::describe_years;
 use crate::scenario::{ExitSpec, Scenario, Value};
 use minijinja::{Environment, context};
+use std::collections::BTreeMap;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 
-fn money(x: f64) -> String {
-    format!("{x:.0}")
+/// How many parameters the tornado draws (the DSA table lists them all).
+pub const TORNADO_BARS: usize = 15;
+
+/// What made the outputs of an earlier run that a report draws: its folder as given on the
+/// command line and the settings of its fingerprint (`cirrhosim-run.json`).
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    pub folder: String,
+    pub settings: BTreeMap<String, String>,
 }
 
-/// The SVG figures of a report, also written as separate files.
-pub struct Figures {
-    pub survival: String,
-    pub occupancy: Vec<String>,
-    pub costs: Option<String>,
-    pub qalys: Option<String>,
-    /// From a PSA directory: acceptability curves and the cost-effectiveness plane.
-    pub ceac: Option<String>,
-    pub ce_plane: Option<String>,
-    /// From a DSA directory: the tornado.
-    pub tornado: Option<String>,
+impl RunInfo {
+    /// `cirrhosim psa in folder p: draws 500, engine cohort, seed 1` (empty settings omitted).
+    pub fn describe(&self, command: &str) -> String {
+        let settings: Vec<String> =
+            self.settings.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k} {v}")).collect();
+        format!("cirrhosim {command} in folder {}: {}", self.folder, settings.join(", "))
+    }
+
+    pub(crate) fn setting(&self, name: &str) -> Option<&str> {
+        self.settings.get(name).map(String::as_str)
+    }
 }
 
 /// What a report draws from earlier runs, read by the caller with [`crate::io::tables`] and
 /// [`crate::io::targets`]: this module reads no file.
 #[derive(Debug, Clone, Default)]
 pub struct Overlays {
-    /// A PSA directory's tables: acceptability curves, CE plane and survival band.
+    /// A PSA directory's tables: acceptability curves, CE plane, EVPI, survival band, EVPPI.
     pub psa: Option<PsaTables>,
-    /// A DSA directory's `dsa.csv`: the tornado.
-    pub dsa: Option<Vec<DsaRow>>,
+    /// A DSA directory's tables: the tornado and, when it has one, the two-way grid.
+    pub dsa: Option<DsaTables>,
     /// Survival targets or trial points; those on `overall_survival` are marked on the survival plot.
     pub targets: Vec<Target>,
-    /// Willingness-to-pay values per QALY drawn as lines on the CE plane.
+    /// Willingness-to-pay values per QALY: lines on the CE plane, rows of the PSA tables.
     pub wtp: Vec<f64>,
 }
 
@@ -61,120 +75,204 @@ pub struct PsaTables {
     pub draws: DrawTable,
     /// `survival_psa.csv`.
     pub survival_band: Vec<SurvivalBandRow>,
+    /// `evppi.csv`, when `cirrhosim evppi` added it to the folder.
+    pub evppi: Option<Vec<EvppiRow>>,
+    pub run: RunInfo,
 }
 
-/// The acceptability curves and the cost-effectiveness plane (last strategy vs the first, one
-/// point per draw, lines of slope `wtp`) of a PSA.
-pub fn psa_figures(model: &Model, ceac: &[CeacRow], draws: &DrawTable, wtp: &[f64]) -> (String, String) {
-    let ceac = plots::ceac_svg(&model.strategy_names, ceac);
-    let last = model.n_strategies().saturating_sub(1);
-    let points: Vec<(f64, f64)> = draws
-        .outcomes
+/// The tables of a DSA directory that the report draws.
+#[derive(Debug, Clone)]
+pub struct DsaTables {
+    /// `dsa.csv`.
+    pub rows: Vec<DsaRow>,
+    /// `dsa_two_way.csv`, when the DSA was run with `--two-way`.
+    pub two_way: Option<Vec<TwoWayRow>>,
+    pub run: RunInfo,
+}
+
+/// Everything one report is made from.
+pub struct Report<'a> {
+    pub scenario: &'a Scenario,
+    pub model: &'a Model,
+    pub patients: u64,
+    pub seed: u64,
+    pub results: &'a [StrategySurvival],
+    pub occupancy: &'a [StateOccupancy],
+    pub evaluation: Option<&'a Evaluation>,
+    pub overlays: &'a Overlays,
+}
+
+impl Report<'_> {
+    /// The currency and price year of the scenario (`None` without economics).
+    pub fn money(&self) -> Option<Money> {
+        self.scenario.economics.as_ref().map(|e| Money { currency: e.currency.clone(), price_year: e.price_year })
+    }
+
+    pub(crate) fn label(&self, strategy: usize) -> &str {
+        self.model.strategy_labels.get(strategy).map_or("", String::as_str)
+    }
+
+    /// The label of the strategy called `name` (the name itself if the model has none so called).
+    fn label_of(&self, name: &str) -> String {
+        self.model.strategy_names.iter().position(|n| n == name).map_or(name.to_string(), |i| self.label(i).to_string())
+    }
+
+    /// The PSA summary at the report's WTPs, when a PSA is given.
+    pub fn psa_summary(&self) -> Option<PsaSummary> {
+        self.overlays.psa.as_ref().map(|p| summary::summarise(&p.draws, &self.overlays.wtp))
+    }
+
+    /// What the DSA compared, from its settings.
+    pub(crate) fn dsa_context(&self, dsa: &DsaTables) -> DsaContext {
+        DsaContext {
+            strategy: dsa.run.setting("strategy").map_or("(not recorded)".to_string(), |n| self.label_of(n)),
+            comparator: dsa.run.setting("comparator").map_or("(not recorded)".to_string(), |n| self.label_of(n)),
+            wtp: dsa.run.setting("wtp").and_then(|w| w.parse().ok()),
+            run: dsa.run.describe("dsa"),
+        }
+    }
+
+    /// Every table, numbered in page order.
+    pub fn tables(&self, psa: Option<&PsaSummary>) -> Vec<Table> {
+        let mut out = vec![tables::survival_table(self.model, self.results, self.patients)];
+        if let (Some(ev), Some(money)) = (self.evaluation, self.money()) {
+            out.push(tables::cea_table(self.model, ev, &money));
+            out.extend(tables::monte_carlo_table(self.model, ev, &money, self.patients));
+            if let (Some(s), Some(p)) = (psa, &self.overlays.psa) {
+                let run = p.run.describe("psa");
+                out.push(tables::psa_outcome_table(self.model, s, &money, &run));
+                out.push(tables::psa_incremental_table(self.model, s, &money));
+                if !s.at_wtp.is_empty() {
+                    out.push(tables::psa_wtp_table(self.model, s, &money, self.scenario.psa.population));
+                }
+                if let Some(rows) = &p.evppi {
+                    out.push(tables::evppi_table(rows, &money, &run));
+                }
+            }
+            if let Some(d) = &self.overlays.dsa {
+                out.push(tables::dsa_table(&d.rows, &money, &self.dsa_context(d)));
+            }
+        }
+        for (k, t) in out.iter_mut().enumerate() {
+            t.number = k + 1;
+        }
+        out
+    }
+
+    /// Every file of a report: `report.html`; each figure as `<file>.svg` (`model`, `survival`,
+    /// `occupancy_<k>` for the k-th strategy from 1, and when drawn `costs`, `qalys`,
+    /// `frontier`, `ce_plane`, `ceac`, `evpi`, `tornado`, `two_way`); then a PNG copy of each
+    /// figure, for slides.
+    ///
+    /// # Errors
+    /// [`crate::Error::Serialise`] if a figure cannot be rasterised.
+    pub fn files(&self) -> crate::Result<Vec<OutputFile>> {
+        let psa = self.psa_summary();
+        let tables = self.tables(psa.as_ref());
+        let figures = self.figures(&tables, psa.as_ref());
+        let html = self.html(&figures, &tables);
+        let mut files = vec![OutputFile::new("report.html", html.into_bytes())];
+        for f in &figures {
+            files.push(OutputFile::new(format!("{}.svg", f.file), f.svg.clone().into_bytes()));
+        }
+        let pngs = png_copies(&files)?;
+        files.extend(pngs);
+        Ok(files)
+    }
+
+    /// The report page.
+    pub fn html(&self, figures: &[Figure], tables: &[Table]) -> String {
+        let scenario = self.scenario;
+        let model = self.model;
+        let strategies: Vec<_> = scenario
+            .strategies
+            .iter()
+            .map(
+                |s| context! { name => s.name.clone(), label => s.label.clone(), description => s.description.clone() },
+            )
+            .collect();
+        let (discounting, currency, correction) = economics_settings(scenario);
+        let contents = Contents {
+            economics: self.evaluation.is_some(),
+            description: scenario.description.is_some(),
+            psa: self.overlays.psa.is_some(),
+            dsa: self.overlays.dsa.is_some(),
+            evppi: self.overlays.psa.as_ref().is_some_and(|p| p.evppi.is_some()),
+        };
+        let fig: BTreeMap<&str, &Figure> = figures.iter().map(|f| (f.id.as_str(), f)).collect();
+        let tab: BTreeMap<&str, &Table> = tables.iter().map(|t| (t.id, t)).collect();
+        let occupancy: Vec<&Figure> = figures.iter().filter(|f| f.id.starts_with("occupancy-plot-")).collect();
+        let two_way_note = self.overlays.dsa.as_ref().filter(|d| d.two_way.is_none()).map(|d| {
+            format!(
+                "The DSA in {} has no two-way grid (it was run without --two-way), so no two-way heat map is drawn; \
+                 run `cirrhosim dsa --two-way A,B` to add one.",
+                d.run.folder
+            )
+        });
+        let mut env = Environment::new();
+        // Every value is HTML-escaped (scenario text included); the figures are marked `safe`.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        env.add_template("report", TEMPLATE).expect("the embedded template parses");
+        env.get_template("report")
+            .expect("template added above")
+            .render(context! {
+                title => scenario.title.clone(),
+                description => scenario.description.clone().unwrap_or_default(),
+                file => scenario.file.clone(),
+                version => env!("CARGO_PKG_VERSION"),
+                seed => self.seed,
+                patients => grouped(self.patients as f64, 0),
+                strategies => strategies,
+                population => population(scenario),
+                background => scenario.background.as_ref().map(|b| b.table.name.clone()),
+                horizon => describe_years(model.n_cycles as f64 * model.cycle_length_years),
+                cycles => model.n_cycles,
+                cycle => describe_years(model.cycle_length_years),
+                discounting => discounting,
+                currency => currency,
+                correction => correction,
+                states => state_rows(scenario),
+                fig => fig,
+                tab => tab,
+                occupancy => occupancy,
+                has_uncertainty => self.overlays.psa.is_some() || self.overlays.dsa.is_some(),
+                two_way_note => two_way_note,
+                psa_run => self.overlays.psa.as_ref().map(|p| p.run.describe("psa")),
+                dsa_run => self.overlays.dsa.as_ref().map(|d| d.run.describe("dsa")),
+                cheers => cheers::checklist(contents),
+                parameters => parameter_rows(scenario),
+            })
+            .expect("the report template renders with this context")
+    }
+}
+
+/// The cohort at the start, in words (CHEERS item 5).
+fn population(scenario: &Scenario) -> String {
+    let c = &scenario.cohort;
+    let ages: Vec<String> = c
+        .age_groups
         .iter()
-        .filter_map(|o| {
-            let (first, last) = (o.first()?, o.get(last)?);
-            Some((last[1] - first[1], last[0] - first[0]))
+        .map(|g| {
+            if c.age_groups.len() == 1 {
+                format!("age {}", tick(g.age))
+            } else {
+                format!("age {} ({})", tick(g.age), crate::report::format::percent(g.weight, 0))
+            }
         })
         .collect();
-    let name = |i: usize| model.strategy_names.get(i).map_or("", String::as_str);
-    let title = format!("Cost-effectiveness plane: {} vs {} ({} draws)", name(last), name(0), points.len());
-    (ceac, plots::ce_plane_svg(&title, &points, wtp))
-}
-
-/// A PSA's survival band per strategy of the model (rows of other strategies are ignored).
-pub fn psa_bands(model: &Model, rows: &[SurvivalBandRow]) -> Vec<(usize, plots::PsaBand)> {
-    let mut bands: Vec<(usize, plots::PsaBand)> = (0..model.n_strategies()).map(|s| (s, Vec::new())).collect();
-    for r in rows {
-        if let Some(s) = model.strategy_names.iter().position(|n| *n == r.strategy) {
-            bands[s].1.push((r.years, r.median, r.lower, r.upper));
-        }
-    }
-    bands
-}
-
-/// The tornado of incremental NMB from a DSA's rows: the first 15 parameters (the file is in
-/// tornado order); a result that was not finite is drawn as NaN (no bar).
-pub fn tornado_figure(rows: &[DsaRow]) -> String {
-    let mut bars = Vec::new();
-    let mut base = 0.0;
-    for r in rows.iter().filter(|r| r.outcome == "inc_nmb") {
-        base = r.base.unwrap_or(f64::NAN);
-        bars.push((r.parameter.clone(), r.low_result.unwrap_or(f64::NAN), r.high_result.unwrap_or(f64::NAN)));
-    }
-    bars.truncate(15);
-    plots::tornado_svg(&bars, base)
-}
-
-/// Draws every figure, with what `overlays` adds: the PSA's acceptability curves, CE plane and
-/// survival band, the DSA's tornado, and the survival targets.
-pub fn figures_with(
-    model: &Model,
-    traces: &[StateOccupancy],
-    results: &[StrategySurvival],
-    evaluation: Option<&Evaluation>,
-    overlays: &Overlays,
-) -> Figures {
-    let mut figures = figures(model, traces, results, evaluation);
-    if let Some(psa) = &overlays.psa {
-        let (ceac, plane) = psa_figures(model, &psa.ceac, &psa.draws, &overlays.wtp);
-        figures.ceac = Some(ceac);
-        figures.ce_plane = Some(plane);
-    }
-    let bands = overlays.psa.as_ref().map(|p| psa_bands(model, &p.survival_band)).unwrap_or_default();
-    let points: Vec<plots::TargetPoint> = overlays
-        .targets
+    let start: Vec<String> = c
+        .start
         .iter()
-        .filter(|t| t.curve == "overall_survival")
-        .map(|t| (t.years, t.value, t.lower.zip(t.upper)))
+        .enumerate()
+        .filter(|(_, w)| **w > 0.0)
+        .map(|(i, w)| format!("{} {}", crate::report::format::percent(*w, 0), scenario.states[i].label))
         .collect();
-    if !bands.is_empty() || !points.is_empty() {
-        figures.survival = plots::survival_svg_with(model, results, &bands, &points);
-    }
-    if let Some(rows) = &overlays.dsa {
-        figures.tornado = Some(tornado_figure(rows));
-    }
-    figures
-}
-
-/// Every file of a report: `report.html`; each figure as SVG: `survival.svg`, `model.svg`,
-/// `occupancy_<k>.svg` for the k-th strategy (from 1), and when drawn `costs.svg`, `qalys.svg`,
-/// `ceac.svg`, `ce_plane.svg`, `tornado.svg`; then a PNG copy of each figure, for slides.
-///
-/// # Errors
-/// [`crate::Error::Serialise`] if a figure cannot be rasterised.
-#[allow(clippy::too_many_arguments)]
-pub fn report_files(
-    scenario: &Scenario,
-    model: &Model,
-    patients: u64,
-    seed: u64,
-    results: &[StrategySurvival],
-    evaluation: Option<&Evaluation>,
-    figures: &Figures,
-) -> crate::Result<Vec<OutputFile>> {
-    let html = report_html(scenario, model, patients, seed, results, evaluation, figures);
-    let mut files = vec![
-        OutputFile::new("report.html", html.into_bytes()),
-        OutputFile::new("survival.svg", figures.survival.clone().into_bytes()),
-        OutputFile::new("model.svg", plots::model_diagram_svg(scenario).into_bytes()),
-    ];
-    for (k, svg) in figures.occupancy.iter().enumerate() {
-        files.push(OutputFile::new(format!("occupancy_{}.svg", k + 1), svg.clone().into_bytes()));
-    }
-    for (name, svg) in [
-        ("costs.svg", &figures.costs),
-        ("qalys.svg", &figures.qalys),
-        ("ceac.svg", &figures.ceac),
-        ("ce_plane.svg", &figures.ce_plane),
-        ("tornado.svg", &figures.tornado),
-    ] {
-        if let Some(svg) = svg {
-            files.push(OutputFile::new(name, svg.clone().into_bytes()));
-        }
-    }
-    let pngs = png_copies(&files)?;
-    files.extend(pngs);
-    Ok(files)
+    format!(
+        "{}; {} male; starting in: {}",
+        ages.join(", "),
+        crate::report::format::percent(c.fraction_male, 0),
+        start.join(", ")
+    )
 }
 
 /// Without the `png` feature there are no PNG copies (the report has its SVG figures).
@@ -198,78 +296,6 @@ fn png_copies(files: &[OutputFile]) -> crate::Result<Vec<OutputFile>> {
         }
     }
     Ok(pngs)
-}
-
-/// Draws every figure.
-pub fn figures(
-    model: &Model,
-    traces: &[StateOccupancy],
-    results: &[StrategySurvival],
-    evaluation: Option<&Evaluation>,
-) -> Figures {
-    Figures {
-        survival: plots::survival_svg(model, results),
-        occupancy: traces.iter().map(|t| plots::occupancy_svg(model, t)).collect(),
-        costs: evaluation.map(|e| plots::costs_svg(model, e)),
-        qalys: evaluation.map(|e| plots::qalys_svg(model, e)),
-        ceac: None,
-        ce_plane: None,
-        tornado: None,
-    }
-}
-
-/// The report page.
-#[allow(clippy::too_many_arguments)]
-pub fn report_html(
-    scenario: &Scenario,
-    model: &Model,
-    patients: u64,
-    seed: u64,
-    results: &[StrategySurvival],
-    evaluation: Option<&Evaluation>,
-    figures: &Figures,
-) -> String {
-    let strategies: Vec<_> = scenario
-        .strategies
-        .iter()
-        .map(|s| context! { name => s.name.clone(), label => s.label.clone(), description => s.description.clone() })
-        .collect();
-    let survival_years: Vec<f64> =
-        results.first().map(|r| r.summary.survival_at.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
-    let (discounting, currency, correction) = economics_settings(scenario);
-    let mut env = Environment::new();
-    env.add_template("report", TEMPLATE).expect("the embedded template parses");
-    env.get_template("report")
-        .expect("template added above")
-        .render(context! {
-            title => scenario.title.clone(),
-            description => scenario.description.clone().unwrap_or_default(),
-            file => scenario.file.clone(),
-            version => env!("CARGO_PKG_VERSION"),
-            seed => seed,
-            patients => patients,
-            strategies => strategies,
-            horizon => describe_years(model.n_cycles as f64 * model.cycle_length_years),
-            cycles => model.n_cycles,
-            cycle => describe_years(model.cycle_length_years),
-            discounting => discounting,
-            currency => currency,
-            correction => correction,
-            states => state_rows(scenario),
-            diagram_svg => plots::model_diagram_svg(scenario),
-            survival_svg => figures.survival.clone(),
-            survival_years => survival_years,
-            survival_rows => survival_rows(model, results),
-            occupancy_svgs => figures.occupancy.clone(),
-            cea_rows => cea_rows(model, evaluation),
-            costs_svg => figures.costs.clone().unwrap_or_default(),
-            qalys_svg => figures.qalys.clone().unwrap_or_default(),
-            ceac_svg => figures.ceac.clone().unwrap_or_default(),
-            ce_plane_svg => figures.ce_plane.clone().unwrap_or_default(),
-            tornado_svg => figures.tornado.clone().unwrap_or_default(),
-            parameters => parameter_rows(scenario),
-        })
-        .expect("the report template renders with this context")
 }
 
 /// Each state with its exits in words (CHEERS item 16: model structure).
@@ -313,49 +339,6 @@ fn state_rows(scenario: &Scenario) -> Vec<minijinja::Value> {
                 })
                 .collect();
             context! { name => st.name.clone(), label => st.label.clone(), exits => exits }
-        })
-        .collect()
-}
-
-/// Survival per strategy and method: life years, median, survival at the summary times.
-fn survival_rows(model: &Model, results: &[StrategySurvival]) -> Vec<minijinja::Value> {
-    results
-        .iter()
-        .map(|r| {
-            let s = &r.summary;
-            let ly = match r.method {
-                Method::Cohort => format!("{:.3}", s.life_years.estimate),
-                Method::MonteCarlo => {
-                    format!("{:.3} ({:.3}-{:.3})", s.life_years.estimate, s.life_years.lower, s.life_years.upper)
-                }
-            };
-            context! {
-                strategy => model.strategy_names[r.strategy].clone(),
-                method => r.method.as_str(),
-                life_years => ly,
-                median => s.median_os_years.map_or("not reached".to_string(), |m| format!("{m:.2}")),
-                at => s.survival_at.iter().map(|(_, e)| format!("{:.1}%", 100.0 * e.estimate)).collect::<Vec<_>>(),
-            }
-        })
-        .collect()
-}
-
-/// The incremental analysis table.
-fn cea_rows(model: &Model, evaluation: Option<&Evaluation>) -> Vec<minijinja::Value> {
-    let Some(ev) = evaluation else { return Vec::new() };
-    ev.cea
-        .iter()
-        .map(|r| {
-            context! {
-                strategy => model.strategy_names[r.strategy].clone(),
-                cost => money(r.cost),
-                qaly => format!("{:.4}", r.qaly),
-                life_years => format!("{:.4}", r.life_years),
-                inc_cost => r.inc_cost.map(money).unwrap_or_default(),
-                inc_qaly => r.inc_qaly.map(|q| format!("{q:.4}")).unwrap_or_default(),
-                icer => r.icer.map(money).unwrap_or_default(),
-                status => r.status.as_str(),
-            }
         })
         .collect()
 }

@@ -3,13 +3,18 @@
 //! Receives the analysis results and renders them to bytes or text. It reads no file and writes
 //! none: [`crate::io::publish`] writes what it renders.
 
+pub mod cheers;
 pub mod csv;
 pub mod explain;
+pub mod figures;
+pub mod format;
 pub mod html;
 pub mod json;
 pub mod plots;
+pub mod plots_ce;
 #[cfg(feature = "png")]
 pub mod png;
 pub mod psa;
+pub mod tables;
 pub mod teaching;
 pub mod terminal;

@@ -13,9 +13,20 @@ pub const PAGE: &str = include_str!("../../templates/serve.html");
 #[derive(Serialize)]
 struct RunResult<'a> {
     years: Vec<f64>,
+    cycle_years: f64,
+    states: Vec<StateOut<'a>>,
     strategies: Vec<StrategyCurve<'a>>,
     cea: Vec<CeaOut<'a>>,
     currency: Option<String>,
+    /// The scenario's willingness-to-pay values per QALY (lines on the CE plane).
+    wtp: Vec<f64>,
+}
+
+#[derive(Serialize)]
+struct StateOut<'a> {
+    name: &'a str,
+    label: &'a str,
+    alive: bool,
 }
 
 #[derive(Serialize)]
@@ -24,11 +35,24 @@ struct StrategyCurve<'a> {
     label: &'a str,
     survival: Vec<f64>,
     life_years: f64,
+    /// At each year: the share in each state.
+    occupancy: Vec<Vec<f32>>,
+    /// At each year: undiscounted life years lived so far (trapezoid over cycles).
+    life_years_by_year: Vec<f64>,
+    /// At each year: discounted QALYs accrued so far (empty without economics).
+    qalys_by_year: Vec<f64>,
+    /// Every cycle boundary: the share in each state (the animated diagram).
+    trace: Vec<Vec<f32>>,
+    /// Every cycle: the moves `[from, to, share]` with a share above zero.
+    flows: Vec<Vec<(usize, usize, f32)>>,
+    /// Simulated patients: `[[cycle of entry, state], ...]` each.
+    paths: Vec<Vec<(usize, usize)>>,
 }
 
 #[derive(Serialize)]
 struct CeaOut<'a> {
     strategy: &'a str,
+    label: &'a str,
     cost: f64,
     qaly: f64,
     inc_cost: Option<f64>,
@@ -42,23 +66,57 @@ pub fn knobs_json(knobs: &[Knob]) -> String {
     serde_json::to_string(knobs).expect("knobs serialise")
 }
 
-/// The rerun as JSON: `years` (one point per year, enough for the page and small),
-/// `strategies` (name, label, survival at those years, life years), `cea` (cost, QALYs,
-/// increments, ICER and status per strategy; empty without economics) and `currency`.
+/// The rerun as JSON: `years` (one point per year), `states`, and per strategy in `strategies`
+/// its survival, state occupancy, life years and discounted QALYs accrued by those years, the
+/// whole cohort trace and its moves cycle by cycle (for the animated diagram) and the paths of
+/// ten simulated patients; `cea` (cost, QALYs, increments, ICER and status per strategy; empty
+/// without economics), `currency` and the scenario's `wtp` values.
 pub fn run_json(run: &Rerun) -> String {
     let model = &run.model;
-    let step = (1.0 / model.cycle_length_years).round().max(1.0) as usize;
-    let years: Vec<f64> = (0..=model.n_cycles).step_by(step).map(|t| t as f64 * model.cycle_length_years).collect();
-    let strategies = run
-        .survival
-        .iter()
-        .zip(&run.life_years)
-        .enumerate()
-        .map(|(s, (curve, &life_years))| StrategyCurve {
-            name: &model.strategy_names[s],
-            label: &model.strategy_labels[s],
-            survival: curve.iter().step_by(step).copied().collect(),
-            life_years,
+    let n = model.n_states();
+    let dt = model.cycle_length_years;
+    let step = (1.0 / dt).round().max(1.0) as usize;
+    let years: Vec<f64> = (0..=model.n_cycles).step_by(step).map(|t| t as f64 * dt).collect();
+    let strategies = (0..model.n_strategies())
+        .map(|s| {
+            let curve = &run.survival[s];
+            let occupancy = &run.occupancy[s];
+            let row = |t: usize| occupancy[t * n..(t + 1) * n].iter().map(|&x| x as f32).collect::<Vec<f32>>();
+            // Running sums, read at each year: life years by the trapezoid rule, QALYs as accrued.
+            let mut lived = vec![0.0; curve.len()];
+            for t in 1..curve.len() {
+                lived[t] = lived[t - 1] + dt * (curve[t - 1] + curve[t]) / 2.0;
+            }
+            let qalys: Vec<f64> = run
+                .qaly_by_cycle
+                .get(s)
+                .map(|q| {
+                    q.iter()
+                        .scan(0.0, |sum, x| {
+                            *sum += x;
+                            Some(*sum)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let flows = (0..model.n_cycles)
+                .map(|t| {
+                    let f = &run.flows[s][t * n * n..(t + 1) * n * n];
+                    (0..n * n).filter(|&k| f[k] > 0.0).map(|k| (k / n, k % n, f[k] as f32)).collect()
+                })
+                .collect();
+            StrategyCurve {
+                name: &model.strategy_names[s],
+                label: &model.strategy_labels[s],
+                survival: curve.iter().step_by(step).copied().collect(),
+                life_years: run.life_years[s],
+                occupancy: (0..=model.n_cycles).step_by(step).map(row).collect(),
+                life_years_by_year: lived.iter().step_by(step).copied().collect(),
+                qalys_by_year: qalys.iter().step_by(step).copied().collect(),
+                trace: (0..=model.n_cycles).map(row).collect(),
+                flows,
+                paths: run.paths[s].iter().map(|p| p.entries.clone()).collect(),
+            }
         })
         .collect();
     let cea = run
@@ -69,6 +127,7 @@ pub fn run_json(run: &Rerun) -> String {
                 .iter()
                 .map(|r| CeaOut {
                     strategy: &model.strategy_names[r.strategy],
+                    label: &model.strategy_labels[r.strategy],
                     cost: r.cost,
                     qaly: r.qaly,
                     inc_cost: r.inc_cost,
@@ -79,8 +138,17 @@ pub fn run_json(run: &Rerun) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    let currency = run.scenario.economics.as_ref().map(|e| format!("{} {}", e.currency, e.price_year));
-    serde_json::to_string(&RunResult { years, strategies, cea, currency }).expect("result serialises")
+    let economics = run.scenario.economics.as_ref();
+    let result = RunResult {
+        years,
+        cycle_years: dt,
+        states: model.states.iter().map(|s| StateOut { name: &s.name, label: &s.label, alive: s.alive }).collect(),
+        strategies,
+        cea,
+        currency: economics.map(|e| format!("{} {}", e.currency, e.price_year)),
+        wtp: economics.map(|e| e.wtp.clone()).unwrap_or_default(),
+    };
+    serde_json::to_string(&result).expect("result serialises")
 }
 
 /// An error answer: `{"error": message}`.
@@ -104,6 +172,18 @@ mod tests {
         assert_eq!(json["strategies"][1]["survival"].as_array().unwrap().len(), 41);
         assert_eq!(json["strategies"][0]["survival"][0].as_f64().unwrap(), 1.0);
         assert_eq!(json["cea"].as_array().unwrap().len(), 2);
+        // Occupancy rows sum to 1; the trace has every cycle boundary and the flows every cycle.
+        let msc = &json["strategies"][1];
+        for row in msc["occupancy"].as_array().unwrap() {
+            let sum: f64 = row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).sum();
+            assert!((sum - 1.0).abs() < 1e-5, "{sum}");
+        }
+        assert_eq!(msc["trace"].as_array().unwrap().len(), 481);
+        assert_eq!(msc["flows"].as_array().unwrap().len(), 480);
+        // Discounted QALYs accrued by the horizon are the strategy's total.
+        let qalys = msc["qalys_by_year"].as_array().unwrap();
+        assert!((qalys[40].as_f64().unwrap() - json["cea"][1]["qaly"].as_f64().unwrap()).abs() < 1e-9);
+        assert_eq!(json["wtp"].as_array().unwrap().len(), 4);
         assert_eq!(error_json("a \"b\""), r#"{"error":"a \"b\""}"#);
     }
 }

@@ -44,15 +44,32 @@ impl Scenario {
     /// [`Error::Read`] if the file cannot be read, [`Error::Syntax`] for TOML errors,
     /// [`Error::Invalid`] listing every rule broken.
     pub fn load(path: &Path) -> Result<Scenario> {
+        Scenario::load_with(path, &[])
+    }
+
+    /// Reads and checks a scenario file with parameter values set by the caller (see
+    /// [`Scenario::from_toml_with`]).
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    pub fn load_with(path: &Path, set: &[(String, f64)]) -> Result<Scenario> {
         let text =
             std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), cause: source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Scenario::from_toml(&path.display().to_string(), &text, &base)
+        Scenario::from_toml_with(&path.display().to_string(), &text, &base, set)
     }
 
     /// The embedded default scenario.
     pub fn default_scenario() -> Result<Scenario> {
-        Scenario::from_toml(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO, Path::new("."))
+        Scenario::default_scenario_with(&[])
+    }
+
+    /// The embedded default scenario with parameter values set by the caller.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when a value set breaks a rule or names no parameter.
+    pub fn default_scenario_with(set: &[(String, f64)]) -> Result<Scenario> {
+        Scenario::from_toml_with(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO, Path::new("."), set)
     }
 
     /// Parses and checks scenario text; relative paths inside resolve against `base_dir`.
@@ -64,10 +81,38 @@ impl Scenario {
     /// # Errors
     /// As [`Scenario::load`].
     pub fn from_toml(file: &str, text: &str, base_dir: &Path) -> Result<Scenario> {
+        Scenario::from_toml_with(file, text, base_dir, &[])
+    }
+
+    /// Parses and checks scenario text with parameter values set by the caller: each
+    /// `(name, value)` replaces the base-case value of a parameter defined in the file or its
+    /// parameter CSVs and is checked by the rules of a value written in the file (its kind's
+    /// range, every use). The value is then known: the parameter loses its PSA distribution and
+    /// its DSA range (which described the file's value), so a PSA holds it fixed and the tornado
+    /// leaves it out; a member of a Dirichlet group cannot be set alone. Problems are keyed
+    /// `set.NAME`; a name that is not a parameter is a problem too.
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    ///
+    /// # Examples
+    /// ```
+    /// use cirrhosim::scenario::Scenario;
+    /// let s = Scenario::default_scenario_with(&[("c_msc_infusion".to_string(), 2500.0)])?;
+    /// assert_eq!(s.parameters.iter().find(|p| p.name == "c_msc_infusion").unwrap().value, 2500.0);
+    /// let e = Scenario::default_scenario_with(&[("c_msc_infusion".to_string(), f64::NAN)]).unwrap_err();
+    /// assert!(e.to_string().contains("set.c_msc_infusion.value: NaN is not a valid cost: must be a finite number"), "{e}");
+    /// // Below the file's DSA range (1500 to 9333) is fine: the range described the file's value.
+    /// let free = Scenario::default_scenario_with(&[("c_msc_infusion".to_string(), 0.0)])?;
+    /// let p = free.parameters.iter().find(|p| p.name == "c_msc_infusion").unwrap();
+    /// assert_eq!((p.value, p.distribution.is_none(), p.low, p.high), (0.0, true, None, None));
+    /// # Ok::<(), cirrhosim::Error>(())
+    /// ```
+    pub fn from_toml_with(file: &str, text: &str, base_dir: &Path, set: &[(String, f64)]) -> Result<Scenario> {
         let mut read = read::read(file, text)?;
         let mut problems = std::mem::take(&mut read.problems);
         let result = match read.raw.take() {
-            Some(raw) => validate::Validator::new(file, text, base_dir).validate(raw),
+            Some(raw) => validate::Validator::new(file, text, base_dir, set).validate(raw),
             None => Err(Error::Invalid { file: file.to_string(), problems: Vec::new() }),
         };
         match result {

@@ -5,13 +5,16 @@
 //!   engine, value it);
 //! - [`accumulators`]: streaming sums whose size never depends on the number of draws, and what
 //!   they add up to (CEAC, acceptability frontier, EVPI, survival band);
-//! - [`runner`]: the checkpointed outer loop, shards and merge.
+//! - [`runner`]: the checkpointed outer loop, shards and merge;
+//! - [`summary`]: the report's numbers from a finished PSA's draws (means, intervals, ICERs,
+//!   probability cost-effective and EVPI at chosen WTPs).
 //!
 //! [`PsaSettings`] is the one description of a PSA run (draws, seed, engine, shard).
 
 pub mod accumulators;
 pub mod runner;
 pub mod sampling;
+pub mod summary;
 
 pub use accumulators::{CeacPoint, DrawOutcome, EvpiPoint, PsaResults, PsaState};
 

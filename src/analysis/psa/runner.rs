@@ -40,11 +40,15 @@ pub const STATE_FILE: &str = "psa_state.json";
 
 /// Where a scenario came from: its text and file (none for the embedded default). Stored in
 /// checkpoints and states so that `merge` can rebuild the scenario its shards ran.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioSource {
     /// Absolute path of the scenario file; `None` for the embedded default scenario.
     pub path: Option<PathBuf>,
     pub text: String,
+    /// Parameter values set on the command line (`--set NAME=VALUE`), applied over the text's
+    /// (see [`Scenario::from_toml_with`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<(String, f64)>,
 }
 
 impl ScenarioSource {
@@ -54,26 +58,29 @@ impl ScenarioSource {
     /// [`Error::Read`] naming the file.
     pub fn read(path: Option<&Path>) -> Result<ScenarioSource> {
         match path {
-            None => Ok(ScenarioSource { path: None, text: crate::scenario::DEFAULT_SCENARIO.to_string() }),
+            None => {
+                Ok(ScenarioSource { path: None, text: crate::scenario::DEFAULT_SCENARIO.to_string(), set: Vec::new() })
+            }
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|source| Error::Read { path: p.to_path_buf(), cause: source })?;
                 let path = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-                Ok(ScenarioSource { path: Some(path), text })
+                Ok(ScenarioSource { path: Some(path), text, set: Vec::new() })
             }
         }
     }
 
-    /// Parses and checks the scenario (relative paths inside resolve against its folder).
+    /// Parses and checks the scenario (relative paths inside resolve against its folder), with
+    /// the values of `set` applied.
     ///
     /// # Errors
     /// As [`Scenario::from_toml`].
     pub fn load(&self) -> Result<Scenario> {
         match &self.path {
-            None => Scenario::default_scenario(),
+            None => Scenario::default_scenario_with(&self.set),
             Some(p) => {
                 let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
-                Scenario::from_toml(&p.display().to_string(), &self.text, &base)
+                Scenario::from_toml_with(&p.display().to_string(), &self.text, &base, &self.set)
             }
         }
     }
@@ -213,39 +220,17 @@ pub fn run(
     }
     rows.seek(std::io::SeekFrom::Start(checkpoint.rows_bytes)).map_err(write_err(&rows_path))?;
 
-    let chunk = match settings.engine {
-        PsaEngine::Cohort => 256,
-        PsaEngine::MonteCarlo { .. } => 4,
-    };
+    let chunk = chunk_size(settings.engine);
     progress.start(last - first);
     progress.advance(checkpoint.next_draw - first);
     while checkpoint.next_draw < last {
-        let end = (checkpoint.next_draw + chunk).min(last);
-        let results: Vec<Result<(DrawOutcome, Vec<f64>)>> =
-            (checkpoint.next_draw..end).into_par_iter().map(|k| run_draw(scenario, &varied, settings, k)).collect();
-        let mut done = Vec::with_capacity(results.len());
-        for r in results {
-            done.push(r?);
+        if progress.stop_requested() {
+            return Err(Error::Interrupted { what: "PSA" });
         }
-        let chunk_rows: Vec<DrawRows> = done
-            .iter()
-            .map(|(d, values)| DrawRows {
-                draw: d.draw,
-                outcomes: d
-                    .outcomes
-                    .iter()
-                    .enumerate()
-                    .map(|(s, o)| (scenario.strategies[s].name.as_str(), *o))
-                    .collect(),
-                values,
-            })
-            .collect();
-        let bytes = draws::rows(&chunk_rows);
+        let end = (checkpoint.next_draw + chunk).min(last);
+        let bytes = run_chunk(scenario, &varied, settings, checkpoint.next_draw..end, &mut checkpoint.state)?;
         rows.write_all(&bytes).map_err(write_err(&rows_path))?;
         rows.sync_data().map_err(write_err(&rows_path))?;
-        for (d, _) in &done {
-            checkpoint.state.add(d)?;
-        }
         checkpoint.rows_bytes += bytes.len() as u64;
         progress.advance(end - checkpoint.next_draw);
         checkpoint.next_draw = end;
@@ -253,6 +238,46 @@ pub fn run(
     }
     let results = (settings.shard.count == 1).then(|| checkpoint.state.finish());
     Ok(PsaRun::Done { checkpoint: Box::new(checkpoint), results })
+}
+
+/// Draws per chunk: run in parallel, then added in draw order (and checkpointed by [`run`]).
+pub fn chunk_size(engine: PsaEngine) -> u64 {
+    match engine {
+        PsaEngine::Cohort => 256,
+        PsaEngine::MonteCarlo { .. } => 4,
+    }
+}
+
+/// Runs draws `draws` in parallel, adds them to `state` in draw order, and returns their rows
+/// of `psa_draws.csv` (`varied`: the indices of the varied parameters, the rows' extra columns).
+///
+/// # Errors
+/// As [`run_draw`], and [`Error::PsaAccumulator`] when a draw does not fit the exact sums.
+pub fn run_chunk(
+    scenario: &Scenario,
+    varied: &[usize],
+    settings: &PsaSettings,
+    draws: std::ops::Range<u64>,
+    state: &mut PsaState,
+) -> Result<Vec<u8>> {
+    let results: Vec<Result<(DrawOutcome, Vec<f64>)>> =
+        draws.into_par_iter().map(|k| run_draw(scenario, varied, settings, k)).collect();
+    let mut done = Vec::with_capacity(results.len());
+    for r in results {
+        done.push(r?);
+    }
+    let chunk_rows: Vec<DrawRows> = done
+        .iter()
+        .map(|(d, values)| DrawRows {
+            draw: d.draw,
+            outcomes: d.outcomes.iter().enumerate().map(|(s, o)| (scenario.strategies[s].name.as_str(), *o)).collect(),
+            values,
+        })
+        .collect();
+    for (d, _) in &done {
+        state.add(d)?;
+    }
+    Ok(draws::rows(&chunk_rows))
 }
 
 enum Resume {

@@ -82,6 +82,10 @@ impl Validator<'_> {
             );
             return None;
         }
+        if self.set_by_caller.get(i).copied().unwrap_or(false) {
+            self.problem(format!("set.{name}"), None, ProblemKind::SetInDirichletGroup { name: name.to_string() });
+            return None;
+        }
         if groups.iter().any(|o| o.parameters.contains(&i)) || this_group.contains(&i) {
             self.problem(members_key, line, ProblemKind::DirichletTwice { name: name.to_string() });
             return None;
@@ -95,6 +99,18 @@ mod tests {
     use super::super::tests::{BASE, err, s};
 
     const PROBABILITIES: &str = "[parameters.p1]\nvalue = 0.7\nkind = \"probability\"\nsource = \"t\"\n[parameters.p2]\nvalue = 0.2\nkind = \"probability\"\nsource = \"t\"\n[parameters.p3]\nvalue = 0.1\nkind = \"probability\"\nsource = \"t\"\n";
+
+    #[test]
+    fn a_member_of_a_group_cannot_be_set_alone() {
+        let text = format!(
+            "{BASE}{PROBABILITIES}[[dirichlet]]\nparameters = [\"p1\", \"p2\", \"p3\"]\nalpha = [70, 20, 10]\n"
+        );
+        let set = [("p2".to_string(), 0.25)];
+        let e = crate::scenario::Scenario::from_toml_with("t.toml", &text, std::path::Path::new("."), &set)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("set.p2: parameter \"p2\" is drawn with the other members of a Dirichlet group"), "{e}");
+    }
 
     #[test]
     fn a_group_resolves_to_parameter_indices() {

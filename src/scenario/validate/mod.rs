@@ -115,6 +115,11 @@ pub(super) struct Validator<'a> {
     checked: Vec<bool>,
     /// Line of each parameter's `[parameters.NAME]` table; `None` for CSV rows.
     parameter_lines: Vec<Option<usize>>,
+    /// Parameter values set by the caller (`--set NAME=VALUE`, `set=` in Python and R), applied
+    /// over the file's and checked by the same rules.
+    set: &'a [(String, f64)],
+    /// Which parameters have a value from `set` (their problems are keyed `set.NAME`).
+    set_by_caller: Vec<bool>,
     cycle_years: f64,
     /// Derived parameters read so far, to compile once every name is known: (name, formula, line).
     pending_formulas: Vec<(String, String, Option<usize>)>,
@@ -131,7 +136,7 @@ pub(super) struct Validator<'a> {
 }
 
 impl<'a> Validator<'a> {
-    pub(super) fn new(file: &'a str, text: &'a str, base_dir: &'a Path) -> Self {
+    pub(super) fn new(file: &'a str, text: &'a str, base_dir: &'a Path, set: &'a [(String, f64)]) -> Self {
         Validator {
             file,
             text,
@@ -144,6 +149,8 @@ impl<'a> Validator<'a> {
             parameter_index: HashMap::new(),
             checked: Vec::new(),
             parameter_lines: Vec::new(),
+            set,
+            set_by_caller: Vec::new(),
             cycle_years: 1.0,
             pending_formulas: Vec::new(),
             derived_order: Vec::new(),

@@ -1,10 +1,13 @@
 //! `parameter_files` and `[parameters.NAME]`: the named numbers, their ranges and distributions.
 //!
-//! CSV libraries are read first and inline tables override them by name. Inline parameters are
-//! always checked; a CSV row only once the model uses it (see [`Validator::mark_used`]). A
-//! checked parameter must be in its kind's range, `low <= value <= high`, and have a PSA
-//! distribution whose draws stay in that range; a base value outside the distribution's central
-//! 99% interval, an annual rate that looks like a percentage and a used parameter without a
+//! CSV libraries are read first and inline tables override them by name; values set by the
+//! caller (`--set NAME=VALUE`, `set=` in Python and R) override both. A value set so is known:
+//! the parameter keeps no PSA distribution and no DSA range, and is always checked (its kind's
+//! range and every use). Inline parameters are always checked; a CSV row only once the model
+//! uses it (see [`Validator::mark_used`]). A checked parameter must be in its kind's range,
+//! `low <= value <= high`, and have a PSA distribution whose draws stay in that range; a base
+//! value outside the distribution's central 99% interval, an annual rate that looks like a
+//! percentage and a used parameter without a
 //! source are warnings.
 
 use super::super::parameters::{self as params, Parameter, ParameterKind};
@@ -101,6 +104,28 @@ impl Validator<'_> {
         }
         // Tables first: derived parameters' formulas may read them.
         self.tables(tables);
+        self.set_by_caller = vec![false; self.parameters.len()];
+        for (name, value) in self.set {
+            let derived = self.pending_formulas.iter().any(|(n, _, _)| n == name);
+            match self.parameter_index.get(name) {
+                Some(_) if derived => {
+                    self.problem(format!("set.{name}"), None, ProblemKind::DerivedNotVaried { name: name.clone() });
+                }
+                Some(&i) => {
+                    // Set from outside, the value is known: the PSA distribution and the DSA
+                    // range described the file's value and no longer apply.
+                    let p = &mut self.parameters[i];
+                    (p.value, p.distribution, p.low, p.high) = (*value, None, None, None);
+                    self.checked[i] = true;
+                    self.set_by_caller[i] = true;
+                }
+                None => self.problem(
+                    format!("set.{name}"),
+                    None,
+                    ProblemKind::UnknownParameter { name: name.clone(), hint: String::new() },
+                ),
+            }
+        }
         self.derived_parameters();
         for i in 0..self.parameters.len() {
             if self.checked[i] && !self.derived.contains(&i) {
@@ -132,8 +157,11 @@ impl Validator<'_> {
     /// Checks one parameter: value, distribution and range against its kind.
     pub(super) fn check_parameter(&mut self, i: usize) {
         let p = self.parameters[i].clone();
-        let line = self.parameter_lines[i];
+        let set_by_caller = self.set_by_caller.get(i).copied().unwrap_or(false);
+        // A value set by the caller is not on any line of the file: its problems say `set.NAME`.
+        let line = if set_by_caller { None } else { self.parameter_lines[i] };
         let key = match line {
+            _ if set_by_caller => format!("set.{}", p.name),
             Some(_) => format!("parameters.{}", p.name),
             None => format!("parameters.{} ({})", p.name, p.origin),
         };

@@ -1,0 +1,4 @@
+library(testthat)
+library(cirrhosim)
+
+test_check("cirrhosim")
