@@ -57,7 +57,6 @@ pub(super) fn read(file: &str, text: &str) -> Result<Read> {
     let mut walk = Walk {
         text,
         problems: Vec::new(),
-        broken: false,
         kept: Vec::new(),
         dropped: Vec::new(),
         forgotten: Vec::new(),
@@ -65,9 +64,10 @@ pub(super) fn read(file: &str, text: &str) -> Result<Read> {
     };
     let span = root.span();
     let ok = walk.table("", span, root.get_mut(), schema::SCENARIO);
-    let Walk { mut problems, broken, kept, dropped, forgotten, emptied, .. } = walk;
+    let Walk { mut problems, kept, dropped, forgotten, emptied, .. } = walk;
     problems.sort_by_key(|p| p.line);
-    let raw = if ok && !broken {
+    // Not ok: a shape problem the rules cannot work around (see the module comment).
+    let raw = if ok {
         match RawScenario::deserialize(toml::de::Deserializer::from(root)) {
             Ok(raw) => Some(raw),
             Err(e) => {
@@ -127,8 +127,6 @@ fn renumber_key(key: &str, list: &str, kept: &[usize]) -> String {
 struct Walk<'t> {
     text: &'t str,
     problems: Vec<Problem>,
-    /// A shape problem the rules cannot work around (see the module comment).
-    broken: bool,
     kept: Vec<(String, Vec<usize>)>,
     dropped: Vec<&'static str>,
     forgotten: Vec<String>,
