@@ -658,6 +658,28 @@ pub enum ProblemKind {
     /// A product of sizes does not fit in a 64-bit count.
     #[error("{what} does not fit in a 64-bit count; {fix}")]
     Overflow { what: String, fix: &'static str },
+    /// A key that its table does not have (a misspelling, or a key of another table): the closest
+    /// key of the table when one is close, else every key of the table.
+    #[error("unknown key; {}", match suggestion {
+        Some(s) => format!("did you mean \"{s}\"?"),
+        None => format!("the keys here are: {known}"),
+    })]
+    UnknownKey { suggestion: Option<String>, known: String },
+    /// A value of the wrong form: `expected` says what is accepted, in words ("expected a number"),
+    /// `found` what was written ("the text \"abc\"").
+    #[error("{expected}, found {found}")]
+    WrongType { expected: &'static str, found: String },
+    /// A required key (or table) is not given.
+    #[error("required but missing; {expected}")]
+    MissingKey { expected: &'static str },
+    /// A cohort key that is optional in general but needed by this model (`start_age` when
+    /// something reads age, `fraction_male` when something reads sex).
+    #[error("required here because {why}; {fix}")]
+    CohortKeyNeeded { why: String, fix: &'static str },
+    /// A value the shape check accepted but the reader could not read. Not expected to happen
+    /// (the shape check mirrors the reader); the reader's own message is kept.
+    #[error("cannot be read: {message}")]
+    Unreadable { message: String },
     // ---- (issue 10) new model-build ProblemKinds go below this line ----
     /// An effect, resolved with the parameter values, has a multiplier or a time that is not a finite
     /// number >= 0 (e.g. `hr_per_meld_point ^ meld_shift` overflows to infinity).

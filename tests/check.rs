@@ -87,6 +87,59 @@ fn fuzz_findings_are_errors_or_models_never_crashes() {
     assert!(n >= 5, "the fuzz findings are replayed ({n} found)");
 }
 
+/// Issue 11: `start_age` and `fraction_male` may be left out when nothing reads age or sex; the
+/// scenario then runs, and `explain` and `paths` show no age, since none was given.
+#[test]
+fn a_cohort_without_age_or_sex_runs_and_shows_no_made_up_age() {
+    let wd = Workdir::new();
+    let text = std::fs::read_to_string(repo().join("scenarios/teaching.toml")).unwrap();
+    let without = text
+        .lines()
+        .filter(|l| !l.starts_with("start_age") && !l.starts_with("fraction_male"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(without.len() < text.len(), "teaching.toml has the two keys to leave out");
+    wd.write("no_age.toml", &without);
+    wd.cmd().args(["check", "no_age.toml"]).assert().success().stdout(starts_with("no_age.toml: ok ("));
+    let out = wd.cmd().args(["explain", "--strategy", "standard_care", "no_age.toml"]).output().unwrap();
+    let explained = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && explained.contains("for every patient"), "{explained}");
+    assert!(!explained.contains("aged"), "{explained}");
+    let out = wd.cmd().args(["paths", "--patients", "2", "no_age.toml"]).output().unwrap();
+    let paths = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && !paths.contains("age "), "{paths}");
+}
+
+/// The example of several problems at once in docs/scenario-format.md is the fixture's real output.
+#[test]
+fn the_documented_example_is_the_fixture_output() {
+    let docs = std::fs::read_to_string(repo().join("docs/scenario-format.md")).unwrap();
+    let expected = std::fs::read_to_string(repo().join("tests/data/bad/several_problems.expected")).unwrap();
+    let after =
+        docs.split("For example (`tests/data/bad/several_problems.toml`):\n\n```\n").nth(1).expect("the example");
+    let block = after.split("```").next().unwrap();
+    assert_eq!(block, expected);
+}
+
+/// Issue 11: a formula that reads `male` needs `fraction_male` but not `start_age`; `explain` then
+/// names the sub-cohort by sex only.
+#[test]
+fn a_cohort_split_by_sex_without_age_shows_no_age() {
+    let wd = Workdir::new();
+    let text = std::fs::read_to_string(repo().join("scenarios/teaching.toml")).unwrap();
+    let without = text.lines().filter(|l| !l.starts_with("start_age")).collect::<Vec<_>>().join("\n");
+    let reads_sex = without.replacen("\"p_die_compensated\"", "\"p_die_compensated * if(male == 1, 1.1, 0.9)\"", 1);
+    assert_ne!(reads_sex, without, "teaching.toml uses p_die_compensated as an exit");
+    wd.write("by_sex.toml", &reads_sex);
+    let out = wd.cmd().args(["explain", "--strategy", "standard_care", "by_sex.toml"]).output().unwrap();
+    let explained = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(explained.contains("for a man, the probabilities") && !explained.contains("aged"), "{explained}");
+    let out = wd.cmd().args(["paths", "--patients", "3", "by_sex.toml"]).output().unwrap();
+    let paths = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && paths.contains("male") && !paths.contains("male 0"), "{paths}");
+}
+
 /// Issue 15: `--json` lists the problems as records for the R package; `--set` values are
 /// checked like the file's, keyed `set.NAME`.
 #[test]

@@ -60,17 +60,20 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
             add_param(i, format!("price per infusion{unit}"), &mut out);
         }
     }
-    let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum::<f64>();
-    out.push(Knob {
-        name: "start_age".into(),
-        label: "start age (years)".into(),
-        value: age,
-        min: 40.0,
-        max: 90.0,
-        step: 1.0,
-        unit: Some("years".into()),
-        source: None,
-    });
+    // No start age knob when the scenario gives none: then nothing in the model reads age.
+    if scenario.cohort.age_given {
+        let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum::<f64>();
+        out.push(Knob {
+            name: "start_age".into(),
+            label: "start age (years)".into(),
+            value: age,
+            min: 40.0,
+            max: 90.0,
+            step: 1.0,
+            unit: Some("years".into()),
+            source: None,
+        });
+    }
     let horizon = scenario.n_cycles as f64 * scenario.cycle_length_years;
     out.push(Knob {
         name: "horizon_years".into(),
@@ -202,6 +205,7 @@ pub fn apply(scenario: &Scenario, inputs: &[(String, f64)]) -> Result<Scenario> 
                     ));
                 }
                 s.cohort.age_groups = vec![crate::scenario::AgeGroup { age: value, weight: 1.0 }];
+                s.cohort.age_given = true;
             }
             "horizon_years" => {
                 if !(value > 0.0 && value <= 100.0) {

@@ -56,7 +56,7 @@ pub fn explain(
     }
     states_in_words(&mut out, scenario, model);
     strategy_in_words(&mut out, scenario, strategy);
-    let who = first_cycle_matrix(&mut out, model, strategy);
+    let who = first_cycle_matrix(&mut out, model, strategy, scenario.cohort.age_given);
     trace_arithmetic(&mut out, model, occupancy, strategy, cycles, &who);
     if let (Some(_), Some(_)) = (&scenario.economics, model.valuations.as_ref()) {
         costs_and_qalys(&mut out, scenario, model, occupancy, strategy, cycles);
@@ -216,15 +216,18 @@ fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
     }
 }
 
-/// The per-cycle probabilities of the first cycle for the first sub-cohort; returns who that is.
-fn first_cycle_matrix(out: &mut String, model: &Model, strategy: usize) -> String {
+/// The per-cycle probabilities of the first cycle for the first sub-cohort; returns who that is
+/// (without an age when the scenario gives none: then nothing in the model depends on it).
+fn first_cycle_matrix(out: &mut String, model: &Model, strategy: usize, age_given: bool) -> String {
     let names = names(model);
     let group = model.groups[0];
     let who = match group.sex {
-        Some(crate::scenario::life_table::Sex::Male) => format!("a man aged {}", group.start_age),
-        Some(crate::scenario::life_table::Sex::Female) => format!("a woman aged {}", group.start_age),
-        None => format!("someone aged {}", group.start_age),
+        Some(crate::scenario::life_table::Sex::Male) => "a man".to_string(),
+        Some(crate::scenario::life_table::Sex::Female) => "a woman".to_string(),
+        None if age_given => "someone".to_string(),
+        None => "every patient".to_string(),
     };
+    let who = if age_given { format!("{who} aged {}", group.start_age) } else { who };
     let _ =
         writeln!(out, "\nIn the first cycle, for {who}, the probabilities per cycle are (rows: from, columns: to):");
     let m = model.state_matrix(strategy, 0, 0);

@@ -65,14 +65,17 @@ pub fn trace_table(model: &Model, trace: &StateOccupancy, cycles: usize) -> Stri
     t.to_string()
 }
 
-/// Patient histories as a table: patient, sub-cohort, then the path with entry times.
-pub fn paths_table(model: &Model, histories: &[PatientPath]) -> String {
+/// Patient histories as a table: patient, sub-cohort, then the path with entry times. Without
+/// `age_given` (a scenario with no start age) the sub-cohort shows no age.
+pub fn paths_table(model: &Model, histories: &[PatientPath], age_given: bool) -> String {
     let mut t = table(vec!["patient".into(), "start".into(), "path (state from year)".into(), "years alive".into()]);
     let dt = model.cycle_length_years;
     for h in histories {
         let g = model.groups[h.group];
         let who = match g.sex {
+            Some(sex) if !age_given => sex.as_str().to_string(),
             Some(sex) => format!("{} {:.0}", sex.as_str(), g.start_age),
+            None if !age_given => "-".to_string(),
             None => format!("age {:.0}", g.start_age),
         };
         let path = h

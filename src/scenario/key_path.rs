@@ -1,6 +1,8 @@
 //! The key path at a position of a scenario file, for messages serde gives without one.
 //!
-//! toml reports where a value that failed to deserialize starts, not which key it belongs to.
+//! Used only as a safety net by `super::read`, for a value its shape check accepted but serde
+//! could not read (the shape check mirrors serde, so this is not expected to happen). toml
+//! reports where a value that failed to deserialize starts, not which key it belongs to.
 //! [`key_at`] parses the text again into toml's spanned tree and walks down to the innermost
 //! value that contains the position, naming it as validation does: `cohort.start_age`,
 //! `transitions[2].rate`, `strategies[1].effects[0].hazard_ratio`.

@@ -3,8 +3,10 @@
 //! Receives a path (or the embedded default text); returns either a [`Scenario`] with states,
 //! parameters, transitions, strategies and cohort resolved to indices and years, or
 //! [`Error::Invalid`] listing *every* problem found, each with key path, line, value and rule.
-//! The stages are `raw` (what serde reads) -> `validate` (one file per table) -> `types` (the
-//! checked [`Scenario`], re-exported here); `uses` lists where each parameter is used and
+//! The stages are `read` (the TOML text parsed once into a tree with positions, checked against
+//! the shape in `schema`: every unknown key and value of the wrong form becomes a located problem)
+//! -> `raw` (what serde reads from the well-formed tree) -> `validate` (one file per table) ->
+//! `types` (the checked [`Scenario`], re-exported here); `uses` lists where each parameter is used and
 //! `limits` holds the size limits. The file format is documented in `docs/scenario-format.md`.
 
 mod csv_rows;
@@ -16,14 +18,15 @@ pub mod limits;
 pub mod numbers;
 pub mod parameters;
 pub mod raw;
+mod read;
+mod schema;
 mod types;
 mod uses;
 mod validate;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 use life_table::Sex;
 pub use parameters::{Distribution, Parameter, ParameterKind};
-use raw::RawScenario;
 use std::path::Path;
 pub use types::*;
 pub use uses::{ParameterRole, ParameterUse};
@@ -71,6 +74,10 @@ impl Scenario {
 
     /// Parses and checks scenario text; relative paths inside resolve against `base_dir`.
     ///
+    /// The problems of form (unknown keys, values of the wrong form, missing keys) and of the
+    /// rules are returned together, sorted by line; the rules' key paths use the file's indices
+    /// even when malformed entries before them were left out.
+    ///
     /// # Errors
     /// As [`Scenario::load`].
     pub fn from_toml(file: &str, text: &str, base_dir: &Path) -> Result<Scenario> {
@@ -102,20 +109,27 @@ impl Scenario {
     /// # Ok::<(), cirrhosim::Error>(())
     /// ```
     pub fn from_toml_with(file: &str, text: &str, base_dir: &Path, set: &[(String, f64)]) -> Result<Scenario> {
-        let raw: RawScenario = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            let (line, column) = validate::line_col(text, offset);
-            let mut message = e.message().trim().to_string();
-            // Our own shape messages ("expected a number ... found ...") say what is accepted;
-            // put the key in front, found from the error's position.
-            if message.starts_with("expected ")
-                && let Some(key) = key_path::key_at(text, offset)
-            {
-                message = format!("{key}: {message}");
+        let mut read = read::read(file, text)?;
+        let mut problems = std::mem::take(&mut read.problems);
+        let result = match read.raw.take() {
+            Some(raw) => validate::Validator::new(file, text, base_dir, set).validate(raw),
+            None => Err(Error::Invalid { file: file.to_string(), problems: Vec::new() }),
+        };
+        match result {
+            Ok(mut scenario) if problems.is_empty() => {
+                read.adjust(&mut scenario.warnings);
+                Ok(scenario)
             }
-            Error::Syntax { file: file.to_string(), line, column, message }
-        })?;
-        validate::Validator::new(file, text, base_dir, set).validate(raw)
+            Ok(_) => Err(invalid(file, problems)),
+            Err(Error::Invalid { problems: mut rules, .. }) => {
+                read.adjust(&mut rules);
+                problems.append(&mut rules);
+                Err(invalid(file, problems))
+            }
+            // An unreadable parameter file: the shape problems, if any, come first.
+            Err(other) if problems.is_empty() => Err(other),
+            Err(_) => Err(invalid(file, problems)),
+        }
     }
 
     /// A parameter's base-case value for tables: the number, or for a derived parameter that
@@ -178,6 +192,12 @@ impl Scenario {
     pub fn sexes(&self) -> [(Sex, f64); 2] {
         [(Sex::Male, self.cohort.fraction_male), (Sex::Female, 1.0 - self.cohort.fraction_male)]
     }
+}
+
+/// Every problem of a file, sorted by line (problems without a line, such as a missing table, first).
+fn invalid(file: &str, mut problems: Vec<Problem>) -> Error {
+    problems.sort_by_key(|p| p.line);
+    Error::Invalid { file: file.to_string(), problems }
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! What serde reads from a scenario TOML file, before any rule is checked.
 //!
 //! These types mirror the file one to one (`deny_unknown_fields` everywhere, so a misspelt key is
-//! an error, not a silent default). Tables that can fail a semantic rule are wrapped in
+//! an error, not a silent default). They are filled from the tree that `super::read` has already
+//! checked against `super::schema` (which lists the same keys, with the expected form of each
+//! value in words), so serde's own messages are not what users see. Tables that can fail a semantic rule are wrapped in
 //! [`toml::Spanned`] so that validation ([`super::Scenario::from_toml`]) can name the line. Nothing here is
 //! trusted by the engine: see `super` for the checked [`super::Scenario`].
 
@@ -126,12 +128,15 @@ pub struct RawSettings {
     pub seed: Spanned<i64>,
 }
 
-/// `[cohort]`: who enters the model.
+/// `[cohort]`: who enters the model. `start_age` and `fraction_male` are needed only when the
+/// model uses age or sex (background mortality, or a formula that reads `age` or `male`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCohort {
-    pub start_age: Spanned<RawStartAge>,
-    pub fraction_male: Spanned<f64>,
+    #[serde(default)]
+    pub start_age: Option<Spanned<RawStartAge>>,
+    #[serde(default)]
+    pub fraction_male: Option<Spanned<f64>>,
     pub start_state: Spanned<BTreeMap<String, f64>>,
 }
 

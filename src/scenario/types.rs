@@ -431,7 +431,12 @@ pub struct AgeGroup {
 /// Who enters the model at time 0.
 #[derive(Debug, Clone)]
 pub struct Cohort {
+    /// One group of age 0 and weight 1 when `start_age` is not given (see `age_given`).
     pub age_groups: Vec<AgeGroup>,
+    /// False when `start_age` is not given, which is allowed only when nothing reads age: then
+    /// the one age group's age is a placeholder that no number depends on and no report shows.
+    pub age_given: bool,
+    /// 0.5 when `fraction_male` is not given (allowed only when nothing reads sex).
     pub fraction_male: f64,
     /// Share of the cohort starting in each state (indexed like [`Scenario::states`]).
     pub start: Vec<f64>,

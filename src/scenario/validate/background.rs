@@ -21,7 +21,8 @@ impl Validator<'_> {
             self.problem("background_mortality.to", line, ProblemKind::BackgroundToAlive { name: raw.to.clone() });
         }
         let table = self.life_table(&raw.life_table, line)?;
-        for g in &cohort.age_groups {
+        // Without a start age, only "start_age is required here" is said (cohort.rs).
+        for g in cohort.age_groups.iter().filter(|_| cohort.age_given) {
             if !g.age.is_finite() || g.weight <= 0.0 {
                 continue;
             }

@@ -5,51 +5,93 @@
 
 use super::super::life_table::{self, LifeTable};
 use super::super::raw::{RawCohort, RawStartAge};
-use super::super::types::{AgeGroup, Cohort};
+use super::super::types::{AgeGroup, Cohort, ExitSpec, RewardKind, RewardTarget, Scenario, Value};
 use super::Validator;
 use crate::error::ProblemKind;
 
 impl Validator<'_> {
+    /// The cohort; without `start_age` one age group of placeholder age 0 (and `age_given`
+    /// false), without `fraction_male` a placeholder share of men of 0.5: then nothing may read
+    /// them (see [`Validator::cohort_keys_needed`]).
     pub(super) fn cohort(&mut self, raw: &RawCohort) -> Cohort {
-        let line = self.line(&raw.start_age);
-        let age_groups = match raw.start_age.get_ref() {
-            RawStartAge::Single(age) => vec![AgeGroup { age: *age, weight: 1.0 }],
-            RawStartAge::Groups(groups) => groups.iter().map(|g| AgeGroup { age: g.age, weight: g.weight }).collect(),
-        };
-        if age_groups.is_empty() {
-            self.problem("cohort.start_age", line, ProblemKind::Empty { what: "start ages" });
+        let mut age_groups = vec![AgeGroup { age: 0.0, weight: 1.0 }];
+        if let Some(start_age) = &raw.start_age {
+            let line = self.line(start_age);
+            age_groups = match start_age.get_ref() {
+                RawStartAge::Single(age) => vec![AgeGroup { age: *age, weight: 1.0 }],
+                RawStartAge::Groups(groups) => {
+                    groups.iter().map(|g| AgeGroup { age: g.age, weight: g.weight }).collect()
+                }
+            };
+            if age_groups.is_empty() {
+                self.problem("cohort.start_age", line, ProblemKind::Empty { what: "start ages" });
+            }
+            for g in &age_groups {
+                if !g.age.is_finite() {
+                    self.problem(
+                        "cohort.start_age",
+                        line,
+                        ProblemKind::OutOfRange { value: g.age, kind: "age", rule: "must be a finite number" },
+                    );
+                }
+                if !(g.weight.is_finite() && g.weight >= 0.0) {
+                    self.problem(
+                        "cohort.start_age",
+                        line,
+                        ProblemKind::OutOfRange { value: g.weight, kind: "weight", rule: "must be >= 0" },
+                    );
+                }
+            }
+            let weight_sum: f64 = age_groups.iter().map(|g| g.weight).sum();
+            if !age_groups.is_empty() && (weight_sum - 1.0).abs() > 1e-9 {
+                self.problem("cohort.start_age", line, ProblemKind::SharesSum { sum: weight_sum });
+            }
         }
-        for g in &age_groups {
-            if !g.age.is_finite() {
+        let mut fraction_male = 0.5;
+        if let Some(given) = &raw.fraction_male {
+            fraction_male = *given.get_ref();
+            if !(0.0..=1.0).contains(&fraction_male) {
+                let line = self.line(given);
                 self.problem(
-                    "cohort.start_age",
+                    "cohort.fraction_male",
                     line,
-                    ProblemKind::OutOfRange { value: g.age, kind: "age", rule: "must be a finite number" },
+                    ProblemKind::OutOfRange { value: fraction_male, kind: "fraction", rule: "must be in [0, 1]" },
                 );
             }
-            if !(g.weight.is_finite() && g.weight >= 0.0) {
-                self.problem(
-                    "cohort.start_age",
-                    line,
-                    ProblemKind::OutOfRange { value: g.weight, kind: "weight", rule: "must be >= 0" },
-                );
-            }
-        }
-        let weight_sum: f64 = age_groups.iter().map(|g| g.weight).sum();
-        if !age_groups.is_empty() && (weight_sum - 1.0).abs() > 1e-9 {
-            self.problem("cohort.start_age", line, ProblemKind::SharesSum { sum: weight_sum });
-        }
-        let fraction_male = *raw.fraction_male.get_ref();
-        let fraction_line = self.line(&raw.fraction_male);
-        if !(0.0..=1.0).contains(&fraction_male) {
-            self.problem(
-                "cohort.fraction_male",
-                fraction_line,
-                ProblemKind::OutOfRange { value: fraction_male, kind: "fraction", rule: "must be in [0, 1]" },
-            );
         }
         let start = self.start_state(raw);
-        Cohort { age_groups, fraction_male, start }
+        Cohort { age_groups, age_given: raw.start_age.is_some(), fraction_male, start }
+    }
+
+    /// `start_age` and `fraction_male` may be left out unless the model uses them: both with
+    /// `[background_mortality]` (the life table is read by age and sex), `start_age` when a
+    /// transition or reward reads `age`, `fraction_male` when one reads `male`. Called once the
+    /// scenario is built, since formulas (and derived parameters) are compiled by then.
+    pub(super) fn cohort_keys_needed(&mut self, raw: &RawCohort, has_background: bool, scenario: &Scenario) {
+        // The cohort table has no span of its own; its start_state is in it.
+        let line = self.line(&raw.start_state);
+        let needs = [
+            (
+                "cohort.start_age",
+                raw.start_age.is_none(),
+                "age",
+                "give start_age = 55 (years) or a list of { age, weight }",
+            ),
+            ("cohort.fraction_male", raw.fraction_male.is_none(), "sex", "give fraction_male = 0.5 (the share of men)"),
+        ];
+        for (key, missing, what, fix) in needs {
+            if !missing {
+                continue;
+            }
+            let why = if has_background {
+                Some("[background_mortality] is given (its life table is read by age and sex)".to_string())
+            } else {
+                reader(scenario, what == "age")
+            };
+            if let Some(why) = why {
+                self.problem(key, line, ProblemKind::CohortKeyNeeded { why, fix });
+            }
+        }
     }
 
     /// The share of the cohort starting in each state: non-negative, summing to 1, alive.
@@ -85,11 +127,11 @@ impl Validator<'_> {
     /// from 0 to the end of the embedded US 2021 table (closed at 120). Younger ages than the
     /// table's first (40) are fine here: without background mortality the table is not used.
     pub(super) fn start_ages_without_background(&mut self, raw: &RawCohort, cohort: &Cohort) {
-        let line = self.line(&raw.start_age);
+        let line = raw.start_age.as_ref().and_then(|a| self.line(a));
         let table = LifeTable::us_2021();
         let sex = life_table::Sex::Male;
         let (first, last) = (0, table.last_age(sex));
-        for g in &cohort.age_groups {
+        for g in cohort.age_groups.iter().filter(|_| cohort.age_given) {
             if g.age.is_finite() && g.weight > 0.0 && !(g.age >= first as f64 && g.age < (last + 1) as f64) {
                 self.problem(
                     "cohort.start_age",
@@ -105,6 +147,44 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// The first transition or reward whose value reads `age` (or `male`), in words:
+/// `the rate of "sick" -> "dead" reads age`.
+fn reader(scenario: &Scenario, age: bool) -> Option<String> {
+    let reads = |v: &Value| if age { v.depends().age } else { v.depends().sex };
+    let variable = if age { "age" } else { "male" };
+    let name = |i: usize| scenario.states[i].name.as_str();
+    for t in &scenario.transitions {
+        let exit = t.spec.value().map(|v| {
+            let key = match t.spec {
+                ExitSpec::Rate(_) => "rate",
+                ExitSpec::AnnualProbability(_) => "annual_probability",
+                ExitSpec::ProbabilityOver { .. } => "probability",
+                ExitSpec::CycleProbability(_) | ExitSpec::Complement => "cycle_probability",
+            };
+            (key, v)
+        });
+        let modifier = t.modifier.as_ref().map(|(m, v)| (m.key(), v));
+        if let Some((key, _)) = exit.into_iter().chain(modifier).find(|(_, v)| reads(v)) {
+            return Some(format!(
+                "the {key} of transition \"{}\" -> \"{}\" reads {variable}",
+                name(t.from),
+                name(t.to)
+            ));
+        }
+    }
+    // Rewards are in `Scenario::reads` too, should a reward formula be allowed to read age or sex.
+    let r = scenario.rewards.iter().find(|r| reads(&r.value))?;
+    let what = match r.kind {
+        RewardKind::Cost { .. } => "cost",
+        RewardKind::Qaly => "utility",
+    };
+    let target = match r.target {
+        RewardTarget::State(s) => format!("state \"{}\"", name(s)),
+        RewardTarget::Transition { from, to } => format!("transition \"{}\" -> \"{}\"", name(from), name(to)),
+    };
+    Some(format!("the {what} of {target} reads {variable}"))
 }
 
 #[cfg(test)]
@@ -140,7 +220,7 @@ mod tests {
         let e = err(&BASE.replace("start_age = 60", "start_age = \"sixty\""));
         assert_eq!(
             e,
-            "t.toml:10:13: cohort.start_age: expected a number (e.g. 55) or a list of { age = ..., weight = ... } tables, found the text \"sixty\""
+            "t.toml:10: cohort.start_age: expected a number (e.g. 55) or a list of { age = ..., weight = ... } tables, found the text \"sixty\""
         );
     }
 
@@ -154,5 +234,63 @@ mod tests {
         );
         let e = err(&text);
         assert!(e.ends_with("cohort.start_age: shares sum to 0.9 (expected 1)"), "{e}");
+    }
+
+    #[test]
+    fn start_age_and_fraction_male_may_be_left_out_when_nothing_uses_them() {
+        let without = BASE.replace("start_age = 60\nfraction_male = 0.5\n", "");
+        assert_ne!(without, BASE);
+        let (a, b) = (s(&without).unwrap(), s(BASE).unwrap());
+        assert!(!a.cohort.age_given && b.cohort.age_given);
+        let trace = |sc: &crate::scenario::Scenario| {
+            let model = crate::model::Model::from_scenario(sc).unwrap();
+            crate::engine::cohort::sim_cohort(&model, 0).row(24).to_vec()
+        };
+        assert_eq!(trace(&a), trace(&b), "the model does not depend on the ages it does not read");
+        // exp(-0.2 * 2 years) alive at the end.
+        assert!((trace(&a)[0] - (-0.4f64).exp()).abs() < 1e-12, "{:?}", trace(&a));
+    }
+
+    #[test]
+    fn start_age_is_needed_when_a_formula_reads_age_even_through_a_parameter() {
+        let without = BASE.replace("start_age = 60\nfraction_male = 0.5\n", "");
+        let reads_age = without.replace("value = 0.2\n", "formula = \"if(age < 65, 0.2, 0.3)\"\n");
+        assert_eq!(
+            err(&reads_age),
+            "t.toml:10: cohort.start_age: required here because the rate of transition \"a\" -> \"dead\" reads age; give start_age = 55 (years) or a list of { age, weight }"
+        );
+        let e = err(&reads_age.replace("[cohort]\n", "[cohort]\nstart_age = 60\n").replace("age < 65", "male"));
+        assert!(e.ends_with("cohort.fraction_male: required here because the rate of transition \"a\" -> \"dead\" reads male; give fraction_male = 0.5 (the share of men)"), "{e}");
+        assert!(s(&reads_age.replace("[cohort]\n", "[cohort]\nstart_age = 60\n")).is_ok(), "age alone needs no sex");
+    }
+
+    #[test]
+    fn sex_without_age_splits_the_cohort_by_sex_only() {
+        let text = BASE
+            .replace("start_age = 60\n", "")
+            .replace("value = 0.2\n", "formula = \"if(male == 1, 0.2, 0.4)\"\n")
+            .replace("fraction_male = 0.5", "fraction_male = 0.25");
+        let scenario = s(&text).unwrap();
+        assert!(!scenario.cohort.age_given);
+        let model = crate::model::Model::from_scenario(&scenario).unwrap();
+        assert_eq!(model.groups.len(), 2);
+        let alive = crate::engine::cohort::sim_cohort(&model, 0).row(24)[0];
+        // Two years: a quarter are men at rate 0.2, three quarters women at rate 0.4.
+        let expected = 0.25 * (-0.4f64).exp() + 0.75 * (-0.8f64).exp();
+        assert!((alive - expected).abs() < 1e-12, "{alive} vs {expected}");
+    }
+
+    #[test]
+    fn a_modifier_that_reads_age_is_named() {
+        let text = BASE
+            .replace("start_age = 60\n", "")
+            .replace("rate = \"r\"", "rate = \"r\"\nhazard_ratio = \"if(age < 70, 1, 2)\"");
+        let e = err(&text);
+        assert!(
+            e.contains(
+                "cohort.start_age: required here because the hazard_ratio of transition \"a\" -> \"dead\" reads age"
+            ),
+            "{e}"
+        );
     }
 }

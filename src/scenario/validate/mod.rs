@@ -214,6 +214,7 @@ impl<'a> Validator<'a> {
             tables: std::mem::take(&mut self.tables).into_values().collect(),
             warnings: Vec::new(),
         };
+        self.cohort_keys_needed(&raw.cohort, raw.background_mortality.is_some(), &scenario);
         self.check_size(&mut scenario, &settings);
         if !self.problems.is_empty() {
             return Err(Error::Invalid { file: self.file.to_string(), problems: self.problems });
