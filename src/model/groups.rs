@@ -59,10 +59,13 @@ pub fn background_hazards(scenario: &Scenario, groups: &[Group]) -> Vec<Vec<f64>
         .collect()
 }
 
-/// Words for a group in messages: ", male starting at age 55" (empty when there is one group).
-pub fn describe_group(g: &Group, n_groups: usize) -> String {
+/// Words for a group in messages: ", male starting at age 55" (empty when there is one group;
+/// no age when the scenario gives none).
+pub fn describe_group(g: &Group, n_groups: usize, age_given: bool) -> String {
     match g.sex {
-        Some(sex) if n_groups > 1 => format!(", {} starting at age {}", sex.as_str(), g.start_age),
+        Some(sex) if n_groups > 1 && age_given => format!(", {} starting at age {}", sex.as_str(), g.start_age),
+        Some(sex) if n_groups > 1 => format!(", {}", sex.as_str()),
+        _ if n_groups > 1 && age_given => format!(", starting at age {}", g.start_age),
         _ => String::new(),
     }
 }
