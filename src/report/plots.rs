@@ -35,6 +35,28 @@ pub(crate) type Drawn = Result<(), Box<dyn std::error::Error>>;
 /// A chart with two numeric axes.
 pub(crate) type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// The legend every figure uses: white background, light grey border, `size`-point labels, at
+/// `position` (plotters' default place when `None`).
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: Option<SeriesLabelPosition>,
+    size: u32,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut labels = chart.configure_series_labels();
+    if let Some(p) = position {
+        labels.position(p);
+    }
+    labels
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font(("sans-serif", size))
+        .draw()?;
+    Ok(())
+}
+
 /// The axes and grid of every figure: a light grid, muted axes, ticks written by
 /// [`format::tick`] (thousands separators, no `.0`), and the axis titles.
 pub(crate) fn mesh(chart: &mut Chart<'_, '_>, x_desc: &str, y_desc: &str) -> Drawn {
@@ -185,12 +207,7 @@ pub fn survival_svg_with(
                 .label(model.strategy_labels[r.strategy].clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()?;
+        crate::report::plots::legend(&mut chart, None, 13)?;
         if let (Some(bottom), Some(first)) = (bottom, cohort.first()) {
             let mut diff = ChartBuilder::on(&bottom)
                 .caption(
@@ -255,13 +272,7 @@ pub fn occupancy_svg(model: &Model, trace: &StateOccupancy, shown: f64) -> Strin
                 .label(model.states[s].label.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour(s).filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()?;
+        crate::report::plots::legend(&mut chart, Some(SeriesLabelPosition::UpperRight), 13)?;
         Ok(())
     })
 }
@@ -338,13 +349,7 @@ fn grouped_bars_svg(
                 .label(model.strategy_labels[strategy].clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour(strategy).filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()?;
+        crate::report::plots::legend(&mut chart, Some(SeriesLabelPosition::UpperRight), 13)?;
         Ok(())
     })
 }

@@ -84,13 +84,7 @@ pub fn ce_plane_svg(title: &str, comparator: &str, series: &[PlaneSeries], wtp: 
                 .label(format!("{} (ringed: mean)", s.label))
                 .legend(move |(x, y)| Circle::new((x + 8, y), 5, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()?;
+        crate::report::plots::legend(&mut chart, Some(SeriesLabelPosition::UpperLeft), 13)?;
         Ok(())
     })
 }
@@ -169,13 +163,7 @@ pub fn frontier_svg(title: &str, points: &[FrontierPoint], money: &Money) -> Str
                 EmptyElement::at(at) + Text::new(format!("{}{note}", p.label), (dx, -10), text(13, h, VPos::Bottom)),
             ))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()?;
+        crate::report::plots::legend(&mut chart, Some(SeriesLabelPosition::UpperLeft), 13)?;
         Ok(())
     })
 }
@@ -221,13 +209,7 @@ pub fn ceac_svg(title: &str, curves: &[CeacCurve], marked: &[f64], money: &Money
                 .label(curve.label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::MiddleRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()?;
+        crate::report::plots::legend(&mut chart, Some(SeriesLabelPosition::MiddleRight), 13)?;
         Ok(())
     })
 }
@@ -350,13 +332,7 @@ pub fn tornado_svg(title: &str, bars: &[TornadoBar], base: f64, x_desc: &str, ba
             EmptyElement::at((base, n as f64 + 0.5))
                 + Text::new(base_label.to_string(), (0, 0), text(12, HPos::Center, VPos::Center)),
         ))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 12))
-            .draw()?;
+        crate::report::plots::legend(&mut chart, Some(SeriesLabelPosition::LowerLeft), 12)?;
         Ok(())
     })
 }

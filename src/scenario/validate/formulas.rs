@@ -201,15 +201,16 @@ impl Validator<'_> {
         self.problem(key, line, ProblemKind::Formula { formula: text.to_string(), message: e.to_string() });
     }
 
+    /// The derived parameters' compiled formulas, by parameter index.
+    fn compiled_formulas(&self) -> HashMap<usize, Arc<Formula>> {
+        let with_formula = self.parameters.iter().enumerate();
+        with_formula.filter_map(|(i, p)| p.formula.as_ref().map(|f| (i, Arc::clone(f)))).collect()
+    }
+
     /// A derived parameter that changes with model time, used by name: a formula of that one
     /// name, so the parameter is inlined (and listed among the formula's inputs).
     pub(super) fn inline_parameter(&mut self, name: &str) -> Option<Value> {
-        let compiled: HashMap<usize, Arc<Formula>> = self
-            .parameters
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.formula.as_ref().map(|f| (i, Arc::clone(f))))
-            .collect();
+        let compiled = self.compiled_formulas();
         let f = formula::read(name, &mut |n| self.resolve(n, &compiled, Depends::all_but_boundary())).ok()?;
         Some(Value::Formula(Arc::new(f)))
     }
@@ -227,12 +228,7 @@ impl Validator<'_> {
             self.problem(key, line, ProblemKind::UnknownParameter { name: text.to_string(), hint });
             return None;
         }
-        let compiled: HashMap<usize, Arc<Formula>> = self
-            .parameters
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.formula.as_ref().map(|f| (i, Arc::clone(f))))
-            .collect();
+        let compiled = self.compiled_formulas();
         let allowed = self.time_allowed;
         let result = formula::read(text, &mut |name| self.resolve(name, &compiled, allowed));
         let f = match result {
