@@ -286,3 +286,40 @@ fn monte_carlo_agrees_with_cohort_on_time_dependent_models() {
         }
     }
 }
+
+/// hesim's vignette prints only means of an unseeded 500-draw PSA (the 60-year-old woman: QALYs
+/// 14.63 vs 14.68, costs 514 vs 612). A 1,000-draw cirrhosim PSA of the same model, with the
+/// correlated regression coefficients drawn from `[[multivariate_normal]]`, must agree with each
+/// within 3 standard errors of the difference of two means (500 and 1,000 draws, the spread
+/// estimated from our draws) plus half a unit of the last printed digit.
+#[test]
+fn thr_psa_means_agree_with_hesim_within_sampling_error() {
+    use cirrhosim::analysis::psa::sampling::{draw_values, varied_parameters};
+    let text = std::fs::read_to_string(repo().join("scenarios/thr_hesim.toml")).unwrap();
+    let start = text.find("start_age = [").unwrap();
+    let end = start + text[start..].find(']').unwrap() + 1;
+    let woman_60 = format!("{}start_age = 60{}", &text[..start], &text[end..])
+        .replace("fraction_male = 0.35", "fraction_male = 0");
+    let s = Scenario::from_toml("thr_woman_60.toml", &woman_60, &repo().join("scenarios")).unwrap();
+    let varied = varied_parameters(&s);
+    let n = 1000;
+    let mut sums = [[0.0f64; 2]; 4];
+    for k in 0..n {
+        let values = draw_values(&s, &varied, 2006, k);
+        let model = Model::build(&s, &values).unwrap();
+        for i in 0..2 {
+            let t = analysis::cohort_totals(&model, &sim_cohort(&model, i)).unwrap();
+            for (j, x) in [(i, t.qaly), (2 + i, t.cost)] {
+                sums[j][0] += x;
+                sums[j][1] += x * x;
+            }
+        }
+    }
+    let published = [(14.63, 0.005), (14.68, 0.005), (514.0, 0.5), (612.0, 0.5)];
+    for (j, (want, rounding)) in published.into_iter().enumerate() {
+        let mean = sums[j][0] / n as f64;
+        let sd = ((sums[j][1] - n as f64 * mean * mean) / (n as f64 - 1.0)).sqrt();
+        let se = (sd * sd / 500.0 + sd * sd / n as f64).sqrt();
+        assert!((mean - want).abs() <= 3.0 * se + rounding, "quantity {j}: mean {mean} (sd {sd}) vs hesim {want}");
+    }
+}
