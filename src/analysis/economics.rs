@@ -106,6 +106,10 @@ pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
     let n_slots = trace.n_slots;
     let n_states = trace.n_states;
     let quantities = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
+    // Only the moves that carry a value (often none): (index of the flow within a cycle, move number).
+    let moves: Vec<(usize, usize)> = (0..n_states * n_states)
+        .filter_map(|k| v.move_number(k / n_states, k % n_states).map(|m| (k, m)))
+        .collect();
     let mut out = [0.0; 3];
     for (k, &q) in quantities.iter().enumerate() {
         let mut total = 0.0;
@@ -114,12 +118,11 @@ pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
             total += x.iter().enumerate().map(|(slot, m)| m * v.at(q, p, slot)).sum::<f64>();
         }
         for t in 0..trace.n_cycles {
-            for from in 0..n_states {
-                for to in 0..n_states {
-                    let flow = trace.flows[(t * n_states + from) * n_states + to];
-                    if flow != 0.0 {
-                        total += flow * v.for_move(q, t, from, to);
-                    }
+            let flows = &trace.flows[t * n_states * n_states..(t + 1) * n_states * n_states];
+            for &(flow_index, m) in &moves {
+                let flow = flows[flow_index];
+                if flow != 0.0 {
+                    total += flow * v.for_move_number(q, t, m);
                 }
             }
         }
