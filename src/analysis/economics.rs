@@ -107,9 +107,8 @@ pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
     let n_states = trace.n_states;
     let quantities = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
     // Only the moves that carry a value (often none): (index of the flow within a cycle, move number).
-    let moves: Vec<(usize, usize)> = (0..n_states * n_states)
-        .filter_map(|k| v.move_number(k / n_states, k % n_states).map(|m| (k, m)))
-        .collect();
+    let moves: Vec<(usize, usize)> =
+        (0..n_states * n_states).filter_map(|k| v.move_number(k / n_states, k % n_states).map(|m| (k, m))).collect();
     let mut out = [0.0; 3];
     for (k, &q) in quantities.iter().enumerate() {
         let mut total = 0.0;

@@ -15,7 +15,7 @@
 //! number >= 0 with an error naming the effect and its parameters.
 
 use crate::error::{Problem, ProblemKind};
-use crate::scenario::{Effect, EffectMeasure, Scenario, TimeValue, Waning as ScenarioWaning};
+use crate::scenario::{At, Effect, EffectMeasure, Scenario, TimeValue, Waning as ScenarioWaning};
 use std::f64::consts::LN_2;
 
 /// An effect's time course, in years and resolved to numbers.
@@ -180,8 +180,10 @@ impl EffectTables {
         };
         let mut problems = Vec::new();
         for effect in &scenario.strategies[strategy].effects {
-            let course = EffectCourse {
-                value: effect.multiplier(values),
+            let timed = effect.is_timed();
+            let at = |t: usize| At { cycle: t as f64, cycle_years: dt, model_years: t as f64 * dt, ..At::default() };
+            let mut course = EffectCourse {
+                value: if timed { effect.multiplier_at(values, &at(0)) } else { effect.multiplier(values) },
                 onset_years: effect.onset.years(values),
                 duration_years: effect.duration.map_or(f64::INFINITY, |d| d.years(values)),
                 waning: WaningYears::from_scenario(effect.waning, values),
@@ -199,6 +201,14 @@ impl EffectTables {
                 EffectMeasure::RelativeRisk => &mut tables.relative_risk,
             };
             for t in 0..n_cycles {
+                if timed {
+                    // The size at the start of each cycle, held through the cycle.
+                    course.value = effect.multiplier_at(values, &at(t));
+                    if let Some((what, value)) = course.first_bad_field() {
+                        problems.push(bad(format!("{what} at cycle {t}"), value));
+                        break;
+                    }
+                }
                 let cell = &mut target[(t * n + effect.from) * n + effect.to];
                 *cell *= course.cycle_mean(t as f64 * dt, (t + 1) as f64 * dt);
                 if !cell.is_finite() {

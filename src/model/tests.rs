@@ -8,6 +8,11 @@ use std::path::Path;
 /// A three-state scenario (well, sick, dead) with yearly cycles, plus `extra` TOML (parameters,
 /// strategies, economics).
 fn scenario(transitions: &str, extra: &str) -> Scenario {
+    scenario_result(transitions, extra).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// As [`scenario`], returning the error of a scenario that does not pass validation.
+fn scenario_result(transitions: &str, extra: &str) -> Result<Scenario> {
     let text = format!(
         r#"
 [scenario]
@@ -33,7 +38,7 @@ alive = false
 {extra}
 "#
     );
-    Scenario::from_toml("t.toml", &text, Path::new(".")).unwrap_or_else(|e| panic!("{e}"))
+    Scenario::from_toml("t.toml", &text, Path::new("."))
 }
 
 const RATES: &str = r#"
@@ -314,4 +319,25 @@ fn timed_formulas_share_rows_between_cycles_that_repeat() {
     assert_eq!(m.n_row_blocks(), 2);
     assert_eq!(m.state_matrix(0, 0, 4)[0][2], 0.01);
     assert_eq!(m.state_matrix(0, 0, 5)[0][2], 0.02);
+}
+
+#[test]
+fn an_effect_size_may_change_with_model_time() {
+    let t = "[[transitions]]\nfrom = \"well\"\nto = \"sick\"\nrate = 0.2\n";
+    let strategies = "[[strategies]]\nname = \"soc\"\n[[strategies]]\nname = \"new\"\n[[strategies.effects]]\nfrom = \"well\"\n\
+                      hazard_ratio = \"if(cycle < 2, 0.5, 1)\"\n";
+    let m = Model::from_scenario(&scenario(t, strategies)).unwrap();
+    let p = |cycle: usize| m.state_matrix(1, 0, cycle)[0][1];
+    assert!((p(0) - (1.0 - (-0.1f64).exp())).abs() < 1e-15);
+    assert_eq!(p(1), p(0));
+    assert!((p(2) - (1.0 - (-0.2f64).exp())).abs() < 1e-15);
+    // Age is not known to an effect (effects are the same for every sub-cohort): refused.
+    let aged = strategies.replace("if(cycle < 2, 0.5, 1)", "if(age < 62, 0.5, 1)");
+    let e = scenario_result(t, &aged).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "strategies[1].effects[0].hazard_ratio: formula \"if(age < 62, 0.5, 1)\": \"age\" cannot be used here"
+        ),
+        "{e}"
+    );
 }

@@ -264,10 +264,22 @@ pub struct Effect {
 impl Effect {
     /// The multiplier at full strength: the value, or hr_per_meld_point ^ meld_shift.
     pub fn multiplier(&self, values: &[f64]) -> f64 {
+        self.multiplier_at(values, &NO_TIME)
+    }
+
+    /// The multiplier at full strength at a point of model time (for an effect whose size is a
+    /// formula of `cycle` or `model_years`).
+    pub fn multiplier_at(&self, values: &[f64], at: &At) -> f64 {
         match &self.hr_per_meld_point {
-            Some(per_point) => per_point.get(values).powf(self.value.get(values)),
-            None => self.value.get(values),
+            Some(per_point) => per_point.at(values, at).powf(self.value.at(values, at)),
+            None => self.value.at(values, at),
         }
+    }
+
+    /// Does its size change with model time?
+    pub fn is_timed(&self) -> bool {
+        let per_point = self.hr_per_meld_point.as_ref().map(|v| v.depends()).unwrap_or_default();
+        !self.value.depends().union(per_point).is_constant()
     }
 }
 

@@ -180,6 +180,22 @@ impl Validator<'_> {
         raw: &RawEffect,
     ) -> (EffectMeasure, Option<Value>, Option<Value>) {
         let mut per_point: Option<Value> = None;
+        // An effect's size may change with model time (its onset, duration and waning already do).
+        self.time_allowed = crate::scenario::Depends { model_time: true, ..Default::default() };
+        let result = self.effect_size_at(key, line, raw, &mut per_point);
+        self.time_allowed = Default::default();
+        let (measure, value) = result;
+        (measure, value, per_point)
+    }
+
+    /// The measure and value of an effect (see [`Validator::effect_size`]).
+    fn effect_size_at(
+        &mut self,
+        key: &str,
+        line: Option<usize>,
+        raw: &RawEffect,
+        per_point: &mut Option<Value>,
+    ) -> (EffectMeasure, Option<Value>) {
         let (measure, value) = match (&raw.hazard_ratio, &raw.relative_risk, &raw.meld_shift) {
             (Some(v), None, None) => {
                 (EffectMeasure::HazardRatio, self.value(v, Usage::HazardRatio, &format!("{key}.hazard_ratio"), line))
@@ -190,7 +206,9 @@ impl Validator<'_> {
             (None, None, Some(v)) => {
                 let shift = self.value(v, Usage::MeanDifference, &format!("{key}.meld_shift"), line);
                 match &raw.hr_per_meld_point {
-                    Some(p) => per_point = self.value(p, Usage::HazardRatio, &format!("{key}.hr_per_meld_point"), line),
+                    Some(p) => {
+                        *per_point = self.value(p, Usage::HazardRatio, &format!("{key}.hr_per_meld_point"), line)
+                    }
                     None => self.problem(
                         format!("{key}.hr_per_meld_point"),
                         line,
@@ -219,7 +237,7 @@ impl Validator<'_> {
                 ProblemKind::ExactlyOne { options: "meld_shift together with hr_per_meld_point", found: 0 },
             );
         }
-        (measure, value, per_point)
+        (measure, value)
     }
 
     /// How the effect fades; the waning period (or half-life) must be positive.
