@@ -115,6 +115,19 @@ impl Model {
     /// [`ProblemKind::ValueNotFinite`]: crate::ProblemKind::ValueNotFinite
     /// [`ProblemKind::RowNotDistribution`]: crate::ProblemKind::RowNotDistribution
     pub fn build(scenario: &Scenario, values: &[f64]) -> Result<Model> {
+        Model::build_keeping(scenario, values, false)
+    }
+
+    /// As [`Model::build`], with value tables for discounted cost, discounted QALYs and life
+    /// years only ([`valuation::build_outcomes`]): what a cohort PSA draw needs, built faster.
+    ///
+    /// # Errors
+    /// As [`Model::build`].
+    pub fn build_outcomes(scenario: &Scenario, values: &[f64]) -> Result<Model> {
+        Model::build_keeping(scenario, values, true)
+    }
+
+    fn build_keeping(scenario: &Scenario, values: &[f64], outcomes_only: bool) -> Result<Model> {
         let invalid = |problems: Vec<Problem>| Error::Invalid { file: scenario.file.clone(), problems };
         // Derived parameters follow their inputs, whatever made the values.
         let mut completed;
@@ -130,7 +143,12 @@ impl Model {
         let groups = groups::sub_cohorts(scenario);
         let background = groups::background_hazards(scenario, &groups);
         let rows = RowBuilder::new(scenario, values, &layout, &groups, &background).build().map_err(invalid)?;
-        let valuations = valuation::build(scenario, values, &layout.slots).map_err(invalid)?;
+        let valuations = if outcomes_only {
+            valuation::build_outcomes(scenario, values, &layout.slots)
+        } else {
+            valuation::build(scenario, values, &layout.slots)
+        }
+        .map_err(invalid)?;
         Ok(Model {
             valuations,
             cost_categories: valuation::cost_categories(scenario),

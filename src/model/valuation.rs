@@ -76,6 +76,23 @@ pub struct Valuation {
 }
 
 impl Valuation {
+    /// Adds to the value of quantity `q` in `slot` at boundary `p`; a quantity the tables do not
+    /// keep (see [`build_outcomes`]) is skipped.
+    #[inline]
+    fn add_point(&mut self, q: usize, p: usize, slot: usize, amount: f64) {
+        if q < self.n_quantities {
+            self.point[(q * (self.n_cycles + 1) + p) * self.n_slots + slot] += amount;
+        }
+    }
+
+    /// Adds to the value of quantity `q` for move number `m` during cycle `t`.
+    #[inline]
+    fn add_move(&mut self, q: usize, t: usize, m: usize, amount: f64) {
+        if q < self.n_quantities {
+            self.moves[(q * self.n_cycles + t) * self.n_moves + m] += amount;
+        }
+    }
+
     /// Value of quantity `q` for being in `slot` at boundary `p`.
     #[inline]
     pub fn at(&self, q: usize, p: usize, slot: usize) -> f64 {
@@ -303,10 +320,36 @@ struct Builder<'a> {
 /// (see [`Valuation::largest_path_total`]), naming the strategy, the state or move, the cycle and
 /// the cost or utility entries that feed it.
 pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
+    build_keeping(scenario, values, slots, None)
+}
+
+/// As [`build`], keeping only the three quantities a PSA draw needs: discounted cost, discounted
+/// QALYs and undiscounted life years (indices 0 to 2 of [`quantity`]); the others (undiscounted
+/// totals, categories) are not stored. The three kept are bit-identical to [`build`]'s.
+///
+/// # Errors
+/// As [`build`], for the kept quantities.
+pub fn build_outcomes(
+    scenario: &Scenario,
+    values: &[f64],
+    slots: &[Slot],
+) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
+    build_keeping(scenario, values, slots, Some(quantity::LIFE_YEARS + 1))
+}
+
+fn build_keeping(
+    scenario: &Scenario,
+    values: &[f64],
+    slots: &[Slot],
+    kept: Option<usize>,
+) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
     let Some(economics) = scenario.economics.as_ref() else {
         return Ok(None);
     };
-    let builder = Builder::new(scenario, economics, values, slots);
+    let mut builder = Builder::new(scenario, economics, values, slots);
+    if let Some(kept) = kept {
+        builder.n_quantities = builder.n_quantities.min(kept);
+    }
     // Strategies are independent: built (and checked) in parallel, collected in strategy order.
     let built: Vec<(Valuation, Option<Problem>)> = (0..scenario.strategies.len())
         .into_par_iter()
@@ -405,8 +448,7 @@ impl<'a> Builder<'a> {
 
     /// Adds the life years and the rewards of cycle t (1-based) of strategy `si`.
     fn add_cycle(&self, v: &mut Valuation, si: usize, t: usize, parts: &mut Vec<(usize, f64, f64)>) {
-        let (dt, t_max, n_slots, n_moves) = (self.scenario.cycle_length_years, v.n_cycles, v.n_slots, v.n_moves);
-        let point = |q: usize, p: usize, slot: usize| (q * (t_max + 1) + p) * n_slots + slot;
+        let dt = self.scenario.cycle_length_years;
         let cycle_start = (t - 1) as f64 * dt;
         let applies = |r: &Reward| {
             r.strategies.as_ref().is_none_or(|s| s.contains(&si))
@@ -428,8 +470,8 @@ impl<'a> Builder<'a> {
         // Life years in every alive state.
         for &slot_index in &self.alive_slots {
             for &(p, w, _, de) in &factors {
-                v.point[point(quantity::LIFE_YEARS, p, slot_index)] += w * dt;
-                v.point[point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index)] += w * dt * de;
+                v.add_point(quantity::LIFE_YEARS, p, slot_index, w * dt);
+                v.add_point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index, w * dt * de);
             }
         }
         for (r, prep) in self.scenario.rewards.iter().zip(&self.prepared).filter(|(r, _)| applies(r)) {
@@ -455,10 +497,10 @@ impl<'a> Builder<'a> {
                         for &slot_index in &prep.slots {
                             let amount = value_at(self.slots[slot_index].bucket) * w * dt;
                             let discounted_amount = amount * if is_cost { dc } else { de };
-                            v.point[point(discounted, p, slot_index)] += discounted_amount;
-                            v.point[point(undiscounted, p, slot_index)] += amount;
+                            v.add_point(discounted, p, slot_index, discounted_amount);
+                            v.add_point(undiscounted, p, slot_index, amount);
                             if let Some(c) = category {
-                                v.point[point(c, p, slot_index)] += discounted_amount;
+                                v.add_point(c, p, slot_index, discounted_amount);
                             }
                         }
                     }
@@ -468,11 +510,10 @@ impl<'a> Builder<'a> {
                     let value = value_at(0);
                     let discounted_amount = value * if is_cost { move_factors.0 } else { move_factors.1 };
                     let Some(m) = self.move_index[from * v.n_states + to] else { continue };
-                    let mv = |q: usize| (q * t_max + t0) * n_moves + m as usize;
-                    v.moves[mv(discounted)] += discounted_amount;
-                    v.moves[mv(undiscounted)] += value * move_weight;
+                    v.add_move(discounted, t0, m as usize, discounted_amount);
+                    v.add_move(undiscounted, t0, m as usize, value * move_weight);
                     if let Some(c) = category {
-                        v.moves[mv(c)] += discounted_amount;
+                        v.add_move(c, t0, m as usize, discounted_amount);
                     }
                 }
             }
@@ -481,8 +522,7 @@ impl<'a> Builder<'a> {
 
     /// Adds the infusions and their adverse events, for people alive when they fall due.
     fn add_infusions(&self, v: &mut Valuation, schedule: &Schedule) {
-        let (dt, t_max, n_slots) = (self.scenario.cycle_length_years, v.n_cycles, v.n_slots);
-        let point = |q: usize, p: usize, slot: usize| (q * (t_max + 1) + p) * n_slots + slot;
+        let (dt, t_max) = (self.scenario.cycle_length_years, v.n_cycles);
         let values = self.values;
         let d = &self.discounting;
         let infusion_k = self.categories.iter().position(|c| c == INFUSION_CATEGORY);
@@ -510,15 +550,15 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 if let Some(c) = infusion_k {
-                    v.point[point(quantity::FIXED + c, p, slot_index)] += infusion * d.costs(tau);
+                    v.add_point(quantity::FIXED + c, p, slot_index, infusion * d.costs(tau));
                 }
                 if let Some(c) = ae_k {
-                    v.point[point(quantity::FIXED + c, p, slot_index)] += ae_cost * d.costs(tau);
+                    v.add_point(quantity::FIXED + c, p, slot_index, ae_cost * d.costs(tau));
                 }
-                v.point[point(quantity::COST, p, slot_index)] += cost * d.costs(tau);
-                v.point[point(quantity::COST_UNDISCOUNTED, p, slot_index)] += cost;
-                v.point[point(quantity::QALY, p, slot_index)] -= qaly_loss * d.effects(tau);
-                v.point[point(quantity::QALY_UNDISCOUNTED, p, slot_index)] -= qaly_loss;
+                v.add_point(quantity::COST, p, slot_index, cost * d.costs(tau));
+                v.add_point(quantity::COST_UNDISCOUNTED, p, slot_index, cost);
+                v.add_point(quantity::QALY, p, slot_index, -(qaly_loss * d.effects(tau)));
+                v.add_point(quantity::QALY_UNDISCOUNTED, p, slot_index, -qaly_loss);
             }
         }
     }

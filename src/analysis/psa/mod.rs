@@ -90,7 +90,12 @@ pub fn run_draw(
     k: u64,
 ) -> Result<(DrawOutcome, Vec<f64>)> {
     let values = sampling::draw_values(scenario, varied, settings.seed, k);
-    let model = Model::build(scenario, &values).map_err(|e| Error::Draw { draw: k, cause: Box::new(e) })?;
+    // A cohort draw needs only cost, QALYs and life years from the value tables.
+    let model = match settings.engine {
+        PsaEngine::Cohort => Model::build_outcomes(scenario, &values),
+        PsaEngine::MonteCarlo { .. } => Model::build(scenario, &values),
+    }
+    .map_err(|e| Error::Draw { draw: k, cause: Box::new(e) })?;
     let n = model.n_strategies();
     let (outcomes, survival): (Vec<[f64; 3]>, Vec<Vec<f64>>) = match settings.engine {
         PsaEngine::Cohort => (0..n)
