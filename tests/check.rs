@@ -166,3 +166,18 @@ fn json_problems_and_set_values() {
         "invalid value 'c_msc_infusion' for '--set <NAME=VALUE>': must be NAME=VALUE",
     ));
 }
+
+/// `check` states the two conventions published models are most often mis-stated in: how a
+/// state's exits combine, and a counting rule that leaves out the starting cohort.
+#[test]
+fn check_states_the_conventions_that_change_results() {
+    let wd = Workdir::new();
+    let out = wd.cmd().arg("check").output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("are competing risks on the rate scale"), "{stdout}");
+    assert!(stdout.contains("writes cycle_probability = \"(1 - p_die) * p_move\" instead"), "{stdout}");
+    let out = wd.cmd().arg("check").arg(repo().join("scenarios/chancellor_hiv.toml")).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("exits of A, B, C are per-cycle probabilities, used as given"), "{stdout}");
+    assert!(stdout.contains("end_of_cycle: the starting cohort (boundary 0) is not counted"), "{stdout}");
+}

@@ -44,5 +44,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         s.parameters.len(),
         s.n_cycles
     );
+    for line in s.conventions() {
+        println!("  {line}");
+    }
     Ok(())
 }

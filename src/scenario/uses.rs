@@ -264,6 +264,48 @@ impl Scenario {
         }
     }
 
+    /// The conventions a published model is most often mis-stated in, in words, for `check`: how
+    /// the exits of each state combine (competing risks on the rate scale, or per-cycle
+    /// probabilities as given) and how occupancy is counted within a cycle (naming a rule that
+    /// leaves out the starting cohort).
+    pub fn conventions(&self) -> Vec<String> {
+        let mut rate_states = Vec::new();
+        let mut cycle_states = Vec::new();
+        for (i, state) in self.states.iter().enumerate() {
+            let exits: Vec<_> = self.transitions.iter().filter(|t| t.from == i).collect();
+            if exits.iter().any(|t| !t.spec.is_cycle_scale())
+                && exits.len() + usize::from(self.background.is_some()) > 1
+            {
+                rate_states.push(state.name.as_str());
+            } else if exits.iter().any(|t| t.spec.is_cycle_scale()) {
+                cycle_states.push(state.name.as_str());
+            }
+        }
+        let mut out = Vec::new();
+        if !rate_states.is_empty() {
+            out.push(format!(
+                "exits of {} are competing risks on the rate scale (p_j = r_j / R (1 - exp(-R dt))); a model whose moves are \
+                 conditional on surviving the cycle writes cycle_probability = \"(1 - p_die) * p_move\" instead",
+                rate_states.join(", ")
+            ));
+        }
+        if !cycle_states.is_empty() {
+            out.push(format!("exits of {} are per-cycle probabilities, used as given", cycle_states.join(", ")));
+        }
+        if let Some(e) = &self.economics {
+            use super::Correction;
+            let counting = match e.correction {
+                Correction::None => "end_of_cycle: the starting cohort (boundary 0) is not counted".to_string(),
+                Correction::Weights if e.weights.first() == Some(&0.0) => {
+                    "within_cycle_weights: boundary 0 (the starting cohort) has weight 0".to_string()
+                }
+                c => c.name().to_string(),
+            };
+            out.push(format!("counting within a cycle: {counting}"));
+        }
+        out
+    }
+
     /// Does the model use parameter `index` anywhere (see [`Scenario::parameter_uses`])? Unused
     /// parameters are a library and are neither checked nor sampled.
     pub fn uses_parameter(&self, index: usize) -> bool {
