@@ -257,21 +257,43 @@ struct Discounting {
     rate_costs: f64,
     rate_effects: f64,
     /// Factors on the half-cycle grid, where every cycle-based time falls.
-    grid_costs: Vec<f64>,
-    grid_effects: Vec<f64>,
+    grid_costs: std::sync::Arc<Vec<f64>>,
+    grid_effects: std::sync::Arc<Vec<f64>>,
     dt: f64,
     n_cycles: usize,
 }
 
+/// Discount factors (1 + rate)^-(k dt / 2) for k = 0..=2T. A PSA builds the model once per draw
+/// with the same rates (they are rarely drawn), so each thread keeps the last few grids: the same
+/// numbers, computed once.
+fn discount_grid(rate: f64, dt: f64, n_cycles: usize) -> std::sync::Arc<Vec<f64>> {
+    type Key = (u64, u64, usize);
+    thread_local! {
+        static GRIDS: std::cell::RefCell<Vec<(Key, std::sync::Arc<Vec<f64>>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = (rate.to_bits(), dt.to_bits(), n_cycles);
+    GRIDS.with(|grids| {
+        let mut grids = grids.borrow_mut();
+        if let Some((_, grid)) = grids.iter().find(|(k, _)| *k == key) {
+            return std::sync::Arc::clone(grid);
+        }
+        let grid: Vec<f64> = (0..=2 * n_cycles).map(|k| (1.0 + rate).powf(-(k as f64) * dt / 2.0)).collect();
+        let grid = std::sync::Arc::new(grid);
+        if grids.len() >= 4 {
+            grids.remove(0);
+        }
+        grids.push((key, std::sync::Arc::clone(&grid)));
+        grid
+    })
+}
+
 impl Discounting {
     fn new(rate_costs: f64, rate_effects: f64, dt: f64, n_cycles: usize) -> Self {
-        let grid =
-            |rate: f64| -> Vec<f64> { (0..=2 * n_cycles).map(|k| (1.0 + rate).powf(-(k as f64) * dt / 2.0)).collect() };
         Discounting {
             rate_costs,
             rate_effects,
-            grid_costs: grid(rate_costs),
-            grid_effects: grid(rate_effects),
+            grid_costs: discount_grid(rate_costs, dt, n_cycles),
+            grid_effects: discount_grid(rate_effects, dt, n_cycles),
             dt,
             n_cycles,
         }
@@ -350,15 +372,19 @@ fn build_keeping(
     if let Some(kept) = kept {
         builder.n_quantities = builder.n_quantities.min(kept);
     }
-    // Strategies are independent: built (and checked) in parallel, collected in strategy order.
-    let built: Vec<(Valuation, Option<Problem>)> = (0..scenario.strategies.len())
-        .into_par_iter()
-        .map(|si| {
-            let v = builder.strategy_tables(si);
-            let problem = super::value_check::first_problem(scenario, values, slots, si, &v);
-            (v, problem)
-        })
-        .collect();
+    // Strategies are independent: built (and checked) in parallel, collected in strategy order;
+    // one after the other when already on a worker thread (a PSA draw), where splitting costs more
+    // than it saves. Either way the tables are the same.
+    let one = |si: usize| {
+        let v = builder.strategy_tables(si);
+        let problem = super::value_check::first_problem(scenario, values, slots, si, &v);
+        (v, problem)
+    };
+    let built: Vec<(Valuation, Option<Problem>)> = if rayon::current_thread_index().is_some() {
+        (0..scenario.strategies.len()).map(one).collect()
+    } else {
+        (0..scenario.strategies.len()).into_par_iter().map(one).collect()
+    };
     let (tables, problems): (Vec<Valuation>, Vec<Option<Problem>>) = built.into_iter().unzip();
     let problems: Vec<Problem> = problems.into_iter().flatten().collect();
     if problems.is_empty() { Ok(Some(tables)) } else { Err(problems) }
