@@ -30,3 +30,23 @@ fn default_scenario_explains_effects_and_values() {
         .stdout(contains("3. Costs and QALYs"))
         .stdout(contains("boundary 0: decompensated 1.0000 x ("));
 }
+
+/// The teaching example of the model language: `explain` shows each formula with its value, the
+/// strategy-specific exits, and the first cycle's matrix that can be checked by hand.
+#[test]
+fn teaching_formulas_scenario_shows_formulas_and_the_hand_arithmetic() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["explain", "--strategy", "msc"])
+        .arg(repo().join("scenarios/teaching_formulas.toml"))
+        .assert()
+        .success()
+        .stdout(contains("p_die_compensated = lookup(death_by_age, age)  (changes with age; 0.03 in the first cycle)"))
+        .stdout(contains("(1 - p_die_compensated) * p_decompensate (changes with age)"))
+        .stdout(contains("[only in msc]"))
+        .stdout(contains("what differs is in its own exits"))
+        // compensated: stays 0.873, decompensates (1 - 0.03) x 0.10 = 0.097, dies 0.03.
+        .stdout(contains("87.3000%       9.7000%       3.0000%"))
+        // decompensated under MSC in the first two years: 1 - exp(-0.36 x 0.8) = 0.250238.
+        .stdout(contains("25.0238%"));
+}

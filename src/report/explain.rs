@@ -184,7 +184,17 @@ fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
     let s = &scenario.strategies[strategy];
     let _ = writeln!(out, "\nStrategy {} ({}):", s.name, s.label);
     if s.effects.is_empty() {
-        let _ = writeln!(out, "  no treatment effect: natural history.");
+        let own_exits =
+            scenario.transitions.iter().any(|t| t.strategies.as_ref().is_some_and(|l| l.contains(&strategy)));
+        if own_exits {
+            let _ = writeln!(
+                out,
+                "  no effect entries: what differs is in its own exits (marked [only in {}] above).",
+                s.name
+            );
+        } else {
+            let _ = writeln!(out, "  no treatment effect: natural history.");
+        }
     }
     for e in &s.effects {
         let size = match &e.hr_per_meld_point {
