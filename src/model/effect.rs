@@ -181,7 +181,7 @@ impl EffectTables {
         let mut problems = Vec::new();
         for effect in &scenario.strategies[strategy].effects {
             let timed = effect.is_timed();
-            let at = |t: usize| At { cycle: t as f64, cycle_years: dt, model_years: t as f64 * dt, ..At::default() };
+            let at = |t: usize| At::cycle_start(t, dt);
             let mut course = EffectCourse {
                 value: if timed { effect.multiplier_at(values, &at(0)) } else { effect.multiplier(values) },
                 onset_years: effect.onset.years(values),

@@ -23,7 +23,7 @@ use super::groups::describe_group;
 use super::slots::SlotLayout;
 use super::{Exit, Group, Slot, readable};
 use crate::error::{Problem, ProblemKind};
-use crate::scenario::{At, ExitSpec, Modifier, Scenario, Value};
+use crate::scenario::{At, Depends, ExitSpec, Modifier, Scenario, Value};
 
 /// Rows stored flat in blocks: `blocks[(strategy * n_groups + group) * n_cycles + cycle]` names
 /// the block of (strategy, group, cycle), whose row for `slot` is `block * n_slots + slot`.
@@ -214,18 +214,14 @@ fn with_odds_ratio(p: f64, or: f64) -> f64 {
 /// sub-cohort in a cycle.
 pub fn row_time(dt: f64, group: &Group, cycle: usize, bucket: usize) -> At {
     At {
-        cycle: cycle as f64,
-        cycle_years: dt,
-        model_years: cycle as f64 * dt,
         age: group.start_age + cycle as f64 * dt,
         state_years: bucket as f64 * dt,
-        boundary: f64::NAN,
-        cycles: f64::NAN,
         male: match group.sex {
             Some(crate::scenario::life_table::Sex::Male) => 1.0,
             Some(crate::scenario::life_table::Sex::Female) => 0.0,
             None => f64::NAN,
         },
+        ..At::cycle_start(cycle, dt)
     }
 }
 
@@ -333,7 +329,7 @@ impl<'a> RowBuilder<'a> {
                     let exit_sum = match self.probabilities(slot, strategy, inputs, &at) {
                         Ok(sum) => sum,
                         Err(e) => {
-                            problems.push(self.row_problem(strategy, t, group, &at, e));
+                            problems.push(self.row_problem(strategy, t, &at, e));
                             return;
                         }
                     };
@@ -477,23 +473,29 @@ impl<'a> RowBuilder<'a> {
         Ok(())
     }
 
+    /// Where a formula gave its value, in words: " at cycle 5 (age 60) (2 years in "sick"),
+    /// strategy "soc"", naming the age and time in state only for a formula that reads them.
+    fn where_words(&self, d: Depends, strategy: usize, cycle: usize, at: &At, state: String) -> String {
+        let mut words = format!(" at cycle {cycle}");
+        if d.age {
+            words += &format!(" (age {})", readable(at.age));
+        }
+        if d.state_years {
+            words += &format!(" ({} years in {state})", readable(at.state_years));
+        }
+        words + &format!(", strategy \"{}\"", self.scenario.strategies[strategy].name)
+    }
+
     /// The problem for a row that could not be built: a formula out of range, or an infinite
     /// rate times a hazard ratio of 0.
-    fn row_problem(&self, strategy: usize, cycle: usize, group: &Group, at: &At, e: RowError) -> Problem {
+    fn row_problem(&self, strategy: usize, cycle: usize, at: &At, e: RowError) -> Problem {
         let scenario = self.scenario;
         let (transition, hazard_ratio) = match e {
             RowError::NotANumber { transition, hazard_ratio } => (transition, hazard_ratio),
             RowError::Derived { parameter, value, rule } => {
                 let p = &scenario.parameters[parameter];
                 let d = p.formula.as_ref().map(|f| f.depends()).unwrap_or_default();
-                let mut at_words = format!(" at cycle {cycle}");
-                if d.age {
-                    at_words += &format!(" (age {})", readable(at.age));
-                }
-                if d.state_years {
-                    at_words += &format!(" ({} years in the state)", readable(at.state_years));
-                }
-                at_words += &format!(", strategy \"{}\"", scenario.strategies[strategy].name);
+                let at_words = self.where_words(d, strategy, cycle, at, "the state".to_string());
                 let kind = ProblemKind::FormulaValue {
                     formula: p.formula.as_ref().map(|f| f.text().to_string()).unwrap_or_default(),
                     value,
@@ -509,17 +511,8 @@ impl<'a> RowBuilder<'a> {
                     (Some((m, v)), true) => (v, m.key()),
                     _ => spec_value(&tr.spec).expect("a formula belongs to a valued exit"),
                 };
-                let d = v.depends();
-                let mut at_words = format!(" at cycle {cycle}");
-                if d.age {
-                    at_words += &format!(" (age {})", readable(at.age));
-                }
-                if d.state_years {
-                    at_words +=
-                        &format!(" ({} years in \"{}\")", readable(at.state_years), scenario.states[tr.from].name);
-                }
-                at_words += &format!(", strategy \"{}\"", scenario.strategies[strategy].name);
-                let _ = group;
+                let state = format!("\"{}\"", scenario.states[tr.from].name);
+                let at_words = self.where_words(v.depends(), strategy, cycle, at, state);
                 let kind = ProblemKind::FormulaValue {
                     formula: v.formula_text().unwrap_or_default().to_string(),
                     value,

@@ -231,16 +231,7 @@ fn spread(
 /// spent `bucket` cycles in its state. Rewards are the same for every sub-cohort, so `age` is
 /// not known here (validation refuses it in rewards).
 fn reward_time(dt: f64, cycle: usize, bucket: usize) -> At {
-    At {
-        cycle: cycle as f64,
-        cycle_years: dt,
-        model_years: cycle as f64 * dt,
-        age: f64::NAN,
-        state_years: bucket as f64 * dt,
-        boundary: f64::NAN,
-        cycles: f64::NAN,
-        male: f64::NAN,
-    }
+    At { state_years: bucket as f64 * dt, ..At::cycle_start(cycle, dt) }
 }
 
 /// A reward resolved with the parameter values.

@@ -37,25 +37,12 @@ pub enum Value {
     Formula(Arc<Formula>),
 }
 
-/// Model time unknown: every variable NaN, so a formula that reads one gives NaN, never a number
-/// for the wrong time.
-const NO_TIME: At = At {
-    cycle: f64::NAN,
-    cycle_years: f64::NAN,
-    model_years: f64::NAN,
-    age: f64::NAN,
-    state_years: f64::NAN,
-    boundary: f64::NAN,
-    cycles: f64::NAN,
-    male: f64::NAN,
-};
-
 impl Value {
     /// The number, taking parameters from `values` (indexed like [`Scenario::parameters`]), for
     /// a value that does not change with model time. A formula that reads a model-time variable
     /// gives NaN here (use [`Value::at`]).
     pub fn get(&self, values: &[f64]) -> f64 {
-        self.at(values, &NO_TIME)
+        self.at(values, &At::UNKNOWN)
     }
 
     /// The number at a point of model time.
@@ -264,7 +251,7 @@ pub struct Effect {
 impl Effect {
     /// The multiplier at full strength: the value, or hr_per_meld_point ^ meld_shift.
     pub fn multiplier(&self, values: &[f64]) -> f64 {
-        self.multiplier_at(values, &NO_TIME)
+        self.multiplier_at(values, &At::UNKNOWN)
     }
 
     /// The multiplier at full strength at a point of model time (for an effect whose size is a

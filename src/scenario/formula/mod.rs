@@ -224,6 +224,25 @@ pub struct At {
 }
 
 impl At {
+    /// Model time unknown: every variable NaN, so a formula that reads one gives NaN, never a
+    /// number for the wrong time.
+    pub const UNKNOWN: At = At {
+        cycle: f64::NAN,
+        cycle_years: f64::NAN,
+        model_years: f64::NAN,
+        age: f64::NAN,
+        state_years: f64::NAN,
+        boundary: f64::NAN,
+        cycles: f64::NAN,
+        male: f64::NAN,
+    };
+
+    /// The start of cycle `cycle` (0-based) of `cycle_years` years: `cycle`, `cycle_years` and
+    /// `model_years` known, the rest unknown (NaN) until the caller fills them in.
+    pub fn cycle_start(cycle: usize, cycle_years: f64) -> At {
+        At { cycle: cycle as f64, cycle_years, model_years: cycle as f64 * cycle_years, ..At::UNKNOWN }
+    }
+
     fn get(&self, v: TimeVar) -> f64 {
         match v {
             TimeVar::Cycle => self.cycle,
