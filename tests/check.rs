@@ -179,5 +179,10 @@ fn check_states_the_conventions_that_change_results() {
     let out = wd.cmd().arg("check").arg(repo().join("scenarios/chancellor_hiv.toml")).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("exits of A, B, C are per-cycle probabilities, used as given"), "{stdout}");
-    assert!(stdout.contains("end_of_cycle: the starting cohort (boundary 0) is not counted"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "counting within a cycle: end_of_cycle: each cycle is valued at the cohort at its end, so the starting cohort (boundary 0) is not counted"
+        ),
+        "{stdout}"
+    );
 }

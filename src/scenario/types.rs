@@ -379,6 +379,47 @@ pub struct Economics {
     pub wtp: Vec<f64>,
 }
 
+impl Economics {
+    /// The counting rule in words, naming a rule that leaves out the starting cohort.
+    pub fn counting_in_words(&self) -> String {
+        let rule = match self.correction {
+            Correction::None => {
+                "end_of_cycle: each cycle is valued at the cohort at its end, so the starting cohort (boundary 0) is not counted"
+            }
+            Correction::StartOfCycle => {
+                "start_of_cycle: each cycle is valued at the cohort at its start (the last boundary is not counted)"
+            }
+            Correction::HalfCycle => {
+                "half_cycle: half of each boundary's value on either side, discounted at each boundary"
+            }
+            Correction::Trapezoid => {
+                "trapezoid (life-table method): the mean of the cohort at the start and the end of each cycle"
+            }
+            Correction::Simpson => {
+                "simpson: Simpson's 1/3 rule over the boundaries (3/8 on the last three cycles when their number is odd)"
+            }
+            Correction::Weights => {
+                "within_cycle_weights: the scenario's own weight for each boundary, each discounted at its own time"
+            }
+        };
+        match self.correction {
+            Correction::Weights => {
+                let w = &self.weights;
+                let shown: Vec<String> = w.iter().take(4).map(|x| format!("{x:.4}")).collect();
+                let dropped =
+                    if w.first() == Some(&0.0) { "; boundary 0 (the starting cohort) has weight 0" } else { "" };
+                format!(
+                    "{rule} ({}, ... {:.4}; they sum to {:.4}{dropped})",
+                    shown.join(", "),
+                    w.last().copied().unwrap_or(0.0),
+                    w.iter().sum::<f64>()
+                )
+            }
+            _ => rule.to_string(),
+        }
+    }
+}
+
 /// What a reward is attached to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RewardTarget {

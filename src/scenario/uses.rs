@@ -293,15 +293,7 @@ impl Scenario {
             out.push(format!("exits of {} are per-cycle probabilities, used as given", cycle_states.join(", ")));
         }
         if let Some(e) = &self.economics {
-            use super::Correction;
-            let counting = match e.correction {
-                Correction::None => "end_of_cycle: the starting cohort (boundary 0) is not counted".to_string(),
-                Correction::Weights if e.weights.first() == Some(&0.0) => {
-                    "within_cycle_weights: boundary 0 (the starting cohort) has weight 0".to_string()
-                }
-                c => c.name().to_string(),
-            };
-            out.push(format!("counting within a cycle: {counting}"));
+            out.push(format!("counting within a cycle: {}", e.counting_in_words()));
         }
         out
     }
