@@ -23,7 +23,7 @@ use super::groups::describe_group;
 use super::slots::SlotLayout;
 use super::{Exit, Group, Slot, readable};
 use crate::error::{Problem, ProblemKind};
-use crate::scenario::{At, Depends, ExitSpec, Modifier, Scenario, Value};
+use crate::scenario::{At, Depends, ExitSpec, Modifier, ParameterKind, Scenario, Value};
 
 /// Rows stored flat in blocks: `blocks[(strategy * n_groups + group) * n_cycles + cycle]` names
 /// the block of (strategy, group, cycle), whose row for `slot` is `block * n_slots + slot`.
@@ -185,17 +185,10 @@ fn spec_value(spec: &ExitSpec) -> Option<(&Value, &'static str)> {
 
 /// The range rule a value of `spec` breaks, if any.
 fn spec_rule(spec: &ExitSpec, x: f64) -> Option<&'static str> {
-    if !x.is_finite() {
-        return Some("must be a finite number");
-    }
     match spec {
-        ExitSpec::Rate(_) if x < 0.0 => Some("must be >= 0"),
-        ExitSpec::AnnualProbability(_) | ExitSpec::ProbabilityOver { .. } | ExitSpec::CycleProbability(_)
-            if !(0.0..=1.0).contains(&x) =>
-        {
-            Some("must be in [0, 1]")
-        }
-        _ => None,
+        ExitSpec::Rate(_) => ParameterKind::AnnualRate.broken_rule(x),
+        ExitSpec::Complement => None,
+        _ => ParameterKind::Probability.broken_rule(x),
     }
 }
 
@@ -466,7 +459,7 @@ impl<'a> RowBuilder<'a> {
             let p = &self.scenario.parameters[j];
             let Some(g) = &p.formula else { continue };
             let x = g.eval(self.values, at);
-            if let Err(ProblemKind::OutOfRange { rule, .. }) = p.kind.check(x) {
+            if let Some(rule) = p.kind.broken_rule(x) {
                 return Err(RowError::Derived { parameter: j, value: x, rule });
             }
         }

@@ -98,19 +98,26 @@ impl ParameterKind {
     /// # Errors
     /// [`ProblemKind::OutOfRange`] naming the rule.
     pub fn check(self, value: f64) -> std::result::Result<(), ProblemKind> {
+        match self.broken_rule(value) {
+            Some(rule) => Err(ProblemKind::OutOfRange { value, kind: self.name(), rule }),
+            None => Ok(()),
+        }
+    }
+
+    /// The rule of this kind's range that `value` breaks (as [`ParameterKind::check`] words it),
+    /// or `None` when it is in range.
+    pub fn broken_rule(self, value: f64) -> Option<&'static str> {
         use ParameterKind::*;
-        let kind = self.name();
-        let fail = |rule| Err(ProblemKind::OutOfRange { value, kind, rule });
         if !value.is_finite() {
-            return fail("must be a finite number");
+            return Some("must be a finite number");
         }
         match self {
-            AnnualProbability | Probability | Proportion if !(0.0..=1.0).contains(&value) => fail("must be in [0, 1]"),
+            AnnualProbability | Probability | Proportion if !(0.0..=1.0).contains(&value) => Some("must be in [0, 1]"),
             AnnualRate | HazardRatio | RelativeRisk | OddsRatio | Months | Years | Count if value < 0.0 => {
-                fail("must be >= 0")
+                Some("must be >= 0")
             }
-            Utility if value > 1.0 => fail("must be at most 1"),
-            _ => Ok(()),
+            Utility if value > 1.0 => Some("must be at most 1"),
+            _ => None,
         }
     }
 

@@ -76,11 +76,7 @@ impl Validator<'_> {
                     let kind = self.parameters[i].kind;
                     if f.depends().is_constant() {
                         let value = f.eval(&self.base_values(), &formula::At::default());
-                        if let Err(problem) = kind.check(value) {
-                            let rule = match problem {
-                                ProblemKind::OutOfRange { rule, .. } => rule,
-                                _ => "must be a finite number",
-                            };
+                        if let Some(rule) = kind.broken_rule(value) {
                             let used_as =
                                 format!("parameter \"{}\" is a {}, which", self.parameters[i].name, kind.name());
                             let kind = ProblemKind::FormulaValue {
@@ -243,17 +239,12 @@ impl Validator<'_> {
         }
         if f.depends().is_constant() {
             let value = f.eval(&self.base_values(), &formula::At::default());
-            if let Err(problem) = usage.kind().check(value) {
-                let rule = match problem {
-                    ProblemKind::OutOfRange { rule, .. } => rule,
-                    _ => "must be a finite number",
-                };
-                let used_as = format!("{} {}", usage.name(), "");
+            if let Some(rule) = usage.kind().broken_rule(value) {
                 let kind = ProblemKind::FormulaValue {
                     formula: text.to_string(),
                     value,
                     at: String::new(),
-                    used_as: used_as.trim_end().to_string(),
+                    used_as: usage.name().to_string(),
                     rule,
                 };
                 self.problem(key, line, kind);
