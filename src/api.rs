@@ -10,7 +10,7 @@
 
 use crate::analysis::dsa::{self, Tornado};
 use crate::analysis::psa::runner::{self, run_chunk};
-use crate::analysis::psa::{PsaEngine, PsaResults, PsaSettings, PsaState, Shard, sampling};
+use crate::analysis::psa::{PsaEngine, PsaResults, PsaSettings, PsaState, Shard, Workspaces, sampling};
 use crate::analysis::threshold::{self, Threshold};
 use crate::analysis::{self, Evaluation, StrategySurvival, fingerprint};
 use crate::engine::{self, Progress};
@@ -227,6 +227,7 @@ pub fn psa(
     let mut state = PsaState::new(model.n_strategies(), model.n_cycles, scenario.psa.wtp_grid.clone());
     let mut rows = draws::header(&parameters);
     let chunk = runner::chunk_size(engine);
+    let workspaces = Workspaces::new();
     progress.start(draws);
     let mut next = 0;
     while next < draws {
@@ -234,7 +235,7 @@ pub fn psa(
             return Err(Error::Interrupted { what: "PSA" });
         }
         let end = (next + chunk).min(draws);
-        rows.extend(run_chunk(scenario, &varied, &settings, next..end, &mut state)?);
+        rows.extend(run_chunk(scenario, &varied, &settings, next..end, &mut state, &workspaces)?);
         progress.advance(end - next);
         next = end;
     }

@@ -48,56 +48,92 @@ impl CohortTrace {
 /// assert!((total - 1.0).abs() < 1e-12);
 /// ```
 pub fn sim_cohort(model: &Model, strategy: usize) -> CohortTrace {
+    let mut trace = CohortTrace::empty();
+    sim_cohort_into(model, strategy, &mut trace, &mut Vec::new(), true);
+    trace
+}
+
+impl CohortTrace {
+    /// A trace with nothing in it, to be filled by [`sim_cohort_into`].
+    pub fn empty() -> CohortTrace {
+        CohortTrace {
+            strategy: 0,
+            n_states: 0,
+            n_cycles: 0,
+            occupancy: Vec::new(),
+            slot_occupancy: Vec::new(),
+            n_slots: 0,
+            flows: Vec::new(),
+        }
+    }
+}
+
+/// As [`sim_cohort`], into a trace from an earlier run (a PSA draw's), whose memory is reused;
+/// `scratch` holds the occupancy of the slots between cycles. The same numbers as [`sim_cohort`];
+/// without `flows` the trace's flows are left empty (for a model whose moves carry no value).
+pub fn sim_cohort_into(model: &Model, strategy: usize, trace: &mut CohortTrace, scratch: &mut Vec<f64>, flows: bool) {
     let n_states = model.n_states();
     let n_cycles = model.n_cycles;
     let n_slots = model.slots.len();
-    let mut occupancy = vec![0.0; (n_cycles + 1) * n_states];
-    let mut slot_occupancy = vec![0.0; (n_cycles + 1) * n_slots];
-    let mut flows = vec![0.0; n_cycles * n_states * n_states];
-    let mut x = vec![0.0; n_slots];
-    let mut y = vec![0.0; n_slots];
-    let slot_state: Vec<usize> = model.slots.iter().map(|s| s.state).collect();
+    let reset = |v: &mut Vec<f64>, n: usize| {
+        v.clear();
+        v.resize(n, 0.0);
+    };
+    trace.strategy = strategy;
+    trace.n_states = n_states;
+    trace.n_cycles = n_cycles;
+    trace.n_slots = n_slots;
+    reset(&mut trace.occupancy, (n_cycles + 1) * n_states);
+    reset(&mut trace.slot_occupancy, (n_cycles + 1) * n_slots);
+    reset(&mut trace.flows, if flows { n_cycles * n_states * n_states } else { 0 });
+    reset(scratch, 2 * n_slots);
+    let (x, y) = scratch.split_at_mut(n_slots);
+    let (mut x, mut y) = (x, y);
+    let occupancy = &mut trace.occupancy;
+    let slot_occupancy = &mut trace.slot_occupancy;
+    let flows = &mut trace.flows;
     for (g, group) in model.groups.iter().enumerate() {
-        x.iter_mut().for_each(|v| *v = 0.0);
+        x.fill(0.0);
         for (s, share) in model.initial.iter().enumerate() {
             x[model.entry_slot(s)] += share * group.weight;
         }
         for (slot, m) in x.iter().enumerate() {
-            occupancy[slot_state[slot]] += m;
+            occupancy[model.slots[slot].state] += m;
             slot_occupancy[slot] += m;
         }
+        // `y` is all zeros at each cycle's start: at first from the reset, then because each
+        // cycle empties `x` as it reads it (cheaper than clearing a few numbers by a call).
         for t in 0..n_cycles {
-            y.iter_mut().for_each(|v| *v = 0.0);
             let base = model.row_index(strategy, g, t, 0);
-            let flows_t = &mut flows[t * n_states * n_states..(t + 1) * n_states * n_states];
-            for (slot, &m) in x.iter().enumerate() {
+            let mut flows_t = flows.get_mut(t * n_states * n_states..(t + 1) * n_states * n_states);
+            for slot in 0..n_slots {
+                let m = std::mem::take(&mut x[slot]);
                 if m == 0.0 {
                     continue;
                 }
-                let from = slot_state[slot];
                 let row = model.row_at(base + slot);
                 if row.is_empty() {
                     y[slot] += m; // absorbing
                     continue;
                 }
                 for e in row {
-                    let moved = m * e.probability;
-                    y[e.to_slot as usize] += moved;
-                    let to = e.to_state as usize;
-                    if to != from {
-                        flows_t[from * n_states + to] += moved;
+                    y[e.to_slot as usize] += m * e.probability;
+                }
+                if let Some(flows_t) = flows_t.as_deref_mut() {
+                    let from = model.slots[slot].state;
+                    for e in row.iter().filter(|e| e.to_state as usize != from) {
+                        flows_t[from * n_states + e.to_state as usize] += m * e.probability;
                     }
                 }
             }
             let next = &mut occupancy[(t + 1) * n_states..(t + 2) * n_states];
             for (slot, m) in y.iter().enumerate() {
-                next[slot_state[slot]] += m;
+                next[model.slots[slot].state] += m;
             }
-            for (acc, m) in slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots].iter_mut().zip(&y) {
+            for (acc, m) in slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots].iter_mut().zip(y.iter()) {
                 *acc += m;
             }
             std::mem::swap(&mut x, &mut y);
         }
     }
-    CohortTrace { strategy, n_states, n_cycles, occupancy, slot_occupancy, n_slots, flows }
 }

@@ -31,14 +31,19 @@ pub fn header(parameters: &[String]) -> Vec<u8> {
     w.into_inner().expect("writing to memory cannot fail")
 }
 
-/// The rows of several draws, CSV-encoded (numbers in Rust's shortest round-trip form).
+/// The rows of several draws, CSV-encoded: numbers in their shortest round-trip form (ryu's
+/// notation: `4000.0`, `1e-7`), which reads back to the same `f64`.
 pub fn rows(draws: &[DrawRows<'_>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let (mut integer, mut float) = (itoa::Buffer::new(), ryu::Buffer::new());
     for d in draws {
         for (strategy, o) in &d.outcomes {
-            let mut record = vec![d.draw.to_string(), strategy.to_string()];
-            record.extend(o.iter().chain(d.values).map(|v| v.to_string()));
-            w.write_record(&record).expect("writing to memory cannot fail");
+            w.write_field(integer.format(d.draw)).expect("writing to memory cannot fail");
+            w.write_field(strategy).expect("writing to memory cannot fail");
+            for v in o.iter().chain(d.values) {
+                w.write_field(float.format(*v)).expect("writing to memory cannot fail");
+            }
+            w.write_record(None::<&[u8]>).expect("writing to memory cannot fail");
         }
     }
     w.into_inner().expect("writing to memory cannot fail")
@@ -209,7 +214,9 @@ mod tests {
         ]));
         let text = String::from_utf8(bytes).unwrap();
         assert!(
-            text.starts_with("draw,strategy,cost,qaly,life_years,r_a,\"c,b\"\n0,\"care, usual\",1,2,3,0.5,0.001\n")
+            text.starts_with(
+                "draw,strategy,cost,qaly,life_years,r_a,\"c,b\"\n0,\"care, usual\",1.0,2.0,3.0,0.5,0.001\n"
+            )
         );
         let t = parse_text(&text).unwrap();
         assert_eq!(t.strategies, vec!["care, usual", "msc"]);

@@ -73,13 +73,27 @@ pub struct Model {
     /// Share of the cohort starting in each state.
     pub initial: Vec<f64>,
     pub slots: Vec<Slot>,
-    first_slot: Vec<usize>,
+    layout: SlotLayout,
     n_states: usize,
     /// Value tables per strategy (costs, QALYs, life years); `None` without `[economics]`.
     pub valuations: Option<Vec<valuation::Valuation>>,
     /// Names of the cost categories, in the order of their quantities.
     pub cost_categories: Vec<String>,
     rows: RowStore,
+    /// What [`Model::rebuild`] reuses: the background hazards `[group][cycle]` (they do not
+    /// depend on the parameter values), the plan of the value tables, and scratch space.
+    background: Vec<Vec<f64>>,
+    plan: Option<valuation::Plan>,
+    scratch: Scratch,
+}
+
+/// Buffers a rebuild reuses.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    /// The parameter values with the derived ones completed.
+    completed: Vec<f64>,
+    /// The reward values of the value tables.
+    rewards: Vec<f64>,
 }
 
 impl Model {
@@ -130,25 +144,16 @@ impl Model {
     fn build_keeping(scenario: &Scenario, values: &[f64], outcomes_only: bool) -> Result<Model> {
         let invalid = |problems: Vec<Problem>| Error::Invalid { file: scenario.file.clone(), problems };
         // Derived parameters follow their inputs, whatever made the values.
-        let mut completed;
-        let values = if scenario.derived_order.is_empty() {
-            values
-        } else {
-            completed = values.to_vec();
-            scenario.complete_values(&mut completed);
-            &completed[..]
-        };
+        let mut scratch = Scratch::default();
+        let values = complete(scenario, values, &mut scratch.completed);
         check_parameter_values(scenario, values).map_err(invalid)?;
         let layout = SlotLayout::new(scenario);
         let groups = groups::sub_cohorts(scenario);
         let background = groups::background_hazards(scenario, &groups);
         let rows = RowBuilder::new(scenario, values, &layout, &groups, &background).build().map_err(invalid)?;
-        let valuations = if outcomes_only {
-            valuation::build_outcomes(scenario, values, &layout.slots)
-        } else {
-            valuation::build(scenario, values, &layout.slots)
-        }
-        .map_err(invalid)?;
+        let kept = outcomes_only.then_some(valuation::OUTCOMES);
+        let plan = valuation::Plan::new(scenario, values, &layout.slots, kept);
+        let valuations = valuation::build_with(plan.as_ref(), scenario, values, &layout.slots).map_err(invalid)?;
         Ok(Model {
             valuations,
             cost_categories: valuation::cost_categories(scenario),
@@ -159,11 +164,46 @@ impl Model {
             n_cycles: scenario.n_cycles,
             groups,
             initial: scenario.cohort.start.clone(),
-            slots: layout.slots,
-            first_slot: layout.first_slot,
+            slots: layout.slots.clone(),
+            layout,
             n_states: scenario.states.len(),
             rows,
+            background,
+            plan,
+            scratch,
         })
+    }
+
+    /// Rebuilds this model, made by [`Model::build`] or [`Model::build_outcomes`] from the same
+    /// scenario, for new parameter values (a PSA draw): the rows and the value tables (the same
+    /// quantities as before) are refilled in the memory they already have, and what does not
+    /// depend on the values (slots, sub-cohorts, background hazards, the value tables' plan) is
+    /// kept. The result is the model [`Model::build`] would give, number for number.
+    ///
+    /// # Errors
+    /// As [`Model::build`]. After an error the model is incomplete and must not be used.
+    pub fn rebuild(&mut self, scenario: &Scenario, values: &[f64]) -> Result<()> {
+        let invalid = |problems: Vec<Problem>| Error::Invalid { file: scenario.file.clone(), problems };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let result = (|| {
+            let values = complete(scenario, values, &mut scratch.completed);
+            check_parameter_values(scenario, values).map_err(invalid)?;
+            RowBuilder::new(scenario, values, &self.layout, &self.groups, &self.background)
+                .build_into(&mut self.rows)
+                .map_err(invalid)?;
+            let (Some(plan), Some(tables)) = (self.plan.as_mut(), self.valuations.as_mut()) else {
+                return Ok(());
+            };
+            // A draw of a discount rate changes every factor: plan again, keeping the quantities.
+            if !plan.fits(scenario, values) {
+                *plan = valuation::Plan::new(scenario, values, &self.layout.slots, Some(plan.n_quantities()))
+                    .expect("the model was built with [economics]");
+            }
+            valuation::rebuild(plan, scenario, values, &self.layout.slots, tables, &mut scratch.rewards)
+                .map_err(invalid)
+        })();
+        self.scratch = scratch;
+        result
     }
 
     /// Number of states.
@@ -178,7 +218,7 @@ impl Model {
 
     /// The slot a patient entering `state` starts in.
     pub fn entry_slot(&self, state: usize) -> usize {
-        self.first_slot[state]
+        self.layout.first_slot[state]
     }
 
     /// Index of the first of the rows used by (strategy, group) in each cycle, for fast stepping:
@@ -223,7 +263,7 @@ impl Model {
                 row[s] = 1.0;
                 continue;
             }
-            for e in self.row(strategy, group, cycle, self.first_slot[s]) {
+            for e in self.row(strategy, group, cycle, self.layout.first_slot[s]) {
                 row[e.to_state as usize] += e.probability;
             }
         }
@@ -235,6 +275,18 @@ impl Model {
 /// large or very small ones, whose full decimal expansion would run to hundreds of digits.
 pub(crate) fn readable(x: f64) -> String {
     if x.is_finite() && x != 0.0 && !(1e-6..1e15).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
+}
+
+/// The values with the derived parameters computed from their inputs (in `buffer`), or the
+/// values themselves when the scenario has no derived parameters.
+fn complete<'a>(scenario: &Scenario, values: &'a [f64], buffer: &'a mut Vec<f64>) -> &'a [f64] {
+    if scenario.derived_order.is_empty() {
+        return values;
+    }
+    buffer.clear();
+    buffer.extend_from_slice(values);
+    scenario.complete_values(buffer);
+    buffer
 }
 
 /// Checks the values of the parameters the model uses against their kinds' ranges.

@@ -44,6 +44,15 @@ impl RowStore {
         RowStore { n_slots, n_states, blocks: Vec::with_capacity(n_block_refs), exits: Vec::new(), lens: Vec::new() }
     }
 
+    /// Empties the store for a new build, keeping its memory.
+    fn clear(&mut self, n_slots: usize, n_states: usize) {
+        self.n_slots = n_slots;
+        self.n_states = n_states;
+        self.blocks.clear();
+        self.exits.clear();
+        self.lens.clear();
+    }
+
     /// Number of blocks stored.
     pub fn n_blocks(&self) -> usize {
         self.lens.len() / self.n_slots
@@ -266,21 +275,29 @@ impl<'a> RowBuilder<'a> {
     /// a state summing above 1 ([`ProblemKind::RowSum`], first cycle per strategy and state), an
     /// effect that is not finite, an infinite rate times a hazard ratio of 0, and (a bug) a stored
     /// row that is not a probability distribution.
-    pub fn build(mut self) -> Result<RowStore, Vec<Problem>> {
+    pub fn build(self) -> Result<RowStore, Vec<Problem>> {
+        let n_refs = self.scenario.strategies.len() * self.groups.len() * self.scenario.n_cycles;
+        let mut store = RowStore::new(self.layout.slots.len(), self.scenario.states.len(), n_refs);
+        self.build_into(&mut store)?;
+        Ok(store)
+    }
+
+    /// As [`RowBuilder::build`], into a store from an earlier build (a PSA draw's), whose memory
+    /// is reused. After an error the store holds a partial build and must be built again.
+    pub fn build_into(mut self, store: &mut RowStore) -> Result<(), Vec<Problem>> {
         let scenario = self.scenario;
-        let n_refs = scenario.strategies.len() * self.groups.len() * scenario.n_cycles;
-        let mut store = RowStore::new(self.layout.slots.len(), scenario.states.len(), n_refs);
+        store.clear(self.layout.slots.len(), scenario.states.len());
         let mut problems = Vec::new();
         for strategy in 0..scenario.strategies.len() {
             match EffectTables::new(scenario, strategy, self.values) {
-                Ok(effects) => self.strategy_rows(strategy, &effects, &mut store, &mut problems),
+                Ok(effects) => self.strategy_rows(strategy, &effects, store, &mut problems),
                 Err(p) => problems.extend(p),
             }
         }
         if problems.is_empty() {
             problems = store.check(scenario, self.layout, self.groups);
         }
-        if problems.is_empty() { Ok(store) } else { Err(problems) }
+        if problems.is_empty() { Ok(()) } else { Err(problems) }
     }
 
     /// Builds the rows of one strategy for every group and cycle, reusing the previous cycle's

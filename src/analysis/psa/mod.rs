@@ -19,7 +19,7 @@ pub mod summary;
 pub use accumulators::{CeacPoint, DrawOutcome, EvpiPoint, PsaResults, PsaState};
 
 use crate::analysis::{self, survival};
-use crate::engine::{self, NoProgress, sim_cohort};
+use crate::engine::{self, NoProgress, sim_cohort_into};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::scenario::Scenario;
@@ -78,8 +78,56 @@ pub struct PsaSettings {
     pub shard: Shard,
 }
 
-/// Evaluates draw `k`: sample, build, run, value. Returns the outcomes and the values of the
-/// `varied` parameters.
+/// What one thread keeps between the draws it evaluates: the model, rebuilt in place for each
+/// draw ([`Model::rebuild`]), and the cohort trace's memory. A draw gives the same numbers with a
+/// kept workspace as with a new one; only the allocations are saved.
+#[derive(Debug, Default)]
+pub struct DrawWorkspace {
+    model: Option<Model>,
+    trace: Option<crate::engine::CohortTrace>,
+    scratch: Vec<f64>,
+}
+
+/// One [`DrawWorkspace`] per thread of the pool a PSA runs on, kept for the whole run. Make it
+/// inside that pool (`rayon::ThreadPool::install`), where the draws run.
+#[derive(Debug)]
+pub struct Workspaces(Vec<std::sync::Mutex<DrawWorkspace>>);
+
+impl Workspaces {
+    /// A workspace for each thread of the current pool.
+    pub fn new() -> Workspaces {
+        Workspaces((0..rayon::current_num_threads()).map(|_| std::sync::Mutex::default()).collect())
+    }
+
+    /// Takes the calling thread's workspace (a new one off the pool), leaving an empty one: a
+    /// draw that waits on nested parallel work, and so runs another draw on the same thread,
+    /// finds it empty and builds afresh.
+    fn take(&self) -> DrawWorkspace {
+        self.own()
+            .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)))
+            .unwrap_or_default()
+    }
+
+    /// Gives the workspace back to the calling thread.
+    fn put(&self, workspace: DrawWorkspace) {
+        if let Some(m) = self.own() {
+            *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = workspace;
+        }
+    }
+
+    fn own(&self) -> Option<&std::sync::Mutex<DrawWorkspace>> {
+        rayon::current_thread_index().and_then(|i| self.0.get(i))
+    }
+}
+
+impl Default for Workspaces {
+    fn default() -> Self {
+        Workspaces::new()
+    }
+}
+
+/// Evaluates draw `k`: sample, build, run, value, in the calling thread's workspace. Returns the
+/// outcomes and the values of the `varied` parameters.
 ///
 /// # Errors
 /// [`Error::Draw`] when the drawn values give a model that cannot be built.
@@ -88,24 +136,51 @@ pub fn run_draw(
     varied: &[usize],
     settings: &PsaSettings,
     k: u64,
+    workspaces: &Workspaces,
+) -> Result<(DrawOutcome, Vec<f64>)> {
+    let mut workspace = workspaces.take();
+    let result = draw_in(scenario, varied, settings, k, &mut workspace);
+    workspaces.put(workspace);
+    result
+}
+
+fn draw_in(
+    scenario: &Scenario,
+    varied: &[usize],
+    settings: &PsaSettings,
+    k: u64,
+    ws: &mut DrawWorkspace,
 ) -> Result<(DrawOutcome, Vec<f64>)> {
     let values = sampling::draw_values(scenario, varied, settings.seed, k);
-    // A cohort draw needs only cost, QALYs and life years from the value tables.
-    let model = match settings.engine {
-        PsaEngine::Cohort => Model::build_outcomes(scenario, &values),
-        PsaEngine::MonteCarlo { .. } => Model::build(scenario, &values),
-    }
-    .map_err(|e| Error::Draw { draw: k, cause: Box::new(e) })?;
+    let draw_error = |e| Error::Draw { draw: k, cause: Box::new(e) };
+    // A cohort draw needs only cost, QALYs and life years from the value tables. A model that
+    // failed to rebuild is dropped (it is incomplete).
+    let model = match ws.model.take() {
+        Some(mut model) => {
+            model.rebuild(scenario, &values).map_err(draw_error)?;
+            model
+        }
+        None => match settings.engine {
+            PsaEngine::Cohort => Model::build_outcomes(scenario, &values),
+            PsaEngine::MonteCarlo { .. } => Model::build(scenario, &values),
+        }
+        .map_err(draw_error)?,
+    };
     let n = model.n_strategies();
     let (outcomes, survival): (Vec<[f64; 3]>, Vec<Vec<f64>>) = match settings.engine {
-        PsaEngine::Cohort => (0..n)
-            .map(|s| {
-                let trace = sim_cohort(&model, s);
-                let outcomes = analysis::economics::cohort_outcomes(&model, &trace).expect("PSA needs [economics]");
-                let os = survival::overall_survival(&model, |t, s| trace.at(t, s));
-                (outcomes, os)
-            })
-            .unzip(),
+        PsaEngine::Cohort => {
+            let trace = ws.trace.get_or_insert_with(crate::engine::CohortTrace::empty);
+            // Flows only when some move carries a value.
+            let flows = model.valuations.iter().flatten().any(|v| v.n_moves() > 0);
+            (0..n)
+                .map(|s| {
+                    sim_cohort_into(&model, s, trace, &mut ws.scratch, flows);
+                    let outcomes = analysis::economics::cohort_outcomes(&model, trace).expect("PSA needs [economics]");
+                    let os = survival::overall_survival(&model, |t, s| trace.at(t, s));
+                    (outcomes, os)
+                })
+                .unzip()
+        }
         PsaEngine::MonteCarlo { patients } => {
             // Patients' streams depend on (seed, draw), so draws are independent and reproducible.
             let run = engine::sim_patients(
@@ -129,6 +204,7 @@ pub fn run_draw(
         }
     };
     check_finite(&model, k, &outcomes, &survival)?;
+    ws.model = Some(model);
     Ok((DrawOutcome { draw: k, outcomes, survival }, varied.iter().map(|&i| values[i]).collect()))
 }
 

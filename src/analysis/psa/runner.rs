@@ -18,7 +18,7 @@
 //! accumulators and concatenates their rows in shard order, which gives exactly the files of a
 //! single run.
 
-use super::{DrawOutcome, PsaEngine, PsaResults, PsaSettings, PsaState, Shard, run_draw, sampling};
+use super::{DrawOutcome, PsaEngine, PsaResults, PsaSettings, PsaState, Shard, Workspaces, run_draw, sampling};
 use crate::analysis::fingerprint;
 use crate::engine::Progress;
 use crate::error::{Error, Result, RunAction, RunProblem, ShardsProblem};
@@ -221,21 +221,53 @@ pub fn run(
     rows.seek(std::io::SeekFrom::Start(checkpoint.rows_bytes)).map_err(write_err(&rows_path))?;
 
     let chunk = chunk_size(settings.engine);
+    let workspaces = Workspaces::new();
     progress.start(last - first);
     progress.advance(checkpoint.next_draw - first);
-    while checkpoint.next_draw < last {
-        if progress.stop_requested() {
-            return Err(Error::Interrupted { what: "PSA" });
+    // The draws of a chunk are computed on the pool while a writer thread adds the chunk before
+    // to the accumulators (in draw order), writes its rows, forces them to disk and saves the
+    // checkpoint: the file work stays off the draws' path, and the checkpoint on disk is always
+    // that of whole chunks written.
+    let start = checkpoint.next_draw;
+    let checkpoint = std::thread::scope(|scope| -> Result<Checkpoint> {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<(DrawOutcome, Vec<f64>)>>(2);
+        let writer = scope.spawn(move || -> Result<Checkpoint> {
+            for done in receive {
+                let bytes = add_in_order(scenario, &done, &mut checkpoint.state)?;
+                rows.write_all(&bytes).map_err(write_err(&rows_path))?;
+                rows.sync_data().map_err(write_err(&rows_path))?;
+                checkpoint.rows_bytes += bytes.len() as u64;
+                checkpoint.next_draw += done.len() as u64;
+                save(&checkpoint_path, &checkpoint)?;
+            }
+            Ok(checkpoint)
+        });
+        let mut next = start;
+        let mut outcome = Ok(());
+        while next < last {
+            if progress.stop_requested() {
+                outcome = Err(Error::Interrupted { what: "PSA" });
+                break;
+            }
+            let end = (next + chunk).min(last);
+            let done = match compute_chunk(scenario, &varied, settings, next..end, &workspaces) {
+                Ok(done) => done,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            // A closed channel means the writer stopped on an error, which joining returns.
+            if send.send(done).is_err() {
+                break;
+            }
+            progress.advance(end - next);
+            next = end;
         }
-        let end = (checkpoint.next_draw + chunk).min(last);
-        let bytes = run_chunk(scenario, &varied, settings, checkpoint.next_draw..end, &mut checkpoint.state)?;
-        rows.write_all(&bytes).map_err(write_err(&rows_path))?;
-        rows.sync_data().map_err(write_err(&rows_path))?;
-        checkpoint.rows_bytes += bytes.len() as u64;
-        progress.advance(end - checkpoint.next_draw);
-        checkpoint.next_draw = end;
-        save(&checkpoint_path, &checkpoint)?;
-    }
+        drop(send);
+        let written = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        outcome.map(|()| written)
+    })?;
     let results = (settings.shard.count == 1).then(|| checkpoint.state.finish());
     Ok(PsaRun::Done { checkpoint: Box::new(checkpoint), results })
 }
@@ -249,7 +281,8 @@ pub fn chunk_size(engine: PsaEngine) -> u64 {
 }
 
 /// Runs draws `draws` in parallel, adds them to `state` in draw order, and returns their rows
-/// of `psa_draws.csv` (`varied`: the indices of the varied parameters, the rows' extra columns).
+/// of `psa_draws.csv` (`varied`: the indices of the varied parameters, the rows' extra columns),
+/// each thread reusing its workspace from `workspaces`.
 ///
 /// # Errors
 /// As [`run_draw`], and [`Error::PsaAccumulator`] when a draw does not fit the exact sums.
@@ -259,13 +292,28 @@ pub fn run_chunk(
     settings: &PsaSettings,
     draws: std::ops::Range<u64>,
     state: &mut PsaState,
+    workspaces: &Workspaces,
 ) -> Result<Vec<u8>> {
+    let done = compute_chunk(scenario, varied, settings, draws, workspaces)?;
+    add_in_order(scenario, &done, state)
+}
+
+/// Runs draws `draws` in parallel and returns them in draw order, or the error of the first
+/// draw (in draw order) that failed.
+fn compute_chunk(
+    scenario: &Scenario,
+    varied: &[usize],
+    settings: &PsaSettings,
+    draws: std::ops::Range<u64>,
+    workspaces: &Workspaces,
+) -> Result<Vec<(DrawOutcome, Vec<f64>)>> {
     let results: Vec<Result<(DrawOutcome, Vec<f64>)>> =
-        draws.into_par_iter().map(|k| run_draw(scenario, varied, settings, k)).collect();
-    let mut done = Vec::with_capacity(results.len());
-    for r in results {
-        done.push(r?);
-    }
+        draws.into_par_iter().map(|k| run_draw(scenario, varied, settings, k, workspaces)).collect();
+    results.into_iter().collect()
+}
+
+/// Adds computed draws to `state` in their order and returns their rows of `psa_draws.csv`.
+fn add_in_order(scenario: &Scenario, done: &[(DrawOutcome, Vec<f64>)], state: &mut PsaState) -> Result<Vec<u8>> {
     let chunk_rows: Vec<DrawRows> = done
         .iter()
         .map(|(d, values)| DrawRows {
@@ -274,7 +322,7 @@ pub fn run_chunk(
             values,
         })
         .collect();
-    for (d, _) in &done {
+    for (d, _) in done {
         state.add(d)?;
     }
     Ok(draws::rows(&chunk_rows))

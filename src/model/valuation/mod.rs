@@ -29,10 +29,11 @@
 //! probability x QALY loss) per infusion.
 
 use crate::error::Problem;
-use crate::scenario::{
-    At, Correction, DiscountTiming, Economics, Reward, RewardKind, RewardTarget, Scenario, Schedule,
-};
+use crate::scenario::{At, Correction, DiscountTiming, RewardKind, Scenario};
 use rayon::prelude::*;
+
+mod plan;
+pub use plan::Plan;
 
 use super::Slot;
 
@@ -82,14 +83,6 @@ impl Valuation {
     fn add_point(&mut self, q: usize, p: usize, slot: usize, amount: f64) {
         if q < self.n_quantities {
             self.point[(q * (self.n_cycles + 1) + p) * self.n_slots + slot] += amount;
-        }
-    }
-
-    /// Adds to the value of quantity `q` for move number `m` during cycle `t`.
-    #[inline]
-    fn add_move(&mut self, q: usize, t: usize, m: usize, amount: f64) {
-        if q < self.n_quantities {
-            self.moves[(q * self.n_cycles + t) * self.n_moves + m] += amount;
         }
     }
 
@@ -234,16 +227,8 @@ fn reward_time(dt: f64, cycle: usize, bucket: usize) -> At {
     At { state_years: bucket as f64 * dt, ..At::cycle_start(cycle, dt) }
 }
 
-/// A reward resolved with the parameter values.
-struct Prepared {
-    value: f64,
-    /// Cost category (`None` for QALYs).
-    category: Option<usize>,
-    /// The slots a state reward applies to (empty for a transition reward).
-    slots: Vec<usize>,
-}
-
 /// Discount factors for costs and for effects at any time in years.
+#[derive(Debug, Clone)]
 struct Discounting {
     rate_costs: f64,
     rate_effects: f64,
@@ -308,23 +293,6 @@ impl Discounting {
     }
 }
 
-/// What every strategy's tables are built from.
-struct Builder<'a> {
-    scenario: &'a Scenario,
-    values: &'a [f64],
-    slots: &'a [Slot],
-    categories: Vec<String>,
-    n_quantities: usize,
-    move_index: Vec<Option<u32>>,
-    n_moves: usize,
-    prepared: Vec<Prepared>,
-    alive_slots: Vec<usize>,
-    discounting: Discounting,
-    simpson: Vec<f64>,
-    correction: Correction,
-    timing: DiscountTiming,
-}
-
 /// Builds the value tables of every strategy; `None` without `[economics]`.
 ///
 /// # Errors
@@ -347,8 +315,11 @@ pub fn build_outcomes(
     values: &[f64],
     slots: &[Slot],
 ) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
-    build_keeping(scenario, values, slots, Some(quantity::LIFE_YEARS + 1))
+    build_keeping(scenario, values, slots, Some(OUTCOMES))
 }
+
+/// The number of quantities a PSA draw keeps (see [`build_outcomes`]).
+pub const OUTCOMES: usize = quantity::LIFE_YEARS + 1;
 
 fn build_keeping(
     scenario: &Scenario,
@@ -356,18 +327,29 @@ fn build_keeping(
     slots: &[Slot],
     kept: Option<usize>,
 ) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
-    let Some(economics) = scenario.economics.as_ref() else {
+    build_with(Plan::new(scenario, values, slots, kept).as_ref(), scenario, values, slots)
+}
+
+/// The value tables of every strategy made by a plan ([`Plan::new`] with these values); `None`
+/// without a plan (a scenario without `[economics]`).
+///
+/// # Errors
+/// As [`build`].
+pub fn build_with(
+    plan: Option<&Plan>,
+    scenario: &Scenario,
+    values: &[f64],
+    slots: &[Slot],
+) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
+    let Some(plan) = plan else {
         return Ok(None);
     };
-    let mut builder = Builder::new(scenario, economics, values, slots);
-    if let Some(kept) = kept {
-        builder.n_quantities = builder.n_quantities.min(kept);
-    }
     // Strategies are independent: built (and checked) in parallel, collected in strategy order;
     // one after the other when already on a worker thread (a PSA draw), where splitting costs more
     // than it saves. Either way the tables are the same.
     let one = |si: usize| {
-        let v = builder.strategy_tables(si);
+        let mut v = plan.empty_tables();
+        plan.tables_into(scenario, values, slots, si, &mut v, &mut Vec::new());
         let problem = super::value_check::first_problem(scenario, values, slots, si, &v);
         (v, problem)
     };
@@ -381,204 +363,28 @@ fn build_keeping(
     if problems.is_empty() { Ok(Some(tables)) } else { Err(problems) }
 }
 
-impl<'a> Builder<'a> {
-    fn new(scenario: &'a Scenario, economics: &Economics, values: &'a [f64], slots: &'a [Slot]) -> Self {
-        let categories = cost_categories(scenario);
-        let n_states = scenario.states.len();
-        let mut move_index = vec![None; n_states * n_states];
-        let mut n_moves = 0;
-        for r in &scenario.rewards {
-            if let RewardTarget::Transition { from, to } = r.target
-                && move_index[from * n_states + to].is_none()
-            {
-                move_index[from * n_states + to] = Some(n_moves as u32);
-                n_moves += 1;
-            }
-        }
-        // Per reward: its value, cost category (None for QALYs) and the slots it applies to.
-        let prepared = scenario
-            .rewards
-            .iter()
-            .map(|r| Prepared {
-                value: r.value.get(values),
-                category: match &r.kind {
-                    RewardKind::Cost { category } => categories.iter().position(|c| c == category),
-                    RewardKind::Qaly => None,
-                },
-                slots: match r.target {
-                    RewardTarget::State(state) => (0..slots.len())
-                        .filter(|&i| slots[i].state == state && r.time_in_state.contains(slots[i].bucket))
-                        .collect(),
-                    RewardTarget::Transition { .. } => Vec::new(),
-                },
-            })
-            .collect();
-        let discounting = Discounting::new(
-            economics.discount_rate_costs.get(values),
-            economics.discount_rate_effects.get(values),
-            scenario.cycle_length_years,
-            scenario.n_cycles,
-        );
-        Builder {
-            scenario,
-            values,
-            slots,
-            n_quantities: quantity::FIXED + categories.len(),
-            categories,
-            move_index,
-            n_moves,
-            prepared,
-            alive_slots: (0..slots.len()).filter(|&i| scenario.states[slots[i].state].alive).collect(),
-            discounting,
-            simpson: match economics.correction {
-                Correction::Weights => economics.weights.clone(),
-                _ => simpson_weights(scenario.n_cycles),
-            },
-            correction: economics.correction,
-            timing: economics.discount_timing,
-        }
+/// Refills `tables` (one per strategy, from an earlier build with the same plan, or empty) for
+/// new parameter values: the same numbers [`build`] (or [`build_outcomes`], as the plan keeps)
+/// gives, without allocating once the tables exist. The plan must [`Plan::fits`] the values.
+///
+/// # Errors
+/// As [`build`].
+pub fn rebuild(
+    plan: &Plan,
+    scenario: &Scenario,
+    values: &[f64],
+    slots: &[Slot],
+    tables: &mut Vec<Valuation>,
+    scratch: &mut Vec<f64>,
+) -> Result<(), Vec<Problem>> {
+    debug_assert!(plan.fits(scenario, values));
+    tables.resize_with(scenario.strategies.len(), || plan.empty_tables());
+    let mut problems = Vec::new();
+    for (si, v) in tables.iter_mut().enumerate() {
+        plan.tables_into(scenario, values, slots, si, v, scratch);
+        problems.extend(super::value_check::first_problem(scenario, values, slots, si, v));
     }
-
-    /// The tables of strategy `si`: every cycle's state and move values, then the infusions.
-    fn strategy_tables(&self, si: usize) -> Valuation {
-        let t_max = self.scenario.n_cycles;
-        let n_slots = self.slots.len();
-        let mut v = Valuation {
-            n_quantities: self.n_quantities,
-            n_slots,
-            n_states: self.scenario.states.len(),
-            n_cycles: t_max,
-            point: vec![0.0; self.n_quantities * (t_max + 1) * n_slots],
-            move_index: self.move_index.clone(),
-            n_moves: self.n_moves,
-            moves: vec![0.0; self.n_quantities * t_max * self.n_moves],
-        };
-        let mut parts = Vec::with_capacity(3);
-        for t in 1..=t_max {
-            self.add_cycle(&mut v, si, t, &mut parts);
-        }
-        if let Some(schedule) = &self.scenario.strategies[si].schedule {
-            self.add_infusions(&mut v, schedule);
-        }
-        v
-    }
-
-    /// Adds the life years and the rewards of cycle t (1-based) of strategy `si`.
-    fn add_cycle(&self, v: &mut Valuation, si: usize, t: usize, parts: &mut Vec<(usize, f64, f64)>) {
-        let dt = self.scenario.cycle_length_years;
-        let cycle_start = (t - 1) as f64 * dt;
-        let applies = |r: &Reward| {
-            r.strategies.as_ref().is_none_or(|s| s.contains(&si))
-                && cycle_start >= r.during_from_years - 1e-9
-                && r.during_until_years.is_none_or(|u| cycle_start < u - 1e-9)
-        };
-        let d = &self.discounting;
-        spread(self.correction, self.timing, t, dt, &self.simpson, parts);
-        // Boundary, weight and the two discount factors of each part of the cycle.
-        let factors: Vec<(usize, f64, f64, f64)> =
-            parts.iter().map(|&(p, w, tau)| (p, w, d.costs(tau), d.effects(tau))).collect();
-        // A move during cycle t is valued at the cycle's midpoint; with the scenario's own boundary
-        // weights, at the boundary that ends the cycle, with its weight (as DARTH's tutorials do).
-        let move_weight = if self.correction == Correction::Weights { self.simpson[t] } else { 1.0 };
-        let move_factors = match self.correction {
-            Correction::Weights => (move_weight * d.costs(t as f64 * dt), move_weight * d.effects(t as f64 * dt)),
-            _ => (d.costs((t as f64 - 0.5) * dt), d.effects((t as f64 - 0.5) * dt)),
-        };
-        // Life years in every alive state.
-        for &slot_index in &self.alive_slots {
-            for &(p, w, _, de) in &factors {
-                v.add_point(quantity::LIFE_YEARS, p, slot_index, w * dt);
-                v.add_point(quantity::LIFE_YEARS_DISCOUNTED, p, slot_index, w * dt * de);
-            }
-        }
-        for (r, prep) in self.scenario.rewards.iter().zip(&self.prepared).filter(|(r, _)| applies(r)) {
-            // Which fixed quantities the reward feeds: discounted, undiscounted, category.
-            let (discounted, undiscounted, category) = match prep.category {
-                Some(k) => (quantity::COST, quantity::COST_UNDISCOUNTED, Some(quantity::FIXED + k)),
-                None => (quantity::QALY, quantity::QALY_UNDISCOUNTED, None),
-            };
-            let is_cost = prep.category.is_some();
-            // A formula of model time is evaluated for this cycle (and each slot's time in state).
-            let timed = !r.value.depends().is_constant();
-            let value_at = |bucket: usize| {
-                if timed {
-                    let at = reward_time(dt, t - 1, bucket);
-                    r.value.at(self.values, &at)
-                } else {
-                    prep.value
-                }
-            };
-            match r.target {
-                RewardTarget::State(_) => {
-                    for &(p, w, dc, de) in &factors {
-                        for &slot_index in &prep.slots {
-                            let amount = value_at(self.slots[slot_index].bucket) * w * dt;
-                            let discounted_amount = amount * if is_cost { dc } else { de };
-                            v.add_point(discounted, p, slot_index, discounted_amount);
-                            v.add_point(undiscounted, p, slot_index, amount);
-                            if let Some(c) = category {
-                                v.add_point(c, p, slot_index, discounted_amount);
-                            }
-                        }
-                    }
-                }
-                RewardTarget::Transition { from, to } => {
-                    let t0 = t - 1;
-                    let value = value_at(0);
-                    let discounted_amount = value * if is_cost { move_factors.0 } else { move_factors.1 };
-                    let Some(m) = self.move_index[from * v.n_states + to] else { continue };
-                    v.add_move(discounted, t0, m as usize, discounted_amount);
-                    v.add_move(undiscounted, t0, m as usize, value * move_weight);
-                    if let Some(c) = category {
-                        v.add_move(c, t0, m as usize, discounted_amount);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Adds the infusions and their adverse events, for people alive when they fall due.
-    fn add_infusions(&self, v: &mut Valuation, schedule: &Schedule) {
-        let (dt, t_max) = (self.scenario.cycle_length_years, v.n_cycles);
-        let values = self.values;
-        let d = &self.discounting;
-        let infusion_k = self.categories.iter().position(|c| c == INFUSION_CATEGORY);
-        let ae_k = self.categories.iter().position(|c| c == ADVERSE_EVENT_CATEGORY);
-        for tau in schedule.infusion_times() {
-            let p = (tau / dt + 1e-9).floor() as usize;
-            if p >= t_max {
-                continue;
-            }
-            let infusion = schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values));
-            let ae_cost: f64 = schedule
-                .adverse_events
-                .iter()
-                .map(|a| a.probability.get(values) * a.cost.as_ref().map_or(0.0, |c| c.get(values)))
-                .sum();
-            let qaly_loss: f64 = schedule
-                .adverse_events
-                .iter()
-                .map(|a| a.probability.get(values) * a.qaly_loss.as_ref().map_or(0.0, |q| q.get(values)))
-                .sum();
-            let cost = infusion + ae_cost;
-            for (slot_index, slot) in self.slots.iter().enumerate() {
-                let state = &self.scenario.states[slot.state];
-                if !state.alive || state.absorbing {
-                    continue;
-                }
-                if let Some(c) = infusion_k {
-                    v.add_point(quantity::FIXED + c, p, slot_index, infusion * d.costs(tau));
-                }
-                if let Some(c) = ae_k {
-                    v.add_point(quantity::FIXED + c, p, slot_index, ae_cost * d.costs(tau));
-                }
-                v.add_point(quantity::COST, p, slot_index, cost * d.costs(tau));
-                v.add_point(quantity::COST_UNDISCOUNTED, p, slot_index, cost);
-                v.add_point(quantity::QALY, p, slot_index, -(qaly_loss * d.effects(tau)));
-                v.add_point(quantity::QALY_UNDISCOUNTED, p, slot_index, -qaly_loss);
-            }
-        }
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 #[cfg(test)]

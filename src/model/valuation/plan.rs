@@ -1,0 +1,425 @@
+//! The plan of the value tables: every addition the tables of a strategy receive, decided once
+//! per scenario from what does not change between parameter values (which rewards apply in which
+//! cycle and slot, their weights and discount factors), so that building the tables for a PSA
+//! draw is only the additions made with that draw's reward values.
+//!
+//! Receives the scenario and the slots; hands [`super::build_with`] and [`super::rebuild`] a
+//! [`Plan`] whose tables are number for number those of the rules in [`super`]'s documentation.
+
+use super::{
+    ADVERSE_EVENT_CATEGORY, Discounting, INFUSION_CATEGORY, Valuation, cost_categories, quantity, reward_time,
+    simpson_weights, spread,
+};
+use crate::model::Slot;
+use crate::scenario::{
+    At, Correction, DiscountTiming, Economics, Reward, RewardKind, RewardTarget, Scenario, Schedule,
+};
+
+/// One addition to the value tables, decided once per scenario: the tables of a draw are these
+/// additions made in order with the draw's reward values, so a draw does only arithmetic.
+#[derive(Debug, Clone, Copy)]
+enum Term {
+    /// A fixed amount (life years): `table[index] += amount`.
+    Fixed { index: u32, amount: f64 },
+    /// A state reward at a boundary: `amount = value * weight * dt` goes to the undiscounted
+    /// index, `amount * discount` to the discounted one and to the category's.
+    State { value: u32, weight: f64, discount: f64, targets: Targets },
+    /// A move's one-off value: `value * discount` to the discounted and category indices,
+    /// `value * weight` to the undiscounted one.
+    Move { value: u32, discount: f64, weight: f64, targets: Targets },
+}
+
+/// Flat table indices of one term's discounted, undiscounted and category quantities
+/// ([`NONE`] where the tables do not keep it).
+#[derive(Debug, Clone, Copy)]
+struct Targets {
+    discounted: u32,
+    undiscounted: u32,
+    category: u32,
+}
+
+/// A table index that is not kept.
+const NONE: u32 = u32::MAX;
+
+/// The plan of every strategy's value tables: the additions ([`Term`]s) in the order the tables
+/// receive them, the reward values a draw evaluates, and the discount rates the factors were
+/// computed with. Made once per scenario (again only if a draw changes a discount rate); each
+/// draw then fills its tables by [`Plan::tables_into`] without allocating.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    n_quantities: usize,
+    n_slots: usize,
+    n_states: usize,
+    n_cycles: usize,
+    dt: f64,
+    move_index: Vec<Option<u32>>,
+    n_moves: usize,
+    /// The discount rates (costs, effects) of the factors, as bits.
+    rates: (u64, u64),
+    discounting: Discounting,
+    categories: Vec<String>,
+    /// Per strategy, the additions in order, after the fixed ones.
+    terms: Vec<Vec<Term>>,
+    /// Per strategy, the point table with the fixed additions (life years) made: what a draw's
+    /// table starts from. Fixed amounts go to the life-year quantities only, which no other
+    /// addition touches, so each entry receives its additions in the planned order.
+    base: Vec<Vec<f64>>,
+    /// Reward values of a draw: `values[r]` is reward r's value for the rewards that do not
+    /// change with model time; then one value per (reward, cycle, time-in-state bucket) of those
+    /// that do, in this order.
+    timed: Vec<(usize, At)>,
+}
+
+/// The discount rates of costs and effects with these parameter values.
+fn discount_rates(economics: &Economics, values: &[f64]) -> (f64, f64) {
+    (economics.discount_rate_costs.get(values), economics.discount_rate_effects.get(values))
+}
+
+impl Plan {
+    /// The plan of a scenario's value tables (`None` without `[economics]`), keeping the first
+    /// `kept` quantities (all when `None`), with the discount rates `values` give.
+    pub fn new(scenario: &Scenario, values: &[f64], slots: &[Slot], kept: Option<usize>) -> Option<Plan> {
+        let economics = scenario.economics.as_ref()?;
+        let categories = cost_categories(scenario);
+        let n_states = scenario.states.len();
+        let mut move_index = vec![None; n_states * n_states];
+        let mut n_moves = 0;
+        for r in &scenario.rewards {
+            if let RewardTarget::Transition { from, to } = r.target
+                && move_index[from * n_states + to].is_none()
+            {
+                move_index[from * n_states + to] = Some(n_moves as u32);
+                n_moves += 1;
+            }
+        }
+        let (rate_costs, rate_effects) = discount_rates(economics, values);
+        let all = quantity::FIXED + categories.len();
+        let mut plan = Plan {
+            n_quantities: kept.map_or(all, |k| all.min(k)),
+            n_slots: slots.len(),
+            n_states,
+            n_cycles: scenario.n_cycles,
+            dt: scenario.cycle_length_years,
+            move_index,
+            n_moves,
+            rates: (rate_costs.to_bits(), rate_effects.to_bits()),
+            discounting: Discounting::new(rate_costs, rate_effects, scenario.cycle_length_years, scenario.n_cycles),
+            categories,
+            terms: Vec::new(),
+            base: Vec::new(),
+            timed: Vec::new(),
+        };
+        let planner = Planner::new(scenario, economics, slots, &plan.categories);
+        let (mut timed_index, mut timed) = (std::collections::HashMap::new(), Vec::new());
+        let terms: Vec<Vec<Term>> = (0..scenario.strategies.len())
+            .map(|si| {
+                let mut terms = Vec::new();
+                for t in 1..=scenario.n_cycles {
+                    planner.add_cycle(&plan, &mut terms, (&mut timed_index, &mut timed), si, t);
+                }
+                terms
+            })
+            .collect();
+        plan.timed = timed;
+        let empty = plan.empty_tables();
+        (plan.base, plan.terms) = terms
+            .into_iter()
+            .map(|terms: Vec<Term>| {
+                let mut base = empty.point.clone();
+                let rest = terms
+                    .into_iter()
+                    .filter(|term| match *term {
+                        Term::Fixed { index, amount } => {
+                            base[index as usize] += amount;
+                            false
+                        }
+                        _ => true,
+                    })
+                    .collect();
+                (base, rest)
+            })
+            .unzip();
+        Some(plan)
+    }
+
+    /// The number of quantities the tables keep.
+    pub fn n_quantities(&self) -> usize {
+        self.n_quantities
+    }
+
+    /// Were the factors computed with the discount rates these values give?
+    pub fn fits(&self, scenario: &Scenario, values: &[f64]) -> bool {
+        scenario.economics.as_ref().is_some_and(|e| {
+            let (c, q) = discount_rates(e, values);
+            (c.to_bits(), q.to_bits()) == self.rates
+        })
+    }
+
+    /// Empty tables of the plan's shape.
+    pub(super) fn empty_tables(&self) -> Valuation {
+        Valuation {
+            n_quantities: self.n_quantities,
+            n_slots: self.n_slots,
+            n_states: self.n_states,
+            n_cycles: self.n_cycles,
+            point: vec![0.0; self.n_quantities * (self.n_cycles + 1) * self.n_slots],
+            move_index: self.move_index.clone(),
+            n_moves: self.n_moves,
+            moves: vec![0.0; self.n_quantities * self.n_cycles * self.n_moves],
+        }
+    }
+
+    /// The reward values of a draw into `out` (see [`Plan::timed`]).
+    fn reward_values(&self, scenario: &Scenario, values: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(scenario.rewards.iter().map(|r| r.value.get(values)));
+        out.extend(self.timed.iter().map(|(r, at)| scenario.rewards[*r].value.at(values, at)));
+    }
+
+    /// Fills `v` (tables of this plan's shape, e.g. from an earlier draw) with strategy `si`'s
+    /// values: the planned additions, then the infusions. `scratch` holds the reward values.
+    pub(super) fn tables_into(
+        &self,
+        scenario: &Scenario,
+        values: &[f64],
+        slots: &[Slot],
+        si: usize,
+        v: &mut Valuation,
+        scratch: &mut Vec<f64>,
+    ) {
+        v.point.copy_from_slice(&self.base[si]);
+        v.moves.fill(0.0);
+        self.reward_values(scenario, values, scratch);
+        let dt = self.dt;
+        let add = |table: &mut [f64], i: u32, x: f64| {
+            if i != NONE {
+                table[i as usize] += x;
+            }
+        };
+        for term in &self.terms[si] {
+            match *term {
+                // Planning moved every fixed addition into the base table; kept for completeness.
+                Term::Fixed { index, amount } => v.point[index as usize] += amount,
+                Term::State { value, weight, discount, targets } => {
+                    let amount = scratch[value as usize] * weight * dt;
+                    let discounted = amount * discount;
+                    add(&mut v.point, targets.discounted, discounted);
+                    add(&mut v.point, targets.undiscounted, amount);
+                    add(&mut v.point, targets.category, discounted);
+                }
+                Term::Move { value, discount, weight, targets } => {
+                    let value = scratch[value as usize];
+                    let discounted = value * discount;
+                    add(&mut v.moves, targets.discounted, discounted);
+                    add(&mut v.moves, targets.undiscounted, value * weight);
+                    add(&mut v.moves, targets.category, discounted);
+                }
+            }
+        }
+        if let Some(schedule) = &scenario.strategies[si].schedule {
+            self.add_infusions(scenario, values, slots, v, schedule);
+        }
+    }
+
+    /// Adds the infusions and their adverse events, for people alive when they fall due.
+    fn add_infusions(
+        &self,
+        scenario: &Scenario,
+        values: &[f64],
+        slots: &[Slot],
+        v: &mut Valuation,
+        schedule: &Schedule,
+    ) {
+        let (dt, t_max) = (self.dt, v.n_cycles);
+        let d = &self.discounting;
+        let infusion_k = self.categories.iter().position(|c| c == INFUSION_CATEGORY);
+        let ae_k = self.categories.iter().position(|c| c == ADVERSE_EVENT_CATEGORY);
+        for tau in schedule.infusion_times() {
+            let p = (tau / dt + 1e-9).floor() as usize;
+            if p >= t_max {
+                continue;
+            }
+            let infusion = schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values));
+            let ae_cost: f64 = schedule
+                .adverse_events
+                .iter()
+                .map(|a| a.probability.get(values) * a.cost.as_ref().map_or(0.0, |c| c.get(values)))
+                .sum();
+            let qaly_loss: f64 = schedule
+                .adverse_events
+                .iter()
+                .map(|a| a.probability.get(values) * a.qaly_loss.as_ref().map_or(0.0, |q| q.get(values)))
+                .sum();
+            let cost = infusion + ae_cost;
+            for (slot_index, slot) in slots.iter().enumerate() {
+                let state = &scenario.states[slot.state];
+                if !state.alive || state.absorbing {
+                    continue;
+                }
+                if let Some(c) = infusion_k {
+                    v.add_point(quantity::FIXED + c, p, slot_index, infusion * d.costs(tau));
+                }
+                if let Some(c) = ae_k {
+                    v.add_point(quantity::FIXED + c, p, slot_index, ae_cost * d.costs(tau));
+                }
+                v.add_point(quantity::COST, p, slot_index, cost * d.costs(tau));
+                v.add_point(quantity::COST_UNDISCOUNTED, p, slot_index, cost);
+                v.add_point(quantity::QALY, p, slot_index, -(qaly_loss * d.effects(tau)));
+                v.add_point(quantity::QALY_UNDISCOUNTED, p, slot_index, -qaly_loss);
+            }
+        }
+    }
+
+    /// Index of quantity `q` at boundary `p` in `slot` of the point table, or [`NONE`] when not kept.
+    fn point_index(&self, q: usize, p: usize, slot: usize) -> u32 {
+        if q < self.n_quantities { ((q * (self.n_cycles + 1) + p) * self.n_slots + slot) as u32 } else { NONE }
+    }
+
+    /// Index of quantity `q` for move `m` in cycle `t` of the move table, or [`NONE`].
+    fn move_table_index(&self, q: usize, t: usize, m: usize) -> u32 {
+        if q < self.n_quantities { ((q * self.n_cycles + t) * self.n_moves + m) as u32 } else { NONE }
+    }
+}
+
+/// The reward value of each (reward, cycle, time-in-state bucket) already planned, by its index.
+type TimedIndex = std::collections::HashMap<(usize, usize, usize), u32>;
+
+/// What the plan's additions are made from: the parts of the scenario that do not change with
+/// the parameter values.
+struct Planner<'a> {
+    scenario: &'a Scenario,
+    slots: &'a [Slot],
+    /// Per reward: its cost category (`None` for QALYs) and the slots a state reward applies to.
+    reward_slots: Vec<(Option<usize>, Vec<usize>)>,
+    alive_slots: Vec<usize>,
+    weights: Vec<f64>,
+    correction: Correction,
+    timing: DiscountTiming,
+}
+
+impl<'a> Planner<'a> {
+    fn new(scenario: &'a Scenario, economics: &Economics, slots: &'a [Slot], categories: &[String]) -> Self {
+        let reward_slots = scenario
+            .rewards
+            .iter()
+            .map(|r| {
+                let category = match &r.kind {
+                    RewardKind::Cost { category } => categories.iter().position(|c| c == category),
+                    RewardKind::Qaly => None,
+                };
+                let applies_to = match r.target {
+                    RewardTarget::State(state) => (0..slots.len())
+                        .filter(|&i| slots[i].state == state && r.time_in_state.contains(slots[i].bucket))
+                        .collect(),
+                    RewardTarget::Transition { .. } => Vec::new(),
+                };
+                (category, applies_to)
+            })
+            .collect();
+        Planner {
+            scenario,
+            slots,
+            reward_slots,
+            alive_slots: (0..slots.len()).filter(|&i| scenario.states[slots[i].state].alive).collect(),
+            weights: match economics.correction {
+                Correction::Weights => economics.weights.clone(),
+                _ => simpson_weights(scenario.n_cycles),
+            },
+            correction: economics.correction,
+            timing: economics.discount_timing,
+        }
+    }
+
+    /// Plans the life years and the rewards of cycle t (1-based) of strategy `si`, in the order
+    /// the tables receive them.
+    fn add_cycle(
+        &self,
+        plan: &Plan,
+        terms: &mut Vec<Term>,
+        (timed_index, timed_values): (&mut TimedIndex, &mut Vec<(usize, At)>),
+        si: usize,
+        t: usize,
+    ) {
+        let dt = self.scenario.cycle_length_years;
+        let cycle_start = (t - 1) as f64 * dt;
+        let applies = |r: &Reward| {
+            r.strategies.as_ref().is_none_or(|s| s.contains(&si))
+                && cycle_start >= r.during_from_years - 1e-9
+                && r.during_until_years.is_none_or(|u| cycle_start < u - 1e-9)
+        };
+        let d = &plan.discounting;
+        let mut parts = Vec::with_capacity(3);
+        spread(self.correction, self.timing, t, dt, &self.weights, &mut parts);
+        // Boundary, weight and the two discount factors of each part of the cycle.
+        let factors: Vec<(usize, f64, f64, f64)> =
+            parts.iter().map(|&(p, w, tau)| (p, w, d.costs(tau), d.effects(tau))).collect();
+        // A move during cycle t is valued at the cycle's midpoint; with the scenario's own boundary
+        // weights, at the boundary that ends the cycle, with its weight (as DARTH's tutorials do).
+        let move_weight = if self.correction == Correction::Weights { self.weights[t] } else { 1.0 };
+        let move_factors = match self.correction {
+            Correction::Weights => (move_weight * d.costs(t as f64 * dt), move_weight * d.effects(t as f64 * dt)),
+            _ => (d.costs((t as f64 - 0.5) * dt), d.effects((t as f64 - 0.5) * dt)),
+        };
+        // Life years in every alive state.
+        for &slot_index in &self.alive_slots {
+            for &(p, w, _, de) in &factors {
+                for (q, amount) in [(quantity::LIFE_YEARS, w * dt), (quantity::LIFE_YEARS_DISCOUNTED, w * dt * de)] {
+                    let index = plan.point_index(q, p, slot_index);
+                    if index != NONE {
+                        terms.push(Term::Fixed { index, amount });
+                    }
+                }
+            }
+        }
+        let n_rewards = self.scenario.rewards.len();
+        for (ri, r) in self.scenario.rewards.iter().enumerate().filter(|(_, r)| applies(r)) {
+            let (category, applies_to) = &self.reward_slots[ri];
+            // Which fixed quantities the reward feeds: discounted, undiscounted, category.
+            let (discounted, undiscounted, category) = match category {
+                Some(k) => (quantity::COST, quantity::COST_UNDISCOUNTED, Some(quantity::FIXED + k)),
+                None => (quantity::QALY, quantity::QALY_UNDISCOUNTED, None),
+            };
+            let is_cost = category.is_some();
+            // A formula of model time is evaluated for this cycle (and each slot's time in state).
+            let timed = !r.value.depends().is_constant();
+            let mut value_at = |bucket: usize| -> u32 {
+                if !timed {
+                    return ri as u32;
+                }
+                *timed_index.entry((ri, t - 1, bucket)).or_insert_with(|| {
+                    timed_values.push((ri, reward_time(dt, t - 1, bucket)));
+                    (n_rewards + timed_values.len() - 1) as u32
+                })
+            };
+            match r.target {
+                RewardTarget::State(_) => {
+                    for &(p, w, dc, de) in &factors {
+                        for &slot_index in applies_to {
+                            let targets = Targets {
+                                discounted: plan.point_index(discounted, p, slot_index),
+                                undiscounted: plan.point_index(undiscounted, p, slot_index),
+                                category: category.map_or(NONE, |c| plan.point_index(c, p, slot_index)),
+                            };
+                            let value = value_at(self.slots[slot_index].bucket);
+                            let discount = if is_cost { dc } else { de };
+                            terms.push(Term::State { value, weight: w, discount, targets });
+                        }
+                    }
+                }
+                RewardTarget::Transition { from, to } => {
+                    let t0 = t - 1;
+                    let value = value_at(0);
+                    let discount = if is_cost { move_factors.0 } else { move_factors.1 };
+                    let Some(m) = plan.move_index[from * plan.n_states + to] else { continue };
+                    let m = m as usize;
+                    let targets = Targets {
+                        discounted: plan.move_table_index(discounted, t0, m),
+                        undiscounted: plan.move_table_index(undiscounted, t0, m),
+                        category: category.map_or(NONE, |c| plan.move_table_index(c, t0, m)),
+                    };
+                    terms.push(Term::Move { value, discount, weight: move_weight, targets });
+                }
+            }
+        }
+    }
+}
