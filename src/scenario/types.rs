@@ -377,6 +377,11 @@ pub struct Economics {
     pub discount_timing: DiscountTiming,
     /// Willingness-to-pay values per QALY for net monetary benefit.
     pub wtp: Vec<f64>,
+    /// How costs stated in other currencies or price years were converted (`conversion`).
+    pub conversion: super::prices::ConversionMethod,
+    /// The country of the analysis whose indices the conversions use: `country` as given, else
+    /// the currency's default (`None` for a currency the price table does not know).
+    pub country: Option<String>,
 }
 
 impl Economics {
