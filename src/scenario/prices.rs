@@ -33,7 +33,7 @@ use std::sync::OnceLock;
 pub const PRICE_INDICES_CSV: &str = include_str!("../../data/price_indices.csv");
 
 /// Name of the embedded table in messages and reports.
-pub const PRICE_INDICES_NAME: &str = "data/price_indices.csv (embedded, from shared/evidence/price_indices.csv)";
+pub const PRICE_INDICES_NAME: &str = "data/price_indices.csv (embedded; a copy of shared/evidence/price_indices.csv)";
 
 /// ISO 4217 currency codes the table can convert, each with the country (ISO 3166 alpha-3, or
 /// `EMU` for the euro area) whose indices are used when a cost or the scenario names no
@@ -241,6 +241,12 @@ impl Conversion {
         if self.is_identity() {
             return format!("{head}: same currency and price year, factor 1 (no conversion)");
         }
+        format!("{head}: {}; factor {:.6} ({})", self.arithmetic(), self.factor, self.method.label())
+    }
+
+    /// The index values of the factor, e.g. `CPI USA 2013/2024 = 232.957/313.689 [1]; PPP 2013
+    /// DEU/USA = 0.774784/1 [2]`; the bracketed numbers index [`Conversion::sources`].
+    pub fn arithmetic(&self) -> String {
         let sources = self.sources();
         let cite = |s: &IndexValue| sources.iter().position(|x| *x == s.source).map_or(0, |k| k + 1);
         let mut parts = Vec::new();
@@ -258,7 +264,7 @@ impl Conversion {
             };
             parts.push(format!("{text} {}", refs.join("")));
         }
-        format!("{head}: {}; factor {:.6} ({})", parts.join("; "), self.factor, self.method.label())
+        parts.join("; ")
     }
 
     /// The distinct sources of the index values, in order of first use.
@@ -271,6 +277,101 @@ impl Conversion {
         }
         out
     }
+}
+
+/// Every conversion of a scenario, in words: for `params`, `explain`, the report and its CHEERS
+/// statement.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConversionSummary {
+    /// One sentence: the scenario's currency, price year and country, how many costs were
+    /// converted and by which method, how many were already in the scenario's currency.
+    pub statement: String,
+    /// One line per converted cost: `NAME: 4000 USD 2024 (USA) x 0.575383 = 2301.53 EUR 2013:
+    /// CPI ... [1]; PPP ... [2]`.
+    pub lines: Vec<String>,
+    /// The index sources cited as [1], [2], ... in `lines`.
+    pub sources: Vec<String>,
+}
+
+impl ConversionSummary {
+    /// The summary of `parameters` (their [`Conversion`]s) in a scenario with `economics`.
+    pub fn new(parameters: &[super::Parameter], economics: Option<&super::Economics>) -> ConversionSummary {
+        let Some(e) = economics else { return ConversionSummary::default() };
+        let country = e
+            .country
+            .as_deref()
+            .or_else(|| {
+                parameters
+                    .iter()
+                    .find_map(|p| p.conversion.as_ref().filter(|c| !c.is_identity()))
+                    .map(|c| c.to.country.as_str())
+            })
+            .map(|k| format!(" (country {k})"))
+            .unwrap_or_default();
+        let mut out = ConversionSummary::default();
+        let (mut stated, mut converted) = (Vec::new(), 0);
+        for p in parameters {
+            let Some(c) = &p.conversion else { continue };
+            if c.is_identity() {
+                stated.push(p.name.as_str());
+                continue;
+            }
+            converted += 1;
+            for s in c.sources() {
+                if !out.sources.contains(&s) {
+                    out.sources.push(s);
+                }
+            }
+            // Cite the summary's numbering, not the conversion's own.
+            let mut line = c.arithmetic();
+            for (k, s) in c.sources().iter().enumerate().rev() {
+                let global = out.sources.iter().position(|x| x == s).map_or(0, |g| g + 1);
+                line = line.replace(&format!("[{}]", k + 1), &format!("[@{global}]"));
+            }
+            let line = line.replace("[@", "[");
+            out.lines.push(format!(
+                "{}: {} {} -> {} {} {} (country {}) = {} x {:.6}: {line} ({})",
+                p.name,
+                c.source_value,
+                c.from,
+                round_money(p.value),
+                c.to.currency,
+                c.to.price_year,
+                c.to.country,
+                c.source_value,
+                c.factor,
+                c.method.label()
+            ));
+        }
+        let mut statement = format!("Costs are in {} at {} prices{country}.", e.currency, e.price_year);
+        if converted > 0 {
+            statement.push_str(&format!(
+                " {converted} cost{} stated in another currency or price year {} converted by the {}; the index values come from the price table {PRICE_INDICES_NAME} and are shown with their sources.",
+                if converted == 1 { "" } else { "s" },
+                if converted == 1 { "is" } else { "are" },
+                e.conversion.in_words()
+            ));
+        } else {
+            statement.push_str(" No cost is converted between currencies or price years.");
+        }
+        if !stated.is_empty() {
+            statement.push_str(&format!(
+                " Stated by their sources in {} {} (factor 1): {}.",
+                e.currency,
+                e.price_year,
+                stated.join(", ")
+            ));
+        }
+        statement
+            .push_str(&format!(" Costs without a stated currency are taken to be in {} {}.", e.currency, e.price_year));
+        out.statement = statement;
+        out
+    }
+}
+
+/// A converted amount to the cent.
+fn round_money(x: f64) -> String {
+    format!("{x:.2}")
 }
 
 /// The series' name in conversion lines.

@@ -379,8 +379,8 @@ pub struct Economics {
     pub wtp: Vec<f64>,
     /// How costs stated in other currencies or price years were converted (`conversion`).
     pub conversion: super::prices::ConversionMethod,
-    /// The country of the analysis whose indices the conversions use: `country` as given, else
-    /// the currency's default (`None` for a currency the price table does not know).
+    /// The country of the analysis (`country`, ISO 3166 alpha-3) as given; conversions use the
+    /// currency's default country when it is not (see `prices::CURRENCIES`).
     pub country: Option<String>,
 }
 

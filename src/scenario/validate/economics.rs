@@ -99,7 +99,7 @@ impl Validator<'_> {
             discount_timing: discount_timing?,
             wtp,
             conversion: self.price_target.as_ref().and_then(|t| t.method).unwrap_or_default(),
-            country: self.price_target.as_ref().and_then(|t| t.country.clone().ok()),
+            country: e.country.clone(),
         })
     }
 
