@@ -198,6 +198,11 @@ mod tests {
         assert!(with[23].note.contains("PSA and one-way DSA, with EVPPI"));
         let survival_only = checklist(Contents::default());
         assert_eq!(survival_only[14].coverage, Coverage::NotReported, "no currency without economics");
+        // Issue 13: converted costs are reported under item 15; a stated country under item 6.
+        assert!(without[14].note.contains("no conversion is made"));
+        let priced = checklist(Contents { economics: true, conversions: true, country: true, ..Contents::default() });
+        assert!(priced[14].note.contains("each converted cost with its index values and their sources"));
+        assert_eq!((priced[5].coverage, without[5].coverage), (Coverage::Partly, Coverage::NotReported));
         assert_eq!(survival_only[2].coverage, Coverage::NotReported, "no description");
     }
 }
