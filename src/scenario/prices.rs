@@ -556,7 +556,7 @@ mod tests {
         let (usd, eur) = (basis("USD", 2024, "USA"), basis("EUR", 2013, "DEU"));
         let c = convert(&usd, &eur, ConversionMethod::Ccemg).unwrap();
         assert!(close(c.factor, 232.957 / 313.689 * 0.774784 / 1.0), "{}", c.factor);
-        assert!(close(12_000.0 * c.factor, 6904.597_469_009_113), "{}", 12_000.0 * c.factor);
+        assert!(close(12_000.0 * c.factor, 6_904.597_469_009_113), "{}", 12_000.0 * c.factor);
         let series: Vec<_> = c.steps.iter().map(|s| (s.series.as_str(), s.country.as_str(), s.year)).collect();
         assert_eq!(
             series,
