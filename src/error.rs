@@ -680,6 +680,49 @@ pub enum ProblemKind {
     /// (the shape check mirrors the reader); the reader's own message is kept.
     #[error("cannot be read: {message}")]
     Unreadable { message: String },
+    // ---- issue 13: currency and price year (scenario::prices) ----
+    /// A currency code the price-index table cannot convert (the cost's `currency`, or the
+    /// scenario's `[economics] currency` when a cost must be converted to it).
+    #[error("unknown currency \"{value}\" for conversion; the price-index table converts {known} (ISO 4217 codes)")]
+    UnknownCurrency { value: String, known: String },
+    /// A `country` that is not in the price-index table or does not use the currency.
+    #[error(
+        "country \"{country}\" does not price costs in {currency}; the countries of the table with {currency} are: {known} (ISO 3166 alpha-3; EMU for the euro area)"
+    )]
+    PriceCountry { country: String, currency: String, known: String },
+    /// One of a cost's `currency` and `price_year` without the other (or `country` without them).
+    #[error(
+        "`{given}` without `{missing}`: a cost's price basis needs both currency and price_year (e.g. currency = \"USD\", price_year = 2024), or neither to take the scenario's"
+    )]
+    PriceBasisIncomplete { given: &'static str, missing: &'static str },
+    /// `currency`, `price_year` or `country` on a parameter that is not a cost.
+    #[error(
+        "a parameter of kind {kind} has no currency: only parameters of kind cost are converted; remove currency, price_year and country"
+    )]
+    ConversionNotCost { kind: &'static str },
+    /// A price year (the cost's or the scenario's) outside the years of the price-index table.
+    #[error(
+        "{whose} price year {year} is outside the price-index table ({first}-{last}); state the cost in a year the table covers, or convert it by hand and state it in the scenario's currency and price year"
+    )]
+    PriceYearOutsideTable { year: i64, whose: &'static str, first: i64, last: i64 },
+    /// An index value a conversion needs is not in the price-index table (a gap in a series).
+    #[error(
+        "the table has no {series} for {country} in {year} (it has {has}); choose a price year or a country the table covers, or convert this cost by hand and state it in the scenario's currency and price year"
+    )]
+    PriceIndexMissing { series: String, country: String, year: i64, has: String },
+    /// A conversion method whose series the price-index table does not have.
+    #[error(
+        "conversion = \"{method}\" needs the series {series}, which the price-index table does not have (it has cpi, ppp_gdp and fx_usd); use conversion = \"ccemg\" or \"exchange_rate\""
+    )]
+    PriceSeriesMissing { series: &'static str, method: &'static str },
+    /// A converted cost whose PSA draws cannot be rescaled to the scenario's currency.
+    #[error("a cost converted to the scenario's currency (factor {}) cannot {what}; {fix}", short(.factor))]
+    ConversionCannotScale { factor: f64, what: &'static str, fix: &'static str },
+    /// A cost with a currency in a scenario without `[economics]`, which states the target.
+    #[error(
+        "a cost with a currency needs the scenario's currency and price year: add an [economics] table (currency, price_year, ...)"
+    )]
+    ConversionWithoutEconomics,
     // ---- (issue 10) new model-build ProblemKinds go below this line ----
     /// An effect, resolved with the parameter values, has a multiplier or a time that is not a finite
     /// number >= 0 (e.g. `hr_per_meld_point ^ meld_shift` overflows to infinity).
@@ -746,46 +789,4 @@ impl fmt::Display for Problem {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_problem_names_file_line_key_and_rule() {
-        let e = Error::Invalid {
-            file: "scenarios/x.toml".into(),
-            problems: vec![Problem::new(
-                "transitions[1].to",
-                Some(12),
-                ProblemKind::UnknownState { name: "decomp".into(), known: "compensated, death".into() },
-            )],
-        };
-        assert_eq!(
-            e.to_string(),
-            "scenarios/x.toml:12: transitions[1].to: unknown state \"decomp\" (states: compensated, death)"
-        );
-    }
-
-    /// Issue 10: `No such file or directory (os error 2): No such file or directory`.
-    #[test]
-    fn the_os_cause_is_printed_once() {
-        let e = Error::Read { path: "x.toml".into(), cause: std::io::Error::from(std::io::ErrorKind::NotFound) };
-        let chain = format!("{:#}", anyhow::Error::from(e));
-        assert_eq!(chain.matches("entity not found").count(), 1, "{chain}");
-        let e = Error::Draw { draw: 3, cause: Box::new(Error::Optimiser { message: "m".into() }) };
-        assert_eq!(format!("{:#}", anyhow::Error::from(e)), "PSA draw 3: the optimiser failed: m");
-    }
-
-    #[test]
-    fn several_problems_are_all_listed() {
-        let e = Error::Invalid {
-            file: "f.toml".into(),
-            problems: vec![
-                Problem::new("a", None, ProblemKind::Empty { what: "states" }),
-                Problem::new("b", Some(3), ProblemKind::LifetimeWithoutLifeTable),
-            ],
-        };
-        let text = e.to_string();
-        assert!(text.starts_with("f.toml: 2 problems\n  f.toml: a: no states defined"));
-        assert!(text.contains("\n  f.toml:3: b: horizon = \"lifetime\""));
-    }
-}
+mod tests;

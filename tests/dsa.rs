@@ -18,9 +18,14 @@ fn tornado_is_sorted_by_swing_and_its_base_is_the_base_case() {
         .stdout(contains("uc_msc vs standard_care, wtp 50000 per QALY"))
         .stdout(contains("c_msc_infusion"));
     let csv = wd.read("d/dsa.csv");
-    assert!(csv.starts_with(
-        "parameter,low_value,high_value,outcome,low_result,high_result,base\nc_msc_infusion,1500,9333,inc_nmb,"
-    ));
+    // Issue 13: the MSC price's range, USD 2024 1,500-9,333 per infusion, converted to EUR 2013
+    // (x 0.575383, CCEMG-EPPI-Centre); it was 1500-9333 taken at par before.
+    assert!(
+        csv.starts_with(
+            "parameter,low_value,high_value,outcome,low_result,high_result,base\nc_msc_infusion,863.0746836261393,5370.050681521839,inc_nmb,"
+        ),
+        "{csv}"
+    );
     let nmb: Vec<Vec<String>> = rows(&csv).into_iter().filter(|r| r[3] == "inc_nmb").collect();
     let swings: Vec<f64> =
         nmb.iter().map(|r| (r[5].parse::<f64>().unwrap() - r[4].parse::<f64>().unwrap()).abs()).collect();
@@ -49,7 +54,8 @@ fn two_way_grid() {
         .success();
     let grid = wd.read("d/dsa_two_way.csv");
     assert_eq!(grid.lines().count(), 1 + 16);
-    assert!(grid.lines().nth(1).unwrap().starts_with("msc_meld_md_24wk,-3.35,c_msc_infusion,1500,"));
+    // USD 1,500 (2024) in EUR 2013 (issue 13).
+    assert!(grid.lines().nth(1).unwrap().starts_with("msc_meld_md_24wk,-3.35,c_msc_infusion,863.0746836261393,"));
     wd.cmd()
         .args(["dsa", "--two-way", "nope,c_msc_infusion", "--out", "e"])
         .assert()

@@ -50,3 +50,16 @@ fn teaching_formulas_scenario_shows_formulas_and_the_hand_arithmetic() {
         // decompensated under MSC in the first two years: 1 - exp(-0.36 x 0.8) = 0.250238.
         .stdout(contains("25.0238%"));
 }
+
+/// Issue 13: the costs part states the currency and price year and shows each conversion.
+#[test]
+fn default_scenario_explains_its_price_conversion() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .arg("explain")
+        .assert()
+        .success()
+        .stdout(contains("Currency and price year. Costs are in EUR at 2013 prices (country DEU). 1 cost stated in another currency or price year is converted by the CCEMG-EPPI-Centre method"))
+        .stdout(contains("c_msc_infusion: 4000 USD 2024 (USA) -> 2301.53 EUR 2013 (country DEU)"))
+        .stdout(contains("Index sources:"));
+}

@@ -359,3 +359,29 @@ fn shards_with_set_values_merge_into_the_single_run() {
     psa(&wd, &["--out", "unset"]);
     assert_ne!(wd.read("single/psa_draws.csv"), wd.read("unset/psa_draws.csv"));
 }
+
+/// Issue 13: a converted cost's PSA draws are the draws in its own currency times the factor, so
+/// their mean is the factor times the source distribution's mean, within 5 standard errors
+/// (SE = factor x sd / sqrt(n)) for gamma(4.007, 998.3): mean 4000.1881 USD, sd sqrt(4.007) x 998.3.
+#[test]
+fn a_converted_cost_is_drawn_in_the_scenarios_currency() {
+    use cirrhosim::analysis::psa::sampling::{draw_values, varied_parameters};
+    use cirrhosim::scenario::Scenario;
+    let converted = Scenario::default_scenario().unwrap();
+    let text = cirrhosim::scenario::DEFAULT_SCENARIO.replace("currency = \"USD\"\nprice_year = 2024\n", "");
+    let at_par = Scenario::from_toml("at_par.toml", &text, std::path::Path::new(".")).unwrap();
+    let i = converted.parameters.iter().position(|p| p.name == "c_msc_infusion").unwrap();
+    let factor = converted.parameters[i].conversion.as_ref().unwrap().factor;
+    assert!(at_par.parameters[i].conversion.is_none() && at_par.parameters[i].value == 4000.0);
+    let (varied, n) = (varied_parameters(&converted), 20_000u64);
+    assert_eq!(varied, varied_parameters(&at_par));
+    let mut sum = 0.0;
+    for draw in 0..n {
+        let (x, usd) = (draw_values(&converted, &varied, 7, draw)[i], draw_values(&at_par, &varied, 7, draw)[i]);
+        assert!((x - factor * usd).abs() <= 1e-12 * x, "draw {draw}: {x} vs {factor} x {usd}");
+        sum += x;
+    }
+    let (mean, sd) = (4.007 * 998.3, 4.007f64.sqrt() * 998.3);
+    let bound = 5.0 * factor * sd / (n as f64).sqrt();
+    assert!((sum / n as f64 - factor * mean).abs() < bound, "{} vs {}", sum / n as f64, factor * mean);
+}

@@ -38,6 +38,14 @@ fn report_is_self_contained_structured_and_reproducible() {
     assert!(!html.contains("https://") && !html.contains("<script"));
     assert!(html.contains("to death: annual probability 0.09 (first 1 year in the state)"));
     assert!(html.contains("r_decomp_death"));
+    // Issue 13: CHEERS item 15 states the conversion of the MSC price with its index sources.
+    assert!(html.contains("15 Currency, price date, and conversion"));
+    assert!(
+        html.contains("c_msc_infusion: 4000 USD 2024 (USA) -&gt; 2301.53 EUR 2013 (country DEU)"),
+        "conversion line"
+    );
+    assert!(html.contains("[1] BLS CPI-U") && html.contains("= 4000 USD 2024 x 0.575383"));
+    assert!(html.contains("6 Setting and location"), "the scenario states its country");
     assert!(html.contains("D&#x27;Amico") || html.contains("D'Amico"), "sources are in the parameter table");
     for svg in
         ["model.svg", "survival.svg", "occupancy_1.svg", "occupancy_2.svg", "costs.svg", "qalys.svg", "frontier.svg"]

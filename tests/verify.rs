@@ -24,7 +24,8 @@ fn default_scenario_verifies_and_names_the_figures() {
         .success()
         .stdout(contains("utilities 1 and no discounting: QALYs = life years"))
         .stdout(contains("half_cycle weights: 40.000000000000 years vs horizon 40 years"))
-        .stdout(contains("ICER 233931."));
+        // EUR 141,577 per QALY since issue 13 converted the MSC price (EUR 233,931 at par before).
+        .stdout(contains("ICER 141576."));
 }
 
 #[test]

@@ -36,6 +36,10 @@ pub struct Contents {
     pub psa: bool,
     pub dsa: bool,
     pub evppi: bool,
+    /// Some cost states its own currency and price year (and is converted, or shown as stated).
+    pub conversions: bool,
+    /// The scenario names the country of its prices (`[economics] country`, or its currency's).
+    pub country: bool,
 }
 
 /// The 28 item titles of CHEERS 2022, in order.
@@ -115,6 +119,11 @@ fn coverage(number: u8, c: Contents) -> (Coverage, String, Option<&'static str>)
             Some("top"),
         ),
         5 => say(Reported, "settings table: start age, sex mix and starting state of the cohort", Some("settings")),
+        6 if c.economics && c.country => say(
+            Partly,
+            "settings table: the country whose prices the costs are in; the setting of care is for the authors",
+            Some("settings"),
+        ),
         6 => say(NotReported, "not reported beyond the life table named in the settings; for the authors", None),
         7 => say(Reported, "settings table: each strategy with its description", Some("settings")),
         8 => say(NotReported, "not reported: the scenario format has no perspective; for the authors", None),
@@ -131,6 +140,11 @@ fn coverage(number: u8, c: Contents) -> (Coverage, String, Option<&'static str>)
         ),
         13 => costed("utility values with their sources in the parameter table", "parameters", Partly),
         14 => costed("cost parameters with their units and sources in the parameter table", "parameters", Partly),
+        15 if c.conversions => costed(
+            "settings table: currency and price year, the conversion method, and each converted cost with its index values and their sources; on every money axis and column",
+            "settings",
+            Reported,
+        ),
         15 => costed("settings table, and on every money axis and column; no conversion is made", "settings", Reported),
         16 => say(
             Partly,
@@ -172,11 +186,23 @@ mod tests {
         let without = checklist(Contents { economics: true, description: true, ..Contents::default() });
         assert_eq!(without.iter().map(|i| i.number).collect::<Vec<_>>(), (1..=28).collect::<Vec<_>>());
         assert_eq!(without[23].coverage, Coverage::NotReported);
-        let with = checklist(Contents { economics: true, description: true, psa: true, dsa: true, evppi: true });
+        let with = checklist(Contents {
+            economics: true,
+            description: true,
+            psa: true,
+            dsa: true,
+            evppi: true,
+            ..Contents::default()
+        });
         assert_eq!(with[19].coverage, Coverage::Reported);
         assert!(with[23].note.contains("PSA and one-way DSA, with EVPPI"));
         let survival_only = checklist(Contents::default());
         assert_eq!(survival_only[14].coverage, Coverage::NotReported, "no currency without economics");
+        // Issue 13: converted costs are reported under item 15; a stated country under item 6.
+        assert!(without[14].note.contains("no conversion is made"));
+        let priced = checklist(Contents { economics: true, conversions: true, country: true, ..Contents::default() });
+        assert!(priced[14].note.contains("each converted cost with its index values and their sources"));
+        assert_eq!((priced[5].coverage, without[5].coverage), (Coverage::Partly, Coverage::NotReported));
         assert_eq!(survival_only[2].coverage, Coverage::NotReported, "no description");
     }
 }

@@ -20,7 +20,18 @@ fn value_text(scenario: &Scenario, v: &Value) -> String {
             let p = &scenario.parameters[*i];
             let source = p.source.as_deref().map(|s| format!("; source: {s}")).unwrap_or_default();
             let formula = p.formula.as_ref().map(|f| format!(" = {}", f.text())).unwrap_or_default();
-            format!("{} ({}{formula}{source})", p.value, p.name)
+            let converted = match &p.conversion {
+                Some(c) if !c.is_identity() => format!(
+                    "; {} {} {} x {:.6} ({})",
+                    c.source_value,
+                    c.from.currency,
+                    c.from.price_year,
+                    c.factor,
+                    c.method.label()
+                ),
+                _ => String::new(),
+            };
+            format!("{} ({}{converted}{formula}{source})", p.value, p.name)
         }
         _ => scenario.value_in_words(v, &scenario.base_values()),
     }
@@ -324,6 +335,9 @@ fn costs_and_qalys(
         let v = &vals[strategy];
         let values = scenario.base_values();
         let _ = writeln!(out, "\n3. Costs and QALYs\n");
+        if scenario.parameters.iter().any(|p| p.conversion.is_some()) {
+            let _ = writeln!(out, "{}\n", crate::report::terminal::conversions_text(scenario));
+        }
         let _ = writeln!(
             out,
             "Costs ({} {}) are discounted at {} a year and QALYs at {} a year: a value at time s years counts (1 + r)^-s. \

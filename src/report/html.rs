@@ -198,7 +198,12 @@ impl Report<'_> {
             psa: self.overlays.psa.is_some(),
             dsa: self.overlays.dsa.is_some(),
             evppi: self.overlays.psa.as_ref().is_some_and(|p| p.evppi.is_some()),
+            conversions: scenario.parameters.iter().any(|p| p.conversion.is_some()),
+            country: scenario.economics.as_ref().is_some_and(|e| e.country.is_some()),
         };
+        let conversions = scenario.parameters.iter().any(|p| p.conversion.is_some()).then(|| {
+            crate::scenario::prices::ConversionSummary::new(&scenario.parameters, scenario.economics.as_ref())
+        });
         let fig: BTreeMap<&str, &Figure> = figures.iter().map(|f| (f.id.as_str(), f)).collect();
         let tab: BTreeMap<&str, &Table> = tables.iter().map(|t| (t.id, t)).collect();
         let occupancy: Vec<&Figure> = figures.iter().filter(|f| f.id.starts_with("occupancy-plot-")).collect();
@@ -230,6 +235,10 @@ impl Report<'_> {
                 cycle => describe_years(model.cycle_length_years),
                 discounting => discounting,
                 currency => currency,
+                currency_statement => conversions.as_ref().map(|c| c.statement.clone()),
+                conversion_lines => conversions.as_ref().map(|c| c.lines.clone()).unwrap_or_default(),
+                conversion_sources => conversions.as_ref().map(|c| c.sources.clone()).unwrap_or_default(),
+                country => scenario.economics.as_ref().and_then(|e| e.country.clone()),
                 correction => correction,
                 states => state_rows(scenario),
                 fig => fig,
@@ -358,6 +367,11 @@ fn parameter_rows(scenario: &Scenario) -> Vec<minijinja::Value> {
                 distribution => scenario.distribution_text(i),
                 range => match (p.low, p.high) { (Some(l), Some(h)) => format!("{l} - {h}"), _ => String::new() },
                 source => p.source.clone().unwrap_or_else(|| "(no source)".to_string()),
+                converted => p.conversion.as_ref().map(|c| if c.is_identity() {
+                    format!("{} {} as stated", c.from.currency, c.from.price_year)
+                } else {
+                    format!("= {} {} {} x {:.6}", c.source_value, c.from.currency, c.from.price_year, c.factor)
+                }),
             }
         })
         .collect()

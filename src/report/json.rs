@@ -34,6 +34,23 @@ struct EconomicsBlock<'a> {
     incremental: Vec<IncrementalRow<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     monte_carlo_differences: Vec<McDifferenceOut<'a>>,
+    /// Currency, price date and conversion in one sentence (CHEERS 2022 item 15), when any cost
+    /// states its own currency and price year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currency_statement: Option<String>,
+    /// Every cost stated in its own currency and price year: the value in the scenario's, the
+    /// factor and each index value with its source.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conversions: Vec<ConversionOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ConversionOut<'a> {
+    parameter: &'a str,
+    /// In the scenario's currency and price year.
+    value: f64,
+    #[serde(flatten)]
+    conversion: &'a crate::scenario::prices::Conversion,
 }
 
 #[derive(Serialize)]
@@ -263,5 +280,17 @@ fn economics_block<'a>(
                     .collect()
             })
             .unwrap_or_default(),
+        currency_statement: scenario
+            .parameters
+            .iter()
+            .any(|p| p.conversion.is_some())
+            .then(|| crate::scenario::prices::ConversionSummary::new(&scenario.parameters, Some(e)).statement),
+        conversions: scenario
+            .parameters
+            .iter()
+            .filter_map(|p| {
+                p.conversion.as_ref().map(|c| ConversionOut { parameter: &p.name, value: p.value, conversion: c })
+            })
+            .collect(),
     }
 }

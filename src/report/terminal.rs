@@ -303,14 +303,18 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
             continue;
         }
         let distribution = scenario.distribution_text(i);
+        // A converted cost is shown to the cent (its full value is in summary.json).
+        let converted = p.conversion.as_ref().is_some_and(|c| !c.is_identity());
         let range = match (p.low, p.high) {
+            (Some(lo), Some(hi)) if converted => format!("{lo:.2} - {hi:.2}"),
             (Some(lo), Some(hi)) => format!("{lo} - {hi}"),
             _ => String::new(),
         };
+        let value = if converted { format!("{:.2}", p.value) } else { scenario.value_text(i) };
         let unit = p.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
         t.add_row(vec![
             Cell::new(&p.name),
-            right(scenario.value_text(i)),
+            right(value),
             Cell::new(format!("{}{unit}", p.kind.name())),
             Cell::new(distribution),
             Cell::new(range),
@@ -318,7 +322,29 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
             Cell::new(p.source.as_deref().unwrap_or("(no source)")),
         ]);
     }
-    t.to_string()
+    let mut text = t.to_string();
+    if scenario.parameters.iter().any(|p| p.conversion.is_some()) {
+        text.push_str("\n\n");
+        text.push_str(&conversions_text(scenario));
+    }
+    text
+}
+
+/// Currency, price year and every conversion of a cost with its index values and their sources
+/// (`params` and `explain`): the statement, one line per converted cost, the sources.
+pub fn conversions_text(scenario: &crate::scenario::Scenario) -> String {
+    let summary = crate::scenario::prices::ConversionSummary::new(&scenario.parameters, scenario.economics.as_ref());
+    let mut out = format!("Currency and price year. {}", summary.statement);
+    for line in &summary.lines {
+        out.push_str(&format!("\n  {line}"));
+    }
+    if !summary.sources.is_empty() {
+        out.push_str("\nIndex sources:");
+        for (k, s) in summary.sources.iter().enumerate() {
+            out.push_str(&format!("\n  [{}] {s}", k + 1));
+        }
+    }
+    out
 }
 
 /// Threshold answers: for each parameter and WTP, the value where INB = 0.

@@ -17,6 +17,7 @@ pub mod life_table;
 pub mod limits;
 pub mod numbers;
 pub mod parameters;
+pub mod prices;
 pub mod raw;
 mod read;
 mod schema;
@@ -89,7 +90,9 @@ impl Scenario {
     /// parameter CSVs and is checked by the rules of a value written in the file (its kind's
     /// range, every use). The value is then known: the parameter loses its PSA distribution and
     /// its DSA range (which described the file's value), so a PSA holds it fixed and the tornado
-    /// leaves it out; a member of a Dirichlet group cannot be set alone. Problems are keyed
+    /// leaves it out; a member of a Dirichlet group cannot be set alone. A cost is set in the
+    /// scenario's currency and price year (the units of every output, e.g. a threshold price), so
+    /// a conversion written in the file no longer applies to it. Problems are keyed
     /// `set.NAME`; a name that is not a parameter is a problem too.
     ///
     /// # Errors
@@ -102,7 +105,8 @@ impl Scenario {
     /// assert_eq!(s.parameters.iter().find(|p| p.name == "c_msc_infusion").unwrap().value, 2500.0);
     /// let e = Scenario::default_scenario_with(&[("c_msc_infusion".to_string(), f64::NAN)]).unwrap_err();
     /// assert!(e.to_string().contains("set.c_msc_infusion.value: NaN is not a valid cost: must be a finite number"), "{e}");
-    /// // Below the file's DSA range (1500 to 9333) is fine: the range described the file's value.
+    /// // Below the file's DSA range (USD 1,500 to 9,333, i.e. EUR 2013 863 to 5,370) is fine: the
+    /// // range described the file's value.
     /// let free = Scenario::default_scenario_with(&[("c_msc_infusion".to_string(), 0.0)])?;
     /// let p = free.parameters.iter().find(|p| p.name == "c_msc_infusion").unwrap();
     /// assert_eq!((p.value, p.distribution.is_none(), p.low, p.high), (0.0, true, None, None));

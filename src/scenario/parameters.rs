@@ -403,6 +403,11 @@ pub struct Parameter {
     /// time and so has no single value).
     #[serde(serialize_with = "formula_text")]
     pub formula: Option<std::sync::Arc<super::formula::Formula>>,
+    /// For a cost stated in another currency or price year: how it was converted. `value`,
+    /// `distribution`, `low` and `high` are then already in the scenario's currency and price
+    /// year (scaled by the factor once, at validation); the value as written is
+    /// [`super::prices::Conversion::source_value`].
+    pub conversion: Option<super::prices::Conversion>,
 }
 
 /// A formula is written to JSON as its text.
@@ -477,6 +482,7 @@ pub fn read_csv(file: &str, text: &str) -> Result<Vec<Parameter>> {
             high: row.number("high")?,
             origin: format!("{file} line {}", row.line),
             name,
+            conversion: None,
         });
     }
     Ok(out)

@@ -254,6 +254,16 @@ pub struct RawParameter {
     pub low: Option<f64>,
     #[serde(default)]
     pub high: Option<f64>,
+    /// A cost's currency (ISO 4217), when it is not the scenario's; with `price_year`.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// The year of a cost's prices, when it is not the scenario's; with `currency`.
+    #[serde(default)]
+    pub price_year: Option<i64>,
+    /// The country (ISO 3166 alpha-3) whose price indices convert the cost; default: the
+    /// currency's (see `scenario::prices::CURRENCIES`).
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 /// A number given inline or the name of a parameter.
@@ -447,6 +457,13 @@ pub struct RawEconomics {
     pub discount_timing: Option<String>,
     #[serde(default)]
     pub wtp: Option<Vec<f64>>,
+    /// How costs in other currencies and years are converted: `ccemg` (default),
+    /// `exchange_rate` or `gdp_deflator`.
+    #[serde(default)]
+    pub conversion: Option<String>,
+    /// The country of the analysis (ISO 3166 alpha-3); default: the currency's.
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 /// `within_cycle_weights`: one number per cycle boundary, or a formula in `t` and `T`.

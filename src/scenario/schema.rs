@@ -161,6 +161,9 @@ const PARAMETER: &[Field] = &[
     opt("distribution", Shape::Table(DISTRIBUTION)),
     opt("low", Shape::Number),
     opt("high", Shape::Number),
+    opt("currency", Shape::Text),
+    opt("price_year", Shape::Whole),
+    opt("country", Shape::Text),
 ];
 
 const TABLE: &[Field] = &[
@@ -251,6 +254,8 @@ const ECONOMICS: &[Field] = &[
     opt("within_cycle_weights", WEIGHTS),
     opt("discount_timing", Shape::Text),
     opt("wtp", NUMBERS),
+    opt("conversion", Shape::Text),
+    opt("country", Shape::Text),
 ];
 
 const TRANSITION_REF: &[Field] = &[req("from", Shape::Text), req("to", Shape::Text)];

@@ -377,6 +377,11 @@ pub struct Economics {
     pub discount_timing: DiscountTiming,
     /// Willingness-to-pay values per QALY for net monetary benefit.
     pub wtp: Vec<f64>,
+    /// How costs stated in other currencies or price years were converted (`conversion`).
+    pub conversion: super::prices::ConversionMethod,
+    /// The country of the analysis (`country`, ISO 3166 alpha-3) as given; conversions use the
+    /// currency's default country when it is not (see `prices::CURRENCIES`).
+    pub country: Option<String>,
 }
 
 impl Economics {

@@ -98,6 +98,8 @@ impl Validator<'_> {
             weights: weights?,
             discount_timing: discount_timing?,
             wtp,
+            conversion: self.price_target.as_ref().and_then(|t| t.method).unwrap_or_default(),
+            country: e.country.clone(),
         })
     }
 

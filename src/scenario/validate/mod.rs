@@ -3,7 +3,8 @@
 //! This file is the driver: the [`Validator`] that collects every problem and warning, the
 //! helpers every table uses (name lookups, numbers, durations, whole cycles) and
 //! [`Validator::validate`], which checks the tables in file order, one file each:
-//! `settings.rs`, `states.rs`, `parameters.rs`, `cohort.rs`, `background.rs`, `transitions.rs`,
+//! `settings.rs`, `states.rs`, `prices.rs` (the scenario's currency), `parameters.rs` (with
+//! each cost's conversion), `cohort.rs`, `background.rs`, `transitions.rs`,
 //! `strategies.rs`, `economics.rs`, `psa.rs`, `dirichlet.rs`; then `size.rs` checks the limits
 //! across tables (`super::limits`). Problems are collected, never thrown, so `cirrhosim check`
 //! lists them all; only an unreadable parameter file stops validation early.
@@ -15,6 +16,7 @@ mod economics;
 mod formulas;
 mod mvn;
 mod parameters;
+mod prices;
 mod psa;
 mod settings;
 mod size;
@@ -133,6 +135,9 @@ pub(super) struct Validator<'a> {
     strategy_names: Vec<String>,
     /// The `[tables.NAME]` step functions, by name.
     tables: std::collections::BTreeMap<String, std::sync::Arc<super::formula::StepTable>>,
+    /// The scenario's currency, price year, country and conversion method, read before the
+    /// parameters so that costs can be converted as they are read (`prices.rs`).
+    price_target: Option<prices::PriceTarget>,
 }
 
 impl<'a> Validator<'a> {
@@ -158,6 +163,7 @@ impl<'a> Validator<'a> {
             derived: std::collections::HashSet::new(),
             strategy_names: Vec::new(),
             tables: std::collections::BTreeMap::new(),
+            price_target: None,
         }
     }
 
@@ -169,6 +175,7 @@ impl<'a> Validator<'a> {
     pub(super) fn validate(mut self, raw: RawScenario) -> Result<Scenario> {
         let settings = self.settings(&raw.settings);
         self.states(&raw.states);
+        self.price_target = self.price_target(raw.economics.as_ref());
         self.parameters(&raw.parameter_files, &raw.parameters, &raw.tables)?;
         let cohort = self.cohort(&raw.cohort);
         let background = raw.background_mortality.as_ref().and_then(|b| self.background(b, &cohort));

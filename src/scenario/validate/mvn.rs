@@ -65,6 +65,15 @@ impl Validator<'_> {
                 self.problem(format!("{key}.parameters"), line, kind);
                 continue;
             }
+            if let Some(c) = super::prices::converted(p) {
+                let kind = ProblemKind::ConversionCannotScale {
+                    factor: c.factor,
+                    what: "be drawn in a multivariate_normal group (its mean and covariance are given in one currency)",
+                    fix: "state the cost in the scenario's currency and price year, or draw it alone",
+                };
+                self.problem(format!("{key}.parameters"), line, kind);
+                continue;
+            }
             self.mark_used(i);
             indices.push(i);
         }

@@ -99,9 +99,12 @@ impl Validator<'_> {
                 low: p.low,
                 high: p.high,
                 origin,
+                conversion: None,
             };
             self.add_parameter(parameter, line);
         }
+        // Costs in another currency or price year, before any value is used.
+        self.convert_prices(inline);
         // Tables first: derived parameters' formulas may read them.
         self.tables(tables);
         self.set_by_caller = vec![false; self.parameters.len()];
@@ -113,9 +116,11 @@ impl Validator<'_> {
                 }
                 Some(&i) => {
                     // Set from outside, the value is known: the PSA distribution and the DSA
-                    // range described the file's value and no longer apply.
+                    // range described the file's value and no longer apply. It is in the
+                    // scenario's currency and price year (the units of every output), so a
+                    // cost's conversion goes too.
                     let p = &mut self.parameters[i];
-                    (p.value, p.distribution, p.low, p.high) = (*value, None, None, None);
+                    (p.value, p.distribution, p.low, p.high, p.conversion) = (*value, None, None, None, None);
                     self.checked[i] = true;
                     self.set_by_caller[i] = true;
                 }
@@ -156,7 +161,8 @@ impl Validator<'_> {
 
     /// Checks one parameter: value, distribution and range against its kind.
     pub(super) fn check_parameter(&mut self, i: usize) {
-        let p = self.parameters[i].clone();
+        // A converted cost is checked as written in the file, so messages quote its numbers.
+        let p = super::prices::as_written(&self.parameters[i]);
         let set_by_caller = self.set_by_caller.get(i).copied().unwrap_or(false);
         // A value set by the caller is not on any line of the file: its problems say `set.NAME`.
         let line = if set_by_caller { None } else { self.parameter_lines[i] };
