@@ -107,6 +107,9 @@ pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
     let n_states = trace.n_states;
     let boundaries = trace.n_cycles + 1;
     let quantities = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
+    // Only the moves that carry a value (often none): (index of the flow within a cycle, move number).
+    let moves: Vec<(usize, usize)> =
+        (0..n_states * n_states).filter_map(|k| v.move_number(k / n_states, k % n_states).map(|m| (k, m))).collect();
     let mut out = [0.0; 3];
     for (k, &q) in quantities.iter().enumerate() {
         // Boundary by boundary: the occupancy of the slots times their values, then the moves.
@@ -115,12 +118,10 @@ pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
         for (x, value) in trace.slot_occupancy.chunks_exact(n_slots).zip(values.chunks_exact(n_slots)) {
             total += x.iter().zip(value).map(|(m, value)| m * value).sum::<f64>();
         }
-        if v.n_moves() > 0 {
-            for t in 0..trace.n_cycles {
-                let flows = &trace.flows[t * n_states * n_states..(t + 1) * n_states * n_states];
-                for (from, to) in (0..n_states).flat_map(|from| (0..n_states).map(move |to| (from, to))) {
-                    let Some(m) = v.move_number(from, to) else { continue };
-                    let flow = flows[from * n_states + to];
+        if !moves.is_empty() {
+            for (t, flows) in trace.flows.chunks_exact(n_states * n_states).enumerate() {
+                for &(flow_index, m) in &moves {
+                    let flow = flows[flow_index];
                     if flow != 0.0 {
                         total += flow * v.for_move_number(q, t, m);
                     }

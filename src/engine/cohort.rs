@@ -49,7 +49,8 @@ impl CohortTrace {
 /// ```
 pub fn sim_cohort(model: &Model, strategy: usize) -> CohortTrace {
     let mut trace = CohortTrace::empty();
-    sim_cohort_into(model, strategy, &mut trace, &mut Vec::new(), true);
+    let every_move = vec![true; model.n_states() * model.n_states()];
+    sim_cohort_into(model, strategy, &mut trace, &mut Vec::new(), Some(&every_move));
     trace
 }
 
@@ -69,9 +70,16 @@ impl CohortTrace {
 }
 
 /// As [`sim_cohort`], into a trace from an earlier run (a PSA draw's), whose memory is reused;
-/// `scratch` holds the occupancy of the slots between cycles. The same numbers as [`sim_cohort`];
-/// without `flows` the trace's flows are left empty (for a model whose moves carry no value).
-pub fn sim_cohort_into(model: &Model, strategy: usize, trace: &mut CohortTrace, scratch: &mut Vec<f64>, flows: bool) {
+/// `scratch` holds the occupancy of the slots between cycles. The same numbers as [`sim_cohort`]
+/// for the flows `moves` asks for (`[from * n_states + to]`, true to record; others stay 0);
+/// without `moves` the trace's flows are left empty (for a model whose moves carry no value).
+pub fn sim_cohort_into(
+    model: &Model,
+    strategy: usize,
+    trace: &mut CohortTrace,
+    scratch: &mut Vec<f64>,
+    moves: Option<&[bool]>,
+) {
     let n_states = model.n_states();
     let n_cycles = model.n_cycles;
     let n_slots = model.slots.len();
@@ -85,7 +93,10 @@ pub fn sim_cohort_into(model: &Model, strategy: usize, trace: &mut CohortTrace, 
     trace.n_slots = n_slots;
     reset(&mut trace.occupancy, (n_cycles + 1) * n_states);
     reset(&mut trace.slot_occupancy, (n_cycles + 1) * n_slots);
-    reset(&mut trace.flows, if flows { n_cycles * n_states * n_states } else { 0 });
+    reset(&mut trace.flows, if moves.is_some() { n_cycles * n_states * n_states } else { 0 });
+    // The states some recorded move leaves (a move to the same state is never one).
+    let recorded = |from: usize, to: usize| from != to && moves.is_some_and(|m| m[from * n_states + to]);
+    let leaves: Vec<bool> = (0..n_states).map(|from| (0..n_states).any(|to| recorded(from, to))).collect();
     reset(scratch, 2 * n_slots);
     let (x, y) = scratch.split_at_mut(n_slots);
     let (mut x, mut y) = (x, y);
@@ -119,9 +130,11 @@ pub fn sim_cohort_into(model: &Model, strategy: usize, trace: &mut CohortTrace, 
                 for e in row {
                     y[e.to_slot as usize] += m * e.probability;
                 }
-                if let Some(flows_t) = flows_t.as_deref_mut() {
-                    let from = model.slots[slot].state;
-                    for e in row.iter().filter(|e| e.to_state as usize != from) {
+                let from = model.slots[slot].state;
+                if let Some(flows_t) = flows_t.as_deref_mut()
+                    && leaves[from]
+                {
+                    for e in row.iter().filter(|e| recorded(from, e.to_state as usize)) {
                         flows_t[from * n_states + e.to_state as usize] += m * e.probability;
                     }
                 }

@@ -170,11 +170,16 @@ fn draw_in(
     let (outcomes, survival): (Vec<[f64; 3]>, Vec<Vec<f64>>) = match settings.engine {
         PsaEngine::Cohort => {
             let trace = ws.trace.get_or_insert_with(crate::engine::CohortTrace::empty);
-            // Flows only when some move carries a value.
-            let flows = model.valuations.iter().flatten().any(|v| v.n_moves() > 0);
+            // Flows only of the moves that carry a value (the same in every strategy's tables).
+            let n_states = model.n_states();
+            let valued: Option<Vec<bool>> = model.valuations.as_ref().and_then(|v| v.first()).and_then(|v| {
+                let moves: Vec<bool> =
+                    (0..n_states * n_states).map(|k| v.move_number(k / n_states, k % n_states).is_some()).collect();
+                moves.contains(&true).then_some(moves)
+            });
             (0..n)
                 .map(|s| {
-                    sim_cohort_into(&model, s, trace, &mut ws.scratch, flows);
+                    sim_cohort_into(&model, s, trace, &mut ws.scratch, valued.as_deref());
                     let outcomes = analysis::economics::cohort_outcomes(&model, trace).expect("PSA needs [economics]");
                     let os = survival::overall_survival(&model, |t, s| trace.at(t, s));
                     (outcomes, os)
@@ -232,3 +237,6 @@ fn check_finite(model: &Model, k: u64, outcomes: &[[f64; 3]], survival: &[Vec<f6
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,8 +22,9 @@ enum Term {
     /// A fixed amount (life years): `table[index] += amount`.
     Fixed { index: u32, amount: f64 },
     /// A state reward at a boundary: `amount = value * weight * dt` goes to the undiscounted
-    /// index, `amount * discount` to the discounted one and to the category's.
-    State { value: u32, weight: f64, discount: f64, targets: Targets },
+    /// index, `amount * discount` to the discounted one and to the category's, for `slots`
+    /// neighbouring slots from the targets on (the slots of one state a reward applies to).
+    State { value: u32, weight: f64, discount: f64, targets: Targets, slots: u32 },
     /// A move's one-off value: `value * discount` to the discounted and category indices,
     /// `value * weight` to the undiscounted one.
     Move { value: u32, discount: f64, weight: f64, targets: Targets },
@@ -200,12 +201,20 @@ impl Plan {
             match *term {
                 // Planning moved every fixed addition into the base table; kept for completeness.
                 Term::Fixed { index, amount } => v.point[index as usize] += amount,
-                Term::State { value, weight, discount, targets } => {
+                Term::State { value, weight, discount, targets, slots } => {
                     let amount = scratch[value as usize] * weight * dt;
                     let discounted = amount * discount;
-                    add(&mut v.point, targets.discounted, discounted);
-                    add(&mut v.point, targets.undiscounted, amount);
-                    add(&mut v.point, targets.category, discounted);
+                    // Each target is its own run of entries (another quantity), so run by run.
+                    for (first, x) in [
+                        (targets.discounted, discounted),
+                        (targets.undiscounted, amount),
+                        (targets.category, discounted),
+                    ] {
+                        if first != NONE {
+                            let first = first as usize;
+                            v.point[first..first + slots as usize].iter_mut().for_each(|entry| *entry += x);
+                        }
+                    }
                 }
                 Term::Move { value, discount, weight, targets } => {
                     let value = scratch[value as usize];
@@ -279,6 +288,29 @@ impl Plan {
     fn move_table_index(&self, q: usize, t: usize, m: usize) -> u32 {
         if q < self.n_quantities { ((q * self.n_cycles + t) * self.n_moves + m) as u32 } else { NONE }
     }
+}
+
+/// Adds a state term, joined to the one before when it adds the same amount to the next slot of
+/// the same entries: each entry still receives its additions in the same order.
+fn push_state(terms: &mut Vec<Term>, term: Term) {
+    if let (
+        Some(Term::State { value, weight, discount, targets, slots }),
+        Term::State { value: v, weight: w, discount: d, targets: t, .. },
+    ) = (terms.last_mut(), term)
+    {
+        let next = |a: u32, b: u32| (a == NONE && b == NONE) || (a != NONE && b != NONE && a + *slots == b);
+        if *value == v
+            && weight.to_bits() == w.to_bits()
+            && discount.to_bits() == d.to_bits()
+            && next(targets.discounted, t.discounted)
+            && next(targets.undiscounted, t.undiscounted)
+            && next(targets.category, t.category)
+        {
+            *slots += 1;
+            return;
+        }
+    }
+    terms.push(term);
 }
 
 /// The reward value of each (reward, cycle, time-in-state bucket) already planned, by its index.
@@ -402,7 +434,7 @@ impl<'a> Planner<'a> {
                             };
                             let value = value_at(self.slots[slot_index].bucket);
                             let discount = if is_cost { dc } else { de };
-                            terms.push(Term::State { value, weight: w, discount, targets });
+                            push_state(terms, Term::State { value, weight: w, discount, targets, slots: 1 });
                         }
                     }
                 }
