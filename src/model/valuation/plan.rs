@@ -25,6 +25,9 @@ enum Term {
     /// index, `amount * discount` to the discounted one and to the category's, for `slots`
     /// neighbouring slots from the targets on (the slots of one state a reward applies to).
     State { value: u32, weight: f64, discount: f64, targets: Targets, slots: u32 },
+    /// A [`Term::State`] whose only kept target is the discounted one (a PSA draw's tables):
+    /// `value * weight * dt * discount` added to `slots` entries from `first` on.
+    Discounted { value: u32, weight: f64, discount: f64, first: u32, slots: u32 },
     /// A move's one-off value: `value * discount` to the discounted and category indices,
     /// `value * weight` to the undiscounted one.
     Move { value: u32, discount: f64, weight: f64, targets: Targets },
@@ -129,12 +132,17 @@ impl Plan {
                 let mut base = empty.point.clone();
                 let rest = terms
                     .into_iter()
-                    .filter(|term| match *term {
+                    .filter_map(|term| match term {
                         Term::Fixed { index, amount } => {
                             base[index as usize] += amount;
-                            false
+                            None
                         }
-                        _ => true,
+                        Term::State { value, weight, discount, targets, slots }
+                            if targets.undiscounted == NONE && targets.category == NONE =>
+                        {
+                            Some(Term::Discounted { value, weight, discount, first: targets.discounted, slots })
+                        }
+                        _ => Some(term),
                     })
                     .collect();
                 (base, rest)
@@ -201,6 +209,11 @@ impl Plan {
             match *term {
                 // Planning moved every fixed addition into the base table; kept for completeness.
                 Term::Fixed { index, amount } => v.point[index as usize] += amount,
+                Term::Discounted { value, weight, discount, first, slots } => {
+                    let discounted = scratch[value as usize] * weight * dt * discount;
+                    let first = first as usize;
+                    v.point[first..first + slots as usize].iter_mut().for_each(|entry| *entry += discounted);
+                }
                 Term::State { value, weight, discount, targets, slots } => {
                     let amount = scratch[value as usize] * weight * dt;
                     let discounted = amount * discount;
