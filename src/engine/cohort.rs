@@ -97,6 +97,7 @@ pub fn sim_cohort_into(
     // The states some recorded move leaves (a move to the same state is never one).
     let recorded = |from: usize, to: usize| from != to && moves.is_some_and(|m| m[from * n_states + to]);
     let leaves: Vec<bool> = (0..n_states).map(|from| (0..n_states).any(|to| recorded(from, to))).collect();
+    let slot_state: Vec<usize> = model.slots.iter().map(|s| s.state).collect();
     reset(scratch, 2 * n_slots);
     let (x, y) = scratch.split_at_mut(n_slots);
     let (mut x, mut y) = (x, y);
@@ -115,22 +116,23 @@ pub fn sim_cohort_into(
         // `y` is all zeros at each cycle's start: at first from the reset, then because each
         // cycle empties `x` as it reads it (cheaper than clearing a few numbers by a call).
         for t in 0..n_cycles {
-            let base = model.row_index(strategy, g, t, 0);
+            let (exits, lens) = model.cycle_block(strategy, g, t);
             let mut flows_t = flows.get_mut(t * n_states * n_states..(t + 1) * n_states * n_states);
-            for slot in 0..n_slots {
-                let m = std::mem::take(&mut x[slot]);
+            let rows = exits.chunks_exact(n_states).zip(lens);
+            for (slot, (m, (row, &len))) in x.iter_mut().zip(rows).enumerate() {
+                let m = std::mem::take(m);
                 if m == 0.0 {
                     continue;
                 }
-                let row = model.row_at(base + slot);
-                if row.is_empty() {
+                if len == 0 {
                     y[slot] += m; // absorbing
                     continue;
                 }
+                let row = &row[..len as usize];
                 for e in row {
                     y[e.to_slot as usize] += m * e.probability;
                 }
-                let from = model.slots[slot].state;
+                let from = slot_state[slot];
                 if let Some(flows_t) = flows_t.as_deref_mut()
                     && leaves[from]
                 {
@@ -140,8 +142,8 @@ pub fn sim_cohort_into(
                 }
             }
             let next = &mut occupancy[(t + 1) * n_states..(t + 2) * n_states];
-            for (slot, m) in y.iter().enumerate() {
-                next[model.slots[slot].state] += m;
+            for (&state, m) in slot_state.iter().zip(y.iter()) {
+                next[state] += m;
             }
             for (acc, m) in slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots].iter_mut().zip(y.iter()) {
                 *acc += m;

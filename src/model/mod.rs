@@ -248,6 +248,18 @@ impl Model {
         self.rows.n_blocks()
     }
 
+    /// The rows of every slot in one cycle, for stepping a whole cycle: the exits of slot i are
+    /// the first `lens[i]` of `exits[i * n_states..(i + 1) * n_states]`.
+    #[inline]
+    pub fn cycle_block(&self, strategy: usize, group: usize, cycle: usize) -> (&[Exit], &[u32]) {
+        let first = self.row_index(strategy, group, cycle, 0);
+        let n_slots = self.slots.len();
+        (
+            &self.rows.exits[first * self.n_states..(first + n_slots) * self.n_states],
+            &self.rows.lens[first..first + n_slots],
+        )
+    }
+
     /// The exits of the row at a flat index (see [`Model::row_index`]).
     #[inline]
     pub fn row_at(&self, r: usize) -> &[Exit] {
