@@ -15,6 +15,7 @@
 //! number >= 0 with an error naming the effect and its parameters.
 
 use crate::error::{Problem, ProblemKind};
+use crate::scenario::formula::MAX_COVARIATE_VARIABLES;
 use crate::scenario::{At, Effect, EffectMeasure, Scenario, TimeValue, Waning as ScenarioWaning};
 use std::f64::consts::LN_2;
 
@@ -104,6 +105,12 @@ impl EffectCourse {
         total
     }
 
+    /// Mean strength over [t0, t1): 0 before the onset, 1 at full strength, waning in between
+    /// (the share of the full effect a cycle gets; for a shift, the mean shift is value x this).
+    pub fn mean_strength(&self, t0: f64, t1: f64) -> f64 {
+        if t1 <= t0 { self.strength(t0) } else { self.strength_integral(t0, t1) / (t1 - t0) }
+    }
+
     /// Mean multiplier over the cycle [t0, t1).
     ///
     /// # Examples
@@ -159,6 +166,9 @@ pub struct EffectTables {
     relative_risk: Vec<f64>,
     /// Per cycle: every multiplier equals that of the cycle before (false for cycle 0).
     same_as_previous: Vec<bool>,
+    /// `[cycle * MAX_COVARIATE_VARIABLES + slot]`: the mean shift of each covariate variable over
+    /// the cycle (0 where no covariate effect applies).
+    covariate_shift: Vec<f64>,
 }
 
 impl EffectTables {
@@ -177,6 +187,7 @@ impl EffectTables {
             hazard_ratio: vec![1.0; n_cycles * n * n],
             relative_risk: vec![1.0; n_cycles * n * n],
             same_as_previous: vec![false; n_cycles],
+            covariate_shift: vec![0.0; n_cycles * MAX_COVARIATE_VARIABLES],
         };
         let mut problems = Vec::new();
         for effect in &scenario.strategies[strategy].effects {
@@ -219,6 +230,34 @@ impl EffectTables {
                 }
             }
         }
+        for effect in &scenario.strategies[strategy].covariate_effects {
+            let course = EffectCourse {
+                value: effect.shift.get(values),
+                onset_years: effect.onset.years(values),
+                duration_years: effect.duration.map_or(f64::INFINITY, |d| d.years(values)),
+                waning: WaningYears::from_scenario(effect.waning, values),
+            };
+            // A shift may be negative: only the times must be >= 0.
+            let times = EffectCourse { value: 1.0, ..course };
+            let bad =
+                if course.value.is_finite() { times.first_bad_field() } else { Some(("the shift", course.value)) };
+            if let Some((what, value)) = bad {
+                let kind = ProblemKind::Covariate {
+                    name: effect.covariate.clone(),
+                    rule: format!(
+                        "the shift of strategy \"{}\": {what} is {value}; it must be a finite number (times >= 0)",
+                        scenario.strategies[strategy].name
+                    ),
+                };
+                problems.push(Problem::new("", None, kind));
+                continue;
+            }
+            for t in 0..n_cycles {
+                let (a, b) = (t as f64 * dt, (t + 1) as f64 * dt);
+                tables.covariate_shift[t * MAX_COVARIATE_VARIABLES + effect.slot as usize] +=
+                    course.value * course.mean_strength(a, b);
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -228,7 +267,10 @@ impl EffectTables {
         touched.dedup();
         for t in 1..n_cycles {
             let same = |table: &[f64]| touched.iter().all(|&c| table[t * n * n + c] == table[(t - 1) * n * n + c]);
-            tables.same_as_previous[t] = same(&tables.hazard_ratio) && same(&tables.relative_risk);
+            let shifts =
+                |t: usize| &tables.covariate_shift[t * MAX_COVARIATE_VARIABLES..(t + 1) * MAX_COVARIATE_VARIABLES];
+            tables.same_as_previous[t] =
+                same(&tables.hazard_ratio) && same(&tables.relative_risk) && shifts(t) == shifts(t - 1);
         }
         Ok(tables)
     }
@@ -245,6 +287,12 @@ impl EffectTables {
     pub fn relative_risks(&self, cycle: usize, from: usize) -> &[f64] {
         let start = (cycle * self.n_states + from) * self.n_states;
         &self.relative_risk[start..start + self.n_states]
+    }
+
+    /// The mean shift of each covariate variable during `cycle` (see [`crate::scenario::CovariateEffect`]).
+    #[inline]
+    pub fn covariate_shifts(&self, cycle: usize) -> &[f64] {
+        &self.covariate_shift[cycle * MAX_COVARIATE_VARIABLES..(cycle + 1) * MAX_COVARIATE_VARIABLES]
     }
 
     /// True when every multiplier of `cycle` equals that of the cycle before (never for cycle 0).

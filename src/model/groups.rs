@@ -9,8 +9,45 @@ use super::Group;
 use super::convert::rate_from_probability;
 use crate::scenario::Scenario;
 
-/// The sub-cohorts: every (start age, sex) with a positive share, in the scenario's order.
+/// The sub-cohorts: every (start age, sex) with a positive share, in the scenario's order, each
+/// split into the profiles of the population's covariates (every combination of their levels
+/// and strata, the first covariate varying slowest) with a positive share.
 pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
+    let groups = age_and_sex(scenario);
+    let population = &scenario.population;
+    if population.covariates.is_empty() {
+        return groups;
+    }
+    let cells = population.cells();
+    let mut profiles: Vec<(Vec<u16>, f64)> = vec![(Vec::new(), 1.0)];
+    for c in &cells {
+        profiles = profiles
+            .into_iter()
+            .flat_map(|(path, w)| {
+                c.iter().enumerate().map(move |(k, cell)| {
+                    let mut path = path.clone();
+                    path.push(k as u16);
+                    (path, w * cell.weight)
+                })
+            })
+            .collect();
+    }
+    groups
+        .iter()
+        .flat_map(|g| {
+            profiles.iter().filter(|(_, w)| *w > 0.0).map(|(path, w)| {
+                let mut group = *g;
+                group.weight = g.weight * w;
+                group.covariates = population.values(&cells, path);
+                group.cells[..path.len()].copy_from_slice(path);
+                group
+            })
+        })
+        .collect()
+}
+
+/// The sub-cohorts by start age and sex (see [`sub_cohorts`]).
+fn age_and_sex(scenario: &Scenario) -> Vec<Group> {
     let reads = scenario.reads();
     if scenario.background.is_some() || reads.sex {
         scenario
@@ -18,11 +55,7 @@ pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
             .age_groups
             .iter()
             .flat_map(|g| {
-                scenario.sexes().into_iter().map(move |(sex, share)| Group {
-                    start_age: g.age,
-                    sex: Some(sex),
-                    weight: g.weight * share,
-                })
+                scenario.sexes().into_iter().map(move |(sex, share)| Group::new(g.age, Some(sex), g.weight * share))
             })
             .filter(|g| g.weight > 0.0)
             .collect()
@@ -33,11 +66,11 @@ pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
             .age_groups
             .iter()
             .filter(|g| g.weight > 0.0)
-            .map(|g| Group { start_age: g.age, sex: None, weight: g.weight })
+            .map(|g| Group::new(g.age, None, g.weight))
             .collect()
     } else {
         let age = scenario.cohort.age_groups.iter().map(|g| g.age * g.weight).sum();
-        vec![Group { start_age: age, sex: None, weight: 1.0 }]
+        vec![Group::new(age, None, 1.0)]
     }
 }
 

@@ -29,11 +29,12 @@ pub mod value_check;
 use crate::error::{Error, Problem, Result};
 use crate::scenario::Scenario;
 use crate::scenario::State;
+use crate::scenario::formula::MAX_COVARIATE_VARIABLES;
 use crate::scenario::life_table::Sex;
 use rows::{RowBuilder, RowStore};
 use slots::SlotLayout;
 
-/// A sub-cohort: everyone with the same start age and sex.
+/// A sub-cohort (a profile): everyone with the same start age, sex and covariate cells.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Group {
     pub start_age: f64,
@@ -41,6 +42,23 @@ pub struct Group {
     pub sex: Option<Sex>,
     /// Share of the cohort.
     pub weight: f64,
+    /// The covariate variables formulas read (see [`crate::scenario::population`]); 0 in unused slots.
+    pub covariates: [f64; MAX_COVARIATE_VARIABLES],
+    /// The cell (level or stratum index) of each of the population's covariates, in order.
+    pub cells: [u16; MAX_COVARIATE_VARIABLES],
+}
+
+impl Group {
+    /// A sub-cohort without covariates.
+    pub fn new(start_age: f64, sex: Option<Sex>, weight: f64) -> Group {
+        Group {
+            start_age,
+            sex,
+            weight,
+            covariates: [0.0; MAX_COVARIATE_VARIABLES],
+            cells: [0; MAX_COVARIATE_VARIABLES],
+        }
+    }
 }
 
 /// A (state, time-in-state bucket) pair.

@@ -223,6 +223,7 @@ pub fn row_time(dt: f64, group: &Group, cycle: usize, bucket: usize) -> At {
             Some(crate::scenario::life_table::Sex::Female) => 0.0,
             None => f64::NAN,
         },
+        covariates: group.covariates,
         ..At::cycle_start(cycle, dt)
     }
 }
@@ -373,7 +374,11 @@ impl<'a> RowBuilder<'a> {
                         self.class_sum[class]
                     } else {
                         let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazards[t]);
-                        let at = row_time(dt, group, t, slot.bucket);
+                        let mut at = row_time(dt, group, t, slot.bucket);
+                        // A strategy's covariate effects shift the profile's covariates.
+                        for (x, shift) in at.covariates.iter_mut().zip(effects.covariate_shifts(t)) {
+                            *x += shift;
+                        }
                         let exit_sum = match self.probabilities(slot, strategy, inputs, &at) {
                             Ok(sum) => sum,
                             Err(e) => {

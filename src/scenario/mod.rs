@@ -17,6 +17,7 @@ pub mod life_table;
 pub mod limits;
 pub mod numbers;
 pub mod parameters;
+pub mod population;
 pub mod prices;
 pub mod raw;
 mod read;

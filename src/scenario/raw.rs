@@ -19,6 +19,8 @@ pub struct RawScenario {
     pub settings: RawSettings,
     pub cohort: RawCohort,
     #[serde(default)]
+    pub population: Option<Spanned<RawPopulation>>,
+    #[serde(default)]
     pub background_mortality: Option<Spanned<RawBackground>>,
     #[serde(default)]
     pub states: Vec<Spanned<RawState>>,
@@ -409,7 +411,14 @@ pub struct RawAdverseEvent {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEffect {
-    pub from: String,
+    /// The state whose exits the effect changes (a transition effect).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// A numeric covariate of `[population]` the effect shifts (a covariate effect), by `shift`.
+    #[serde(default)]
+    pub covariate: Option<String>,
+    #[serde(default)]
+    pub shift: Option<RawValue>,
     #[serde(default)]
     pub to: Option<String>,
     #[serde(default)]
@@ -512,4 +521,56 @@ pub struct RawReward {
     pub strategies: Option<Vec<String>>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// `[population]`: covariates that make patients differ (see [`super::population`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPopulation {
+    /// Quantile strata per numeric covariate.
+    #[serde(default)]
+    pub nodes: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub covariates: BTreeMap<String, Spanned<RawCovariate>>,
+}
+
+/// `[population.covariates.NAME]`: a numeric covariate (`distribution`) or a categorical one
+/// (`levels`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCovariate {
+    #[serde(default)]
+    pub distribution: Option<RawCovariateDistribution>,
+    /// Level = share.
+    #[serde(default)]
+    pub levels: Option<BTreeMap<String, f64>>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Band = [low, high), for subgroup results.
+    #[serde(default)]
+    pub bands: BTreeMap<String, [f64; 2]>,
+}
+
+/// The distribution of a numeric covariate: `normal` (mean, sd, optional low/high truncation),
+/// `lognormal` (mean, sd on the natural scale) or `quantiles` (values at equally spaced
+/// probabilities from 0 to 1).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCovariateDistribution {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub mean: Option<f64>,
+    #[serde(default)]
+    pub sd: Option<f64>,
+    #[serde(default)]
+    pub low: Option<f64>,
+    #[serde(default)]
+    pub high: Option<f64>,
+    #[serde(default)]
+    pub values: Option<Vec<f64>>,
 }

@@ -213,7 +213,9 @@ const SCHEDULE: &[Field] = &[
 const WANING: &[Field] = &[req("shape", Shape::Text), opt("over", Shape::Text)];
 
 const EFFECT: &[Field] = &[
-    req("from", Shape::Text),
+    opt("from", Shape::Text),
+    opt("covariate", Shape::Text),
+    opt("shift", VALUE),
     opt("to", Shape::Text),
     opt("hazard_ratio", VALUE),
     opt("relative_risk", VALUE),
@@ -296,6 +298,50 @@ const MULTIVARIATE_NORMAL: &[Field] = &[
     opt("source", Shape::Text),
 ];
 
+const COVARIATE_DISTRIBUTION: &[Field] = &[
+    req("type", Shape::Text),
+    opt("mean", Shape::Number),
+    opt("sd", Shape::Number),
+    opt("low", Shape::Number),
+    opt("high", Shape::Number),
+    opt("values", NUMBERS),
+];
+
+const COVARIATE: &[Field] = &[
+    opt("distribution", Shape::Table(COVARIATE_DISTRIBUTION)),
+    opt(
+        "levels",
+        Shape::Named {
+            item: &Shape::Number,
+            if_malformed: IfMalformed::Stop,
+            expected: "expected a table of level = share, e.g. { hbv = 0.4, alcohol = 0.6 }",
+        },
+    ),
+    opt("unit", Shape::Text),
+    opt("source", Shape::Text),
+    opt(
+        "bands",
+        Shape::Named {
+            item: &Shape::List { item: &Shape::Number, len: Some(2), expected: "expected [low, high]" },
+            if_malformed: IfMalformed::Stop,
+            expected: "expected a table of band = [low, high], e.g. { low = [6, 15], high = [15, 40] }",
+        },
+    ),
+];
+
+const POPULATION: &[Field] = &[
+    opt("nodes", Shape::Whole),
+    opt("source", Shape::Text),
+    opt(
+        "covariates",
+        Shape::Named {
+            item: &Shape::Table(COVARIATE),
+            if_malformed: IfMalformed::Stop,
+            expected: "expected [population.covariates.NAME] tables",
+        },
+    ),
+];
+
 /// Top-level tables that, when malformed, are left out while the rules still check the rest of
 /// the file: nothing else refers to their contents. (A malformed `[background_mortality]` is not
 /// among them: without it, other keys would be judged by the wrong rules.)
@@ -306,6 +352,7 @@ pub const SCENARIO: &[Field] = &[
     req("scenario", Shape::Table(META)),
     req("settings", Shape::Table(SETTINGS)),
     req("cohort", Shape::Table(COHORT)),
+    opt("population", Shape::Table(POPULATION)),
     opt("background_mortality", Shape::Table(BACKGROUND)),
     opt(
         "states",
@@ -437,6 +484,9 @@ mod tests {
             ("RawMeta", serde_keys::<RawMeta>(), META),
             ("RawSettings", serde_keys::<RawSettings>(), SETTINGS),
             ("RawCohort", serde_keys::<RawCohort>(), COHORT),
+            ("RawPopulation", serde_keys::<RawPopulation>(), POPULATION),
+            ("RawCovariate", serde_keys::<RawCovariate>(), COVARIATE),
+            ("RawCovariateDistribution", serde_keys::<RawCovariateDistribution>(), COVARIATE_DISTRIBUTION),
             ("RawAgeGroup", serde_keys::<RawAgeGroup>(), AGE_GROUP_FIELDS),
             ("RawBackground", serde_keys::<RawBackground>(), BACKGROUND),
             ("RawState", serde_keys::<RawState>(), STATE),

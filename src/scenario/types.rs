@@ -464,6 +464,25 @@ pub struct Strategy {
     pub description: Option<String>,
     pub schedule: Option<Schedule>,
     pub effects: Vec<Effect>,
+    /// Shifts of numeric covariates (e.g. MELD lowered by MSC), read by every formula that reads
+    /// the covariate while the effect lasts.
+    pub covariate_effects: Vec<CovariateEffect>,
+}
+
+/// A strategy's shift of a numeric covariate over time: formulas reading the covariate see the
+/// profile's value plus `shift` times the effect's strength (onset, duration, waning as for a
+/// transition effect), averaged over each cycle.
+#[derive(Debug, Clone)]
+pub struct CovariateEffect {
+    pub covariate: String,
+    /// The covariate's variable slot (see [`super::formula::TimeVar::Covariate`]).
+    pub slot: u8,
+    pub shift: Value,
+    pub onset: TimeValue,
+    pub duration: Option<TimeValue>,
+    pub waning: Waning,
+    /// Position of the `[[strategies.effects]]` entry, within its strategy.
+    pub entry: usize,
 }
 
 /// A start age and its share of the cohort.
@@ -521,6 +540,8 @@ pub struct Scenario {
     pub transitions: Vec<Transition>,
     pub strategies: Vec<Strategy>,
     pub cohort: Cohort,
+    /// Covariates that make patients differ (none without `[population]`).
+    pub population: super::population::Population,
     pub background: Option<BackgroundMortality>,
     /// Currency, discounting and correction; `None` for a survival-only scenario.
     pub economics: Option<Economics>,

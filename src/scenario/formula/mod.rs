@@ -85,7 +85,15 @@ pub enum TimeVar {
     Cycles,
     /// 1 in the male sub-cohort, 0 in the female one.
     Male,
+    /// A covariate of the population (`[population.covariates]`): the value of a numeric one,
+    /// or the 0/1 indicator of one level of a categorical one, in the profile being built; the
+    /// index of its slot in [`At::covariates`].
+    Covariate(u8),
 }
+
+/// How many covariate variables (numeric covariates plus levels of categorical ones) formulas
+/// can read.
+pub const MAX_COVARIATE_VARIABLES: usize = 16;
 
 impl TimeVar {
     /// The variable a name denotes, if any.
@@ -114,6 +122,7 @@ impl TimeVar {
             TimeVar::Boundary => "t",
             TimeVar::Cycles => "T",
             TimeVar::Male => "male",
+            TimeVar::Covariate(_) => "a covariate",
         }
     }
 
@@ -133,6 +142,8 @@ pub struct Depends {
     pub boundary: bool,
     /// `male`: the sub-cohort's sex.
     pub sex: bool,
+    /// A covariate of the population.
+    pub covariates: bool,
 }
 
 impl Depends {
@@ -143,7 +154,7 @@ impl Depends {
 
     /// Every model-time variable but `t` and `T` (what a derived parameter or a transition may read).
     pub fn all_but_boundary() -> Depends {
-        Depends { model_time: true, age: true, state_years: true, boundary: false, sex: true }
+        Depends { model_time: true, age: true, state_years: true, boundary: false, sex: true, covariates: true }
     }
 
     /// Does this set of allowed variables include everything `needs` reads?
@@ -153,6 +164,7 @@ impl Depends {
             && (self.state_years || !needs.state_years)
             && (self.boundary || !needs.boundary)
             && (self.sex || !needs.sex)
+            && (self.covariates || !needs.covariates)
     }
 
     /// What a value allowed these variables may change with, in words, for messages.
@@ -172,6 +184,7 @@ impl Depends {
             TimeVar::StateYears => self.state_years = true,
             TimeVar::Boundary | TimeVar::Cycles => self.boundary = true,
             TimeVar::Male => self.sex = true,
+            TimeVar::Covariate(_) => self.covariates = true,
             TimeVar::CycleYears => {}
         }
     }
@@ -184,6 +197,7 @@ impl Depends {
             state_years: self.state_years || o.state_years,
             boundary: self.boundary || o.boundary,
             sex: self.sex || o.sex,
+            covariates: self.covariates || o.covariates,
         }
     }
 
@@ -205,6 +219,9 @@ impl Depends {
         if self.sex {
             parts.push("male");
         }
+        if self.covariates {
+            parts.push("the population's covariates");
+        }
         parts.join(" and ")
     }
 }
@@ -221,6 +238,8 @@ pub struct At {
     pub cycles: f64,
     /// 1 for men, 0 for women.
     pub male: f64,
+    /// The covariate variables of the profile (see [`TimeVar::Covariate`]).
+    pub covariates: [f64; MAX_COVARIATE_VARIABLES],
 }
 
 impl At {
@@ -235,6 +254,7 @@ impl At {
         boundary: f64::NAN,
         cycles: f64::NAN,
         male: f64::NAN,
+        covariates: [f64::NAN; MAX_COVARIATE_VARIABLES],
     };
 
     /// The start of cycle `cycle` (0-based) of `cycle_years` years: `cycle`, `cycle_years` and
@@ -253,6 +273,7 @@ impl At {
             TimeVar::Boundary => self.boundary,
             TimeVar::Cycles => self.cycles,
             TimeVar::Male => self.male,
+            TimeVar::Covariate(k) => self.covariates[k as usize],
         }
     }
 }

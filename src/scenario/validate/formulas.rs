@@ -183,7 +183,21 @@ impl Validator<'_> {
             }
             return Ok(Resolved::Var(v));
         }
-        let candidates = self.parameters.iter().map(|p| p.name.as_str()).chain(TimeVar::NAMES);
+        if let Some(k) = self.covariate_variables.iter().position(|v| v == name) {
+            let v = TimeVar::Covariate(k as u8);
+            let mut needs = Depends::default();
+            needs.add_var(v);
+            if !allowed.covers(needs) {
+                return Err(FormulaError::NotHere { name: name.to_string(), why: allowed.in_words() });
+            }
+            return Ok(Resolved::Var(v));
+        }
+        let candidates = self
+            .parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(TimeVar::NAMES)
+            .chain(self.covariate_variables.iter().map(String::as_str));
         let hint = formula::closest(name, candidates).map(|c| format!("; did you mean {c}?")).unwrap_or_default();
         let hint = if hint.is_empty() {
             " (not a parameter, nor one of cycle, cycle_years, model_years, age, state_years)".to_string()

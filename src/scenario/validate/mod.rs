@@ -16,6 +16,7 @@ mod economics;
 mod formulas;
 mod mvn;
 mod parameters;
+mod population;
 mod prices;
 mod psa;
 mod settings;
@@ -138,6 +139,11 @@ pub(super) struct Validator<'a> {
     /// The scenario's currency, price year, country and conversion method, read before the
     /// parameters so that costs can be converted as they are read (`prices.rs`).
     price_target: Option<prices::PriceTarget>,
+    /// The names formulas read for the population's covariates, by slot (see
+    /// [`super::population`]), known before any formula is compiled.
+    covariate_variables: Vec<String>,
+    /// Per covariate variable: is it a numeric covariate (not a level's indicator)?
+    covariate_numeric: Vec<bool>,
 }
 
 impl<'a> Validator<'a> {
@@ -164,6 +170,8 @@ impl<'a> Validator<'a> {
             strategy_names: Vec::new(),
             tables: std::collections::BTreeMap::new(),
             price_target: None,
+            covariate_variables: Vec::new(),
+            covariate_numeric: Vec::new(),
         }
     }
 
@@ -176,8 +184,11 @@ impl<'a> Validator<'a> {
         let settings = self.settings(&raw.settings);
         self.states(&raw.states);
         self.price_target = self.price_target(raw.economics.as_ref());
+        let population = self.population(raw.population.as_ref());
         self.parameters(&raw.parameter_files, &raw.parameters, &raw.tables)?;
+        self.covariate_clashes();
         let cohort = self.cohort(&raw.cohort);
+        self.profile_count(&population, cohort.age_groups.len() * 2);
         let background = raw.background_mortality.as_ref().and_then(|b| self.background(b, &cohort));
         if raw.background_mortality.is_none() {
             self.start_ages_without_background(&raw.cohort, &cohort);
@@ -211,6 +222,7 @@ impl<'a> Validator<'a> {
             transitions,
             strategies,
             cohort,
+            population,
             background,
             economics,
             rewards,

@@ -8,7 +8,8 @@ use super::super::limits::MAX_INFUSIONS;
 use super::super::numbers::short;
 use super::super::raw::{RawEffect, RawSchedule, RawStrategy, RawWaning};
 use super::super::types::{
-    AdverseEvent, Effect, EffectMeasure, ExitSpec, Schedule, Strategy, TimeValue, Transition, Value, Waning,
+    AdverseEvent, CovariateEffect, Effect, EffectMeasure, ExitSpec, Schedule, Strategy, TimeValue, Transition, Value,
+    Waning,
 };
 use super::{Usage, Validator};
 use crate::error::ProblemKind;
@@ -31,9 +32,15 @@ impl Validator<'_> {
             }
             let schedule = s.schedule.as_ref().and_then(|sc| self.schedule(&format!("{key}.schedule"), line, sc));
             let mut effects = Vec::new();
+            let mut covariate_effects = Vec::new();
             for (j, e) in s.effects.iter().enumerate() {
                 let eline = self.line(e);
-                effects.extend(self.effect(&format!("{key}.effects[{j}]"), eline, e.get_ref(), transitions, j));
+                let ekey = format!("{key}.effects[{j}]");
+                if e.get_ref().covariate.is_some() {
+                    covariate_effects.extend(self.covariate_effect(&ekey, eline, e.get_ref(), j));
+                } else {
+                    effects.extend(self.effect(&ekey, eline, e.get_ref(), transitions, j));
+                }
             }
             strategies.push(Strategy {
                 name: s.name.clone(),
@@ -41,6 +48,7 @@ impl Validator<'_> {
                 description: s.description.clone(),
                 schedule,
                 effects,
+                covariate_effects,
             });
         }
         strategies
@@ -126,7 +134,17 @@ impl Validator<'_> {
         transitions: &[Transition],
         entry: usize,
     ) -> Vec<Effect> {
-        let from = self.state(&raw.from, &format!("{key}.from"), line);
+        let Some(from_name) = &raw.from else {
+            let kind =
+                ProblemKind::ExactlyOne { options: "from (an effect on a state's exits) or covariate", found: 0 };
+            self.problem(key, line, kind);
+            return Vec::new();
+        };
+        if raw.shift.is_some() {
+            let kind = ProblemKind::ExactlyOne { options: "shift with covariate", found: 0 };
+            self.problem(format!("{key}.shift"), line, kind);
+        }
+        let from = self.state(from_name, &format!("{key}.from"), line);
         let to = match &raw.to {
             Some(name) => self.state(name, &format!("{key}.to"), line).map(Some),
             None => Some(None),
@@ -170,6 +188,79 @@ impl Validator<'_> {
                 entry,
             })
             .collect()
+    }
+
+    /// A covariate effect: `covariate` names a numeric covariate of `[population]`, `shift` its
+    /// change at full strength; the transition keys (`from`, `to`, `hazard_ratio`, ...) do not
+    /// belong with it.
+    fn covariate_effect(
+        &mut self,
+        key: &str,
+        line: Option<usize>,
+        raw: &RawEffect,
+        entry: usize,
+    ) -> Option<CovariateEffect> {
+        let name = raw.covariate.clone().unwrap_or_default();
+        let transition_keys = [
+            ("from", raw.from.is_some()),
+            ("to", raw.to.is_some()),
+            ("hazard_ratio", raw.hazard_ratio.is_some()),
+            ("relative_risk", raw.relative_risk.is_some()),
+            ("meld_shift", raw.meld_shift.is_some()),
+            ("hr_per_meld_point", raw.hr_per_meld_point.is_some()),
+        ];
+        for (k, given) in transition_keys {
+            if given {
+                let rule = format!(
+                    "a covariate effect shifts the covariate for every formula that reads it; {k} belongs to an effect on a state's exits (remove it, or write a separate effect)"
+                );
+                self.problem(format!("{key}.{k}"), line, ProblemKind::Covariate { name: name.clone(), rule });
+            }
+        }
+        let slot = self.covariate_variables.iter().position(|v| *v == name);
+        let numeric = slot.is_some_and(|k| self.covariate_numeric.get(k).copied().unwrap_or(false));
+        if !numeric {
+            let rule = format!(
+                "a covariate effect shifts a numeric covariate of [population] (numeric covariates: {})",
+                self.covariate_variables
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| self.covariate_numeric[*k])
+                    .map(|(_, v)| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            self.problem(format!("{key}.covariate"), line, ProblemKind::Covariate { name: name.clone(), rule });
+        }
+        let shift = match &raw.shift {
+            Some(v) => self.value(v, Usage::MeanDifference, &format!("{key}.shift"), line),
+            None => {
+                let kind = ProblemKind::ExactlyOne { options: "shift with covariate", found: 0 };
+                self.problem(format!("{key}.shift"), line, kind);
+                None
+            }
+        };
+        let onset = match &raw.onset {
+            Some(text) => self.time_value(text, &format!("{key}.onset"), line),
+            None => Some(TimeValue::Years(0.0)),
+        };
+        let duration = match &raw.duration {
+            Some(text) => self.time_value(text, &format!("{key}.duration"), line).map(Some),
+            None => Some(None),
+        };
+        let waning = match &raw.waning {
+            None => Some(Waning::None),
+            Some(w) => self.waning(key, line, w),
+        };
+        Some(CovariateEffect {
+            covariate: name,
+            slot: u8::try_from(slot?).ok()?,
+            shift: shift?,
+            onset: onset?,
+            duration: duration?,
+            waning: waning?,
+            entry,
+        })
     }
 
     /// The effect measure, its value and, for a MELD effect, the hazard ratio per MELD point.
@@ -291,12 +382,14 @@ impl Validator<'_> {
                 let exits: Vec<&Transition> = transitions.iter().filter(|t| t.from == from && t.to == to).collect();
                 let to_name = self.states[to].name.clone();
                 if exits.is_empty() {
-                    let kind = ProblemKind::NoSuchTransition { from: raw.from.clone(), to: to_name };
+                    let kind =
+                        ProblemKind::NoSuchTransition { from: raw.from.clone().unwrap_or_default(), to: to_name };
                     self.problem(format!("{key}.to"), line, kind);
                     return Vec::new();
                 }
                 if exits.iter().any(|t| t.spec == ExitSpec::Complement) {
-                    let kind = ProblemKind::EffectOnComplement { from: raw.from.clone(), to: to_name };
+                    let kind =
+                        ProblemKind::EffectOnComplement { from: raw.from.clone().unwrap_or_default(), to: to_name };
                     self.problem(format!("{key}.to"), line, kind);
                     return Vec::new();
                 }
@@ -314,7 +407,10 @@ impl Validator<'_> {
                     self.problem(
                         format!("{key}.from"),
                         line,
-                        ProblemKind::NoSuchTransition { from: raw.from.clone(), to: "any state".into() },
+                        ProblemKind::NoSuchTransition {
+                            from: raw.from.clone().unwrap_or_default(),
+                            to: "any state".into(),
+                        },
                     );
                 }
                 tos

@@ -1,0 +1,230 @@
+//! The population a scenario models: covariates that make patients differ (`[population]`).
+//!
+//! Owns the checked form of `[population.covariates.NAME]` and how a covariate becomes the
+//! profiles both engines run: a categorical covariate (etiology) has levels with shares; a numeric
+//! one (MELD, albumin) has a distribution, represented by `nodes` quantile strata of equal weight
+//! whose values are the distribution's quantiles at the strata's midpoints ((i + 1/2) / nodes).
+//! The cohort engine runs every profile (the product of the covariates' levels and strata, times
+//! the start ages and sexes of `[cohort]`) exactly, weighted; a Monte Carlo patient draws its
+//! profile from its own random stream with the same weights. Both engines therefore run the same
+//! model, and the error of representing a continuous covariate by strata is measured by running
+//! it with more nodes (`cirrhosim check` reports it).
+//!
+//! In formulas a numeric covariate is read by its name (`meld`) and each level of a categorical
+//! one by `NAME_LEVEL`, 1 in profiles of that level and 0 otherwise (`etiology_hbv`).
+
+use super::formula::MAX_COVARIATE_VARIABLES;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// The covariates of a scenario's population (none when the file has no `[population]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Population {
+    pub covariates: Vec<Covariate>,
+    /// Quantile strata per numeric covariate.
+    pub nodes: usize,
+    pub source: Option<String>,
+}
+
+/// One covariate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Covariate {
+    pub name: String,
+    pub kind: CovariateKind,
+    pub unit: Option<String>,
+    pub source: Option<String>,
+    /// Named bands of a numeric covariate, `[low, high)`, for subgroup results.
+    pub bands: Vec<(String, f64, f64)>,
+}
+
+/// What values a covariate takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CovariateKind {
+    Numeric(CovariateDistribution),
+    /// Levels with their shares (summing to 1), in the file's order.
+    Categorical(Vec<(String, f64)>),
+}
+
+/// The distribution of a numeric covariate in the population.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CovariateDistribution {
+    /// Normal, truncated to `[low, high]` when either is given.
+    Normal { mean: f64, sd: f64, low: Option<f64>, high: Option<f64> },
+    /// Lognormal with this mean and standard deviation on the natural scale.
+    LogNormal { mean: f64, sd: f64 },
+    /// Empirical: the quantiles at equally spaced probabilities 0, 1/n, ..., 1 (increasing),
+    /// linear in between.
+    Quantiles(Vec<f64>),
+}
+
+impl CovariateDistribution {
+    /// The quantile at probability `u` in (0, 1).
+    pub fn quantile(&self, u: f64) -> f64 {
+        let z = |p: f64| Normal::standard().inverse_cdf(p);
+        match self {
+            CovariateDistribution::Normal { mean, sd, low, high } => {
+                let phi = |x: Option<f64>, default: f64| x.map_or(default, |x| Normal::standard().cdf((x - mean) / sd));
+                let (a, b) = (phi(*low, 0.0), phi(*high, 1.0));
+                mean + sd * z(a + u * (b - a))
+            }
+            CovariateDistribution::LogNormal { mean, sd } => {
+                let sdlog = (1.0 + (sd / mean).powi(2)).ln().sqrt();
+                let meanlog = mean.ln() - sdlog * sdlog / 2.0;
+                (meanlog + sdlog * z(u)).exp()
+            }
+            CovariateDistribution::Quantiles(q) => {
+                let x = u * (q.len() - 1) as f64;
+                let i = (x.floor() as usize).min(q.len() - 2);
+                q[i] + (q[i + 1] - q[i]) * (x - i as f64)
+            }
+        }
+    }
+}
+
+/// One value a covariate takes in the profiles: its value (the stratum's quantile, or the level's
+/// index), its share of the population, and its name for tables ("hbv", "stratum 3 of 8").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub value: f64,
+    pub weight: f64,
+    pub label: String,
+}
+
+impl Covariate {
+    /// The cells of this covariate with `nodes` strata for a numeric one.
+    pub fn cells(&self, nodes: usize) -> Vec<Cell> {
+        match &self.kind {
+            CovariateKind::Numeric(d) => (0..nodes)
+                .map(|i| Cell {
+                    value: d.quantile((i as f64 + 0.5) / nodes as f64),
+                    weight: 1.0 / nodes as f64,
+                    label: format!("stratum {} of {nodes}", i + 1),
+                })
+                .collect(),
+            CovariateKind::Categorical(levels) => levels
+                .iter()
+                .enumerate()
+                .map(|(i, (name, share))| Cell { value: i as f64, weight: *share, label: name.clone() })
+                .collect(),
+        }
+    }
+
+    /// The names formulas read for this covariate: its own for a numeric one, `NAME_LEVEL` for
+    /// each level of a categorical one.
+    pub fn variable_names(&self) -> Vec<String> {
+        match &self.kind {
+            CovariateKind::Numeric(_) => vec![self.name.clone()],
+            CovariateKind::Categorical(levels) => levels.iter().map(|(l, _)| format!("{}_{l}", self.name)).collect(),
+        }
+    }
+
+    /// The band a value falls in, if the covariate has bands.
+    pub fn band_of(&self, value: f64) -> Option<&str> {
+        self.bands.iter().find(|(_, lo, hi)| value >= *lo && value < *hi).map(|(n, _, _)| n.as_str())
+    }
+}
+
+impl Population {
+    /// Every variable formulas may read, with its slot in `At::covariates`, in order.
+    pub fn variables(&self) -> Vec<String> {
+        self.covariates.iter().flat_map(Covariate::variable_names).collect()
+    }
+
+    /// The cells of every covariate, in order.
+    pub fn cells(&self) -> Vec<Vec<Cell>> {
+        self.covariates.iter().map(|c| c.cells(self.nodes)).collect()
+    }
+
+    /// The covariate variables of the profile whose cells are `cell_of` (one index per covariate).
+    pub fn values(&self, cells: &[Vec<Cell>], cell_of: &[u16]) -> [f64; MAX_COVARIATE_VARIABLES] {
+        let mut out = [f64::NAN; MAX_COVARIATE_VARIABLES];
+        let mut slot = 0;
+        for ((c, cells), &k) in self.covariates.iter().zip(cells).zip(cell_of) {
+            match &c.kind {
+                CovariateKind::Numeric(_) => {
+                    out[slot] = cells[k as usize].value;
+                    slot += 1;
+                }
+                CovariateKind::Categorical(levels) => {
+                    for level in 0..levels.len() {
+                        out[slot] = if level == k as usize { 1.0 } else { 0.0 };
+                        slot += 1;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_strata_are_symmetric_quantiles() {
+        let c = Covariate {
+            name: "meld".into(),
+            kind: CovariateKind::Numeric(CovariateDistribution::Normal { mean: 15.0, sd: 4.0, low: None, high: None }),
+            unit: None,
+            source: None,
+            bands: Vec::new(),
+        };
+        let cells = c.cells(4);
+        assert_eq!(cells.len(), 4);
+        assert!((cells[0].value + cells[3].value - 30.0).abs() < 1e-9);
+        // Quantile at 1/8 of N(15, 4): 15 - 4 x 1.1503493803760079.
+        assert!((cells[0].value - (15.0 - 4.0 * 1.150_349_380_376_007_9)).abs() < 1e-9, "{}", cells[0].value);
+        assert!((cells.iter().map(|c| c.weight).sum::<f64>() - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn truncation_keeps_the_strata_inside_the_bounds() {
+        let d = CovariateDistribution::Normal { mean: 15.0, sd: 10.0, low: Some(6.0), high: Some(40.0) };
+        for i in 0..16 {
+            let x = d.quantile((i as f64 + 0.5) / 16.0);
+            assert!((6.0..=40.0).contains(&x), "{x}");
+        }
+        // The median of the truncated distribution lies above the untruncated mean (more is cut below).
+        assert!(d.quantile(0.5) > 15.0);
+    }
+
+    #[test]
+    fn lognormal_strata_have_the_stated_median_and_empirical_ones_interpolate() {
+        let d = CovariateDistribution::LogNormal { mean: 3.0, sd: 1.0 };
+        let sdlog2 = (1.0f64 + 1.0 / 9.0).ln();
+        assert!((d.quantile(0.5) - (3.0f64.ln() - sdlog2 / 2.0).exp()).abs() < 1e-12);
+        let q = CovariateDistribution::Quantiles(vec![6.0, 10.0, 20.0]);
+        assert_eq!(q.quantile(0.25), 8.0);
+        assert_eq!(q.quantile(0.75), 15.0);
+    }
+
+    #[test]
+    fn categorical_levels_become_indicator_variables() {
+        let p = Population {
+            covariates: vec![
+                Covariate {
+                    name: "meld".into(),
+                    kind: CovariateKind::Numeric(CovariateDistribution::Quantiles(vec![6.0, 30.0])),
+                    unit: None,
+                    source: None,
+                    bands: vec![("low".into(), 0.0, 15.0), ("high".into(), 15.0, 100.0)],
+                },
+                Covariate {
+                    name: "etiology".into(),
+                    kind: CovariateKind::Categorical(vec![("hbv".into(), 0.4), ("alcohol".into(), 0.6)]),
+                    unit: None,
+                    source: None,
+                    bands: Vec::new(),
+                },
+            ],
+            nodes: 2,
+            source: None,
+        };
+        assert_eq!(p.variables(), vec!["meld", "etiology_hbv", "etiology_alcohol"]);
+        let cells = p.cells();
+        let v = p.values(&cells, &[1, 1]);
+        assert_eq!(&v[..3], &[24.0, 0.0, 1.0]);
+        assert_eq!(p.covariates[0].band_of(v[0]), Some("high"));
+        assert_eq!(cells[1][0].label, "hbv");
+    }
+}
