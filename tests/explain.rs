@@ -63,3 +63,21 @@ fn default_scenario_explains_its_price_conversion() {
         .stdout(contains("c_msc_infusion: 4000 USD 2024 (USA) -> 2301.53 EUR 2013 (country DEU)"))
         .stdout(contains("Index sources:"));
 }
+
+/// Heterogeneous patients: `explain` lists the covariates' strata and levels, how a covariate
+/// enters each hazard (the lowest and highest per-cycle probability across profiles and whose
+/// they are), and the covariate effect of the MSC strategy.
+#[test]
+fn heterogeneous_scenario_shows_how_covariates_enter_the_hazards() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["explain", "--strategy", "msc"])
+        .arg(repo().join("scenarios/meld_heterogeneity.toml"))
+        .assert()
+        .success()
+        .stdout(contains("The population: 24 profiles"))
+        .stdout(contains("meld: 8 quantile strata of equal share, at 8.1, 10.8, 12.8, 14.6, 16.4, 18.3, 20.6, 24.4."))
+        .stdout(contains("etiology: levels alcohol 50.0%, hbv 30.0%, other 20.0%."))
+        .stdout(contains("decompensated -> death reads the covariates: its probability in the first cycle goes from 0.0117 (meld 8.1 (stratum 1 of 8), etiology hbv) to 0.0588 (meld 24.4 (stratum 8 of 8), etiology alcohol)."))
+        .stdout(contains("shifts each patient's meld by -2.01 (msc_meld_shift"));
+}

@@ -19,6 +19,7 @@ pub mod evppi;
 pub mod fieller;
 pub mod fingerprint;
 pub mod occupancy;
+pub mod population;
 pub mod psa;
 pub mod survival;
 pub mod teaching;

@@ -47,5 +47,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for line in s.conventions() {
         println!("  {line}");
     }
+    if let Some(e) = cirrhosim::analysis::population::stratification(&s)? {
+        println!("  {}", cirrhosim::report::terminal::stratification_line(&e));
+    }
     Ok(())
 }

@@ -197,17 +197,16 @@ fn simultaneous_z(m: usize, alpha: f64) -> f64 {
     Normal::standard().inverse_cdf(1.0 - alpha / (2.0 * m as f64))
 }
 
-#[test]
-fn monte_carlo_matches_cohort_within_binomial_bounds_on_default_scenario() {
-    let s = Scenario::default_scenario().unwrap();
-    let model = Model::from_scenario(&s).unwrap();
-    let n = 200_000;
-    let counts = sim_patients(&model, n, s.seed, &NoProgress).unwrap().counts;
+/// Every state's share in every cycle of the Monte Carlo run is within a simultaneous binomial
+/// bound (derived from `n`) of the exact cohort; returns the largest deviation as a share of
+/// its bound, so callers can check the bound is not so loose that any answer passes.
+fn assert_monte_carlo_matches_cohort(model: &Model, n: u64, seed: u64) -> f64 {
+    let counts = sim_patients(model, n, seed, &NoProgress).unwrap().counts;
     let m = model.n_strategies() * (model.n_cycles + 1) * model.n_states();
     let z = simultaneous_z(m, 0.001);
     let mut worst: f64 = 0.0;
     for c in &counts {
-        let trace = sim_cohort(&model, c.strategy);
+        let trace = sim_cohort(model, c.strategy);
         for t in 0..=model.n_cycles {
             for i in 0..model.n_states() {
                 let p = trace.at(t, i);
@@ -224,8 +223,38 @@ fn monte_carlo_matches_cohort_within_binomial_bounds_on_default_scenario() {
         }
         assert_eq!(c.occupancy[..model.n_states()].iter().sum::<u64>(), n);
     }
+    worst
+}
+
+#[test]
+fn monte_carlo_matches_cohort_within_binomial_bounds_on_default_scenario() {
+    let s = Scenario::default_scenario().unwrap();
+    let model = Model::from_scenario(&s).unwrap();
+    let worst = assert_monte_carlo_matches_cohort(&model, 200_000, s.seed);
     // The bound is not so loose that any answer would pass: the largest deviation uses a real part of it.
     assert!(worst > 0.05, "worst deviation only {worst} of the bound");
+}
+
+/// The same check on heterogeneous patients: 24 profiles (8 MELD strata x 3 etiologies), MELD-
+/// dependent death, HBV-only recompensation, and an MSC effect acting through each profile's MELD.
+/// Each patient draws its profile from its own stream; the cohort weights the profiles exactly.
+#[test]
+fn monte_carlo_matches_cohort_on_heterogeneous_patients() {
+    let s =
+        Scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/meld_heterogeneity.toml"))).unwrap();
+    let model = Model::from_scenario(&s).unwrap();
+    assert_eq!(model.groups.len(), 24);
+    assert!((model.groups.iter().map(|g| g.weight).sum::<f64>() - 1.0).abs() < 1e-12);
+    let worst = assert_monte_carlo_matches_cohort(&model, 200_000, s.seed);
+    assert!(worst > 0.05, "worst deviation only {worst} of the bound");
+    // The profiles really differ: the highest-MELD stratum dies faster than the lowest.
+    let death =
+        |g: usize| model.row(0, g, 0, model.entry_slot(1)).iter().find(|e| e.to_state == 2).unwrap().probability;
+    let (low, high) = (
+        model.groups.iter().position(|g| g.cells[0] == 0).unwrap(),
+        model.groups.iter().position(|g| g.cells[0] == 7).unwrap(),
+    );
+    assert!(death(high) > 3.0 * death(low), "{} vs {}", death(high), death(low));
 }
 
 #[test]

@@ -392,4 +392,7 @@ pub enum ProblemKind {
     /// number of profiles); `rule` says which and how to fix it.
     #[error("covariate \"{name}\": {rule}")]
     Covariate { name: String, rule: String },
+    /// `[population]` as a whole breaks a rule (nodes, number of variables or profiles).
+    #[error("population: {rule}")]
+    Population { rule: String },
 }

@@ -66,8 +66,9 @@ pub fn explain(
         let _ = writeln!(out, "{}\n", d.trim());
     }
     states_in_words(&mut out, scenario, model);
+    population_in_words(&mut out, scenario, model, strategy);
     strategy_in_words(&mut out, scenario, strategy);
-    let who = first_cycle_matrix(&mut out, model, strategy, scenario.cohort.age_given);
+    let who = first_cycle_matrix(&mut out, scenario, model, strategy);
     trace_arithmetic(&mut out, model, occupancy, strategy, cycles, &who);
     if let (Some(_), Some(_)) = (&scenario.economics, model.valuations.as_ref()) {
         costs_and_qalys(&mut out, scenario, model, occupancy, strategy, cycles);
@@ -194,7 +195,7 @@ fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
     let names: Vec<&str> = scenario.states.iter().map(|s| s.name.as_str()).collect();
     let s = &scenario.strategies[strategy];
     let _ = writeln!(out, "\nStrategy {} ({}):", s.name, s.label);
-    if s.effects.is_empty() {
+    if s.effects.is_empty() && s.covariate_effects.is_empty() {
         let own_exits =
             scenario.transitions.iter().any(|t| t.strategies.as_ref().is_some_and(|l| l.contains(&strategy)));
         if own_exits {
@@ -206,6 +207,17 @@ fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
         } else {
             let _ = writeln!(out, "  no treatment effect: natural history.");
         }
+    }
+    for e in &s.covariate_effects {
+        let lasting = e.duration.map_or("to the horizon".to_string(), |d| format!("for {}", time_text(scenario, d)));
+        let _ = writeln!(
+            out,
+            "  shifts each patient's {} by {} from {} after the first infusion {lasting}: every formula that reads {} sees the shifted value.",
+            e.covariate,
+            value_text(scenario, &e.shift),
+            time_text(scenario, e.onset),
+            e.covariate
+        );
     }
     for e in &s.effects {
         let size = match &e.hr_per_meld_point {
@@ -237,18 +249,98 @@ fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
     }
 }
 
+/// The profile of a sub-cohort in words: "meld 6.9 (stratum 1 of 8), etiology hbv".
+fn profile_text(scenario: &Scenario, model: &Model, group: usize) -> String {
+    let population = &scenario.population;
+    let cells = population.cells();
+    let g = &model.groups[group];
+    population
+        .covariates
+        .iter()
+        .zip(&cells)
+        .enumerate()
+        .map(|(k, (c, cells))| {
+            let cell = &cells[g.cells[k] as usize];
+            match c.kind {
+                crate::scenario::population::CovariateKind::Numeric(_) => {
+                    format!("{} {:.1} ({})", c.name, cell.value, cell.label)
+                }
+                crate::scenario::population::CovariateKind::Categorical(_) => format!("{} {}", c.name, cell.label),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The population's covariates, and how each transition that reads one varies across profiles.
+fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, strategy: usize) {
+    let population = &scenario.population;
+    if population.covariates.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nThe population: {} profiles, each run as its own sub-cohort and weighted by its share (a Monte Carlo patient draws its profile):",
+        model.groups.len()
+    );
+    for (c, cells) in population.covariates.iter().zip(population.cells()) {
+        let values = cells
+            .iter()
+            .map(|cell| match c.kind {
+                crate::scenario::population::CovariateKind::Numeric(_) => format!("{:.1}", cell.value),
+                crate::scenario::population::CovariateKind::Categorical(_) => {
+                    format!("{} {:.1}%", cell.label, 100.0 * cell.weight)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let how = match c.kind {
+            crate::scenario::population::CovariateKind::Numeric(_) => {
+                format!("{} quantile strata of equal share, at", cells.len())
+            }
+            crate::scenario::population::CovariateKind::Categorical(_) => "levels".to_string(),
+        };
+        let _ = writeln!(out, "  {}: {how} {values}.", c.name);
+    }
+    let names: Vec<&str> = scenario.states.iter().map(|s| s.name.as_str()).collect();
+    for t in scenario.transitions.iter().filter(|t| t.values().any(|v| v.depends().covariates)) {
+        let p = |g: usize| {
+            model
+                .row(strategy, g, 0, model.entry_slot(t.from))
+                .iter()
+                .find(|e| e.to_state as usize == t.to)
+                .map_or(0.0, |e| e.probability)
+        };
+        let (low, high) = (0..model.groups.len())
+            .fold((0, 0), |(lo, hi), g| (if p(g) < p(lo) { g } else { lo }, if p(g) > p(hi) { g } else { hi }));
+        let _ = writeln!(
+            out,
+            "  {} -> {} reads the covariates: its probability in the first cycle goes from {:.4} ({}) to {:.4} ({}).",
+            names[t.from],
+            names[t.to],
+            p(low),
+            profile_text(scenario, model, low),
+            p(high),
+            profile_text(scenario, model, high)
+        );
+    }
+}
+
 /// The per-cycle probabilities of the first cycle for the first sub-cohort; returns who that is
 /// (without an age when the scenario gives none: then nothing in the model depends on it).
-fn first_cycle_matrix(out: &mut String, model: &Model, strategy: usize, age_given: bool) -> String {
+fn first_cycle_matrix(out: &mut String, scenario: &Scenario, model: &Model, strategy: usize) -> String {
+    let age_given = scenario.cohort.age_given;
     let names = names(model);
     let group = model.groups[0];
+    let profiles = !scenario.population.covariates.is_empty();
     let who = match group.sex {
         Some(crate::scenario::life_table::Sex::Male) => "a man".to_string(),
         Some(crate::scenario::life_table::Sex::Female) => "a woman".to_string(),
-        None if age_given => "someone".to_string(),
+        None if age_given || profiles => "someone".to_string(),
         None => "every patient".to_string(),
     };
     let who = if age_given { format!("{who} aged {}", group.start_age) } else { who };
+    let who = if profiles { format!("{who} with {}", profile_text(scenario, model, 0)) } else { who };
     let _ =
         writeln!(out, "\nIn the first cycle, for {who}, the probabilities per cycle are (rows: from, columns: to):");
     let m = model.state_matrix(strategy, 0, 0);

@@ -183,6 +183,12 @@ impl Validator<'_> {
             }
             return Ok(Resolved::Var(v));
         }
+        if self.broken_covariates.iter().any(|v| v == name) {
+            return Err(FormulaError::NotHere {
+                name: name.to_string(),
+                why: "its covariate in [population] has a problem (see above)".to_string(),
+            });
+        }
         if let Some(k) = self.covariate_variables.iter().position(|v| v == name) {
             let v = TimeVar::Covariate(k as u8);
             let mut needs = Depends::default();

@@ -144,6 +144,9 @@ pub(super) struct Validator<'a> {
     covariate_variables: Vec<String>,
     /// Per covariate variable: is it a numeric covariate (not a level's indicator)?
     covariate_numeric: Vec<bool>,
+    /// Names of covariates (and their levels' variables) whose declaration has a problem, so
+    /// that the formulas and effects that read them do not repeat it.
+    broken_covariates: Vec<String>,
 }
 
 impl<'a> Validator<'a> {
@@ -172,6 +175,7 @@ impl<'a> Validator<'a> {
             price_target: None,
             covariate_variables: Vec::new(),
             covariate_numeric: Vec::new(),
+            broken_covariates: Vec::new(),
         }
     }
 

@@ -37,15 +37,23 @@ impl Validator<'_> {
                 Ok(n) if (1..=MAX_NODES).contains(&n) => n,
                 _ => {
                     let rule = format!("nodes = {} must be a whole number from 1 to {MAX_NODES}", n.get_ref());
-                    self.problem("population.nodes", self.line(n), ProblemKind::Covariate { name: "*".into(), rule });
+                    self.problem("population.nodes", self.line(n), ProblemKind::Population { rule });
                     DEFAULT_NODES
                 }
             },
         };
         let mut covariates = Vec::new();
-        for (name, c) in &raw.covariates {
-            if let Some(c) = self.covariate(name, c) {
-                covariates.push(c);
+        // In the file's order (the map is sorted by name).
+        let mut in_file_order: Vec<_> = raw.covariates.iter().collect();
+        in_file_order.sort_by_key(|(_, c)| c.span().start);
+        for (name, c) in in_file_order {
+            match self.covariate(name, c) {
+                Some(c) => covariates.push(c),
+                None => {
+                    self.broken_covariates.push(name.clone());
+                    let levels = c.get_ref().levels.iter().flatten();
+                    self.broken_covariates.extend(levels.map(|(l, _)| format!("{name}_{l}")));
+                }
             }
         }
         let population = Population { covariates, nodes, source: raw.source.clone() };
@@ -55,7 +63,7 @@ impl Validator<'_> {
                 "the population has {} covariate variables (numeric covariates plus levels); at most {MAX_COVARIATE_VARIABLES}",
                 variables.len()
             );
-            self.problem("population.covariates", line, ProblemKind::Covariate { name: "*".into(), rule });
+            self.problem("population.covariates", line, ProblemKind::Population { rule });
         }
         for (i, v) in variables.iter().enumerate() {
             if TimeVar::from_name(v).is_some() || v == "cycle_years" {
@@ -96,7 +104,7 @@ impl Validator<'_> {
             let rule = format!(
                 "{cells} covariate cells x {sub_cohorts} start ages and sexes make more than {MAX_PROFILES} profiles, each with its own rows: use fewer nodes or levels"
             );
-            self.problem("population", None, ProblemKind::Covariate { name: "*".into(), rule });
+            self.problem("population", None, ProblemKind::Population { rule });
         }
     }
 

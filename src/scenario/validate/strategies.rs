@@ -219,7 +219,7 @@ impl Validator<'_> {
         }
         let slot = self.covariate_variables.iter().position(|v| *v == name);
         let numeric = slot.is_some_and(|k| self.covariate_numeric.get(k).copied().unwrap_or(false));
-        if !numeric {
+        if !numeric && !self.broken_covariates.contains(&name) {
             let rule = format!(
                 "a covariate effect shifts a numeric covariate of [population] (numeric covariates: {})",
                 self.covariate_variables
