@@ -416,6 +416,21 @@ pub fn calibration_change(c: &crate::analysis::calibrate::Rewritten) -> String {
     line
 }
 
+/// The population's stratification error in one line, for `check`.
+pub fn stratification_line(e: &crate::analysis::population::Stratification) -> String {
+    let outcomes = e
+        .outcomes
+        .iter()
+        .map(|(s, d)| format!("{s}: cost {:.3}, QALYs {:.6}", d[0], d[1]))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let outcomes = if outcomes.is_empty() { String::new() } else { format!(" ({outcomes})") };
+    format!(
+        "population: {} profiles; numeric covariates in {} quantile strata. With {} strata overall survival moves by at most {:.6}{outcomes}: the stratification error",
+        e.profiles, e.nodes, e.finer_nodes, e.survival
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,19 +457,4 @@ mod tests {
         assert_eq!(uses_text(&keys(4)).lines().last(), Some("costs[3].annual"));
         assert_eq!(uses_text(&keys(6)).lines().last(), Some("(and 3 more)"));
     }
-}
-
-/// The population's stratification error in one line, for `check`.
-pub fn stratification_line(e: &crate::analysis::population::Stratification) -> String {
-    let outcomes = e
-        .outcomes
-        .iter()
-        .map(|(s, d)| format!("{s}: cost {:.3}, QALYs {:.6}", d[0], d[1]))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let outcomes = if outcomes.is_empty() { String::new() } else { format!(" ({outcomes})") };
-    format!(
-        "population: {} profiles; numeric covariates in {} quantile strata. With {} strata overall survival moves by at most {:.6}{outcomes}: the stratification error",
-        e.profiles, e.nodes, e.finer_nodes, e.survival
-    )
 }
