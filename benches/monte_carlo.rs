@@ -62,5 +62,35 @@ fn survival_only(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, threads, survival_only);
+/// The default scenario with three covariates (issue "Patients, not only a cohort"): baseline
+/// MELD (8 quantile strata) in the death hazard, etiology (3 levels) and abstinence (2 levels) in
+/// it too; 96 profiles (x 2 sexes) instead of 2. Against the same model without covariates, on
+/// one thread: the patient loop should stay table lookups (target: at least 60% of the speed).
+fn covariates(c: &mut Criterion) {
+    let text = cirrhosim::scenario::DEFAULT_SCENARIO
+        .replace(
+            "rate = \"r_decomp_death\"",
+            "rate = \"r_decomp_death * 1.105 ^ (meld - 15) * (1 + 0.2 * etiology_alcohol) * (1 - 0.3 * abstinent_yes)\"",
+        )
+        .replace(
+            "[background_mortality]",
+            "[population]\nnodes = 8\n[population.covariates.meld]\ndistribution = { type = \"normal\", mean = 15, sd = 6, low = 6, high = 40 }\n[population.covariates.etiology]\nlevels = { hbv = 0.3, alcohol = 0.5, other = 0.2 }\n[population.covariates.abstinent]\nlevels = { yes = 0.4, no = 0.6 }\n\n[background_mortality]",
+        );
+    let with = Scenario::from_toml("covariates.toml", &text, Path::new(".")).unwrap();
+    let without = Scenario::default_scenario().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let mut group = c.benchmark_group("monte_carlo");
+    group.sample_size(10);
+    for (name, scenario) in [("default_without_covariates", &without), ("default_with_3_covariates_96_profiles", &with)]
+    {
+        let model = Model::from_scenario(scenario).unwrap();
+        group.throughput(Throughput::Elements(patient_cycles(&model, PATIENTS).unwrap()));
+        group.bench_function(format!("{name}_{PATIENTS}_patients_1_thread"), |b| {
+            b.iter(|| pool.install(|| sim_patients(black_box(&model), PATIENTS, SEED, &NoProgress).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, threads, survival_only, covariates);
 criterion_main!(benches);

@@ -26,3 +26,16 @@ fn default_paths_name_sex_and_age() {
         .stdout(contains("male 55"))
         .stdout(contains("decompensated 0.00"));
 }
+
+/// With a population, each patient's row shows its covariates (the profile it drew).
+#[test]
+fn paths_show_each_patients_covariates() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["paths", "--patients", "4", "--strategy", "msc"])
+        .arg(repo().join("scenarios/meld_heterogeneity.toml"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("meld 24.4 (stratum 8 of 8), etiology alcohol"))
+        .stdout(predicates::str::contains("meld 12.8 (stratum 3 of 8), etiology hbv"));
+}

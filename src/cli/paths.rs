@@ -26,7 +26,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for i in args.strategy.indices(&s)? {
         let histories = analysis::patient_paths(&model, i, seed, args.patients);
         println!("{} ({}), seed {seed}:", model.strategy_names[i], model.strategy_labels[i]);
-        println!("{}", report::terminal::paths_table(&model, &histories, s.cohort.age_given));
+        println!("{}", report::terminal::paths_table(&model, &histories, s.cohort.age_given, &s.population));
     }
     Ok(())
 }

@@ -93,13 +93,19 @@ pub fn background_hazards(scenario: &Scenario, groups: &[Group]) -> Vec<Vec<f64>
 }
 
 /// Words for a group in messages: ", male starting at age 55" (empty when there is one group;
-/// no age when the scenario gives none).
-pub fn describe_group(g: &Group, n_groups: usize, age_given: bool) -> String {
-    match g.sex {
+/// no age when the scenario gives none), then the profile's covariates when the scenario has a
+/// population (", meld 24.4 (stratum 8 of 8), etiology hbv").
+pub fn describe_group(scenario: &Scenario, g: &Group, n_groups: usize) -> String {
+    let age_given = scenario.cohort.age_given;
+    let who = match g.sex {
         Some(sex) if n_groups > 1 && age_given => format!(", {} starting at age {}", sex.as_str(), g.start_age),
         Some(sex) if n_groups > 1 => format!(", {}", sex.as_str()),
         _ if n_groups > 1 && age_given => format!(", starting at age {}", g.start_age),
         _ => String::new(),
+    };
+    match scenario.population.describe(&g.cells) {
+        covariates if covariates.is_empty() => who,
+        covariates => format!("{who}, {covariates}"),
     }
 }
 

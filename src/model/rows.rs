@@ -157,7 +157,7 @@ impl RowStore {
                                 strategy: strategy.name.clone(),
                                 cycle: t,
                                 sum,
-                                group: describe_group(group, groups.len(), scenario.cohort.age_given),
+                                group: describe_group(scenario, group, groups.len()),
                             };
                             problems.push(Problem::new("", None, kind));
                         }
@@ -398,7 +398,7 @@ impl<'a> RowBuilder<'a> {
                             strategy: scenario.strategies[strategy].name.clone(),
                             cycle: t,
                             sum: (exit_sum.min(f64::MAX) * 1e6).round() / 1e6,
-                            group: describe_group(group, self.groups.len(), scenario.cohort.age_given),
+                            group: describe_group(scenario, group, self.groups.len()),
                         };
                         problems.push(Problem::new("", None, kind));
                     }

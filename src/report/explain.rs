@@ -251,25 +251,7 @@ fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
 
 /// The profile of a sub-cohort in words: "meld 6.9 (stratum 1 of 8), etiology hbv".
 fn profile_text(scenario: &Scenario, model: &Model, group: usize) -> String {
-    let population = &scenario.population;
-    let cells = population.cells();
-    let g = &model.groups[group];
-    population
-        .covariates
-        .iter()
-        .zip(&cells)
-        .enumerate()
-        .map(|(k, (c, cells))| {
-            let cell = &cells[g.cells[k] as usize];
-            match c.kind {
-                crate::scenario::population::CovariateKind::Numeric(_) => {
-                    format!("{} {:.1} ({})", c.name, cell.value, cell.label)
-                }
-                crate::scenario::population::CovariateKind::Categorical(_) => format!("{} {}", c.name, cell.label),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    scenario.population.describe(&model.groups[group].cells)
 }
 
 /// The population's covariates, and how each transition that reads one varies across profiles.

@@ -67,7 +67,12 @@ pub fn trace_table(model: &Model, trace: &StateOccupancy, cycles: usize) -> Stri
 
 /// Patient histories as a table: patient, sub-cohort, then the path with entry times. Without
 /// `age_given` (a scenario with no start age) the sub-cohort shows no age.
-pub fn paths_table(model: &Model, histories: &[PatientPath], age_given: bool) -> String {
+pub fn paths_table(
+    model: &Model,
+    histories: &[PatientPath],
+    age_given: bool,
+    population: &crate::scenario::population::Population,
+) -> String {
     let mut t = table(vec!["patient".into(), "start".into(), "path (state from year)".into(), "years alive".into()]);
     let dt = model.cycle_length_years;
     for h in histories {
@@ -77,6 +82,12 @@ pub fn paths_table(model: &Model, histories: &[PatientPath], age_given: bool) ->
             Some(sex) => format!("{} {:.0}", sex.as_str(), g.start_age),
             None if !age_given => "-".to_string(),
             None => format!("age {:.0}", g.start_age),
+        };
+        // Each patient's covariates (its profile), when the scenario has a population.
+        let who = match population.describe(&g.cells) {
+            covariates if covariates.is_empty() => who,
+            covariates if who == "-" => covariates,
+            covariates => format!("{who}, {covariates}"),
         };
         let path = h
             .entries

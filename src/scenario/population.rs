@@ -134,6 +134,25 @@ impl Population {
         self.covariates.iter().map(|c| c.cells(self.nodes)).collect()
     }
 
+    /// A profile in words, "meld 8.1 (stratum 1 of 8), etiology hbv", from its cells (one index
+    /// per covariate); empty without covariates.
+    pub fn describe(&self, cell_of: &[u16]) -> String {
+        let cells = self.cells();
+        self.covariates
+            .iter()
+            .zip(&cells)
+            .zip(cell_of)
+            .map(|((c, cells), &k)| {
+                let cell = &cells[k as usize];
+                match c.kind {
+                    CovariateKind::Numeric(_) => format!("{} {:.1} ({})", c.name, cell.value, cell.label),
+                    CovariateKind::Categorical(_) => format!("{} {}", c.name, cell.label),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The covariate variables of the profile whose cells are `cell_of` (one index per covariate).
     pub fn values(&self, cells: &[Vec<Cell>], cell_of: &[u16]) -> [f64; MAX_COVARIATE_VARIABLES] {
         let mut out = [f64::NAN; MAX_COVARIATE_VARIABLES];
