@@ -83,3 +83,24 @@ fn default_wtp_is_the_scenarios_second_value() {
         .success()
         .stdout(contains("uc_msc vs standard_care, wtp 30000 per QALY"));
 }
+
+/// A scenario whose parameters have no `low`/`high` has nothing to vary: a clear error with the
+/// fix, a non-zero exit and no half-written folder (a header-only dsa.csv used to be written,
+/// which the report then refused as an unfinished run).
+#[test]
+fn nothing_to_vary_is_an_error_not_an_empty_table() {
+    let wd = crate::util::Workdir::new();
+    let text = std::fs::read_to_string(crate::util::repo().join("scenarios/meld_heterogeneity.toml")).unwrap();
+    let without_ranges: String = text
+        .lines()
+        .filter(|l| !l.starts_with("low =") && !l.starts_with("high ="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(wd.path().join("s.toml"), without_ranges).unwrap();
+    wd.cmd()
+        .args(["dsa", "--out", "d", "s.toml"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("no parameter the model uses has both low and high"));
+    assert!(!wd.path().join("d/dsa.csv").exists());
+}

@@ -111,13 +111,20 @@ pub fn ranged_parameters(scenario: &Scenario) -> Vec<usize> {
 /// ([`ranged_parameters`]).
 ///
 /// # Errors
-/// [`Error::Invalid`] without `[economics]`; [`Error::Draw`]-like errors naming the parameter
-/// when a bound cannot be built.
+/// [`Error::Invalid`] without `[economics]` or without any ranged parameter
+/// ([`ProblemKind::NoRangedParameters`]); [`Error::Draw`]-like errors naming the parameter when a
+/// bound cannot be built.
 pub fn one_way(scenario: &Scenario, strategy: usize, comparator: usize, wtp: f64) -> Result<Tornado> {
     needs_economics(scenario)?;
     let base_values = scenario.base_values();
     let base = compare(scenario, &base_values, strategy, comparator, wtp)?;
     let candidates = ranged_parameters(scenario);
+    if candidates.is_empty() {
+        return Err(Error::Invalid {
+            file: scenario.file.clone(),
+            problems: vec![Problem::new("parameters", None, ProblemKind::NoRangedParameters)],
+        });
+    }
     let mut rows = candidates
         .par_iter()
         .map(|&i| {

@@ -132,6 +132,11 @@ pub enum ProblemKind {
     /// A sensitivity analysis of a parameter without `low` and `high`.
     #[error("\"{name}\" is not a used parameter with both low and high; a sensitivity analysis needs its range")]
     NoRange { name: String },
+    /// A one-way analysis of a scenario in which no used parameter has a range.
+    #[error(
+        "no parameter the model uses has both low and high, so a one-way analysis has nothing to vary: give low and high (e.g. the 95% interval of the source) to the parameters to vary"
+    )]
+    NoRangedParameters,
     /// A distribution that cannot be built from what is given.
     #[error("{kind} distribution: {rule}")]
     BadDistribution { kind: String, rule: &'static str },
