@@ -501,6 +501,9 @@ pub enum ProblemKind {
     /// A distribution that cannot be built from what is given.
     #[error("{kind} distribution: {rule}")]
     BadDistribution { kind: String, rule: &'static str },
+    /// A mixture's weights: each must be a number > 0, and together they must sum to 1.
+    #[error("mixture {what} {}; {rule}", short(.value))]
+    MixtureWeight { what: &'static str, value: f64, rule: &'static str },
     /// A Dirichlet group with fewer than two parameters or a different number of alphas.
     #[error(
         "a Dirichlet group needs at least two parameters and one alpha each (got {parameters} parameters, {alpha} alphas)"

@@ -134,22 +134,50 @@ const STATE: &[Field] = &[
     opt("description", Shape::Text),
 ];
 
-const DISTRIBUTION: &[Field] = &[
-    req("type", Shape::Text),
-    opt("alpha", Shape::Number),
-    opt("beta", Shape::Number),
-    opt("shape", Shape::Number),
-    opt("scale", Shape::Number),
-    opt("meanlog", Shape::Number),
-    opt("sdlog", Shape::Number),
-    opt("mean", Shape::Number),
-    opt("sd", Shape::Number),
-    opt("se", Shape::Number),
-    opt(
-        "interval",
-        Shape::List { item: &Shape::Number, len: Some(2), expected: "expected a list of two numbers [low, high]" },
-    ),
-];
+/// The keys of a distribution; `$components` is the shape of its `components` (a mixture's).
+macro_rules! distribution_fields {
+    ($components:expr) => {
+        &[
+            req("type", Shape::Text),
+            opt("alpha", Shape::Number),
+            opt("beta", Shape::Number),
+            opt("shape", Shape::Number),
+            opt("scale", Shape::Number),
+            opt("meanlog", Shape::Number),
+            opt("sdlog", Shape::Number),
+            opt("mean", Shape::Number),
+            opt("sd", Shape::Number),
+            opt("se", Shape::Number),
+            opt(
+                "interval",
+                Shape::List {
+                    item: &Shape::Number,
+                    len: Some(2),
+                    expected: "expected a list of two numbers [low, high]",
+                },
+            ),
+            opt("weight", Shape::Number),
+            opt("value", Shape::Number),
+            opt("components", $components),
+        ]
+    };
+}
+
+const COMPONENTS_EXPECTED: &str = "expected a list of components, e.g. [{ weight = 0.5, type = \"fixed\", value = 0 }, { weight = 0.5, type = \"normal\", mean = -2, sd = 0.7 }]";
+
+/// A component of a component (a nested mixture, which the rules refuse with their own message).
+const INNER_COMPONENT: &[Field] =
+    distribution_fields!(Shape::List { item: &Shape::Table(&[]), len: None, expected: COMPONENTS_EXPECTED });
+
+/// A mixture's component: a distribution with a `weight`.
+const COMPONENT: &[Field] = distribution_fields!(Shape::List {
+    item: &Shape::Table(INNER_COMPONENT),
+    len: None,
+    expected: COMPONENTS_EXPECTED
+});
+
+const DISTRIBUTION: &[Field] =
+    distribution_fields!(Shape::List { item: &Shape::Table(COMPONENT), len: None, expected: COMPONENTS_EXPECTED });
 
 const PARAMETER: &[Field] = &[
     opt("value", Shape::Number),
