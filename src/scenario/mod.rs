@@ -169,7 +169,14 @@ impl Scenario {
         }
         match &self.parameters[index].distribution {
             Some(d @ Distribution::Mixture { components }) => {
-                let n = crate::error::number;
+                // Four significant digits, like the families' parameters.
+                let n = |x: f64| {
+                    if x == 0.0 || !x.is_finite() {
+                        return crate::error::number(x);
+                    }
+                    let scale = 10f64.powi(3 - x.abs().log10().floor().clamp(-300.0, 300.0) as i32);
+                    crate::error::number((x * scale).round() / scale)
+                };
                 let interval =
                     d.central_interval(0.95).map_or(String::new(), |(lo, hi)| format!("; 95% {} to {}", n(lo), n(hi)));
                 let mean = n(mixture::mean(components));

@@ -90,7 +90,21 @@ const VALUE: Shape = Shape::Either { options: &[Shape::Number, Shape::Text], exp
 const WINDOW_FIELDS: &[Field] = &[opt("from", Shape::Text), opt("until", Shape::Text)];
 const WINDOW: Shape = Shape::Table(WINDOW_FIELDS);
 
-const META: &[Field] = &[req("name", Shape::Text), opt("title", Shape::Text), opt("description", Shape::Text)];
+const CAVEAT: &[Field] = &[req("text", Shape::Text), opt("source", Shape::Text)];
+
+const META: &[Field] = &[
+    req("name", Shape::Text),
+    opt("title", Shape::Text),
+    opt("description", Shape::Text),
+    opt(
+        "caveats",
+        Shape::Entries {
+            fields: CAVEAT,
+            if_malformed: IfMalformed::Drop,
+            expected: "expected [[scenario.caveats]] tables, each with text = \"...\" and source = \"...\"",
+        },
+    ),
+];
 
 const SETTINGS: &[Field] = &[
     req("cycle_length", Shape::Text),
@@ -311,6 +325,14 @@ const PSA: &[Field] = &[
         },
     ),
     opt("population", Shape::Number),
+    opt(
+        "evppi_groups",
+        Shape::List {
+            item: &NAMES,
+            len: None,
+            expected: "expected a list of groups of parameter names, e.g. [[\"msc_meld_md_24wk\", \"msc_effect_duration\"]]",
+        },
+    ),
 ];
 
 const DIRICHLET: &[Field] = &[req("parameters", NAMES), req("alpha", NUMBERS), opt("source", Shape::Text)];
@@ -463,6 +485,7 @@ mod tests {
         let pairs: Vec<(&str, Vec<&str>, &[Field])> = vec![
             ("RawScenario", serde_keys::<RawScenario>(), SCENARIO),
             ("RawMeta", serde_keys::<RawMeta>(), META),
+            ("RawCaveat", serde_keys::<RawCaveat>(), CAVEAT),
             ("RawSettings", serde_keys::<RawSettings>(), SETTINGS),
             ("RawCohort", serde_keys::<RawCohort>(), COHORT),
             ("RawAgeGroup", serde_keys::<RawAgeGroup>(), AGE_GROUP_FIELDS),

@@ -238,18 +238,16 @@ mod tests {
     /// no other parameter's draws, and the mixture's draws come from its own stream.
     #[test]
     fn adding_a_parameter_leaves_the_mixture_draws_unchanged() {
-        let mixture = "distribution = { type = \"mixture\", components = [{ weight = 0.36, type = \"fixed\", value = 0 }, { weight = 0.64, type = \"normal\", mean = -2.01, sd = 0.6811 }] }";
-        let mut lines: Vec<String> = crate::scenario::DEFAULT_SCENARIO.lines().map(String::from).collect();
-        let at = lines.iter().position(|l| l == "[parameters.msc_meld_md_24wk]").expect("default has the MELD effect");
-        let d = (at..lines.len()).find(|&i| lines[i].starts_with("distribution = ")).expect("it has a distribution");
-        lines[d] = mixture.to_string();
-        let text = lines.join("\n");
+        // The default scenario draws the MELD effect from a mixture of "none" and Pan 2014.
+        let text = crate::scenario::DEFAULT_SCENARIO;
         let extra = format!(
             "{text}\n[parameters.c_extra]\nvalue = 10\nkind = \"cost\"\nsource = \"test\"\ndistribution = {{ type = \"gamma\", shape = 4, scale = 2.5 }}\n\n[[costs]]\nstate = \"compensated\"\nannual = \"c_extra\"\n"
         );
         let here = std::path::Path::new(".");
-        let a = Scenario::from_toml("a.toml", &text, here).unwrap();
+        let a = Scenario::from_toml("a.toml", text, here).unwrap();
         let b = Scenario::from_toml("b.toml", &extra, here).unwrap();
+        let msc = &a.parameters[index_of(&a, "msc_meld_md_24wk")];
+        assert!(matches!(msc.distribution, Some(Distribution::Mixture { .. })), "{msc:?}");
         let (va, vb) = (varied_parameters(&a), varied_parameters(&b));
         assert_eq!(vb.len(), va.len() + 1);
         let index = |s: &Scenario| s.parameters.iter().position(|p| p.name == "msc_meld_md_24wk").unwrap();
