@@ -106,6 +106,9 @@ pub struct RunOutput {
     pub model: Model,
     pub results: Vec<StrategySurvival>,
     pub evaluation: Option<Evaluation>,
+    /// The scenario's caveats, its assumed parameters and the threshold price and effect at each
+    /// WTP (the `evidence` block of `summary.json`).
+    pub evidence: analysis::evidence::Evidence,
     pub patients: u64,
     pub seed: u64,
     /// Wall-clock seconds of the Monte Carlo simulation alone (for `--timing`; in no file).
@@ -157,7 +160,9 @@ pub fn run(
     let simulation_seconds = started.elapsed().as_secs_f64();
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
-    let summary = report::json::summary_json(scenario, &model, patients, seed, &results, evaluation.as_ref());
+    let evidence = analysis::evidence::evidence(scenario);
+    let summary =
+        report::json::summary_json(scenario, &model, patients, seed, &results, evaluation.as_ref(), &evidence);
     let mut files = vec![
         OutputFile::new("survival.csv", report::csv::survival_csv(&model, &results)),
         OutputFile::new("summary.json", summary),
@@ -166,7 +171,7 @@ pub fn run(
         files.push(OutputFile::new("cea.csv", report::csv::cea_csv(&model, ev)));
         files.push(OutputFile::new("nmb.csv", report::csv::nmb_csv(&model, ev, &econ.wtp)));
     }
-    Ok(RunOutput { model, results, evaluation, patients, seed, simulation_seconds, files })
+    Ok(RunOutput { model, results, evaluation, evidence, patients, seed, simulation_seconds, files })
 }
 
 /// The fingerprint of a `run` (what its output folder's manifest records).
@@ -240,6 +245,8 @@ pub fn psa(
         next = end;
     }
     let results = state.finish();
+    let table = draws::parse(std::path::Path::new(draws::ROWS_FILE), &rows)?;
+    let values = report::psa::values(scenario, &table);
     let mut files = vec![OutputFile::new(draws::ROWS_FILE, rows)];
     files.extend([
         OutputFile::new("ceac.csv", report::psa::ceac_csv(&model, &results)),
@@ -247,7 +254,7 @@ pub fn psa(
         OutputFile::new("survival_psa.csv", report::psa::survival_psa_csv(&model, &results)),
         OutputFile::new(
             "psa_summary.json",
-            report::psa::summary_json(scenario, &model, &settings, &parameters, &results),
+            report::psa::summary_json(scenario, &model, &settings, &parameters, &results, &values),
         ),
     ]);
     Ok(PsaOutput { settings, parameters, results, files })
@@ -404,7 +411,8 @@ mod tests {
             panic!("a fresh run is done")
         };
         let results = results.unwrap();
-        let outputs = report::psa::outputs(&s, &Model::from_scenario(&s).unwrap(), &checkpoint, &results);
+        let draws = draws::read(&dir.path().join(runner::ROWS_PARTIAL)).unwrap();
+        let outputs = report::psa::outputs(&s, &Model::from_scenario(&s).unwrap(), &checkpoint, &results, &draws);
         runner::publish(dir.path(), &checkpoint, outputs).unwrap();
         for f in &memory.files {
             let on_disk = std::fs::read(dir.path().join(&f.name)).unwrap();

@@ -45,7 +45,9 @@ fn writes_tidy_outputs() {
             && header.contains(",hr_per_meld_point,")
             && header.contains(",r_decomp_death,")
     );
-    assert!(!header.contains("msc_effect_duration"), "fixed parameters are not varied");
+    // Issue 13: the effect's duration is uncertain; a parameter without a distribution is not varied.
+    assert!(header.contains(",msc_effect_duration"), "{header}");
+    assert!(!header.contains("q_transplant_toll"), "parameters without a distribution are not varied");
     assert_eq!(draws.lines().count(), 1 + 60 * 2);
     let ceac = wd.read("p/ceac.csv");
     assert!(ceac.starts_with(
@@ -58,7 +60,8 @@ fn writes_tidy_outputs() {
         assert!((total - 1.0).abs() < 1e-12);
         assert_eq!(pair.iter().filter(|r| r[3] == "true").count(), 1);
     }
-    assert!(wd.read("p/evpi.csv").starts_with("wtp,evpi_per_person,evpi_population\n0,0,\n"));
+    // The default states a population ([psa] population = 10000).
+    assert!(wd.read("p/evpi.csv").starts_with("wtp,evpi_per_person,evpi_population\n0,0,0\n"));
     assert!(
         wd.read("p/survival_psa.csv").starts_with("strategy,cycle,years,median,lower,upper\nstandard_care,0,0,1,1,1\n")
     );
@@ -303,7 +306,8 @@ fn evppi_ranks_the_msc_price_first() {
     let csv = wd.read("p/evppi.csv");
     assert!(csv.starts_with("parameters,wtp,evppi_per_person,evpi_per_person,terms\n"));
     let rows: Vec<Vec<String>> = csv.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
-    assert_eq!(rows.len(), 16);
+    // One row per varied parameter (17 since the effect's duration is drawn too, issue 13).
+    assert_eq!(rows.len(), 17);
     let evppi = |name: &str| rows.iter().find(|r| r[0] == name).unwrap()[2].parse::<f64>().unwrap();
     let evpi: f64 = rows[0][3].parse().unwrap();
     let best =
@@ -384,4 +388,77 @@ fn a_converted_cost_is_drawn_in_the_scenarios_currency() {
     let (mean, sd) = (4.007 * 998.3, 4.007f64.sqrt() * 998.3);
     let bound = 5.0 * factor * sd / (n as f64).sqrt();
     assert!((sum / n as f64 - factor * mean).abs() < bound, "{} vs {}", sum / n as f64, factor * mean);
+}
+
+/// Issue 13: psa_summary.json states, at each WTP of the scenario, the EVPI per patient and for
+/// the stated population and the EVPPI of the scenario's group (MELD effect size and duration
+/// together) in one sentence; the group is worth at least each member alone (from `cirrhosim
+/// evppi`) and at most the EVPI, each up to the metamodel's noise bound
+/// phi(0) sd(dNMB) sqrt(terms / draws).
+#[test]
+fn the_summary_states_evpi_and_the_evppi_of_the_effect() {
+    let wd = Workdir::new();
+    let draws = 600;
+    wd.cmd().args(["psa", "--draws", &draws.to_string(), "--quiet", "--out", "p"]).assert().success();
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("p/psa_summary.json")).unwrap();
+    let v = &summary["value_of_information"];
+    assert_eq!(v["population"], 10000.0);
+    assert_eq!(v["evppi_groups"][0][0], "msc_meld_md_24wk");
+    let at = v["at_wtp"].as_array().unwrap();
+    assert_eq!(at.len(), 4);
+    wd.cmd()
+        .args([
+            "evppi",
+            "p",
+            "--wtp",
+            "20000,30000,50000,100000",
+            "--quiet",
+            "--group",
+            "msc_meld_md_24wk",
+            "--group",
+            "msc_effect_duration",
+        ])
+        .assert()
+        .success();
+    let evppi = wd.read("p/evppi.csv");
+    let table = cirrhosim::io::draws::read(&wd.path().join("p/psa_draws.csv")).unwrap();
+    for row in at {
+        let wtp = row["wtp"].as_f64().unwrap();
+        let statement = row["statement"].as_str().unwrap();
+        assert!(
+            statement.contains("resolving all uncertainty is worth up to EUR")
+                && statement.contains("for the stated population of 10,000"),
+            "{statement}"
+        );
+        assert!(
+            statement.contains("research on msc_meld_md_24wk and msc_effect_duration together is worth up to EUR"),
+            "{statement}"
+        );
+        let (evpi, group) = (row["evpi_per_person"].as_f64().unwrap(), &row["evppi"][0]);
+        let group_value = group["evppi_per_person"].as_f64().unwrap();
+        let terms = group["terms"].as_f64().unwrap();
+        assert_eq!(row["evpi_population"].as_f64().unwrap(), 10000.0 * evpi);
+        // sd of the incremental NMB across draws at this WTP.
+        let d: Vec<f64> =
+            table.outcomes.iter().map(|o| (wtp * o[1][1] - o[1][0]) - (wtp * o[0][1] - o[0][0])).collect();
+        let mean = d.iter().sum::<f64>() / d.len() as f64;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / d.len() as f64).sqrt();
+        let bound = 0.3989 * sd * (terms / draws as f64).sqrt();
+        assert!(group_value <= evpi + bound, "WTP {wtp}: EVPPI {group_value} vs EVPI {evpi} (+{bound})");
+        for name in ["msc_meld_md_24wk", "msc_effect_duration"] {
+            let line = evppi
+                .lines()
+                .find(|l| l.starts_with(&format!("{name},{wtp},")))
+                .unwrap_or_else(|| panic!("{name} {wtp}: {evppi}"));
+            let member: f64 = line.split(',').nth(2).unwrap().parse().unwrap();
+            let member_terms: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
+            let bound = 0.3989 * sd * (member_terms / draws as f64).sqrt();
+            assert!(group_value >= member - bound, "WTP {wtp}: group {group_value} vs {name} {member} (-{bound})");
+        }
+    }
+    // At EUR 100,000 per QALY the decision is uncertain and the effect drives it.
+    let top = &at[3];
+    assert!(
+        top["evpi_per_person"].as_f64().unwrap() > 0.0 && top["evppi"][0]["evppi_per_person"].as_f64().unwrap() > 0.0
+    );
 }

@@ -277,3 +277,29 @@ fn pdf_without_chromium_is_a_clear_error() {
         .code(1)
         .stderr(contains("--chromium nowhere/chromium: no such file"));
 }
+
+/// Issue 13: the report carries the evidence section (caveats with sources, parameters resting on
+/// assumptions, the threshold table) and, with a PSA, the value-of-information sentence.
+#[test]
+fn the_report_states_caveats_thresholds_and_the_value_of_research() {
+    let wd = Workdir::new();
+    wd.cmd().args(["psa", "--draws", "80", "--quiet", "--out", "p"]).assert().success();
+    wd.cmd().args(["report", "--patients", "500", "--quiet", "--psa", "p", "--out", "r"]).assert().success();
+    let html = wd.read("r/report.html");
+    let evidence = section(&html, "<h2 id=\"evidence\">", "<h2 id=\"parameters\">");
+    assert!(evidence.contains("No proven survival benefit"), "caveats");
+    assert!(evidence.contains("Shi M et al. 2021 Hepatol Int"), "sources of the caveats");
+    assert!(evidence.contains("<b>c_msc_infusion</b>") && evidence.contains("<b>msc_meld_md_24wk</b>"), "assumptions");
+    assert!(evidence.contains("<table id=\"threshold-table\">"), "threshold table");
+    assert!(evidence.contains("a course of 3 infusions"), "price of a course");
+    let value = section(&html, "<p id=\"value-of-information\">", "</p>");
+    assert!(value.contains("resolving all uncertainty is worth up to EUR"), "{value}");
+    assert!(value.contains("together is worth up to EUR"), "{value}");
+    // A teaching scenario states no caveats.
+    wd.cmd()
+        .args(["report", "--patients", "500", "--quiet", "--out", "t"])
+        .arg(repo().join("scenarios/teaching.toml"))
+        .assert()
+        .success();
+    assert!(!wd.read("t/report.html").contains("Caveats of the evidence"));
+}

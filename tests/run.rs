@@ -212,3 +212,50 @@ fn set_gives_the_files_of_an_edited_scenario() {
     assert_eq!(wd.read("a/survival.csv"), wd.read("b/survival.csv"));
     assert_ne!(wd.read("b/survival.csv"), wd.read("c/survival.csv"));
 }
+
+/// Issue 13: summary.json carries the scenario's caveats with their sources, the parameters that
+/// rest on assumptions, and the threshold price (per infusion and per course) and MELD effect at
+/// each WTP, each with its sentence; a scenario without caveats states none.
+#[test]
+fn summary_states_the_evidence_caveats_assumptions_and_thresholds() {
+    let wd = Workdir::new();
+    wd.cmd().args(["run", "--patients", "1000", "--quiet"]).assert().success();
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("results/summary.json")).unwrap();
+    let e = &summary["evidence"];
+    let caveats = e["caveats"].as_array().unwrap();
+    assert_eq!(caveats.len(), 4);
+    assert!(caveats.iter().all(|c| !c["source"].as_str().unwrap().is_empty()));
+    assert!(caveats[0]["text"].as_str().unwrap().starts_with("No proven survival benefit"));
+    assert!(caveats[1]["text"].as_str().unwrap().contains("from month 13 to 75"));
+    assert!(caveats[2]["text"].as_str().unwrap().contains("meta-analyses that disagree"));
+    let assumed: Vec<&str> =
+        e["assumptions"].as_array().unwrap().iter().map(|a| a["parameter"].as_str().unwrap()).collect();
+    for name in ["msc_meld_md_24wk", "msc_effect_duration", "c_msc_infusion"] {
+        assert!(assumed.contains(&name), "{name} in {assumed:?}");
+    }
+    assert_eq!((e["strategy"].as_str(), e["comparator"].as_str()), (Some("uc_msc"), Some("standard_care")));
+    let rows = e["thresholds"].as_array().unwrap();
+    // Price and MELD effect at each of the 4 WTPs.
+    assert_eq!(rows.len(), 8);
+    for r in rows {
+        assert!(r["statement"].as_str().unwrap().starts_with("At EUR "), "{r}");
+        if r["role"] == "price" {
+            let x = r["threshold"].as_f64().unwrap();
+            // Within a rounding of JSON's decimal text.
+            assert!((r["per_course"].as_f64().unwrap() / (3.0 * x) - 1.0).abs() < 1e-12, "{r}");
+            assert!(x < r["base_value"].as_f64().unwrap(), "the base price is above every threshold: {r}");
+        }
+    }
+    // At EUR 20,000 no MELD effect in [-20, 20] is enough at the base price: said, not left out.
+    let meld20 = rows.iter().find(|r| r["parameter"] == "msc_meld_md_24wk" && r["wtp"] == 20000.0).unwrap();
+    assert!(meld20["threshold"].is_null() && meld20["cost_effective"] == "never");
+    assert!(meld20["statement"].as_str().unwrap().contains("no threshold exists there"));
+
+    wd.cmd()
+        .args(["run", "--patients", "500", "--quiet", "--out", "teaching"])
+        .arg(repo().join("scenarios/teaching.toml"))
+        .assert()
+        .success();
+    let teaching: serde_json::Value = serde_json::from_str(&wd.read("teaching/summary.json")).unwrap();
+    assert!(teaching.get("evidence").is_none_or(|e| e.get("caveats").is_none()), "{}", teaching["evidence"]);
+}

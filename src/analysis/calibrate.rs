@@ -286,6 +286,7 @@ fn distribution_text(d: &Distribution) -> String {
         Distribution::Lognormal { meanlog, sdlog } => format!("lognormal({meanlog:.4}, {sdlog:.4})"),
         Distribution::Normal { mean, sd } => format!("normal({mean:.4}, {sd:.4})"),
         Distribution::Fixed => "fixed".to_string(),
+        Distribution::Mixture { ref components } => crate::scenario::mixture::text(components, distribution_text),
     }
 }
 
@@ -297,6 +298,21 @@ fn distribution_table(d: &Distribution) -> toml_edit::InlineTable {
         Distribution::Lognormal { meanlog, sdlog } => ("lognormal", vec![("meanlog", meanlog), ("sdlog", sdlog)]),
         Distribution::Normal { mean, sd } => ("normal", vec![("mean", mean), ("sd", sd)]),
         Distribution::Fixed => ("fixed", vec![]),
+        Distribution::Mixture { ref components } => {
+            let mut list = toml_edit::Array::new();
+            for c in components {
+                let mut one = toml_edit::InlineTable::new();
+                one.insert("weight", c.weight.into());
+                one.extend(distribution_table(&c.distribution));
+                if let Some(v) = c.value {
+                    one.insert("value", v.into());
+                }
+                list.push(one);
+            }
+            t.insert("type", "mixture".into());
+            t.insert("components", list.into());
+            return t;
+        }
     };
     t.insert("type", kind.into());
     for (k, v) in fields {

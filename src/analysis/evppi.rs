@@ -28,14 +28,23 @@ pub struct EvppiResult {
     pub terms: usize,
 }
 
-/// Ranks of `x` scaled to [-1, 1] (ties broken by draw order).
+/// Ranks of `x` scaled to [-1, 1]; tied values share their mean rank, so the many draws of a
+/// mixture's fixed component (e.g. "no effect", exactly 0) are one point of the metamodel, not a
+/// spread of arbitrary ranks whose order is noise.
 fn scaled_ranks(x: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..x.len()).collect();
     order.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
     let mut ranks = vec![0.0; x.len()];
     let denominator = (x.len().max(2) - 1) as f64;
-    for (r, &i) in order.iter().enumerate() {
-        ranks[i] = 2.0 * r as f64 / denominator - 1.0;
+    let mut start = 0;
+    while start < order.len() {
+        let value = x[order[start]];
+        let end = (start..order.len()).find(|&k| x[order[k]].total_cmp(&value).is_ne()).unwrap_or(order.len());
+        let mean_rank = (start + end - 1) as f64 / 2.0;
+        for &i in &order[start..end] {
+            ranks[i] = 2.0 * mean_rank / denominator - 1.0;
+        }
+        start = end;
     }
     ranks
 }
@@ -194,6 +203,42 @@ pub fn evppi_table(table: &DrawTable, groups: &[Vec<String>], wtp: &[f64]) -> Re
 mod tests {
     use super::*;
     use statrs::distribution::{ContinuousCDF, Normal};
+
+    #[test]
+    fn tied_values_share_their_mean_rank() {
+        // Sorted: 0 (draws 1, 3), 1 (draw 0), 2 (draw 2): ranks 0.5, 0.5, 2, 3 of 0..=3.
+        let r = scaled_ranks(&[1.0, 0.0, 2.0, 0.0]);
+        let want = [2.0 * 2.0 / 3.0 - 1.0, 2.0 * 0.5 / 3.0 - 1.0, 1.0, 2.0 * 0.5 / 3.0 - 1.0];
+        for (a, b) in r.iter().zip(want) {
+            assert!((a - b).abs() < 1e-15, "{r:?}");
+        }
+    }
+
+    /// Issue 13: a group is worth at least as much as each member alone and at most the EVPI, up
+    /// to the metamodel's noise bound phi(0) sd(D) sqrt(terms / n). D = theta1 + theta2 + noise,
+    /// with theta1 a mixture (0 with probability 0.4, else N(-1, 1)) as the MSC effect is drawn.
+    #[test]
+    fn a_group_is_worth_at_least_its_members_and_at_most_the_evpi() {
+        let n = 4000;
+        let normal = Normal::standard();
+        let q = |i: usize, m: usize| normal.inverse_cdf((((i * m) % n) as f64 + 0.5) / n as f64);
+        let theta1: Vec<f64> = (0..n).map(|i| if (i * 7) % 10 < 4 { 0.0 } else { q(i, 7919) - 1.0 }).collect();
+        let theta2: Vec<f64> = (0..n).map(|i| 0.8 * q(i, 104_729)).collect();
+        let noise: Vec<f64> = (0..n).map(|i| 0.3 * q(i, 1_299_709)).collect();
+        let nmb: Vec<Vec<f64>> = (0..n).map(|i| vec![0.0, 0.5 + theta1[i] + theta2[i] + noise[i]]).collect();
+        let d: Vec<f64> = nmb.iter().map(|r| r[1]).collect();
+        let mean = d.iter().sum::<f64>() / n as f64;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+        let total = evpi(&nmb);
+        let one = |t: &[f64]| evppi(&t.iter().map(|&x| vec![x]).collect::<Vec<_>>(), &nmb);
+        let ((e1, t1), (e2, _)) = (one(&theta1), one(&theta2));
+        let both: Vec<Vec<f64>> = theta1.iter().zip(&theta2).map(|(&a, &b)| vec![a, b]).collect();
+        let (e12, terms) = evppi(&both, &nmb);
+        let bound = |terms: usize| 0.3989 * sd * (terms as f64 / n as f64).sqrt();
+        assert!(e12 >= e1.max(e2) - bound(t1), "group {e12} vs members {e1}, {e2}");
+        assert!(e12 <= total + bound(terms), "group {e12} vs EVPI {total}");
+        assert!(e1 > 0.0 && e2 > 0.0 && e12 > e1.max(e2), "{e1} {e2} {e12}");
+    }
 
     /// theta1 ~ N(0, 1) decides; theta2 is irrelevant noise. NMB_A = 0, NMB_B = theta1.
     /// EVPI = E[max(0, theta1)] = phi(0) = 0.3989; EVPPI(theta1) = EVPI; EVPPI(theta2) ~ 0.

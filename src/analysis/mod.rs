@@ -8,13 +8,16 @@
 //! Beside them sit the analyses that drive the model stage many times over: [`psa`]
 //! (probabilistic sensitivity analysis, shards, merge), [`dsa`] (one- and two-way),
 //! [`threshold`] (root-finding on incremental NMB), [`calibrate`] (fitting to targets),
-//! [`evppi`] and [`teaching`] (the rerun behind `cirrhosim serve`). They compute; they never
-//! print, and the files they read back go through [`crate::io`].
+//! [`evppi`] and [`teaching`] (the rerun behind `cirrhosim serve`); [`evidence`] gathers what a
+//! run answers beside its results (the scenario's caveats, the parameters that are assumptions,
+//! threshold price and effect at each WTP). They compute; they never print, and the files they
+//! read back go through [`crate::io`].
 
 pub mod calibrate;
 pub mod cea;
 pub mod dsa;
 pub mod economics;
+pub mod evidence;
 pub mod evppi;
 pub mod fieller;
 pub mod fingerprint;

@@ -29,7 +29,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let expected = args.scenario.as_deref().map(|p| load(Some(p))).transpose()?;
     let m = runner::merge(&args.dirs, expected.as_ref(), out)?;
     let model = Model::from_scenario(&m.scenario)?;
-    runner::publish(out, &m.checkpoint, report::psa::outputs(&m.scenario, &model, &m.checkpoint, &m.results))?;
+    let draws = cirrhosim::io::draws::read(&out.join(runner::ROWS_PARTIAL))?;
+    let outputs = report::psa::outputs(&m.scenario, &model, &m.checkpoint, &m.results, &draws);
+    runner::publish(out, &m.checkpoint, outputs)?;
     if !args.quiet.quiet {
         println!("merged {} shards: {} draws into {}", m.shards, m.results.draws, out.display());
     }

@@ -79,7 +79,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         PsaRun::Done { checkpoint, results } => (checkpoint, results),
     };
     let outputs = match &results {
-        Some(r) => report::psa::outputs(&scenario, &Model::from_scenario(&scenario)?, &checkpoint, r),
+        Some(r) => {
+            // The value of information is computed from the whole run's rows, complete on disk.
+            let draws = cirrhosim::io::draws::read(&out.join(runner::ROWS_PARTIAL))?;
+            report::psa::outputs(&scenario, &Model::from_scenario(&scenario)?, &checkpoint, r, &draws)
+        }
         None => Vec::new(),
     };
     runner::publish(out, &checkpoint, outputs)?;

@@ -86,6 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
     let occupancy = analysis::occupancy(&traces);
+    let evidence = analysis::evidence::evidence(&s);
     let report = Report {
         scenario: &s,
         model: &model,
@@ -95,6 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         occupancy: &occupancy,
         evaluation: evaluation.as_ref(),
         overlays: &overlays,
+        evidence: Some(&evidence),
     };
     let mut files = report.files()?;
     if args.pdf {

@@ -35,7 +35,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let progress = Reporter::new(args.quiet.quiet, "run", "patient-runs");
     let out = args.threads.pool()?.install(|| api::run(&scenario, args.patients, args.seed, &progress))?;
     progress.finish();
-    let api::RunOutput { model, results, evaluation, patients, seed, simulation_seconds: seconds, files } = out;
+    let api::RunOutput { model, results, evaluation, evidence, patients, seed, simulation_seconds: seconds, files } =
+        out;
     // The timing goes to the terminal only (--timing): files depend on the scenario and seed alone.
     let written = files::publish(&args.out.out, &api::run_fingerprint(&scenario, patients, seed), &files, &[])?;
 
@@ -60,6 +61,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 econ.correction.name()
             );
             println!("{}", report::terminal::cea_table(&model, ev));
+        }
+        if !evidence.caveats.is_empty() {
+            println!("Caveats of the evidence (summary.json: evidence):");
+            for c in &evidence.caveats {
+                println!("  - {}{}", c.text, c.source.as_ref().map_or(String::new(), |s| format!(" [{s}]")));
+            }
+        }
+        if !evidence.thresholds.is_empty() {
+            println!("What it would take (threshold analysis on the base case):");
+            for t in &evidence.thresholds {
+                println!("  - {}", report::evidence::threshold_statement(&scenario, &evidence, t));
+            }
         }
         for p in &written {
             println!("wrote {}", p.display());

@@ -140,6 +140,12 @@ pub enum ProblemKind {
     /// A distribution that cannot be built from what is given.
     #[error("{kind} distribution: {rule}")]
     BadDistribution { kind: String, rule: &'static str },
+    /// A mixture's weights: each must be a number > 0, and together they must sum to 1.
+    #[error("mixture {what} {}; {rule}", short(.value))]
+    MixtureWeight { what: &'static str, value: f64, rule: &'static str },
+    /// A `[psa] evppi_groups` group without parameters.
+    #[error("an EVPPI group needs at least one parameter name, e.g. [\"msc_meld_md_24wk\", \"msc_effect_duration\"]")]
+    EmptyEvppiGroup,
     /// A Dirichlet group with fewer than two parameters or a different number of alphas.
     #[error(
         "a Dirichlet group needs at least two parameters and one alpha each (got {parameters} parameters, {alpha} alphas)"

@@ -100,6 +100,8 @@ pub struct Report<'a> {
     pub occupancy: &'a [StateOccupancy],
     pub evaluation: Option<&'a Evaluation>,
     pub overlays: &'a Overlays,
+    /// Caveats, assumptions and thresholds ([`crate::analysis::evidence::evidence`]).
+    pub evidence: Option<&'a crate::analysis::evidence::Evidence>,
 }
 
 impl Report<'_> {
@@ -152,6 +154,9 @@ impl Report<'_> {
             if let Some(d) = &self.overlays.dsa {
                 out.push(tables::dsa_table(&d.rows, &money, &self.dsa_context(d)));
             }
+        }
+        if let Some(e) = self.evidence {
+            out.extend(crate::report::evidence::threshold_table(self.scenario, e));
         }
         for (k, t) in out.iter_mut().enumerate() {
             t.number = k + 1;
@@ -214,6 +219,25 @@ impl Report<'_> {
                 d.run.folder
             )
         });
+        // What resolving uncertainty is worth, one sentence per WTP of the report.
+        let value_statements: Vec<String> = match (&self.overlays.psa, self.money()) {
+            (Some(p), Some(money)) => crate::analysis::psa::summary::value_of_information(
+                &p.draws,
+                &scenario.psa.evppi_groups,
+                &self.overlays.wtp,
+            )
+            .iter()
+            .map(|v| crate::report::evidence::value_statement(&money, scenario.psa.population, v))
+            .collect(),
+            _ => Vec::new(),
+        };
+        let evidence = self.evidence.filter(|e| !e.is_empty()).map(|e| {
+            context! {
+                caveats => e.caveats.iter().map(|c| context! { text => c.text.clone(), source => c.source.clone() }).collect::<Vec<_>>(),
+                assumptions => e.assumptions.iter().map(|a| context! { parameter => a.parameter.clone(), reason => a.reason, note => a.note.clone() }).collect::<Vec<_>>(),
+                errors => e.threshold_errors.clone(),
+            }
+        });
         let mut env = Environment::new();
         // Every value is HTML-escaped (scenario text included); the figures are marked `safe`.
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
@@ -249,6 +273,8 @@ impl Report<'_> {
                 psa_run => self.overlays.psa.as_ref().map(|p| p.run.describe("psa")),
                 dsa_run => self.overlays.dsa.as_ref().map(|d| d.run.describe("dsa")),
                 cheers => cheers::checklist(contents),
+                value_statements => value_statements,
+                evidence => evidence,
                 parameters => parameter_rows(scenario),
             })
             .expect("the report template renders with this context")

@@ -19,6 +19,9 @@ struct Summary<'a> {
     strategies: Vec<StrategyBlock<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     economics: Option<EconomicsBlock<'a>>,
+    /// Caveats, assumptions and thresholds ([`crate::report::evidence`]), when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<crate::report::evidence::EvidenceBlock<'a>>,
 }
 
 #[derive(Serialize)]
@@ -183,6 +186,7 @@ pub fn summary_json(
     seed: u64,
     results: &[StrategySurvival],
     evaluation: Option<&Evaluation>,
+    evidence: &crate::analysis::evidence::Evidence,
 ) -> Vec<u8> {
     let pick = |strategy: usize, method: Method| {
         results.iter().find(|r| r.strategy == strategy && r.method == method).map(|r| out(&r.summary))
@@ -206,6 +210,7 @@ pub fn summary_json(
             })
             .collect(),
         economics: evaluation.zip(scenario.economics.as_ref()).map(|(ev, e)| economics_block(scenario, model, ev, e)),
+        evidence: crate::report::evidence::EvidenceBlock::new(scenario, evidence),
     };
     let mut bytes = serde_json::to_vec_pretty(&summary).expect("summary serialises");
     bytes.push(b'\n');

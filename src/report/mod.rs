@@ -5,6 +5,7 @@
 
 pub mod cheers;
 pub mod csv;
+pub mod evidence;
 pub mod explain;
 pub mod figures;
 pub mod format;

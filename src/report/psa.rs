@@ -1,8 +1,10 @@
 //! PSA outputs: CEAC with the acceptability frontier, EVPI, the survival band, and a summary.
 
 use crate::analysis::psa::runner::Checkpoint;
+use crate::analysis::psa::summary::{self, ValueOfInformation};
 use crate::analysis::psa::{PsaResults, PsaSettings};
 use crate::io::OutputFile;
+use crate::io::draws::DrawTable;
 use crate::model::Model;
 use crate::scenario::Scenario;
 use serde::Serialize;
@@ -75,6 +77,17 @@ struct Summary<'a> {
     draws: u64,
     strategies: Vec<StrategyMeans<'a>>,
     population: Option<f64>,
+    value_of_information: ValueBlock<'a>,
+}
+
+/// EVPI and the EVPPI of the scenario's `[psa] evppi_groups` at each of its `economics.wtp`, from
+/// the draws, each WTP with its sentence ([`crate::report::evidence::value_statement`]).
+#[derive(Serialize)]
+struct ValueBlock<'a> {
+    population: Option<f64>,
+    evppi_groups: &'a [Vec<String>],
+    method: &'static str,
+    at_wtp: Vec<crate::report::evidence::ValueOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -85,13 +98,15 @@ struct StrategyMeans<'a> {
     mean_life_years: f64,
 }
 
-/// `psa_summary.json`: settings, varied parameters and mean outcomes.
+/// `psa_summary.json`: settings, varied parameters, mean outcomes and the value of information
+/// at the scenario's WTPs (`values`, from [`summary::value_of_information`] on the draws).
 pub fn summary_json(
     scenario: &Scenario,
     model: &Model,
     settings: &PsaSettings,
     parameters: &[String],
     r: &PsaResults,
+    values: &[ValueOfInformation],
 ) -> Vec<u8> {
     let s = Summary {
         cirrhosim_version: env!("CARGO_PKG_VERSION"),
@@ -111,22 +126,42 @@ pub fn summary_json(
             })
             .collect(),
         population: scenario.psa.population,
+        value_of_information: ValueBlock {
+            population: scenario.psa.population,
+            evppi_groups: &scenario.psa.evppi_groups,
+            method: "EVPI = E[max NMB] - max E[NMB] over the draws; EVPPI by regression on the draws (Strong, Oakley & Brennan 2014), as cirrhosim evppi",
+            at_wtp: crate::report::evidence::value_rows(scenario, values),
+        },
     };
     let mut bytes = serde_json::to_vec_pretty(&s).expect("summary serialises");
     bytes.push(b'\n');
     bytes
 }
 
+/// The value of information the PSA summary states: at each of the scenario's `economics.wtp`
+/// (none without economics), for its `[psa] evppi_groups`, from the run's draws.
+pub fn values(scenario: &Scenario, draws: &DrawTable) -> Vec<ValueOfInformation> {
+    let wtp = scenario.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default();
+    summary::value_of_information(draws, &scenario.psa.evppi_groups, &wtp)
+}
+
 /// The result files of a complete PSA run: `ceac.csv`, `evpi.csv`, `survival_psa.csv` and
-/// `psa_summary.json`.
-pub fn outputs(scenario: &Scenario, model: &Model, checkpoint: &Checkpoint, results: &PsaResults) -> Vec<OutputFile> {
+/// `psa_summary.json` (with the value of information from `draws`, the run's `psa_draws.csv`).
+pub fn outputs(
+    scenario: &Scenario,
+    model: &Model,
+    checkpoint: &Checkpoint,
+    results: &PsaResults,
+    draws: &DrawTable,
+) -> Vec<OutputFile> {
+    let values = values(scenario, draws);
     vec![
         OutputFile { name: "ceac.csv".into(), bytes: ceac_csv(model, results) },
         OutputFile { name: "evpi.csv".into(), bytes: evpi_csv(results, scenario.psa.population) },
         OutputFile { name: "survival_psa.csv".into(), bytes: survival_psa_csv(model, results) },
         OutputFile {
             name: "psa_summary.json".into(),
-            bytes: summary_json(scenario, model, &checkpoint.settings, &checkpoint.parameters, results),
+            bytes: summary_json(scenario, model, &checkpoint.settings, &checkpoint.parameters, results, &values),
         },
     ]
 }

@@ -15,6 +15,7 @@ pub mod formula;
 mod key_path;
 pub mod life_table;
 pub mod limits;
+pub mod mixture;
 pub mod numbers;
 pub mod parameters;
 pub mod population;
@@ -167,12 +168,23 @@ impl Scenario {
         if let Some(g) = self.dirichlet.iter().find(|g| g.parameters.contains(&index)) {
             return format!("dirichlet({})", g.alpha.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "));
         }
-        match self.parameters[index].distribution {
-            Some(Distribution::Beta { alpha, beta }) => format!("beta({alpha:.4}, {beta:.4})"),
-            Some(Distribution::Gamma { shape, scale }) => format!("gamma({shape:.4}, {scale:.4})"),
-            Some(Distribution::Lognormal { meanlog, sdlog }) => format!("lognormal({meanlog:.4}, {sdlog:.4})"),
-            Some(Distribution::Normal { mean, sd }) => format!("normal({mean:.4}, {sd:.4})"),
-            Some(Distribution::Fixed) | None => "fixed".to_string(),
+        match &self.parameters[index].distribution {
+            Some(d @ Distribution::Mixture { components }) => {
+                // Four significant digits, like the families' parameters.
+                let n = |x: f64| {
+                    if x == 0.0 || !x.is_finite() {
+                        return crate::error::number(x);
+                    }
+                    let scale = 10f64.powi(3 - x.abs().log10().floor().clamp(-300.0, 300.0) as i32);
+                    crate::error::number((x * scale).round() / scale)
+                };
+                let interval =
+                    d.central_interval(0.95).map_or(String::new(), |(lo, hi)| format!("; 95% {} to {}", n(lo), n(hi)));
+                let mean = n(mixture::mean(components));
+                format!("{} (mean {mean}{interval})", mixture::text(components, family_text))
+            }
+            Some(d) => family_text(d),
+            None => "fixed".to_string(),
         }
     }
 
@@ -196,6 +208,18 @@ impl Scenario {
     /// The share of the cohort of each sex.
     pub fn sexes(&self) -> [(Sex, f64); 2] {
         [(Sex::Male, self.cohort.fraction_male), (Sex::Female, 1.0 - self.cohort.fraction_male)]
+    }
+}
+
+/// One family's parameters in words: `beta(16.2700, 281.2000)`, `fixed`.
+fn family_text(d: &Distribution) -> String {
+    match *d {
+        Distribution::Beta { alpha, beta } => format!("beta({alpha:.4}, {beta:.4})"),
+        Distribution::Gamma { shape, scale } => format!("gamma({shape:.4}, {scale:.4})"),
+        Distribution::Lognormal { meanlog, sdlog } => format!("lognormal({meanlog:.4}, {sdlog:.4})"),
+        Distribution::Normal { mean, sd } => format!("normal({mean:.4}, {sd:.4})"),
+        Distribution::Fixed => "fixed".to_string(),
+        Distribution::Mixture { ref components } => mixture::text(components, family_text),
     }
 }
 

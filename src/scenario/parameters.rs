@@ -5,6 +5,7 @@
 //! the kinds and the range rule of each kind, and the CSV reader.
 
 use super::csv_rows::read_rows;
+use super::mixture::{self, Component};
 use crate::error::{FormatRule, ProblemKind, Result};
 use serde::{Deserialize, Serialize};
 
@@ -163,13 +164,29 @@ impl ParameterKind {
 
 /// A distribution for probabilistic sensitivity analysis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum Distribution {
-    Beta { alpha: f64, beta: f64 },
-    Gamma { shape: f64, scale: f64 },
-    Lognormal { meanlog: f64, sdlog: f64 },
-    Normal { mean: f64, sd: f64 },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
+    Lognormal {
+        meanlog: f64,
+        sdlog: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     Fixed,
+    /// One of several distributions, each drawn with its weight (see [`super::mixture`]).
+    Mixture {
+        components: Vec<Component>,
+    },
 }
 
 impl Distribution {
@@ -194,6 +211,7 @@ impl Distribution {
             Distribution::Lognormal { meanlog, sdlog } => finite(meanlog).and(spread(sdlog)),
             Distribution::Normal { mean, sd } => finite(mean).and(spread(sd)),
             Distribution::Fixed => Ok(()),
+            Distribution::Mixture { ref components } => mixture::check(components),
         }
     }
 
@@ -205,18 +223,34 @@ impl Distribution {
             Distribution::Lognormal { .. } => "lognormal",
             Distribution::Normal { .. } => "normal",
             Distribution::Fixed => "fixed",
+            Distribution::Mixture { .. } => "mixture",
+        }
+    }
+
+    /// The mean of a draw: alpha / (alpha + beta), shape x scale, exp(meanlog + sdlog^2 / 2),
+    /// mean; for a mixture the weighted mean of its components' means ([`mixture::mean`]);
+    /// `None` for `fixed` (the base-case value).
+    pub fn mean(&self) -> Option<f64> {
+        match *self {
+            Distribution::Beta { alpha, beta } => Some(alpha / (alpha + beta)),
+            Distribution::Gamma { shape, scale } => Some(shape * scale),
+            Distribution::Lognormal { meanlog, sdlog } => Some((meanlog + sdlog * sdlog / 2.0).exp()),
+            Distribution::Normal { mean, .. } => Some(mean),
+            Distribution::Fixed => None,
+            Distribution::Mixture { ref components } => Some(mixture::mean(components)),
         }
     }
 
     /// The values a draw can take, as (lowest, highest, in words); `None` for `fixed`, which
-    /// always gives the base-case value.
+    /// always gives the base-case value, and for a mixture, whose components are checked one by
+    /// one ([`Distribution::check_kind`]).
     pub fn support(&self) -> Option<(f64, f64, &'static str)> {
         match self {
             Distribution::Beta { .. } => Some((0.0, 1.0, "[0, 1]")),
             Distribution::Gamma { .. } => Some((0.0, f64::INFINITY, "[0, inf)")),
             Distribution::Lognormal { .. } => Some((0.0, f64::INFINITY, "(0, inf)")),
             Distribution::Normal { .. } => Some((f64::NEG_INFINITY, f64::INFINITY, "(-inf, inf)")),
-            Distribution::Fixed => None,
+            Distribution::Fixed | Distribution::Mixture { .. } => None,
         }
     }
 
@@ -227,7 +261,18 @@ impl Distribution {
     /// # Errors
     /// [`ProblemKind::DistributionOutsideKind`] naming the parameter, the family, the kind and
     /// the distribution to use instead.
+    /// A mixture's components are checked in turn: a fixed component's value against the kind's
+    /// range ([`ProblemKind::OutOfRange`]), the others as distributions of their own.
     pub fn check_kind(&self, name: &str, kind: ParameterKind) -> std::result::Result<(), ProblemKind> {
+        if let Distribution::Mixture { components } = self {
+            for c in components {
+                match (&c.distribution, c.value) {
+                    (Distribution::Fixed, Some(v)) => kind.check(v)?,
+                    (d, _) => d.check_kind(name, kind)?,
+                }
+            }
+            return Ok(());
+        }
         let Some((low, high, support)) = self.support() else { return Ok(()) };
         let (kind_low, kind_high) = kind.range();
         if low >= kind_low && high <= kind_high {
@@ -244,28 +289,47 @@ impl Distribution {
     }
 
     /// The central interval holding `mass` of the distribution (e.g. 0.99: from the 0.5% to the
-    /// 99.5% quantile); `None` for `fixed`, a zero spread or parameters statrs rejects.
+    /// 99.5% quantile); `None` for `fixed`, a zero spread or parameters statrs rejects. A
+    /// mixture's quantiles are found by bisection on its CDF ([`mixture::quantile`]).
     pub fn central_interval(&self, mass: f64) -> Option<(f64, f64)> {
-        use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal, Normal};
         let (p_low, p_high) = ((1.0 - mass) / 2.0, (1.0 + mass) / 2.0);
-        let both = |q: &dyn Fn(f64) -> f64| Some((q(p_low), q(p_high)));
-        match *self {
-            Distribution::Beta { alpha, beta } => {
-                let d = Beta::new(alpha, beta).ok()?;
-                both(&|p| d.inverse_cdf(p))
+        let (low, high) = match self {
+            Distribution::Mixture { components } => {
+                (mixture::quantile(components, p_low), mixture::quantile(components, p_high))
             }
+            d => (d.quantile(p_low)?, d.quantile(p_high)?),
+        };
+        (low.is_finite() && high.is_finite()).then_some((low, high))
+    }
+
+    /// The p-quantile of one family; `None` for `fixed`, a mixture, a zero spread or parameters
+    /// statrs rejects.
+    pub fn quantile(&self, p: f64) -> Option<f64> {
+        use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal, Normal};
+        match *self {
+            Distribution::Beta { alpha, beta } => Some(Beta::new(alpha, beta).ok()?.inverse_cdf(p)),
             Distribution::Gamma { shape, scale } => {
                 let d = Gamma::new(shape, 1.0 / scale).ok()?;
-                both(&|p| quantile_by_bisection(|x| d.cdf(x), p, 0.0, shape * scale))
+                Some(quantile_by_bisection(|x| d.cdf(x), p, 0.0, shape * scale))
             }
             Distribution::Lognormal { meanlog, sdlog } if sdlog > 0.0 => {
-                let d = LogNormal::new(meanlog, sdlog).ok()?;
-                both(&|p| d.inverse_cdf(p))
+                Some(LogNormal::new(meanlog, sdlog).ok()?.inverse_cdf(p))
             }
-            Distribution::Normal { mean, sd } if sd > 0.0 => {
-                let d = Normal::new(mean, sd).ok()?;
-                both(&|p| d.inverse_cdf(p))
+            Distribution::Normal { mean, sd } if sd > 0.0 => Some(Normal::new(mean, sd).ok()?.inverse_cdf(p)),
+            _ => None,
+        }
+    }
+
+    /// P(X <= x) of one family; `None` where [`Distribution::quantile`] is.
+    pub fn cdf(&self, x: f64) -> Option<f64> {
+        use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal, Normal};
+        match *self {
+            Distribution::Beta { alpha, beta } => Some(Beta::new(alpha, beta).ok()?.cdf(x)),
+            Distribution::Gamma { shape, scale } => Some(Gamma::new(shape, 1.0 / scale).ok()?.cdf(x)),
+            Distribution::Lognormal { meanlog, sdlog } if sdlog > 0.0 => {
+                Some(LogNormal::new(meanlog, sdlog).ok()?.cdf(x))
             }
+            Distribution::Normal { mean, sd } if sd > 0.0 => Some(Normal::new(mean, sd).ok()?.cdf(x)),
             _ => None,
         }
     }
@@ -305,6 +369,12 @@ pub struct RawDistribution {
     pub se: Option<f64>,
     /// 95% interval `[low, high]` (for fitting).
     pub interval: Option<[f64; 2]>,
+    /// A mixture component's weight (see [`mixture`]).
+    pub weight: Option<f64>,
+    /// The value a fixed mixture component gives.
+    pub value: Option<f64>,
+    /// A mixture's components.
+    pub components: Option<Vec<RawDistribution>>,
 }
 
 /// Normal quantile for a two-sided 95% interval.
@@ -321,9 +391,13 @@ impl RawDistribution {
     /// with s = (high - low) / (2 x 1.96) when an interval is given.
     ///
     /// # Errors
-    /// [`ProblemKind::BadDistribution`] naming what is missing or impossible.
+    /// [`ProblemKind::BadDistribution`] naming what is missing or impossible; for a mixture, the
+    /// first of [`RawDistribution::resolve`]'s problems.
     pub fn fit(&self, value: f64) -> std::result::Result<Distribution, ProblemKind> {
         let bad = |rule: &'static str| ProblemKind::BadDistribution { kind: self.kind.clone(), rule };
+        if self.kind == "mixture" {
+            return self.resolve(value).map_err(|mut p| p.swap_remove(0).1);
+        }
         let m = self.mean.unwrap_or(value);
         let se = match (self.se, self.interval) {
             (Some(s), None) => Some(s),
@@ -378,9 +452,42 @@ impl RawDistribution {
                 }
                 _ => return Err(bad("give sd, or se or interval (mean defaults to the value)")),
             },
-            _ => return Err(bad("type must be beta, gamma, lognormal, normal or fixed")),
+            _ => return Err(bad("type must be beta, gamma, lognormal, normal, fixed or mixture")),
         };
         d.check().map(|()| d)
+    }
+
+    /// Resolves a distribution as written, a mixture's components included, returning every
+    /// problem with the key below `distribution` it belongs to (`""` for the distribution
+    /// itself, `.components[1].weight` for a component's): [`RawDistribution::fit`] for one
+    /// family, [`mixture::resolve`] for a mixture. `weight`, `value` and `components` outside a
+    /// mixture are problems.
+    ///
+    /// # Errors
+    /// Every problem, keyed as above.
+    pub fn resolve(&self, value: f64) -> std::result::Result<Distribution, Vec<(String, ProblemKind)>> {
+        if self.kind == "mixture" {
+            return mixture::resolve(self, value).map(|components| Distribution::Mixture { components });
+        }
+        let bad = |rule: &'static str| ProblemKind::BadDistribution { kind: self.kind.clone(), rule };
+        let mut problems = Vec::new();
+        if self.weight.is_some() {
+            problems.push((".weight".to_string(), bad("weight is only for a component of a mixture")));
+        }
+        if self.value.is_some() {
+            problems.push((".value".to_string(), bad("value is only for a fixed component of a mixture; a fixed distribution gives the parameter's value")));
+        }
+        if self.components.is_some() {
+            problems.push((".components".to_string(), bad("components are only for type = \"mixture\"")));
+        }
+        match self.fit(value) {
+            Ok(d) if problems.is_empty() => Ok(d),
+            Ok(_) => Err(problems),
+            Err(kind) => {
+                problems.insert(0, (String::new(), kind));
+                Err(problems)
+            }
+        }
     }
 }
 

@@ -107,6 +107,9 @@ pub struct RawPsa {
     /// People who would be treated, for population EVPI.
     #[serde(default)]
     pub population: Option<f64>,
+    /// Groups of parameters whose EVPPI `psa_summary.json` states (each valued together).
+    #[serde(default)]
+    pub evppi_groups: Option<Vec<Vec<String>>>,
 }
 
 /// `[scenario]`: name and description.
@@ -118,6 +121,18 @@ pub struct RawMeta {
     pub title: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// What the evidence does not show, for summary.json and the report (`[[scenario.caveats]]`).
+    #[serde(default)]
+    pub caveats: Vec<RawCaveat>,
+}
+
+/// `[[scenario.caveats]]`: one caveat of the evidence, with its source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCaveat {
+    pub text: String,
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `[settings]`: time structure and simulation size.

@@ -90,7 +90,21 @@ const VALUE: Shape = Shape::Either { options: &[Shape::Number, Shape::Text], exp
 const WINDOW_FIELDS: &[Field] = &[opt("from", Shape::Text), opt("until", Shape::Text)];
 const WINDOW: Shape = Shape::Table(WINDOW_FIELDS);
 
-const META: &[Field] = &[req("name", Shape::Text), opt("title", Shape::Text), opt("description", Shape::Text)];
+const CAVEAT: &[Field] = &[req("text", Shape::Text), opt("source", Shape::Text)];
+
+const META: &[Field] = &[
+    req("name", Shape::Text),
+    opt("title", Shape::Text),
+    opt("description", Shape::Text),
+    opt(
+        "caveats",
+        Shape::Entries {
+            fields: CAVEAT,
+            if_malformed: IfMalformed::Drop,
+            expected: "expected [[scenario.caveats]] tables, each with text = \"...\" and source = \"...\"",
+        },
+    ),
+];
 
 const SETTINGS: &[Field] = &[
     req("cycle_length", Shape::Text),
@@ -134,22 +148,50 @@ const STATE: &[Field] = &[
     opt("description", Shape::Text),
 ];
 
-const DISTRIBUTION: &[Field] = &[
-    req("type", Shape::Text),
-    opt("alpha", Shape::Number),
-    opt("beta", Shape::Number),
-    opt("shape", Shape::Number),
-    opt("scale", Shape::Number),
-    opt("meanlog", Shape::Number),
-    opt("sdlog", Shape::Number),
-    opt("mean", Shape::Number),
-    opt("sd", Shape::Number),
-    opt("se", Shape::Number),
-    opt(
-        "interval",
-        Shape::List { item: &Shape::Number, len: Some(2), expected: "expected a list of two numbers [low, high]" },
-    ),
-];
+/// The keys of a distribution; `$components` is the shape of its `components` (a mixture's).
+macro_rules! distribution_fields {
+    ($components:expr) => {
+        &[
+            req("type", Shape::Text),
+            opt("alpha", Shape::Number),
+            opt("beta", Shape::Number),
+            opt("shape", Shape::Number),
+            opt("scale", Shape::Number),
+            opt("meanlog", Shape::Number),
+            opt("sdlog", Shape::Number),
+            opt("mean", Shape::Number),
+            opt("sd", Shape::Number),
+            opt("se", Shape::Number),
+            opt(
+                "interval",
+                Shape::List {
+                    item: &Shape::Number,
+                    len: Some(2),
+                    expected: "expected a list of two numbers [low, high]",
+                },
+            ),
+            opt("weight", Shape::Number),
+            opt("value", Shape::Number),
+            opt("components", $components),
+        ]
+    };
+}
+
+const COMPONENTS_EXPECTED: &str = "expected a list of components, e.g. [{ weight = 0.5, type = \"fixed\", value = 0 }, { weight = 0.5, type = \"normal\", mean = -2, sd = 0.7 }]";
+
+/// A component of a component (a nested mixture, which the rules refuse with their own message).
+const INNER_COMPONENT: &[Field] =
+    distribution_fields!(Shape::List { item: &Shape::Table(&[]), len: None, expected: COMPONENTS_EXPECTED });
+
+/// A mixture's component: a distribution with a `weight`.
+const COMPONENT: &[Field] = distribution_fields!(Shape::List {
+    item: &Shape::Table(INNER_COMPONENT),
+    len: None,
+    expected: COMPONENTS_EXPECTED
+});
+
+const DISTRIBUTION: &[Field] =
+    distribution_fields!(Shape::List { item: &Shape::Table(COMPONENT), len: None, expected: COMPONENTS_EXPECTED });
 
 const PARAMETER: &[Field] = &[
     opt("value", Shape::Number),
@@ -285,6 +327,14 @@ const PSA: &[Field] = &[
         },
     ),
     opt("population", Shape::Number),
+    opt(
+        "evppi_groups",
+        Shape::List {
+            item: &NAMES,
+            len: None,
+            expected: "expected a list of groups of parameter names, e.g. [[\"msc_meld_md_24wk\", \"msc_effect_duration\"]]",
+        },
+    ),
 ];
 
 const DIRICHLET: &[Field] = &[req("parameters", NAMES), req("alpha", NUMBERS), opt("source", Shape::Text)];
@@ -482,6 +532,7 @@ mod tests {
         let pairs: Vec<(&str, Vec<&str>, &[Field])> = vec![
             ("RawScenario", serde_keys::<RawScenario>(), SCENARIO),
             ("RawMeta", serde_keys::<RawMeta>(), META),
+            ("RawCaveat", serde_keys::<RawCaveat>(), CAVEAT),
             ("RawSettings", serde_keys::<RawSettings>(), SETTINGS),
             ("RawCohort", serde_keys::<RawCohort>(), COHORT),
             ("RawPopulation", serde_keys::<RawPopulation>(), POPULATION),

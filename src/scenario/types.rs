@@ -530,6 +530,8 @@ pub struct Scenario {
     pub name: String,
     pub title: String,
     pub description: Option<String>,
+    /// What the evidence does not show (`[[scenario.caveats]]`), in file order.
+    pub caveats: Vec<Caveat>,
     pub cycle_length_years: f64,
     pub horizon: Horizon,
     pub n_cycles: usize,
@@ -610,12 +612,28 @@ pub struct PsaDefaults {
     pub wtp_grid: Vec<f64>,
     /// People affected by the decision, for population EVPI; `None` reports per person only.
     pub population: Option<f64>,
+    /// Groups of parameter names whose EVPPI `psa_summary.json` and the report state (each
+    /// group valued together); checked to be parameters of the scenario.
+    pub evppi_groups: Vec<Vec<String>>,
 }
 
 impl Default for PsaDefaults {
     fn default() -> Self {
-        PsaDefaults { draws: 1000, wtp_grid: (0..=100).map(|i| i as f64 * 2000.0).collect(), population: None }
+        PsaDefaults {
+            draws: 1000,
+            wtp_grid: (0..=100).map(|i| i as f64 * 2000.0).collect(),
+            population: None,
+            evppi_groups: Vec::new(),
+        }
     }
+}
+
+/// A caveat of the evidence behind a scenario (`[[scenario.caveats]]`), carried into
+/// `summary.json` and the report as data, so a scenario states its own (a teaching one none).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Caveat {
+    pub text: String,
+    pub source: Option<String>,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! adding a parameter to a scenario does not change the values drawn for the others.
 //! Distributions come from `rand_distr`.
 
-use crate::engine::rng::{PatientRng, splitmix64};
+use crate::engine::rng::{PatientRng, splitmix64, uniform};
 use crate::scenario::{Distribution, Scenario};
 use rand::SeedableRng;
 use rand_distr::Distribution as _;
@@ -25,7 +25,9 @@ fn stream(seed: u64, draw: u64, name: &str) -> PatientRng {
     PatientRng::seed_from_u64(splitmix64(seed ^ PSA_STREAM) ^ splitmix64(draw ^ splitmix64(name_hash(name))))
 }
 
-/// One value from a distribution (the checked parameters make every constructor succeed).
+/// One value from a distribution (the checked parameters make every constructor succeed). A
+/// mixture takes one uniform from `rng` to choose its component, then that component's draw from
+/// the same `rng`; a fixed component gives its value.
 pub fn sample(distribution: &Distribution, base: f64, rng: &mut PatientRng) -> f64 {
     match *distribution {
         Distribution::Beta { alpha, beta } => rand_distr::Beta::new(alpha, beta).map_or(base, |d| d.sample(rng)),
@@ -35,6 +37,22 @@ pub fn sample(distribution: &Distribution, base: f64, rng: &mut PatientRng) -> f
         }
         Distribution::Normal { mean, sd } => rand_distr::Normal::new(mean, sd).map_or(base, |d| d.sample(rng)),
         Distribution::Fixed => base,
+        Distribution::Mixture { ref components } => {
+            // One uniform from the parameter's own stream picks the component (the first whose
+            // cumulative weight exceeds it; the last if rounding leaves the sum just below 1),
+            // then the same stream draws the component's value.
+            let u = uniform(rng);
+            let mut cumulative = 0.0;
+            let last = components.len().saturating_sub(1);
+            let k = components
+                .iter()
+                .position(|c| {
+                    cumulative += c.weight;
+                    u < cumulative
+                })
+                .unwrap_or(last);
+            components.get(k).map_or(base, |c| sample(&c.distribution, c.value.unwrap_or(base), rng))
+        }
     }
 }
 
@@ -175,6 +193,78 @@ mod tests {
         assert!((cov(0, 0) - 4.0).abs() < 5.0 * 4.0 * (2.0 / n as f64).sqrt(), "{}", cov(0, 0));
         assert!((cov(1, 1) - 1.0).abs() < 5.0 * (2.0 / n as f64).sqrt(), "{}", cov(1, 1));
         assert!((cov(0, 1) - 1.0).abs() < 5.0 * (5.0 / n as f64).sqrt(), "{}", cov(0, 1));
+    }
+
+    fn no_effect_or_pan(weight_null: f64) -> Distribution {
+        use crate::scenario::mixture::Component;
+        Distribution::Mixture {
+            components: vec![
+                Component { weight: weight_null, distribution: Distribution::Fixed, value: Some(0.0) },
+                Component {
+                    weight: 1.0 - weight_null,
+                    distribution: Distribution::Normal { mean: -2.01, sd: 0.6811 },
+                    value: None,
+                },
+            ],
+        }
+    }
+
+    /// Issue 13: each component is drawn with its weight. The share of draws from the "no effect"
+    /// component is binomial(n, 0.36): within 5 of its standard deviations sqrt(0.36 x 0.64 / n).
+    /// Its draws are exactly 0 (a normal draw is never exactly 0); the others have the normal's
+    /// mean within 5 standard errors, and the whole sample the mixture's mean, 0.64 x -2.01.
+    #[test]
+    fn a_mixture_draws_each_component_with_its_weight() {
+        let d = no_effect_or_pan(0.36);
+        let n = 40_000u64;
+        let xs: Vec<f64> = (0..n).map(|k| sample(&d, -2.01, &mut stream(11, k, "msc_meld_md_24wk"))).collect();
+        let zeros = xs.iter().filter(|x| x.to_bits() == 0.0f64.to_bits()).count() as f64;
+        let share = zeros / n as f64;
+        assert!((share - 0.36).abs() < 5.0 * (0.36 * 0.64 / n as f64).sqrt(), "share {share}");
+        let effect: Vec<f64> = xs.iter().copied().filter(|&x| x != 0.0).collect();
+        let mean = effect.iter().sum::<f64>() / effect.len() as f64;
+        assert!((mean + 2.01).abs() < 5.0 * 0.6811 / (effect.len() as f64).sqrt(), "{mean}");
+        let all = xs.iter().sum::<f64>() / n as f64;
+        let sd = (0.64 * (0.6811f64.powi(2) + 2.01f64.powi(2)) - (0.64f64 * 2.01).powi(2)).sqrt();
+        assert!((all - d.mean().unwrap()).abs() < 5.0 * sd / (n as f64).sqrt(), "{all} vs {:?}", d.mean());
+        // Same seed, draw and name: the same value, bit for bit.
+        for k in 0..100 {
+            let again = sample(&d, -2.01, &mut stream(11, k, "msc_meld_md_24wk"));
+            assert_eq!(again.to_bits(), xs[k as usize].to_bits());
+        }
+    }
+
+    /// Issue 13: adding a parameter (used by the model, with a distribution of its own) changes
+    /// no other parameter's draws, and the mixture's draws come from its own stream.
+    #[test]
+    fn adding_a_parameter_leaves_the_mixture_draws_unchanged() {
+        // The default scenario draws the MELD effect from a mixture of "none" and Pan 2014.
+        let text = crate::scenario::DEFAULT_SCENARIO;
+        let extra = format!(
+            "{text}\n[parameters.c_extra]\nvalue = 10\nkind = \"cost\"\nsource = \"test\"\ndistribution = {{ type = \"gamma\", shape = 4, scale = 2.5 }}\n\n[[costs]]\nstate = \"compensated\"\nannual = \"c_extra\"\n"
+        );
+        let here = std::path::Path::new(".");
+        let a = Scenario::from_toml("a.toml", text, here).unwrap();
+        let b = Scenario::from_toml("b.toml", &extra, here).unwrap();
+        let msc = &a.parameters[index_of(&a, "msc_meld_md_24wk")];
+        assert!(matches!(msc.distribution, Some(Distribution::Mixture { .. })), "{msc:?}");
+        let (va, vb) = (varied_parameters(&a), varied_parameters(&b));
+        assert_eq!(vb.len(), va.len() + 1);
+        let index = |s: &Scenario| s.parameters.iter().position(|p| p.name == "msc_meld_md_24wk").unwrap();
+        let mut zeros = 0;
+        for k in 0..200 {
+            let (x, y) = (draw_values(&a, &va, 5, k), draw_values(&b, &vb, 5, k));
+            for p in &a.parameters {
+                let (i, j) = (index_of(&a, &p.name), index_of(&b, &p.name));
+                assert_eq!(x[i].to_bits(), y[j].to_bits(), "{} in draw {k}", p.name);
+            }
+            zeros += usize::from(x[index(&a)] == 0.0);
+        }
+        assert!(zeros > 0 && zeros < 200, "{zeros} of 200 draws without an effect");
+    }
+
+    fn index_of(s: &Scenario, name: &str) -> usize {
+        s.parameters.iter().position(|p| p.name == name).unwrap()
     }
 
     #[test]

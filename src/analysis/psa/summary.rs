@@ -176,6 +176,78 @@ pub fn at(table: &DrawTable, wtp: f64) -> AtWtp {
     }
 }
 
+/// The EVPPI of one group of parameters at one willingness to pay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupValue {
+    /// The group as the scenario names it (`[psa] evppi_groups`).
+    pub parameters: Vec<String>,
+    /// Its members the PSA varied (a parameter held fixed is known: it adds nothing).
+    pub varied: Vec<String>,
+    pub evppi_per_person: f64,
+    /// Terms of the regression metamodel ([`evppi::evppi`]); 0 when no member was varied.
+    pub terms: usize,
+}
+
+/// EVPI and the EVPPI of each group at one willingness to pay, per person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueOfInformation {
+    pub wtp: f64,
+    pub evpi_per_person: f64,
+    pub groups: Vec<GroupValue>,
+}
+
+/// What resolving uncertainty is worth at each `wtp`: the EVPI per person from the draws
+/// (E[max NMB] - max E[NMB]) and, for each group of parameter names, the EVPPI by the regression
+/// metamodel of [`evppi::evppi`] (Strong, Oakley & Brennan 2014) on the group's varied members.
+/// A group none of whose members was varied is worth 0 (its values are known). The EVPPI is at
+/// most the EVPI up to the metamodel's noise (see [`crate::analysis::evppi`]); it is not clamped.
+///
+/// # Examples
+/// ```
+/// use cirrhosim::analysis::psa::summary::value_of_information;
+/// use cirrhosim::io::draws::DrawTable;
+/// // b's QALYs are theta, so knowing theta is worth all there is to know.
+/// let theta: Vec<f64> = (0..400).map(|i| (i as f64 - 199.5) / 100.0).collect();
+/// let table = DrawTable {
+///     strategies: vec!["a".into(), "b".into()],
+///     parameters: vec!["theta".into()],
+///     draws: (0..400).collect(),
+///     outcomes: theta.iter().map(|&t| vec![[0.0, 0.0, 0.0], [0.0, t, 0.0]]).collect(),
+///     values: theta.iter().map(|&t| vec![t]).collect(),
+/// };
+/// let groups = [vec!["theta".to_string()], vec!["held_fixed".to_string()]];
+/// let v = value_of_information(&table, &groups, &[1.0]);
+/// assert!((v[0].groups[0].evppi_per_person - v[0].evpi_per_person).abs() < 0.01);
+/// assert_eq!((v[0].groups[1].evppi_per_person, v[0].groups[1].terms), (0.0, 0));
+/// ```
+pub fn value_of_information(table: &DrawTable, groups: &[Vec<String>], wtp: &[f64]) -> Vec<ValueOfInformation> {
+    let thetas: Vec<(Vec<String>, Vec<Vec<f64>>)> = groups
+        .iter()
+        .map(|group| {
+            let columns: Vec<usize> =
+                group.iter().filter_map(|name| table.parameters.iter().position(|p| p == name)).collect();
+            let varied = columns.iter().map(|&c| table.parameters[c].clone()).collect();
+            (varied, table.values.iter().map(|v| columns.iter().map(|&c| v[c]).collect()).collect())
+        })
+        .collect();
+    wtp.iter()
+        .map(|&lambda| {
+            let nmb: Vec<Vec<f64>> =
+                table.outcomes.iter().map(|o| o.iter().map(|x| cea::nmb(x[0], x[1], lambda)).collect()).collect();
+            let groups = groups
+                .iter()
+                .zip(&thetas)
+                .map(|(group, (varied, theta))| {
+                    let (evppi_per_person, terms) =
+                        if varied.is_empty() { (0.0, 0) } else { evppi::evppi(theta, &nmb) };
+                    GroupValue { parameters: group.clone(), varied: varied.clone(), evppi_per_person, terms }
+                })
+                .collect();
+            ValueOfInformation { wtp: lambda, evpi_per_person: evppi::evpi(&nmb).max(0.0), groups }
+        })
+        .collect()
+}
+
 /// The index of the largest value, the first on ties.
 fn first_max(values: &[f64]) -> usize {
     values.iter().enumerate().fold((0, f64::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0

@@ -216,6 +216,12 @@ impl<'a> Validator<'a> {
             name: raw.scenario.name.clone(),
             title: raw.scenario.title.clone().unwrap_or_else(|| raw.scenario.name.clone()),
             description: raw.scenario.description.clone(),
+            caveats: raw
+                .scenario
+                .caveats
+                .iter()
+                .map(|c| super::types::Caveat { text: c.text.clone(), source: c.source.clone() })
+                .collect(),
             cycle_length_years: settings.cycle_years,
             horizon: settings.horizon.unwrap_or(Horizon::Years(settings.cycle_years)),
             n_cycles,

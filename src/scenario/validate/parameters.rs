@@ -10,7 +10,7 @@
 //! percentage and a used parameter without a
 //! source are warnings.
 
-use super::super::parameters::{self as params, Parameter, ParameterKind};
+use super::super::parameters::{self as params, Distribution, Parameter, ParameterKind};
 use super::super::raw::RawParameter;
 use super::Validator;
 use crate::error::{Error, ProblemKind, Result};
@@ -19,6 +19,9 @@ use toml::Spanned;
 
 /// Share of a distribution's mass the base-case value is expected to lie in.
 const CENTRAL_MASS: f64 = 0.99;
+
+/// Share of a mixture's mass its default DSA range holds (the 2.5% to 97.5% quantiles).
+const DSA_MASS: f64 = 0.95;
 
 impl Validator<'_> {
     /// Loads the CSV libraries, then the inline tables, and checks every inline parameter.
@@ -75,14 +78,7 @@ impl Validator<'_> {
                 continue;
             }
             let value = p.value.unwrap_or(f64::NAN);
-            let distribution = match p.distribution.as_ref().filter(|_| p.formula.is_none()).map(|d| d.fit(value)) {
-                None => None,
-                Some(Ok(d)) => Some(d),
-                Some(Err(kind)) => {
-                    self.problem(format!("{key}.distribution"), line, kind);
-                    None
-                }
-            };
+            let (distribution, low, high) = self.distribution_and_range(p, name, kind, value, &key, line);
             let origin = match line {
                 Some(l) => format!("{} line {l}", self.file),
                 None => self.file.to_string(),
@@ -96,8 +92,8 @@ impl Validator<'_> {
                 source: p.source.clone(),
                 note: p.note.clone(),
                 distribution,
-                low: p.low,
-                high: p.high,
+                low,
+                high,
                 origin,
                 conversion: None,
             };
@@ -138,6 +134,39 @@ impl Validator<'_> {
             }
         }
         Ok(())
+    }
+
+    /// An inline parameter's PSA distribution, resolved (every problem reported, keyed to the
+    /// component it is in), and its DSA range: as written, or for a mixture without one its
+    /// central 95% interval (when the value lies in it and the mixture suits the kind), since a
+    /// mixture's range is otherwise nowhere to be read.
+    fn distribution_and_range(
+        &mut self,
+        p: &RawParameter,
+        name: &str,
+        kind: ParameterKind,
+        value: f64,
+        key: &str,
+        line: Option<usize>,
+    ) -> (Option<Distribution>, Option<f64>, Option<f64>) {
+        let distribution = match p.distribution.as_ref().filter(|_| p.formula.is_none()).map(|d| d.resolve(value)) {
+            None => None,
+            Some(Ok(d)) => Some(d),
+            Some(Err(problems)) => {
+                for (at, kind) in problems {
+                    self.problem(format!("{key}.distribution{at}"), line, kind);
+                }
+                None
+            }
+        };
+        let (low, high) = match (&distribution, p.low, p.high) {
+            (Some(d @ Distribution::Mixture { .. }), None, None) => d
+                .central_interval(DSA_MASS)
+                .filter(|(lo, hi)| *lo <= value && value <= *hi && d.check_kind(name, kind).is_ok())
+                .map_or((None, None), |(lo, hi)| (Some(lo), Some(hi))),
+            _ => (p.low, p.high),
+        };
+        (distribution, low, high)
     }
 
     /// Adds a parameter or replaces one of the same name; `line` is `Some` for inline tables,
@@ -272,6 +301,23 @@ mod tests {
             ));
             assert!(s(&text).is_ok(), "{kind} {d}: {:?}", s(&text).err());
         }
+    }
+
+    /// Issue 13: a mixture without low and high gets its 2.5% and 97.5% quantiles as the DSA
+    /// range; with them, they stand.
+    #[test]
+    fn a_mixture_without_a_range_gets_its_central_95_percent_interval() {
+        let mixture = "distribution = { type = \"mixture\", components = [{ weight = 0.5, type = \"fixed\", value = 0.2 }, { weight = 0.5, type = \"gamma\", shape = 100, scale = 0.002 }] }\n";
+        let table = format!("[parameters.r]\nvalue = 0.2\nkind = \"annual_rate\"\nsource = \"t\"\n{mixture}");
+        let r = s(&with_r(&table)).unwrap().parameters.into_iter().find(|p| p.name == "r").unwrap();
+        // Below 0.2 only the gamma counts: F = 0.5 G(x), so the 2.5% quantile is the gamma's 5%;
+        // above, F = 0.5 + 0.5 G(x): the 97.5% quantile is the gamma's 95%.
+        let gamma = super::super::super::parameters::Distribution::Gamma { shape: 100.0, scale: 0.002 };
+        let (lo, hi) = (gamma.quantile(0.05).unwrap(), gamma.quantile(0.95).unwrap());
+        assert!((r.low.unwrap() - lo).abs() < 1e-9 && (r.high.unwrap() - hi).abs() < 1e-9, "{r:?}");
+        let stated = format!("{table}low = 0.1\nhigh = 0.3\n");
+        let r = s(&with_r(&stated)).unwrap().parameters.into_iter().find(|p| p.name == "r").unwrap();
+        assert_eq!((r.low, r.high), (Some(0.1), Some(0.3)));
     }
 
     #[test]

@@ -172,8 +172,9 @@ impl Validator<'_> {
 }
 
 /// Multiplies a parameter's value, DSA range and PSA distribution by `factor` (> 0): gamma
-/// scale x factor, lognormal meanlog + ln factor, normal mean and sd x factor, so each draw is
-/// the draw in the source's units times the factor.
+/// scale x factor, lognormal meanlog + ln factor, normal mean and sd x factor, a mixture's
+/// components each so and a fixed component's value x factor, so each draw is the draw in the
+/// source's units times the factor.
 ///
 /// # Errors
 /// [`ProblemKind::ConversionCannotScale`] for a beta distribution, whose draws lie in [0, 1]
@@ -182,25 +183,37 @@ pub(super) fn rescale(p: &mut Parameter, factor: f64) -> Result<(), ProblemKind>
     if factor == 1.0 {
         return Ok(());
     }
-    p.distribution = match p.distribution.take() {
-        Some(Distribution::Gamma { shape, scale }) => Some(Distribution::Gamma { shape, scale: scale * factor }),
-        Some(Distribution::Lognormal { meanlog, sdlog }) => {
-            Some(Distribution::Lognormal { meanlog: meanlog + factor.ln(), sdlog })
-        }
-        Some(Distribution::Normal { mean, sd }) => Some(Distribution::Normal { mean: mean * factor, sd: sd * factor }),
-        Some(Distribution::Beta { .. }) => {
+    p.distribution = p.distribution.take().map(|d| scaled(d, factor)).transpose()?;
+    p.value *= factor;
+    p.low = p.low.map(|x| x * factor);
+    p.high = p.high.map(|x| x * factor);
+    Ok(())
+}
+
+/// A distribution scaled by `factor` (see [`rescale`]).
+fn scaled(d: Distribution, factor: f64) -> Result<Distribution, ProblemKind> {
+    Ok(match d {
+        Distribution::Gamma { shape, scale } => Distribution::Gamma { shape, scale: scale * factor },
+        Distribution::Lognormal { meanlog, sdlog } => Distribution::Lognormal { meanlog: meanlog + factor.ln(), sdlog },
+        Distribution::Normal { mean, sd } => Distribution::Normal { mean: mean * factor, sd: sd * factor },
+        Distribution::Beta { .. } => {
             return Err(ProblemKind::ConversionCannotScale {
                 factor,
                 what: "keep a beta distribution (its draws lie in [0, 1] in any currency)",
                 fix: "use a gamma distribution for a cost",
             });
         }
-        other => other,
-    };
-    p.value *= factor;
-    p.low = p.low.map(|x| x * factor);
-    p.high = p.high.map(|x| x * factor);
-    Ok(())
+        Distribution::Mixture { components } => Distribution::Mixture {
+            components: components
+                .into_iter()
+                .map(|c| {
+                    let value = c.value.map(|v| v * factor);
+                    Ok(super::super::mixture::Component { distribution: scaled(c.distribution, factor)?, value, ..c })
+                })
+                .collect::<Result<_, ProblemKind>>()?,
+        },
+        Distribution::Fixed => Distribution::Fixed,
+    })
 }
 
 /// The parameter as written in the file, before its conversion (for messages about it).

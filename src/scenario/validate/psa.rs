@@ -1,5 +1,6 @@
 //! `[psa]`: the defaults of `cirrhosim psa` (draws, the willingness-to-pay grid of the CEAC and
-//! EVPI, the population for population EVPI). The grid has at most [`MAX_WTP_GRID_POINTS`]
+//! EVPI, the population for population EVPI, the groups of parameters whose EVPPI the PSA summary
+//! states, each a list of names of the scenario's parameters). The grid has at most [`MAX_WTP_GRID_POINTS`]
 //! points, counted before it is built.
 
 use super::super::limits::MAX_WTP_GRID_POINTS;
@@ -64,6 +65,22 @@ impl Validator<'_> {
                 psa.population = Some(pop);
             }
         }
+        for (k, group) in p.evppi_groups.iter().flatten().enumerate() {
+            let key = format!("psa.evppi_groups[{k}]");
+            if group.is_empty() {
+                self.problem(key.clone(), line, ProblemKind::EmptyEvppiGroup);
+            }
+            for name in group {
+                if !self.parameter_index.contains_key(name) {
+                    let names = self.parameters.iter().map(|p| p.name.as_str());
+                    let hint = super::super::formula::closest(name, names)
+                        .map(|c| format!("; did you mean \"{c}\"?"))
+                        .unwrap_or_default();
+                    self.problem(key.clone(), line, ProblemKind::UnknownParameter { name: name.clone(), hint });
+                }
+            }
+        }
+        psa.evppi_groups = p.evppi_groups.clone().unwrap_or_default();
         psa
     }
 }
