@@ -79,11 +79,12 @@ def test_run_of_the_default_scenario_equals_the_cli_files(tmp_path):
 
 
 def test_run_with_settings_and_set_equals_the_cli_files(tmp_path):
-    r = cirrhosim.run(patients=3000, seed=7, threads=1, set={"c_msc_infusion": 2500})
-    files = cli(tmp_path, "run", "--patients", "3000", "--seed", "7", "--set", "c_msc_infusion=2500")
+    r = cirrhosim.run(patients=3000, seed=7, threads=1, set={"c_msc_infusion": 2000})
+    files = cli(tmp_path, "run", "--patients", "3000", "--seed", "7", "--set", "c_msc_infusion=2000")
     assert r.files == files
     base = cirrhosim.run(patients=3000, seed=7)
-    # A cheaper infusion lowers the MSC strategy's cost and nothing else.
+    # A cheaper infusion (set values are in the scenario's EUR 2013; the converted default is
+    # EUR 2,301.53) lowers the MSC strategy's cost and nothing else.
     msc = lambda c: c.set_index("strategy").loc["uc_msc"]  # noqa: E731
     assert msc(r.cea)["cost"] < msc(base.cea)["cost"]
     assert msc(r.cea)["qaly"] == msc(base.cea)["qaly"]
@@ -254,11 +255,11 @@ def test_ctrl_c_stops_a_run(call):
 
 def test_a_set_parameter_is_fixed_in_the_psa(tmp_path):
     varied = cirrhosim.psa(draws=20, seed=1)
-    fixed = cirrhosim.psa(draws=20, seed=1, set={"c_msc_infusion": 2500})
+    fixed = cirrhosim.psa(draws=20, seed=1, set={"c_msc_infusion": 2000})
     assert "c_msc_infusion" in varied.draws.columns
     assert "c_msc_infusion" not in fixed.draws.columns
     assert "c_msc_infusion" not in fixed.summary["varied_parameters"]
-    files = cli(tmp_path, "psa", "--draws", "20", "--seed", "1", "--set", "c_msc_infusion=2500")
+    files = cli(tmp_path, "psa", "--draws", "20", "--seed", "1", "--set", "c_msc_infusion=2000")
     assert fixed.files["psa_draws.csv"] == files["psa_draws.csv"]
     # Below the file's DSA range (1500 to 9333) is allowed: the range described the file's value.
     assert cirrhosim.check(set={"c_msc_infusion": 0}) == []

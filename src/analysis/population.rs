@@ -32,7 +32,8 @@ pub struct Stratification {
 /// The stratification error, or `None` when the population has no numeric covariate.
 ///
 /// # Errors
-/// As [`Model::build`], for the finer model.
+/// As [`Model::build`], for the finer model; as [`crate::scenario::patients_file::read`] for a
+/// patients file read again.
 pub fn stratification(scenario: &Scenario) -> Result<Option<Stratification>> {
     let population = &scenario.population;
     if !population.covariates.iter().any(|c| matches!(c.kind, CovariateKind::Numeric(_))) {
@@ -40,6 +41,12 @@ pub fn stratification(scenario: &Scenario) -> Result<Option<Stratification>> {
     }
     let mut finer = scenario.clone();
     finer.population.nodes = 2 * population.nodes;
+    // A patients file is read again for the finer strata.
+    if let Some((path, _)) = &population.file {
+        let names: Vec<String> = population.covariates.iter().map(|c| c.name.clone()).collect();
+        let read = crate::scenario::patients_file::read(path, &names, finer.population.nodes)?;
+        finer.population.file = Some((path.clone(), read));
+    }
     let (a, b) = (Model::from_scenario(scenario)?, Model::from_scenario(&finer)?);
     let mut survival_change: f64 = 0.0;
     let mut outcomes = Vec::new();

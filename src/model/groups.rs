@@ -19,19 +19,7 @@ pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
         return groups;
     }
     let cells = population.cells();
-    let mut profiles: Vec<(Vec<u16>, f64)> = vec![(Vec::new(), 1.0)];
-    for c in &cells {
-        profiles = profiles
-            .into_iter()
-            .flat_map(|(path, w)| {
-                c.iter().enumerate().map(move |(k, cell)| {
-                    let mut path = path.clone();
-                    path.push(k as u16);
-                    (path, w * cell.weight)
-                })
-            })
-            .collect();
-    }
+    let profiles = population.profiles();
     groups
         .iter()
         .flat_map(|g| {

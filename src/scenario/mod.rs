@@ -18,6 +18,7 @@ pub mod limits;
 pub mod mixture;
 pub mod numbers;
 pub mod parameters;
+pub mod patients_file;
 pub mod population;
 pub mod prices;
 pub mod raw;

@@ -23,6 +23,9 @@ pub struct Population {
     /// Quantile strata per numeric covariate.
     pub nodes: usize,
     pub source: Option<String>,
+    /// The patients file the covariates come from, and what it gave with `nodes` strata
+    /// (see [`super::patients_file`]); `None` when the covariates have distributions and levels.
+    pub file: Option<(std::path::PathBuf, super::patients_file::FilePopulation)>,
 }
 
 /// One covariate.
@@ -54,6 +57,8 @@ pub enum CovariateDistribution {
     /// Empirical: the quantiles at equally spaced probabilities 0, 1/n, ..., 1 (increasing),
     /// linear in between.
     Quantiles(Vec<f64>),
+    /// The values of a patients file (its strata are the file's; no quantile function).
+    File,
 }
 
 impl CovariateDistribution {
@@ -76,6 +81,7 @@ impl CovariateDistribution {
                 let i = (x.floor() as usize).min(q.len() - 2);
                 q[i] + (q[i + 1] - q[i]) * (x - i as f64)
             }
+            CovariateDistribution::File => f64::NAN,
         }
     }
 }
@@ -129,9 +135,35 @@ impl Population {
         self.covariates.iter().flat_map(Covariate::variable_names).collect()
     }
 
-    /// The cells of every covariate, in order.
+    /// The cells of every covariate, in order (a patients file's when there is one).
     pub fn cells(&self) -> Vec<Vec<Cell>> {
-        self.covariates.iter().map(|c| c.cells(self.nodes)).collect()
+        match &self.file {
+            Some((_, f)) => f.cells.clone(),
+            None => self.covariates.iter().map(|c| c.cells(self.nodes)).collect(),
+        }
+    }
+
+    /// Every profile (one cell index per covariate) with its share: those of a patients file,
+    /// or every combination of cells weighted by the product of their shares (the first
+    /// covariate varying slowest).
+    pub fn profiles(&self) -> Vec<(Vec<u16>, f64)> {
+        if let Some((_, f)) = &self.file {
+            return f.profiles.clone();
+        }
+        let mut profiles: Vec<(Vec<u16>, f64)> = vec![(Vec::new(), 1.0)];
+        for c in &self.cells() {
+            profiles = profiles
+                .into_iter()
+                .flat_map(|(path, w)| {
+                    c.iter().enumerate().map(move |(k, cell)| {
+                        let mut path = path.clone();
+                        path.push(k as u16);
+                        (path, w * cell.weight)
+                    })
+                })
+                .collect();
+        }
+        profiles
     }
 
     /// A profile in words, "meld 8.1 (stratum 1 of 8), etiology hbv", from its cells (one index
@@ -238,6 +270,7 @@ mod tests {
             ],
             nodes: 2,
             source: None,
+            file: None,
         };
         assert_eq!(p.variables(), vec!["meld", "etiology_hbv", "etiology_alcohol"]);
         let cells = p.cells();

@@ -547,6 +547,9 @@ pub struct RawPopulation {
     pub nodes: Option<Spanned<i64>>,
     #[serde(default)]
     pub source: Option<String>,
+    /// A CSV of patients (one column per covariate, optional `weight`), relative to the scenario.
+    #[serde(default)]
+    pub patients_file: Option<Spanned<String>>,
     #[serde(default)]
     pub covariates: BTreeMap<String, Spanned<RawCovariate>>,
 }

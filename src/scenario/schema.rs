@@ -382,6 +382,7 @@ const COVARIATE: &[Field] = &[
 const POPULATION: &[Field] = &[
     opt("nodes", Shape::Whole),
     opt("source", Shape::Text),
+    opt("patients_file", Shape::Text),
     opt(
         "covariates",
         Shape::Named {

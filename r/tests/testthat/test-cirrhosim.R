@@ -64,8 +64,8 @@ test_that("columns have proper types", {
 })
 
 test_that("set values change the run as the CLI's --set does, and are checked like the file", {
-  r <- cirrhosim_run(patients = 3000, seed = 7, set = c(c_msc_infusion = 2500), out = kept <- tempfile())
-  expect_identical(kept_files(kept), cli_files("run", "--patients", "3000", "--seed", "7", "--set", "c_msc_infusion=2500"))
+  r <- cirrhosim_run(patients = 3000, seed = 7, set = c(c_msc_infusion = 2000), out = kept <- tempfile())
+  expect_identical(kept_files(kept), cli_files("run", "--patients", "3000", "--seed", "7", "--set", "c_msc_infusion=2000"))
   base <- cirrhosim_run(patients = 3000, seed = 7)
   msc <- function(r) r$cea[r$cea$strategy == "uc_msc", ]
   expect_lt(msc(r)$cost, msc(base)$cost)

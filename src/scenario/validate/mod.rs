@@ -188,7 +188,7 @@ impl<'a> Validator<'a> {
         let settings = self.settings(&raw.settings);
         self.states(&raw.states);
         self.price_target = self.price_target(raw.economics.as_ref());
-        let population = self.population(raw.population.as_ref());
+        let population = self.population(raw.population.as_ref())?;
         self.parameters(&raw.parameter_files, &raw.parameters, &raw.tables)?;
         self.covariate_clashes();
         let cohort = self.cohort(&raw.cohort);

@@ -25,9 +25,13 @@ fn is_identifier(name: &str) -> bool {
 
 impl Validator<'_> {
     /// The population (empty without `[population]`); records the names formulas may read.
-    pub(super) fn population(&mut self, raw: Option<&Spanned<RawPopulation>>) -> Population {
+    ///
+    /// # Errors
+    /// [`crate::Error::Read`] or [`crate::Error::FileFormat`] for a patients file that cannot be
+    /// read (see [`crate::scenario::patients_file::read`]).
+    pub(super) fn population(&mut self, raw: Option<&Spanned<RawPopulation>>) -> crate::Result<Population> {
         let Some(raw) = raw else {
-            return Population { nodes: DEFAULT_NODES, ..Population::default() };
+            return Ok(Population { nodes: DEFAULT_NODES, ..Population::default() });
         };
         let line = self.line(raw);
         let raw = raw.get_ref();
@@ -46,6 +50,9 @@ impl Validator<'_> {
         // In the file's order (the map is sorted by name).
         let mut in_file_order: Vec<_> = raw.covariates.iter().collect();
         in_file_order.sort_by_key(|(_, c)| c.span().start);
+        if let Some(file) = &raw.patients_file {
+            return self.population_from_file(raw, file, &in_file_order, nodes);
+        }
         for (name, c) in in_file_order {
             match self.covariate(name, c) {
                 Some(c) => covariates.push(c),
@@ -56,7 +63,12 @@ impl Validator<'_> {
                 }
             }
         }
-        let population = Population { covariates, nodes, source: raw.source.clone() };
+        let population = Population { covariates, nodes, source: raw.source.clone(), file: None };
+        Ok(self.register(population, line))
+    }
+
+    /// Checks the population's formula names and records them (and which are numeric).
+    fn register(&mut self, population: Population, line: Option<usize>) -> Population {
         let variables = population.variables();
         if variables.len() > MAX_COVARIATE_VARIABLES {
             let rule = format!(
@@ -84,6 +96,62 @@ impl Validator<'_> {
             .collect();
         self.covariate_variables = variables;
         population
+    }
+
+    /// A population read from a patients file: the declarations give names, units, sources and
+    /// bands; the file gives each covariate's kind, values, levels and the joint shares.
+    fn population_from_file(
+        &mut self,
+        raw: &RawPopulation,
+        file: &Spanned<String>,
+        declared: &[(&String, &Spanned<RawCovariate>)],
+        nodes: usize,
+    ) -> crate::Result<Population> {
+        let line = self.line(file);
+        let path = self.base_dir.join(file.get_ref());
+        let names: Vec<String> = declared.iter().map(|(n, _)| (*n).clone()).collect();
+        for (name, c) in declared {
+            let c = c.get_ref();
+            if c.distribution.is_some() || c.levels.is_some() {
+                let rule = "with patients_file the file gives the values and shares: remove distribution and levels"
+                    .to_string();
+                let key = format!("population.covariates.{name}");
+                self.problem(key, line, ProblemKind::Covariate { name: (*name).clone(), rule });
+            }
+        }
+        if names.is_empty() {
+            let rule = "patients_file needs the covariates to read from it: declare each column as [population.covariates.NAME]".to_string();
+            self.problem("population.patients_file", line, ProblemKind::Population { rule });
+        }
+        let read = crate::scenario::patients_file::read(&path, &names, nodes)?;
+        let mut covariates = Vec::new();
+        for (((name, c), cells), &numeric) in declared.iter().zip(&read.cells).zip(&read.numeric) {
+            let c = c.get_ref();
+            let kind = if numeric {
+                CovariateKind::Numeric(CovariateDistribution::File)
+            } else {
+                if let Some(bad) = cells.iter().find(|cell| !is_identifier(&cell.label)) {
+                    let rule = format!(
+                        "level \"{}\" in {} must be letters, digits and _ (formulas read {name}_LEVEL)",
+                        bad.label,
+                        file.get_ref()
+                    );
+                    let key = format!("population.covariates.{name}");
+                    self.problem(key, line, ProblemKind::Covariate { name: (*name).clone(), rule });
+                }
+                CovariateKind::Categorical(cells.iter().map(|cell| (cell.label.clone(), cell.weight)).collect())
+            };
+            let bands = c.bands.iter().map(|(n, [lo, hi])| (n.clone(), *lo, *hi)).collect();
+            covariates.push(Covariate {
+                name: (*name).clone(),
+                kind,
+                unit: c.unit.clone(),
+                source: c.source.clone(),
+                bands,
+            });
+        }
+        let population = Population { covariates, nodes, source: raw.source.clone(), file: Some((path, read)) };
+        Ok(self.register(population, line))
     }
 
     /// A covariate's formula name that is also a parameter's is refused (checked once the
