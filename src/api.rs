@@ -192,17 +192,9 @@ pub fn run_by(
     let simulation_seconds = started.elapsed().as_secs_f64();
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
-    let subgroups =
-        subgroups.map(|g| analysis::subgroup_analysis(&model, &g, Some(&by_subgroup))).unwrap_or_default();
-    let summary = report::json::summary_json(
-        scenario,
-        &model,
-        patients,
-        seed,
-        &results,
-        evaluation.as_ref(),
-        (by, &subgroups),
-    );
+    let subgroups = subgroups.map(|g| analysis::subgroup_analysis(&model, &g, Some(&by_subgroup))).unwrap_or_default();
+    let summary =
+        report::json::summary_json(scenario, &model, patients, seed, &results, evaluation.as_ref(), (by, &subgroups));
     let survival = if by.is_empty() {
         report::csv::survival_csv(&model, &results)
     } else {

@@ -99,11 +99,11 @@ pub enum Error {
     #[error("{location}: {what} is {value}, not a finite number{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
     NotFinite { location: Location, what: String, value: f64, hint: Option<&'static str> },
 
-    /// A `--by` name cannot make subgroups of the scenario's population.
+    /// A `--by` name cannot make subgroups of the scenario's population (the problem is boxed
+    /// to keep every `Result` of the library small).
     #[error("--by {name}: {problem}")]
-    By { name: String, problem: ByProblem },
+    By { name: String, problem: Box<ByProblem> },
 }
-
 
 /// Why a `--by` name cannot make subgroups (see [`crate::model::subgroups`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

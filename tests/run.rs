@@ -223,7 +223,8 @@ fn subgroup_rows(csv: &str, subgroup: &str) -> String {
 
 fn run_meld(wd: &Workdir, out: &str, by: Option<&str>) {
     let mut cmd = wd.cmd();
-    cmd.args(["run", "--quiet", "--patients", "6000", "--out", out]).arg(repo().join("scenarios/meld_heterogeneity.toml"));
+    cmd.args(["run", "--quiet", "--patients", "6000", "--out", out])
+        .arg(repo().join("scenarios/meld_heterogeneity.toml"));
     if let Some(by) = by {
         cmd.args(["--by", by]);
     }
@@ -333,11 +334,10 @@ fn by_names_that_cannot_make_subgroups_are_errors_with_the_fix() {
     wd.cmd().args(["run", "no_bands.toml", "--quiet", "--by", "meld"]).assert().failure().stderr(contains(
         "error: --by meld: no_bands.toml: \"meld\" is a numeric covariate without bands; add bands = { NAME = [low, high], ... } under [population.covariates.meld] to group its values",
     ));
-    wd.cmd()
-        .args(["run", "--quiet", "--by", "meld"])
-        .assert()
-        .failure()
-        .stderr(contains("error: --by meld: "))
-        .stderr(contains("has no [population]; subgroups are made from the covariates declared under [population.covariates.NAME]"));
+    wd.cmd().args(["run", "--quiet", "--by", "meld"]).assert().failure().stderr(contains("error: --by meld: ")).stderr(
+        contains(
+            "has no [population]; subgroups are made from the covariates declared under [population.covariates.NAME]",
+        ),
+    );
     assert!(!wd.path().join("results").exists(), "nothing runs before --by is checked");
 }

@@ -80,8 +80,7 @@ pub fn incremental_nmb(evaluation: &Evaluation, strategy: usize, comparator: usi
                 return None;
             };
             let mean = sign * (wtp * d.inc_qaly.mean - d.inc_cost.mean);
-            let variance =
-                wtp * wtp * d.inc_qaly.se.powi(2) + d.inc_cost.se.powi(2) - 2.0 * wtp * d.cov_cost_qaly;
+            let variance = wtp * wtp * d.inc_qaly.se.powi(2) + d.inc_cost.se.powi(2) - 2.0 * wtp * d.cov_cost_qaly;
             Some(MeanSe { mean, se: variance.max(0.0).sqrt() })
         })
     });
@@ -113,14 +112,14 @@ mod tests {
         let whole_survival = survival_analysis(&model, &traces, None);
         let results = subgroup_analysis(&model, &subgroups, None);
         assert!((results.iter().map(|r| r.share).sum::<f64>() - 1.0).abs() < 1e-12);
-        for s in 0..model.n_strategies() {
+        for (s, whole_s) in whole_survival.iter().enumerate() {
             let mean = |f: &dyn Fn(&SubgroupResult) -> f64| results.iter().map(|r| r.share * f(r)).sum::<f64>();
             let t = &whole.totals[s];
             let ev = |r: &SubgroupResult| r.evaluation.as_ref().unwrap().totals[s].clone();
             assert!((mean(&|r| ev(r).cost) - t.cost).abs() < 1e-9 * t.cost.abs().max(1.0));
             assert!((mean(&|r| ev(r).qaly) - t.qaly).abs() < 1e-9);
             assert!((mean(&|r| ev(r).life_years) - t.life_years).abs() < 1e-9);
-            let os = &whole_survival[s].curves[0].estimate;
+            let os = &whole_s.curves[0].estimate;
             for (cycle, expected) in os.iter().enumerate() {
                 let mixed = mean(&|r| r.survival[s].curves[0].estimate[cycle]);
                 assert!((mixed - expected).abs() < 1e-9, "strategy {s} cycle {cycle}");

@@ -44,7 +44,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let api::RunOutput { model, results, evaluation, subgroups, patients, seed, simulation_seconds: seconds, files } =
         out;
     // The timing goes to the terminal only (--timing): files depend on the scenario and seed alone.
-    let written = files::publish(&args.out.out, &api::run_fingerprint_by(&scenario, patients, seed, &args.by), &files, &[])?;
+    let written =
+        files::publish(&args.out.out, &api::run_fingerprint_by(&scenario, patients, seed, &args.by), &files, &[])?;
 
     if !args.quiet.quiet {
         println!("{}: {}", scenario.name, scenario.title);
@@ -73,7 +74,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             println!(
                 "By subgroup ({}; cohort values{}):",
                 args.by.join(" x "),
-                if wtp.is_some() { ", incremental NMB against the first strategy, Monte Carlo mean +/- SE" } else { "" }
+                if wtp.is_some() {
+                    ", incremental NMB against the first strategy, Monte Carlo mean +/- SE"
+                } else {
+                    ""
+                }
             );
             println!("{}", report::terminal::subgroup_table(&model, &subgroups, wtp));
         }

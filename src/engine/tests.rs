@@ -620,7 +620,8 @@ proptest! {
 }
 
 fn meld_heterogeneity() -> (Scenario, Model, crate::model::subgroups::Subgroups) {
-    let s = Scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/meld_heterogeneity.toml"))).unwrap();
+    let s =
+        Scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/meld_heterogeneity.toml"))).unwrap();
     let model = Model::from_scenario(&s).unwrap();
     let by = ["meld".to_string(), "etiology".to_string()];
     let subgroups = crate::model::subgroups::Subgroups::new(&s, &model.groups, &by).unwrap();

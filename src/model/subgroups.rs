@@ -43,7 +43,7 @@ impl Subgroups {
     pub fn new(scenario: &Scenario, groups: &[Group], by: &[String]) -> Result<Subgroups> {
         let population = &scenario.population;
         let file = || scenario.file.clone();
-        let err = |name: &str, problem: ByProblem| Error::By { name: name.to_string(), problem };
+        let err = |name: &str, problem: ByProblem| Error::By { name: name.to_string(), problem: Box::new(problem) };
         let variables = population.variables();
         // Per name: its categories and the category of each sub-cohort.
         let mut classes: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
@@ -238,7 +238,10 @@ name = "a"
             "--by meldd: t.toml has no covariate of that name (covariates: albumin, etiology, meld); did you mean \"meld\"?"
         );
         let e = classify(&s, &["albumin"]).unwrap_err().to_string();
-        assert!(e.starts_with("--by albumin: t.toml: \"albumin\" is a numeric covariate without bands; add bands = {"), "{e}");
+        assert!(
+            e.starts_with("--by albumin: t.toml: \"albumin\" is a numeric covariate without bands; add bands = {"),
+            "{e}"
+        );
         assert!(e.ends_with("under [population.covariates.albumin] to group its values"), "{e}");
         let e = classify(&s, &["meld", "meld"]).unwrap_err().to_string();
         assert_eq!(e, "--by meld: \"meld\" is named twice; name each covariate once");

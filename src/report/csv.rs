@@ -1,8 +1,8 @@
 //! Tidy CSV outputs, one observation per row, stable headers (for R, Python and Excel).
 
-use crate::analysis::{StrategySurvival, SubgroupResult};
 use crate::analysis::cea::nmb;
 use crate::analysis::economics::Evaluation;
+use crate::analysis::{StrategySurvival, SubgroupResult};
 use crate::model::Model;
 
 /// Header of `survival.csv`.
@@ -156,7 +156,13 @@ pub fn nmb_csv_by(model: &Model, evaluation: &Evaluation, wtp: &[f64], subgroups
     w.into_inner().expect("flush to memory")
 }
 
-fn nmb_rows(w: &mut ::csv::Writer<Vec<u8>>, model: &Model, evaluation: &Evaluation, wtp: &[f64], subgroup: Option<&str>) {
+fn nmb_rows(
+    w: &mut ::csv::Writer<Vec<u8>>,
+    model: &Model,
+    evaluation: &Evaluation,
+    wtp: &[f64],
+    subgroup: Option<&str>,
+) {
     for t in &evaluation.totals {
         for &lambda in wtp {
             let cells = [lambda.to_string(), nmb(t.cost, t.qaly, lambda).to_string()];

@@ -36,7 +36,7 @@ pub struct Table {
 }
 
 impl Table {
-    fn new(id: &'static str, caption: String, head: &[&str]) -> Self {
+    pub(crate) fn new(id: &'static str, caption: String, head: &[&str]) -> Self {
         Table { id, caption, head: head.iter().map(|h| h.to_string()).collect(), rows: Vec::new(), number: 0 }
     }
 
@@ -51,11 +51,11 @@ impl Table {
     }
 }
 
-fn text(t: impl Into<String>) -> Cell {
+pub(crate) fn text(t: impl Into<String>) -> Cell {
     Cell { text: t.into(), numeric: false }
 }
 
-fn num(t: impl Into<String>) -> Cell {
+pub(crate) fn num(t: impl Into<String>) -> Cell {
     Cell { text: t.into(), numeric: true }
 }
 
