@@ -12,11 +12,12 @@ use crate::analysis::dsa::{self, Tornado};
 use crate::analysis::psa::runner::{self, run_chunk};
 use crate::analysis::psa::{PsaEngine, PsaResults, PsaSettings, PsaState, Shard, Workspaces, sampling};
 use crate::analysis::threshold::{self, Threshold};
-use crate::analysis::{self, Evaluation, StrategySurvival, fingerprint};
+use crate::analysis::{self, Evaluation, StrategySurvival, SubgroupResult, fingerprint};
 use crate::engine::{self, Progress};
 use crate::error::{Error, ProblemKind, Result};
 use crate::io::{Fingerprint, OutputFile, draws};
 use crate::model::Model;
+use crate::model::subgroups::Subgroups;
 use crate::report;
 use crate::scenario::{Scenario, limits};
 use serde::Serialize;
@@ -109,6 +110,8 @@ pub struct RunOutput {
     /// The scenario's caveats, its assumed parameters and the threshold price and effect at each
     /// WTP (the `evidence` block of `summary.json`).
     pub evidence: analysis::evidence::Evidence,
+    /// Results by subgroup, in the order of their names (empty without `by`).
+    pub subgroups: Vec<SubgroupResult>,
     pub patients: u64,
     pub seed: u64,
     /// Wall-clock seconds of the Monte Carlo simulation alone (for `--timing`; in no file).
@@ -151,32 +154,92 @@ pub fn run(
     seed: Option<u64>,
     progress: &dyn Progress,
 ) -> Result<RunOutput> {
+    run_by(scenario, patients, seed, &[], progress)
+}
+
+/// [`run`] with results by subgroup (`cirrhosim run --by`): `by` names covariates of the
+/// scenario's `[population]` (a categorical one groups by its levels, a numeric one by its
+/// bands; several make the cross-classification, see [`Subgroups`]). The files then have a
+/// first column `subgroup` (`all` for the whole population, whose numbers are those of [`run`],
+/// then each subgroup) and `summary.json` a block per subgroup. An empty `by` is [`run`].
+///
+/// # Errors
+/// As [`run`]; [`Error::By`] for a name that cannot make subgroups (checked before anything runs).
+///
+/// # Examples
+/// ```
+/// use cirrhosim::{api, engine::NoProgress, scenario::Scenario};
+/// let s = Scenario::load(std::path::Path::new("scenarios/meld_heterogeneity.toml"))?;
+/// let out = api::run_by(&s, Some(2000), Some(1), &["etiology".to_string()], &NoProgress)?;
+/// let names: Vec<_> = out.subgroups.iter().map(|g| g.name.as_str()).collect();
+/// assert_eq!(names, ["etiology=alcohol", "etiology=hbv", "etiology=other"]);
+/// let cea = String::from_utf8(out.files[2].bytes.clone()).unwrap();
+/// assert!(cea.starts_with("subgroup,strategy,cost,"));
+/// # Ok::<(), cirrhosim::Error>(())
+/// ```
+pub fn run_by(
+    scenario: &Scenario,
+    patients: Option<u64>,
+    seed: Option<u64>,
+    by: &[String],
+    progress: &dyn Progress,
+) -> Result<RunOutput> {
     let model = Model::from_scenario(scenario)?;
     let patients = check_patients(patients.unwrap_or(scenario.patients))?;
     let seed = seed.unwrap_or(scenario.seed);
+    let subgroups = if by.is_empty() { None } else { Some(Subgroups::new(scenario, &model.groups, by)?) };
     let traces: Vec<_> = (0..model.n_strategies()).map(|s| engine::sim_cohort(&model, s)).collect();
     let started = Instant::now();
-    let mc = engine::sim_patients(&model, patients, seed, progress)?;
+    let of_group = subgroups.as_ref().map_or(&[][..], |g| &g.of_group);
+    let (mc, by_subgroup) = engine::sim_patients_by(&model, patients, seed, of_group, progress)?;
     let simulation_seconds = started.elapsed().as_secs_f64();
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
     let evidence = analysis::evidence::evidence(scenario);
-    let summary =
-        report::json::summary_json(scenario, &model, patients, seed, &results, evaluation.as_ref(), &evidence);
-    let mut files = vec![
-        OutputFile::new("survival.csv", report::csv::survival_csv(&model, &results)),
-        OutputFile::new("summary.json", summary),
-    ];
+    let subgroups = subgroups.map(|g| analysis::subgroup_analysis(&model, &g, Some(&by_subgroup))).unwrap_or_default();
+    let summary = report::json::summary_json(
+        scenario,
+        &model,
+        patients,
+        seed,
+        &results,
+        evaluation.as_ref(),
+        &evidence,
+        (by, &subgroups),
+    );
+    let survival = if by.is_empty() {
+        report::csv::survival_csv(&model, &results)
+    } else {
+        report::csv::survival_csv_by(&model, &results, &subgroups)
+    };
+    let mut files = vec![OutputFile::new("survival.csv", survival), OutputFile::new("summary.json", summary)];
     if let (Some(ev), Some(econ)) = (&evaluation, &scenario.economics) {
-        files.push(OutputFile::new("cea.csv", report::csv::cea_csv(&model, ev)));
-        files.push(OutputFile::new("nmb.csv", report::csv::nmb_csv(&model, ev, &econ.wtp)));
+        let (cea, nmb) = if by.is_empty() {
+            (report::csv::cea_csv(&model, ev), report::csv::nmb_csv(&model, ev, &econ.wtp))
+        } else {
+            (
+                report::csv::cea_csv_by(&model, ev, &subgroups),
+                report::csv::nmb_csv_by(&model, ev, &econ.wtp, &subgroups),
+            )
+        };
+        files.push(OutputFile::new("cea.csv", cea));
+        files.push(OutputFile::new("nmb.csv", nmb));
     }
-    Ok(RunOutput { model, results, evaluation, evidence, patients, seed, simulation_seconds, files })
+    Ok(RunOutput { model, results, evaluation, evidence, subgroups, patients, seed, simulation_seconds, files })
+}
+
+/// The fingerprint of a `run` with results by the covariates `by` (none: that of [`run`]).
+pub fn run_fingerprint_by(scenario: &Scenario, patients: u64, seed: u64, by: &[String]) -> Fingerprint {
+    let mut settings = vec![("patients", patients.to_string()), ("seed", seed.to_string())];
+    if !by.is_empty() {
+        settings.push(("by", by.join(",")));
+    }
+    fingerprint::of("run", scenario, &settings)
 }
 
 /// The fingerprint of a `run` (what its output folder's manifest records).
 pub fn run_fingerprint(scenario: &Scenario, patients: u64, seed: u64) -> Fingerprint {
-    fingerprint::of("run", scenario, &[("patients", patients.to_string()), ("seed", seed.to_string())])
+    run_fingerprint_by(scenario, patients, seed, &[])
 }
 
 /// The outputs of a whole PSA run, in memory.

@@ -98,6 +98,37 @@ pub enum Error {
     /// A number computed by the tool is NaN or infinite where a finite value is required.
     #[error("{location}: {what} is {value}, not a finite number{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
     NotFinite { location: Location, what: String, value: f64, hint: Option<&'static str> },
+
+    /// A `--by` name cannot make subgroups of the scenario's population (the problem is boxed
+    /// to keep every `Result` of the library small).
+    #[error("--by {name}: {problem}")]
+    By { name: String, problem: Box<ByProblem> },
+}
+
+/// Why a `--by` name cannot make subgroups (see [`crate::model::subgroups`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ByProblem {
+    /// The scenario has no `[population]`, so there are no covariates to group by.
+    #[error(
+        "{file} has no [population]; subgroups are made from the covariates declared under [population.covariates.NAME]"
+    )]
+    NoPopulation { file: String },
+    /// No covariate has this name: the closest one when one is close, and every one.
+    #[error("{file} has no covariate of that name (covariates: {known}){}", suggestion.as_ref().map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default())]
+    Unknown { file: String, known: String, suggestion: Option<String> },
+    /// A numeric covariate without bands: its strata have no names to group by.
+    #[error(
+        "{file}: \"{covariate}\" is a numeric covariate without bands; add bands = {{ NAME = [low, high], ... }} under [population.covariates.{covariate}] to group its values"
+    )]
+    NoBands { file: String, covariate: String },
+    /// A stratum's value falls in none of the covariate's bands.
+    #[error(
+        "{file}: {stratum} of \"{covariate}\" has the value {value}, which falls in none of its bands; widen the bands so that every value from the distribution falls in one"
+    )]
+    OutsideBands { file: String, covariate: String, stratum: String, value: String },
+    /// The same covariate named twice.
+    #[error("\"{covariate}\" is named twice; name each covariate once")]
+    Repeated { covariate: String },
 }
 
 /// Where a problem is: a line of a scenario, a cell of a CSV file, a command-line flag, a query

@@ -303,3 +303,41 @@ fn the_report_states_caveats_thresholds_and_the_value_of_research() {
         .success();
     assert!(!wd.read("t/report.html").contains("Caveats of the evidence"));
 }
+
+/// Issue 12 point 4: `report --by` adds the subgroup table and the forest plot of incremental
+/// NMB, and CHEERS item 18 (heterogeneity) becomes reported.
+#[test]
+fn report_by_subgroup_has_a_table_and_a_forest_plot() {
+    let wd = Workdir::new();
+    let meld = repo().join("scenarios/meld_heterogeneity.toml");
+    wd.cmd()
+        .args(["report", "--patients", "4000", "--quiet", "--by", "etiology", "--out", "r"])
+        .arg(&meld)
+        .assert()
+        .success();
+    let html = wd.read("r/report.html");
+    assert!(html.contains("Results by subgroup (CHEERS 2022 item 18)"));
+    assert!(html.contains("<figure id=\"subgroup-plot\"><svg"));
+    assert!(html.contains("<table id=\"subgroup-table\">"));
+    assert!(
+        html.contains("results by subgroup of the population&#x27;s covariates")
+            || html.contains("results by subgroup of the population's covariates")
+    );
+    let svg = wd.read("r/subgroups.svg");
+    for label in ["whole population", "etiology=alcohol (50.0%)", "etiology=hbv (30.0%)", "etiology=other (20.0%)"] {
+        assert!(svg.contains(label), "{label}");
+    }
+    assert!(wd.path().join("r/subgroups.png").exists());
+    let manifest = wd.read("r/cirrhosim-run.json");
+    assert!(manifest.contains("\"by\": \"etiology\""), "{manifest}");
+    // Without --by: no subgroup section, and the page says how to get one.
+    wd.cmd().args(["report", "--patients", "2000", "--quiet", "--out", "plain"]).arg(&meld).assert().success();
+    let plain = wd.read("plain/report.html");
+    assert!(!plain.contains("subgroup-plot") && plain.contains("cirrhosim report --by COVARIATE"));
+    wd.cmd()
+        .args(["report", "--quiet", "--by", "sex", "--out", "bad"])
+        .arg(&meld)
+        .assert()
+        .failure()
+        .stderr(contains("--by sex: ").and(contains("(covariates: meld, etiology)")));
+}

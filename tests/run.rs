@@ -307,3 +307,132 @@ fn a_patients_file_of_100000_rows_runs_and_equals_its_weighted_profiles() {
     let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f64, f64::max);
     assert!(worst < 1e-12, "cohort estimates differ by up to {worst}");
 }
+
+/// The rows of `file` whose first column is `subgroup`, without that column.
+fn subgroup_rows(csv: &str, subgroup: &str) -> String {
+    csv.lines()
+        .filter_map(|l| l.strip_prefix(subgroup).and_then(|rest| rest.strip_prefix(',')))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+fn run_meld(wd: &Workdir, out: &str, by: Option<&str>) {
+    let mut cmd = wd.cmd();
+    cmd.args(["run", "--quiet", "--patients", "6000", "--out", out])
+        .arg(repo().join("scenarios/meld_heterogeneity.toml"));
+    if let Some(by) = by {
+        cmd.args(["--by", by]);
+    }
+    cmd.assert().success();
+}
+
+/// Issue 12 point 4: `--by` adds a first column `subgroup`; the `all` rows are the numbers of a
+/// run without `--by`, byte for byte.
+#[test]
+fn by_adds_a_subgroup_column_and_keeps_the_whole_population_rows() {
+    let wd = Workdir::new();
+    run_meld(&wd, "plain", None);
+    run_meld(&wd, "by", Some("meld,etiology"));
+    for (file, header) in [
+        ("survival.csv", "strategy,method,curve,cycle,years,estimate,lower,upper"),
+        ("cea.csv", "strategy,cost,qaly,life_years,inc_cost,inc_qaly,icer,status"),
+        ("nmb.csv", "strategy,wtp,nmb"),
+    ] {
+        let plain = wd.read(&format!("plain/{file}"));
+        let by = wd.read(&format!("by/{file}"));
+        assert!(plain.starts_with(&format!("{header}\n")), "{file}");
+        assert!(by.starts_with(&format!("subgroup,{header}\nall,")), "{file}");
+        assert_eq!(subgroup_rows(&by, "all"), plain.split_once('\n').unwrap().1, "{file}: all rows");
+        let rows = subgroup_rows(&by, "meld=meld_20_or_more;etiology=hbv");
+        assert_eq!(rows.lines().count(), plain.lines().count() - 1, "{file}: one block per subgroup");
+    }
+    let plain: serde_json::Value = serde_json::from_str(&wd.read("plain/summary.json")).unwrap();
+    let by: serde_json::Value = serde_json::from_str(&wd.read("by/summary.json")).unwrap();
+    assert_eq!(plain["strategies"], by["strategies"]);
+    assert_eq!(plain["economics"], by["economics"]);
+    assert_eq!(by["settings"]["by"], serde_json::json!(["meld", "etiology"]));
+    let groups = by["subgroups"].as_array().unwrap();
+    assert_eq!(groups.len(), 9);
+    let patients: u64 = groups.iter().map(|g| g["patients"].as_u64().unwrap()).sum();
+    assert_eq!(patients, 6000);
+    // A single covariate: its levels.
+    run_meld(&wd, "etiology", Some("etiology"));
+    let csv = wd.read("etiology/cea.csv");
+    let names: std::collections::BTreeSet<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), ["all", "etiology=alcohol", "etiology=hbv", "etiology=other"]);
+}
+
+/// The subgroups' cohort results weighted by their shares are the whole population's: costs,
+/// QALYs, life years and every point of the survival curve, to 1e-9. Each subgroup's Monte
+/// Carlo life years agree with its cohort value within z standard errors from its own patients.
+#[test]
+fn by_subgroups_weighted_by_share_give_the_whole_population() {
+    let wd = Workdir::new();
+    run_meld(&wd, "by", Some("meld,etiology"));
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("by/summary.json")).unwrap();
+    let groups = summary["subgroups"].as_array().unwrap();
+    let f = |v: &serde_json::Value| v.as_f64().unwrap();
+    assert!((groups.iter().map(|g| f(&g["share"])).sum::<f64>() - 1.0).abs() < 1e-12);
+    // Bonferroni over 9 subgroups x 2 strategies, two-sided, alpha 0.001: the normal quantile
+    // at 1 - 0.001 / 36.
+    let z = 4.0309;
+    for s in 0..2 {
+        let whole = &summary["economics"]["strategies"][s]["cohort"];
+        for key in ["cost", "qaly", "life_years"] {
+            let mixed: f64 = groups.iter().map(|g| f(&g["share"]) * f(&g["strategies"][s]["economics"][key])).sum();
+            assert!((mixed - f(&whole[key])).abs() <= 1e-9 * f(&whole[key]).abs().max(1.0), "{key}");
+        }
+        for g in groups {
+            let block = &g["strategies"][s];
+            let (exact, mc, se) = (
+                f(&block["cohort"]["life_years"]),
+                f(&block["monte_carlo"]["life_years"]),
+                f(&block["monte_carlo"]["life_years_se"]),
+            );
+            assert!((mc - exact).abs() <= z * se, "{}: {mc} vs {exact} (se {se})", g["name"]);
+        }
+    }
+    let csv = wd.read("by/survival.csv");
+    let curve = |subgroup: &str| -> Vec<f64> {
+        subgroup_rows(&csv, subgroup)
+            .lines()
+            .filter(|l| l.starts_with("msc,cohort,overall_survival,"))
+            .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
+            .collect()
+    };
+    let all = curve("all");
+    let mut mixed = vec![0.0; all.len()];
+    for g in groups {
+        for (m, x) in mixed.iter_mut().zip(curve(g["name"].as_str().unwrap())) {
+            *m += f(&g["share"]) * x;
+        }
+    }
+    for (t, (m, a)) in mixed.iter().zip(&all).enumerate() {
+        assert!((m - a).abs() < 1e-9, "cycle {t}: {m} vs {a}");
+    }
+}
+
+#[test]
+fn by_names_that_cannot_make_subgroups_are_errors_with_the_fix() {
+    let wd = Workdir::new();
+    let meld = repo().join("scenarios/meld_heterogeneity.toml");
+    wd.cmd()
+        .args(["run", "--quiet", "--by", "meld,etiolgy"])
+        .arg(&meld)
+        .assert()
+        .failure()
+        .stderr(contains("--by etiolgy: "))
+        .stderr(contains("has no covariate of that name (covariates: meld, etiology); did you mean \"etiology\"?"));
+    let text = std::fs::read_to_string(&meld).unwrap();
+    let bands = text.lines().find(|l| l.starts_with("bands = ")).unwrap();
+    wd.write("no_bands.toml", &text.replace(bands, ""));
+    wd.cmd().args(["run", "no_bands.toml", "--quiet", "--by", "meld"]).assert().failure().stderr(contains(
+        "error: --by meld: no_bands.toml: \"meld\" is a numeric covariate without bands; add bands = { NAME = [low, high], ... } under [population.covariates.meld] to group its values",
+    ));
+    wd.cmd().args(["run", "--quiet", "--by", "meld"]).assert().failure().stderr(contains("error: --by meld: ")).stderr(
+        contains(
+            "has no [population]; subgroups are made from the covariates declared under [population.covariates.NAME]",
+        ),
+    );
+    assert!(!wd.path().join("results").exists(), "nothing runs before --by is checked");
+}

@@ -51,6 +51,37 @@ fn run_summaries() {
     insta::assert_snapshot!("run_default_summary_json", summary_without_throughput(&wd.read("default/summary.json")));
 }
 
+/// Issue 12 point 4: `run --by meld,etiology` on the MELD teaching scenario: the summary's
+/// subgroup blocks, the head of each CSV and the terminal's subgroup table.
+#[test]
+fn run_by_subgroup() {
+    let wd = Workdir::new();
+    let output = wd
+        .cmd()
+        .current_dir(repo())
+        .args(["run", "scenarios/meld_heterogeneity.toml", "--patients", "3000", "--by", "meld,etiology", "--out"])
+        .arg(wd.path().join("by"))
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let table = stdout.split("By subgroup").nth(1).expect("a subgroup table").split("wrote ").next().unwrap();
+    insta::assert_snapshot!("run_by_terminal_table", format!("By subgroup{table}"));
+    // Every subgroup's name, share and patients, and the first subgroup's block in full.
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("by/summary.json")).unwrap();
+    let groups = summary["subgroups"].as_array().unwrap();
+    let listed: Vec<_> = groups
+        .iter()
+        .map(|g| serde_json::json!({ "name": g["name"], "share": g["share"], "patients": g["patients"] }))
+        .collect();
+    insta::assert_snapshot!("run_by_summary_subgroups", serde_json::to_string_pretty(&listed).unwrap());
+    insta::assert_snapshot!("run_by_summary_first_subgroup_json", serde_json::to_string_pretty(&groups[0]).unwrap());
+    let cea = wd.read("by/cea.csv");
+    insta::assert_snapshot!("run_by_cea_csv", cea);
+    insta::assert_snapshot!("run_by_nmb_csv", wd.read("by/nmb.csv"));
+    insta::assert_snapshot!("run_by_survival_csv_head", head(&wd.read("by/survival.csv"), 4));
+}
+
 #[test]
 fn psa_outputs() {
     let wd = Workdir::new();

@@ -279,10 +279,16 @@ def run(
     seed: Optional[int] = None,
     threads: Optional[int] = None,
     set: Optional[Mapping[str, float]] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> RunResult:
     """The exact cohort and the Monte Carlo simulation of every strategy (``cirrhosim run``).
     `patients` and `seed` default to the scenario's; `threads` (default: all cores) never
-    changes a result."""
+    changes a result. `by` names covariates of the scenario's ``[population]`` (``cirrhosim run
+    --by``): the tables then start with a ``subgroup`` column (``all`` for the whole population,
+    then each subgroup, e.g. ``meld=meld_20_or_more;etiology=hbv``) and ``summary`` has
+    ``subgroups``."""
+    if isinstance(by, str):
+        by = [by]
     out = _call(
         _native.run,
         _source(scenario),
@@ -290,13 +296,22 @@ def run(
         _whole("patients", patients, 1, _PATIENTS_MAX),
         _whole("seed", seed, 0, _SEED_MAX),
         _whole("threads", threads, 1, 1024),
+        [str(b) for b in (by or [])],
     )
     files = out["files"]
     summary = json.loads(files["summary.json"])
     order = _strategy_order(summary)
+    # With `by`, the first column names the subgroup (`all` first, then in the run's order).
+    subgroup = {"subgroup": "category"} if by else {}
     survival = _table(
         files["survival.csv"],
-        {"strategy": "strategy", "method": ["cohort", "monte_carlo"], "curve": "category", "cycle": "int"},
+        {
+            **subgroup,
+            "strategy": "strategy",
+            "method": ["cohort", "monte_carlo"],
+            "curve": "category",
+            "cycle": "int",
+        },
         "survival.csv",
         order,
     )
@@ -305,6 +320,7 @@ def run(
         cea = _table(
             files["cea.csv"],
             {
+                **subgroup,
                 "strategy": "strategy",
                 "cost": _FLOAT,
                 "qaly": _FLOAT,
@@ -317,7 +333,12 @@ def run(
             "cea.csv",
             order,
         )
-        nmb = _table(files["nmb.csv"], {"strategy": "strategy", "wtp": _FLOAT, "nmb": _FLOAT}, "nmb.csv", order)
+        nmb = _table(
+            files["nmb.csv"],
+            {**subgroup, "strategy": "strategy", "wtp": _FLOAT, "nmb": _FLOAT},
+            "nmb.csv",
+            order,
+        )
     return RunResult(files=files, survival=survival, cea=cea, nmb=nmb, summary=summary)
 
 

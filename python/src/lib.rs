@@ -171,9 +171,10 @@ fn check(py: Python<'_>, source: Source, set: Vec<(String, f64)>) -> PyResult<Ve
         .collect()
 }
 
-/// `cirrhosim run` in memory: `{files, warnings}`.
+/// `cirrhosim run` in memory: `{files, warnings}`; `by` names covariates for results by subgroup
+/// (`cirrhosim run --by`).
 #[pyfunction]
-#[pyo3(signature = (source, set, patients, seed, threads))]
+#[pyo3(signature = (source, set, patients, seed, threads, by=Vec::new()))]
 fn run(
     py: Python<'_>,
     source: Source,
@@ -181,9 +182,10 @@ fn run(
     patients: Option<u64>,
     seed: Option<u64>,
     threads: Option<usize>,
+    by: Vec<String>,
 ) -> PyResult<Py<PyDict>> {
     let scenario = load(py, source, &set)?;
-    let out = interruptible(py, threads, |stop| api::run(&scenario, patients, seed, stop))?;
+    let out = interruptible(py, threads, |stop| api::run_by(&scenario, patients, seed, &by, stop))?;
     files_and_warnings(py, &scenario, &out.files)
 }
 

@@ -158,6 +158,22 @@ def test_scenario_as_path_or_text_gives_the_same_results():
     assert by_path.cea is None and by_path.nmb is None  # the teaching scenario has no economics
 
 
+def test_run_by_subgroup_adds_the_subgroup_column_as_the_cli(tmp_path):
+    meld = REPO / "scenarios" / "meld_heterogeneity.toml"
+    r = cirrhosim.run(meld, patients=3000, seed=2, by=["meld", "etiology"])
+    files = cli(tmp_path, "run", str(meld), "--patients", "3000", "--seed", "2", "--by", "meld,etiology")
+    assert r.files == files
+    for frame, name in [(r.survival, "survival.csv"), (r.cea, "cea.csv"), (r.nmb, "nmb.csv")]:
+        assert list(frame.columns)[0] == "subgroup"
+        assert_same_values(frame, files[name])
+    assert list(r.cea["subgroup"].cat.categories)[:2] == ["all", "meld=meld_below_15;etiology=alcohol"]
+    assert len(r.summary["subgroups"]) == 9
+    plain_run = cirrhosim.run(meld, patients=3000, seed=2)
+    assert "subgroup" not in plain_run.cea.columns
+    with pytest.raises(cirrhosim.CirrhosimError, match="did you mean"):
+        cirrhosim.run(meld, patients=100, by="etiolgy")
+
+
 def test_check_lists_every_problem_with_file_line_and_key():
     assert cirrhosim.check() == []
     assert cirrhosim.check(TEACHING) == []

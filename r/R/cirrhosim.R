@@ -215,22 +215,31 @@ cirrhosim_check <- function(scenario = NULL, set = NULL) {
 #' The exact cohort and the Monte Carlo simulation of every strategy (`cirrhosim run`).
 #'
 #' Returns a list: `survival`, `cea` and `nmb` data frames (NULL without economics) and the
-#' `summary` list. `out`: a folder to keep the command's files in (default: none kept).
+#' `summary` list. `out`: a folder to keep the command's files in (default: none kept). `by`:
+#' covariates of the scenario's `[population]` for results by subgroup (`cirrhosim run --by`),
+#' e.g. `c("meld", "etiology")`; the data frames then start with a `subgroup` column (`all` for
+#' the whole population, then each subgroup) and `summary$subgroups` holds a block per subgroup.
 #' @export
-cirrhosim_run <- function(scenario = NULL, patients = NULL, seed = NULL, threads = NULL, set = NULL, out = NULL) {
-  flags <- c(whole_flag("patients", patients), whole_flag("seed", seed), whole_flag("threads", threads))
+cirrhosim_run <- function(scenario = NULL, patients = NULL, seed = NULL, threads = NULL, set = NULL, out = NULL,
+                          by = NULL) {
+  if (!is.null(by) && (!is.character(by) || length(by) == 0 || anyNA(by))) {
+    stop("by must be covariate names, e.g. c(\"meld\", \"etiology\")", call. = FALSE)
+  }
+  flags <- c(whole_flag("patients", patients), whole_flag("seed", seed), whole_flag("threads", threads),
+             if (!is.null(by)) c("--by", paste(by, collapse = ",")))
   run <- with_folder("run", scenario, set, flags, out)
   on.exit(unlink(run$work, recursive = TRUE), add = TRUE)
   f <- function(name) file.path(run$folder, name)
   summary <- read_summary(f("summary.json"))
   strategies <- strategy_levels(summary)
-  survival <- read_table(f("survival.csv"), list(strategy = strategies, method = c("cohort", "monte_carlo"),
-                                                curve = "factor", cycle = "integer"))
+  survival <- read_table(f("survival.csv"), list(subgroup = "factor", strategy = strategies,
+                                                method = c("cohort", "monte_carlo"), curve = "factor",
+                                                cycle = "integer"))
   cea <- nmb <- NULL
   if (file.exists(f("cea.csv"))) {
-    cea <- read_table(f("cea.csv"), list(strategy = strategies,
+    cea <- read_table(f("cea.csv"), list(subgroup = "factor", strategy = strategies,
                                          status = c("reference", "non_dominated", "extendedly_dominated", "dominated")))
-    nmb <- read_table(f("nmb.csv"), list(strategy = strategies))
+    nmb <- read_table(f("nmb.csv"), list(subgroup = "factor", strategy = strategies))
   }
   result("run", list(survival = survival, cea = cea, nmb = nmb, summary = summary), run$folder, out)
 }

@@ -3,7 +3,7 @@
 //! Receives cohort traces and Monte Carlo results from [`crate::engine`] and hands
 //! [`crate::report`] tidy curves, per-strategy totals and the CEA table:
 //! [`survival`], [`economics`] (costs, QALYs, life years, Monte Carlo uncertainty), [`cea`]
-//! (incremental analysis, dominance, ICER, NMB).
+//! (incremental analysis, dominance, ICER, NMB), [`subgroups`] (all of these by subgroup, `--by`).
 //!
 //! Beside them sit the analyses that drive the model stage many times over: [`psa`]
 //! (probabilistic sensitivity analysis, shards, merge), [`dsa`] (one- and two-way),
@@ -24,6 +24,7 @@ pub mod fingerprint;
 pub mod occupancy;
 pub mod population;
 pub mod psa;
+pub mod subgroups;
 pub mod survival;
 pub mod teaching;
 pub mod threshold;
@@ -34,4 +35,5 @@ pub use economics::{
     Evaluation, McDifference, McEstimate, StrategyTotals, cohort_totals, evaluate, mc_differences, mc_estimates,
 };
 pub use occupancy::{PatientPath, StateOccupancy, occupancy, patient_paths};
+pub use subgroups::{IncrementalNmb, SubgroupResult, incremental_nmb, subgroup_analysis};
 pub use survival::{Curve, Method, StrategySurvival, SurvivalSummary, survival_analysis};

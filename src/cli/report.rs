@@ -9,6 +9,7 @@ use anyhow::{Context, anyhow, bail};
 use cirrhosim::analysis::fingerprint;
 use cirrhosim::error::RunAction;
 use cirrhosim::io::{self as files, tables};
+use cirrhosim::model::subgroups::Subgroups;
 use cirrhosim::report::html::{DsaTables, Overlays, PsaTables, Report, RunInfo};
 use cirrhosim::scenario::Scenario;
 use cirrhosim::{analysis, engine, model::Model};
@@ -45,6 +46,10 @@ pub struct Args {
     pub target: Option<PathBuf>,
     #[command(flatten)]
     pub wtp: WtpList,
+    /// Results by subgroup: covariates of the scenario's [population], comma-separated (as `run
+    /// --by`); adds a subgroup table and a forest plot of incremental NMB at the first WTP.
+    #[arg(long, value_name = "COVARIATE", value_delimiter = ',')]
+    pub by: Vec<String>,
     /// Also print the page to report.pdf with headless Chromium (found on PATH as chromium,
     /// chromium-browser, google-chrome or google-chrome-stable, or given by --chromium). Chromium
     /// works in a temporary folder that is removed afterwards.
@@ -79,12 +84,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let patients = args.patients.unwrap_or(s.patients);
     let seed = args.seed.unwrap_or(s.seed);
+    let subgroups = if args.by.is_empty() { None } else { Some(Subgroups::new(&s, &model.groups, &args.by)?) };
+    let of_group = subgroups.as_ref().map_or(&[][..], |g| &g.of_group);
     let traces: Vec<_> = (0..model.n_strategies()).map(|i| engine::sim_cohort(&model, i)).collect();
     let progress = Reporter::new(args.quiet.quiet, "report", "patient-runs");
-    let mc = args.threads.pool()?.install(|| engine::sim_patients(&model, patients, seed, &progress))?;
+    let (mc, by_subgroup) =
+        args.threads.pool()?.install(|| engine::sim_patients_by(&model, patients, seed, of_group, &progress))?;
     progress.finish();
     let results = analysis::survival_analysis(&model, &traces, Some(&mc.counts));
     let evaluation = analysis::evaluate(&model, &traces, mc.values.as_ref());
+    let subgroups = subgroups.map(|g| analysis::subgroup_analysis(&model, &g, Some(&by_subgroup))).unwrap_or_default();
     let occupancy = analysis::occupancy(&traces);
     let evidence = analysis::evidence::evidence(&s);
     let report = Report {
@@ -97,6 +106,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         evaluation: evaluation.as_ref(),
         overlays: &overlays,
         evidence: Some(&evidence),
+        subgroups: &subgroups,
+        by: &args.by,
     };
     let mut files = report.files()?;
     if args.pdf {
@@ -104,7 +115,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let html = &files.iter().find(|f| f.name == "report.html").expect("a report has report.html").bytes;
         files.push(files::OutputFile::new("report.pdf", print_pdf(&browser, html)?));
     }
-    let settings = [("patients", patients.to_string()), ("seed", seed.to_string())];
+    let mut settings = vec![("patients", patients.to_string()), ("seed", seed.to_string())];
+    if !args.by.is_empty() {
+        settings.push(("by", args.by.join(",")));
+    }
     let written = files::publish(&args.out.out, &fingerprint::of("report", &s, &settings), &files, &[])?;
     if !args.quiet.quiet {
         for p in written {

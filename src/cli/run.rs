@@ -24,6 +24,12 @@ pub struct Args {
     pub threads: Threads,
     #[command(flatten)]
     pub quiet: Quiet,
+    /// Results by subgroup as well: covariates of the scenario's [population], comma-separated (a
+    /// categorical one by its levels, a numeric one by its bands; several: every combination),
+    /// e.g. --by meld,etiology. Adds a first column `subgroup` to survival.csv, cea.csv and
+    /// nmb.csv (`all` for the whole population) and a block per subgroup to summary.json.
+    #[arg(long, value_name = "COVARIATE", value_delimiter = ',')]
+    pub by: Vec<String>,
     /// Print the Monte Carlo throughput in patient-cycles per second (also with --quiet).
     #[arg(long)]
     pub timing: bool,
@@ -33,12 +39,22 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let scenario = args.scenario.load()?;
     let progress = Reporter::new(args.quiet.quiet, "run", "patient-runs");
-    let out = args.threads.pool()?.install(|| api::run(&scenario, args.patients, args.seed, &progress))?;
+    let out = args.threads.pool()?.install(|| api::run_by(&scenario, args.patients, args.seed, &args.by, &progress))?;
     progress.finish();
-    let api::RunOutput { model, results, evaluation, evidence, patients, seed, simulation_seconds: seconds, files } =
-        out;
+    let api::RunOutput {
+        model,
+        results,
+        evaluation,
+        evidence,
+        subgroups,
+        patients,
+        seed,
+        simulation_seconds: seconds,
+        files,
+    } = out;
     // The timing goes to the terminal only (--timing): files depend on the scenario and seed alone.
-    let written = files::publish(&args.out.out, &api::run_fingerprint(&scenario, patients, seed), &files, &[])?;
+    let written =
+        files::publish(&args.out.out, &api::run_fingerprint_by(&scenario, patients, seed, &args.by), &files, &[])?;
 
     if !args.quiet.quiet {
         println!("{}: {}", scenario.name, scenario.title);
@@ -73,6 +89,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             for t in &evidence.thresholds {
                 println!("  - {}", report::evidence::threshold_statement(&scenario, &evidence, t));
             }
+        }
+        if !subgroups.is_empty() {
+            let wtp = scenario.economics.as_ref().and_then(|e| e.wtp.first().copied());
+            println!(
+                "By subgroup ({}; cohort values{}):",
+                args.by.join(" x "),
+                if wtp.is_some() {
+                    ", incremental NMB against the first strategy, Monte Carlo mean +/- SE"
+                } else {
+                    ""
+                }
+            );
+            println!("{}", report::terminal::subgroup_table(&model, &subgroups, wtp));
         }
         for p in &written {
             println!("wrote {}", p.display());

@@ -4,6 +4,8 @@
 //! cycle boundary t = 0..T (the trace) and the expected number of moves between states in each
 //! cycle (the flows, used for transition costs). Each sub-cohort (start age x sex) is stepped on
 //! its own slots, then mixed by its weight, in a fixed order, so results are bit-reproducible.
+//! [`sim_cohort_groups`] runs the sub-cohorts of one subgroup only, weights renormalised to the
+//! subgroup's share: the exact trace of that part of the population.
 
 use crate::model::Model;
 
@@ -69,6 +71,30 @@ impl CohortTrace {
     }
 }
 
+/// Runs the exact cohort model for one strategy over the sub-cohorts `groups` only (indices into
+/// `model.groups`, e.g. one subgroup's of [`crate::model::subgroups::Subgroups::groups_of`]), with
+/// their weights renormalised to sum to 1: the trace of that part of the population on its own.
+/// Over every group it gives the numbers of [`sim_cohort`] up to rounding; [`sim_cohort`] itself
+/// is the one to use for the whole population (it mixes by the weights as they are, bit for bit).
+///
+/// # Examples
+/// ```
+/// use cirrhosim::{scenario::Scenario, model::Model, engine::sim_cohort_groups};
+/// let scenario = Scenario::default_scenario().unwrap();
+/// let model = Model::from_scenario(&scenario).unwrap();
+/// let trace = sim_cohort_groups(&model, 0, &[0]);
+/// let total: f64 = trace.row(12).iter().sum();
+/// assert!((total - 1.0).abs() < 1e-12);
+/// ```
+pub fn sim_cohort_groups(model: &Model, strategy: usize, groups: &[usize]) -> CohortTrace {
+    let share: f64 = groups.iter().map(|&g| model.groups[g].weight).sum();
+    let weights: Vec<(usize, f64)> = groups.iter().map(|&g| (g, model.groups[g].weight / share)).collect();
+    let mut trace = CohortTrace::empty();
+    let every_move = vec![true; model.n_states() * model.n_states()];
+    fill(model, strategy, &mut trace, &mut Vec::new(), Some(&every_move), &weights);
+    trace
+}
+
 /// As [`sim_cohort`], into a trace from an earlier run (a PSA draw's), whose memory is reused;
 /// `scratch` holds the occupancy of the slots between cycles. The same numbers as [`sim_cohort`]
 /// for the flows `moves` asks for (`[from * n_states + to]`, true to record; others stay 0);
@@ -79,6 +105,20 @@ pub fn sim_cohort_into(
     trace: &mut CohortTrace,
     scratch: &mut Vec<f64>,
     moves: Option<&[bool]>,
+) {
+    let weights: Vec<(usize, f64)> = model.groups.iter().map(|g| g.weight).enumerate().collect();
+    fill(model, strategy, trace, scratch, moves, &weights);
+}
+
+/// Steps the sub-cohorts `weights` lists, `(group, weight)`, each from its start, and adds them
+/// to the trace with their weights, in the order listed.
+fn fill(
+    model: &Model,
+    strategy: usize,
+    trace: &mut CohortTrace,
+    scratch: &mut Vec<f64>,
+    moves: Option<&[bool]>,
+    weights: &[(usize, f64)],
 ) {
     let n_states = model.n_states();
     let n_cycles = model.n_cycles;
@@ -104,10 +144,10 @@ pub fn sim_cohort_into(
     let occupancy = &mut trace.occupancy;
     let slot_occupancy = &mut trace.slot_occupancy;
     let flows = &mut trace.flows;
-    for (g, group) in model.groups.iter().enumerate() {
+    for &(g, weight) in weights {
         x.fill(0.0);
         for (s, share) in model.initial.iter().enumerate() {
-            x[model.entry_slot(s)] += share * group.weight;
+            x[model.entry_slot(s)] += share * weight;
         }
         for (slot, m) in x.iter().enumerate() {
             occupancy[model.slots[slot].state] += m;

@@ -18,6 +18,10 @@
 //! and only one merge per thread at the end. The value tables are laid out per (boundary, slot)
 //! with the three quantities side by side, so a step reads one cache line.
 //!
+//! Subgroups ([`sim_patients_by`]): each worker keeps one set of counts and sums per subgroup and
+//! adds a patient to the set of the subgroup of the sub-cohort the patient drew; everyone's
+//! numbers are the sets added together, integers again, so they are those of [`sim_patients`].
+//!
 //! A patient who enters an absorbing state (death) stops being simulated; the remaining cycles
 //! are filled in from a per-cycle count of entries, so dead patients cost nothing.
 
@@ -286,30 +290,56 @@ impl Recorder for Valued<'_> {
 /// smallest can be kept whatever the order of blocks).
 type BadTotal = (u64, usize, usize, f64);
 
-/// What one worker thread sums over the blocks it simulates.
-struct Accumulator {
+/// What one worker thread sums over the patients of one subgroup (of everyone without subgroups).
+struct Part {
+    patients: u64,
     counts: Vec<Counts>,
     values: Option<ExactSums>,
+}
+
+impl Part {
+    fn new(model: &Model) -> Self {
+        let n_strategies = model.n_strategies();
+        Part {
+            patients: 0,
+            counts: (0..n_strategies).map(|_| Counts::new(model.n_states(), model.n_cycles)).collect(),
+            values: model.valuations.as_ref().map(|_| ExactSums::new(n_strategies)),
+        }
+    }
+
+    fn merge(&mut self, other: &Part) {
+        self.patients += other.patients;
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (self.values.as_mut(), other.values.as_ref()) {
+            a.merge(b);
+        }
+    }
+
+    fn finish(self, model: &Model) -> Result<McRun> {
+        let values = self.values.map(|v| v.finish(&model.strategy_names)).transpose()?;
+        let patients = self.patients;
+        let counts = self.counts.into_iter().enumerate().map(|(strategy, c)| c.finish(strategy, patients)).collect();
+        Ok(McRun { counts, values })
+    }
+}
+
+/// What one worker thread sums over the blocks it simulates: one [`Part`] per subgroup.
+struct Accumulator {
+    parts: Vec<Part>,
     /// The lowest-numbered patient whose total did not fit the fixed point (should not happen
     /// after the range check of [`check_fixed_point_range`]).
     bad_total: Option<BadTotal>,
 }
 
 impl Accumulator {
-    fn new(model: &Model) -> Self {
-        let n_strategies = model.n_strategies();
-        Accumulator {
-            counts: (0..n_strategies).map(|_| Counts::new(model.n_states(), model.n_cycles)).collect(),
-            values: model.valuations.as_ref().map(|_| ExactSums::new(n_strategies)),
-            bad_total: None,
-        }
+    fn new(model: &Model, n_parts: usize) -> Self {
+        Accumulator { parts: (0..n_parts).map(|_| Part::new(model)).collect(), bad_total: None }
     }
 
     fn merge(&mut self, other: &Accumulator) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            a.merge(b);
-        }
-        if let (Some(a), Some(b)) = (self.values.as_mut(), other.values.as_ref()) {
+        for (a, b) in self.parts.iter_mut().zip(&other.parts) {
             a.merge(b);
         }
         self.bad_total = match (self.bad_total, other.bad_total) {
@@ -318,19 +348,22 @@ impl Accumulator {
         };
     }
 
-    /// Simulates patients `first..last` in every strategy and adds them.
-    fn simulate(&mut self, model: &Model, tables: &[PathValues], seed: u64, first: u64, last: u64) {
+    /// Simulates patients `first..last` in every strategy and adds each to the part of its
+    /// sub-cohort's subgroup (`subgroup_of[group]`; the first part when the map is empty).
+    fn simulate(&mut self, model: &Model, tables: &[PathValues], run: &RunSpec<'_>, first: u64, last: u64) {
         let mut fixed = vec![[0i128; 3]; model.n_strategies()];
         for index in first..last {
-            let (group, start, rng) = start_patient(model, seed, index);
-            let Some(sums) = self.values.as_mut() else {
-                for (strategy, counts) in self.counts.iter_mut().enumerate() {
+            let (group, start, rng) = start_patient(model, run.seed, index);
+            let part = &mut self.parts[run.subgroup_of.get(group).copied().unwrap_or(0)];
+            part.patients += 1;
+            let Some(sums) = part.values.as_mut() else {
+                for (strategy, counts) in part.counts.iter_mut().enumerate() {
                     walk(model, strategy, group, start, rng.clone(), counts);
                 }
                 continue;
             };
             let mut fits = true;
-            for (strategy, counts) in self.counts.iter_mut().enumerate() {
+            for (strategy, counts) in part.counts.iter_mut().enumerate() {
                 let mut rec = Valued { counts, values: &tables[strategy], totals: [0.0; 3] };
                 walk(model, strategy, group, start, rng.clone(), &mut rec);
                 for k in 0..3 {
@@ -349,6 +382,13 @@ impl Accumulator {
             }
         }
     }
+}
+
+/// The settings of one run that every block reads.
+struct RunSpec<'a> {
+    seed: u64,
+    /// The subgroup of each sub-cohort; empty for no subgroups.
+    subgroup_of: &'a [usize],
 }
 
 /// Checks before simulating that no patient's total can leave the fixed-point range: the largest
@@ -406,6 +446,28 @@ pub fn patient_cycles(model: &Model, patients: u64) -> Result<u64> {
 /// exact 128-bit accumulator. Each is the same for any number of threads.
 /// [`Error::Interrupted`] when `progress` asked to stop before the last block.
 pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Progress) -> Result<McRun> {
+    Ok(sim_patients_by(model, patients, seed, &[], progress)?.0)
+}
+
+/// As [`sim_patients`], with the counts and value sums of each subgroup kept apart as well:
+/// `subgroup_of[group]` is the subgroup of each sub-cohort of `model.groups` (see
+/// [`crate::model::subgroups::Subgroups`]); an empty map means no subgroups. Returns the run of
+/// everyone (the very numbers of [`sim_patients`]: the subgroups' integer counts and sums add up
+/// to them exactly) and one run per subgroup, whose `patients` are those who drew a sub-cohort of
+/// the subgroup (possibly none). Each worker keeps one accumulator per subgroup, so memory grows
+/// with subgroups, never with patients; results are the same for any number of threads.
+///
+/// # Errors
+/// As [`sim_patients`].
+pub fn sim_patients_by(
+    model: &Model,
+    patients: u64,
+    seed: u64,
+    subgroup_of: &[usize],
+    progress: &dyn Progress,
+) -> Result<(McRun, Vec<McRun>)> {
+    let n_parts = subgroup_of.iter().max().map_or(1, |&k| k + 1);
+    let run = RunSpec { seed, subgroup_of };
     patient_cycles(model, patients)?;
     check_fixed_point_range(model)?;
     let n_blocks = usize::try_from(patients.div_ceil(BLOCK_SIZE)).map_err(|_| Error::TooManyPatientCycles {
@@ -429,7 +491,7 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
         let last = (first + BLOCK_SIZE).min(patients);
         let worker = rayon::current_thread_index().unwrap_or(0).min(workers.len() - 1);
         let mut slot = workers[worker].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        slot.get_or_insert_with(|| Accumulator::new(model)).simulate(model, &tables, seed, first, last);
+        slot.get_or_insert_with(|| Accumulator::new(model, n_parts)).simulate(model, &tables, &run, first, last);
         drop(slot);
         progress.advance((last - first) * n_strategies);
         Ok(())
@@ -437,7 +499,7 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
     if completed.is_err() {
         return Err(Error::Interrupted { what: "Monte Carlo run" });
     }
-    let mut total = Accumulator::new(model);
+    let mut total = Accumulator::new(model, n_parts);
     for worker in workers {
         if let Some(acc) = worker.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
             total.merge(&acc);
@@ -451,9 +513,18 @@ pub fn sim_patients(model: &Model, patients: u64, seed: u64, progress: &dyn Prog
             limit: FIXED_LIMIT / FIXED_SCALE[k],
         });
     }
-    let values = total.values.map(|v| v.finish(&model.strategy_names)).transpose()?;
-    let counts = total.counts.into_iter().enumerate().map(|(strategy, c)| c.finish(strategy, patients)).collect();
-    Ok(McRun { counts, values })
+    if subgroup_of.is_empty() {
+        let all = total.parts.pop().expect("one part").finish(model)?;
+        return Ok((all, Vec::new()));
+    }
+    // Everyone: the parts added in subgroup order (integers, so the order changes no digit).
+    let mut all = Part::new(model);
+    for part in &total.parts {
+        all.merge(part);
+    }
+    let all = all.finish(model)?;
+    let parts = total.parts.into_iter().map(|p| p.finish(model)).collect::<Result<Vec<_>>>()?;
+    Ok((all, parts))
 }
 
 /// One simulated patient's history, for teaching (`cirrhosim paths`).

@@ -647,3 +647,103 @@ proptest! {
         }
     }
 }
+
+fn meld_heterogeneity() -> (Scenario, Model, crate::model::subgroups::Subgroups) {
+    let s =
+        Scenario::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/meld_heterogeneity.toml"))).unwrap();
+    let model = Model::from_scenario(&s).unwrap();
+    let by = ["meld".to_string(), "etiology".to_string()];
+    let subgroups = crate::model::subgroups::Subgroups::new(&s, &model.groups, &by).unwrap();
+    (s, model, subgroups)
+}
+
+/// The subgroups' traces, weighted by their shares, give the whole cohort's (to rounding), and
+/// over every group `sim_cohort_groups` is `sim_cohort`.
+#[test]
+fn subgroup_traces_mix_to_the_whole_cohort() {
+    let (_, model, subgroups) = meld_heterogeneity();
+    assert_eq!(subgroups.len(), 9);
+    for strategy in 0..model.n_strategies() {
+        let whole = sim_cohort(&model, strategy);
+        let every: Vec<usize> = (0..model.groups.len()).collect();
+        let again = sim_cohort_groups(&model, strategy, &every);
+        let mut mixed = vec![0.0; whole.occupancy.len()];
+        let mut mixed_flows = vec![0.0; whole.flows.len()];
+        for k in 0..subgroups.len() {
+            let part = sim_cohort_groups(&model, strategy, &subgroups.groups_of(k));
+            for t in 0..=model.n_cycles {
+                assert!((part.row(t).iter().sum::<f64>() - 1.0).abs() < 1e-12, "subgroup {k} cycle {t}");
+            }
+            for (m, x) in mixed.iter_mut().zip(&part.occupancy) {
+                *m += subgroups.shares[k] * x;
+            }
+            for (m, x) in mixed_flows.iter_mut().zip(&part.flows) {
+                *m += subgroups.shares[k] * x;
+            }
+        }
+        for (i, w) in whole.occupancy.iter().enumerate() {
+            assert!((mixed[i] - w).abs() < 1e-12, "occupancy {i}: {} vs {w}", mixed[i]);
+            assert!((again.occupancy[i] - w).abs() < 1e-12);
+        }
+        for (i, w) in whole.flows.iter().enumerate() {
+            assert!((mixed_flows[i] - w).abs() < 1e-12, "flow {i}");
+        }
+    }
+}
+
+/// With subgroups, everyone's Monte Carlo numbers are those without, bit for bit; the subgroups'
+/// counts and sums add up to them; and the result is the same on 1 and 3 threads.
+#[test]
+fn monte_carlo_subgroups_add_up_and_do_not_depend_on_threads() {
+    let (_, model, subgroups) = meld_heterogeneity();
+    let n = 3 * monte_carlo::BLOCK_SIZE + 17;
+    let plain = sim_patients(&model, n, 5, &NoProgress).unwrap();
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| sim_patients_by(&model, n, 5, &subgroups.of_group, &NoProgress)).unwrap()
+    };
+    let (all, parts) = run(1);
+    assert_eq!(all, plain);
+    assert_eq!((all.clone(), parts.clone()), run(3));
+    assert_eq!(parts.len(), subgroups.len());
+    assert_eq!(parts.iter().map(|p| p.counts[0].patients).sum::<u64>(), n);
+    for strategy in 0..model.n_strategies() {
+        for i in 0..all.counts[strategy].occupancy.len() {
+            let added: u64 = parts.iter().map(|p| p.counts[strategy].occupancy[i]).sum();
+            assert_eq!(added, all.counts[strategy].occupancy[i]);
+        }
+        let cost: i128 = parts.iter().map(|p| p.values.as_ref().unwrap().sum[strategy][0]).sum();
+        assert_eq!(cost, all.values.as_ref().unwrap().sum[strategy][0]);
+    }
+}
+
+/// Each subgroup's Monte Carlo occupancy agrees with its exact cohort trace within a binomial
+/// bound from the subgroup's own number of patients (Bonferroni over every comparison).
+#[test]
+fn monte_carlo_subgroups_match_their_cohort_within_bounds_from_their_patients() {
+    let (_, model, subgroups) = meld_heterogeneity();
+    let (_, parts) = sim_patients_by(&model, 60_000, 11, &subgroups.of_group, &NoProgress).unwrap();
+    let m = subgroups.len() * model.n_strategies() * (model.n_cycles + 1) * model.n_states();
+    let z = simultaneous_z(m, 0.001);
+    let mut worst: f64 = 0.0;
+    for (k, part) in parts.iter().enumerate() {
+        let n = part.counts[0].patients as f64;
+        // The subgroup's patients are a binomial draw from its share.
+        let share = subgroups.shares[k];
+        let expected = 60_000.0 * share;
+        assert!((n - expected).abs() <= z * (expected * (1.0 - share)).sqrt() + 1.0, "subgroup {k}: {n} patients");
+        for c in &part.counts {
+            let trace = sim_cohort_groups(&model, c.strategy, &subgroups.groups_of(k));
+            for t in 0..=model.n_cycles {
+                for i in 0..model.n_states() {
+                    let p = trace.at(t, i);
+                    let p_hat = c.at(t, i) as f64 / n;
+                    let bound = z * (p * (1.0 - p) / n).sqrt() + 1.0 / n;
+                    worst = worst.max((p_hat - p).abs() / bound);
+                    assert!((p_hat - p).abs() <= bound, "subgroup {k} strategy {} cycle {t} state {i}", c.strategy);
+                }
+            }
+        }
+    }
+    assert!(worst > 0.05, "worst deviation only {worst} of the bound");
+}

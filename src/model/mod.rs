@@ -23,6 +23,7 @@ pub mod effect;
 pub mod groups;
 pub mod rows;
 pub mod slots;
+pub mod subgroups;
 pub mod valuation;
 pub mod value_check;
 

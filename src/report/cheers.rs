@@ -40,6 +40,8 @@ pub struct Contents {
     pub conversions: bool,
     /// The scenario names the country of its prices (`[economics] country`, or its currency's).
     pub country: bool,
+    /// Results by subgroup (`report --by`).
+    pub subgroups: bool,
 }
 
 /// The 28 item titles of CHEERS 2022, in order.
@@ -156,7 +158,12 @@ fn coverage(number: u8, c: Contents) -> (Coverage, String, Option<&'static str>)
             "settings table: cycle, within-cycle correction, background mortality, cohort and Monte Carlo methods",
             Some("settings"),
         ),
-        18 => say(NotReported, "not reported: no subgroup analysis in this report", None),
+        18 if c.subgroups => say(
+            Reported,
+            "results by subgroup of the population's covariates: table and forest plot of incremental NMB",
+            Some("subgroups"),
+        ),
+        18 => say(NotReported, "not reported: no subgroup analysis in this report (see `cirrhosim report --by`)", None),
         19 => say(NotReported, "not reported: no distributional analysis", None),
         20 if c.psa || c.dsa => {
             say(Reported, &format!("{runs}; distributions and ranges in the parameter table"), Some("uncertainty"))

@@ -1,22 +1,54 @@
 //! Tidy CSV outputs, one observation per row, stable headers (for R, Python and Excel).
 
-use crate::analysis::StrategySurvival;
 use crate::analysis::cea::nmb;
 use crate::analysis::economics::Evaluation;
+use crate::analysis::{StrategySurvival, SubgroupResult};
 use crate::model::Model;
 
 /// Header of `survival.csv`.
 pub const SURVIVAL_HEADER: [&str; 8] = ["strategy", "method", "curve", "cycle", "years", "estimate", "lower", "upper"];
+
+/// The name of the whole population in the `subgroup` column.
+pub const ALL: &str = "all";
+
+/// A header, with `subgroup` first when `by` is set.
+fn header(w: &mut ::csv::Writer<Vec<u8>>, by: bool, names: &[&str]) {
+    let first = by.then_some("subgroup");
+    w.write_record(first.iter().copied().chain(names.iter().copied())).expect("write to memory");
+}
+
+/// One row, with the subgroup's name first when there is one.
+fn record(w: &mut ::csv::Writer<Vec<u8>>, subgroup: Option<&str>, cells: &[&str]) {
+    w.write_record(subgroup.iter().copied().chain(cells.iter().copied())).expect("write to memory");
+}
 
 /// `survival.csv`: every curve of every strategy and method at every cycle boundary.
 ///
 /// Numbers are written in Rust's shortest round-trip form, so reading them back gives the same
 /// f64 bits.
 pub fn survival_csv(model: &Model, results: &[StrategySurvival]) -> Vec<u8> {
-    use rayon::prelude::*;
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record(SURVIVAL_HEADER).expect("write to memory");
+    header(&mut w, false, &SURVIVAL_HEADER);
     let mut bytes = w.into_inner().expect("flush to memory");
+    bytes.extend(survival_rows(model, results, None));
+    bytes
+}
+
+/// `survival.csv` of a run `--by` subgroups: a first column `subgroup`, the whole population's
+/// rows (`all`, the numbers of [`survival_csv`]) and then each subgroup's, in order.
+pub fn survival_csv_by(model: &Model, results: &[StrategySurvival], subgroups: &[SubgroupResult]) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    header(&mut w, true, &SURVIVAL_HEADER);
+    let mut bytes = w.into_inner().expect("flush to memory");
+    bytes.extend(survival_rows(model, results, Some(ALL)));
+    for g in subgroups {
+        bytes.extend(survival_rows(model, &g.survival, Some(&g.name)));
+    }
+    bytes
+}
+
+fn survival_rows(model: &Model, results: &[StrategySurvival], subgroup: Option<&str>) -> Vec<u8> {
+    use rayon::prelude::*;
     // Formatting the numbers is most of the work: each curve is rendered on its own thread and
     // the pieces are joined in order, so the bytes are those of a serial writer.
     let curves: Vec<(&StrategySurvival, &crate::analysis::Curve)> =
@@ -28,25 +60,25 @@ pub fn survival_csv(model: &Model, results: &[StrategySurvival]) -> Vec<u8> {
             let mut w = ::csv::Writer::from_writer(Vec::new());
             for t in 0..c.estimate.len() {
                 let years = t as f64 * model.cycle_length_years;
-                w.write_record([
-                    strategy.as_str(),
-                    r.method.as_str(),
-                    c.name.as_str(),
-                    &t.to_string(),
-                    &years.to_string(),
-                    &c.estimate[t].to_string(),
-                    &c.lower[t].to_string(),
-                    &c.upper[t].to_string(),
-                ])
-                .expect("write to memory");
+                record(
+                    &mut w,
+                    subgroup,
+                    &[
+                        strategy.as_str(),
+                        r.method.as_str(),
+                        c.name.as_str(),
+                        &t.to_string(),
+                        &years.to_string(),
+                        &c.estimate[t].to_string(),
+                        &c.lower[t].to_string(),
+                        &c.upper[t].to_string(),
+                    ],
+                );
             }
             w.into_inner().expect("flush to memory")
         })
         .collect();
-    for p in pieces {
-        bytes.extend(p);
-    }
-    bytes
+    pieces.concat()
 }
 
 /// Header of `cea.csv`.
@@ -61,38 +93,82 @@ fn opt(x: Option<f64>) -> String {
 /// applicable" (no comparator, or dominated).
 pub fn cea_csv(model: &Model, evaluation: &Evaluation) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record(CEA_HEADER).expect("write to memory");
-    for r in &evaluation.cea {
-        w.write_record([
-            model.strategy_names[r.strategy].clone(),
-            r.cost.to_string(),
-            r.qaly.to_string(),
-            r.life_years.to_string(),
-            opt(r.inc_cost),
-            opt(r.inc_qaly),
-            opt(r.icer),
-            r.status.as_str().to_string(),
-        ])
-        .expect("write to memory");
+    header(&mut w, false, &CEA_HEADER);
+    cea_rows(&mut w, model, evaluation, None);
+    w.into_inner().expect("flush to memory")
+}
+
+/// `cea.csv` of a run `--by` subgroups: a first column `subgroup`, the whole population's rows
+/// (`all`) and then each subgroup's own incremental analysis.
+pub fn cea_csv_by(model: &Model, evaluation: &Evaluation, subgroups: &[SubgroupResult]) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    header(&mut w, true, &CEA_HEADER);
+    cea_rows(&mut w, model, evaluation, Some(ALL));
+    for g in subgroups {
+        if let Some(ev) = &g.evaluation {
+            cea_rows(&mut w, model, ev, Some(&g.name));
+        }
     }
     w.into_inner().expect("flush to memory")
+}
+
+fn cea_rows(w: &mut ::csv::Writer<Vec<u8>>, model: &Model, evaluation: &Evaluation, subgroup: Option<&str>) {
+    for r in &evaluation.cea {
+        record(
+            w,
+            subgroup,
+            &[
+                &model.strategy_names[r.strategy],
+                &r.cost.to_string(),
+                &r.qaly.to_string(),
+                &r.life_years.to_string(),
+                &opt(r.inc_cost),
+                &opt(r.inc_qaly),
+                &opt(r.icer),
+                r.status.as_str(),
+            ],
+        );
+    }
 }
 
 /// `nmb.csv`: net monetary benefit of every strategy at every willingness to pay.
 pub fn nmb_csv(model: &Model, evaluation: &Evaluation, wtp: &[f64]) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record(["strategy", "wtp", "nmb"]).expect("write to memory");
-    for t in &evaluation.totals {
-        for &lambda in wtp {
-            w.write_record([
-                model.strategy_names[t.strategy].clone(),
-                lambda.to_string(),
-                nmb(t.cost, t.qaly, lambda).to_string(),
-            ])
-            .expect("write to memory");
+    header(&mut w, false, &NMB_HEADER);
+    nmb_rows(&mut w, model, evaluation, wtp, None);
+    w.into_inner().expect("flush to memory")
+}
+
+/// Header of `nmb.csv`.
+pub const NMB_HEADER: [&str; 3] = ["strategy", "wtp", "nmb"];
+
+/// `nmb.csv` of a run `--by` subgroups: a first column `subgroup`, the whole population's rows
+/// (`all`) and then each subgroup's.
+pub fn nmb_csv_by(model: &Model, evaluation: &Evaluation, wtp: &[f64], subgroups: &[SubgroupResult]) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    header(&mut w, true, &NMB_HEADER);
+    nmb_rows(&mut w, model, evaluation, wtp, Some(ALL));
+    for g in subgroups {
+        if let Some(ev) = &g.evaluation {
+            nmb_rows(&mut w, model, ev, wtp, Some(&g.name));
         }
     }
     w.into_inner().expect("flush to memory")
+}
+
+fn nmb_rows(
+    w: &mut ::csv::Writer<Vec<u8>>,
+    model: &Model,
+    evaluation: &Evaluation,
+    wtp: &[f64],
+    subgroup: Option<&str>,
+) {
+    for t in &evaluation.totals {
+        for &lambda in wtp {
+            let cells = [lambda.to_string(), nmb(t.cost, t.qaly, lambda).to_string()];
+            record(w, subgroup, &[&model.strategy_names[t.strategy], &cells[0], &cells[1]]);
+        }
+    }
 }
 
 fn finite(x: f64) -> String {

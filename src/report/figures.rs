@@ -14,6 +14,8 @@ use crate::report::format::{Money, grouped, tick};
 use crate::report::html::{DsaTables, PsaTables, Report, TORNADO_BARS};
 use crate::report::plots;
 use crate::report::plots_ce::{self, CeacCurve, FrontierPoint, Grid, PlaneSeries, TornadoBar};
+use crate::report::plots_forest;
+use crate::report::subgroups;
 use crate::report::tables::{DsaContext, Table};
 use serde::Serialize;
 
@@ -57,6 +59,9 @@ impl Report<'_> {
             }
             if let Some(d) = &self.overlays.dsa {
                 self.dsa_figures(&mut f, d, &money);
+            }
+            if let (false, Some(wtp)) = (self.subgroups.is_empty(), self.first_wtp()) {
+                self.subgroup_figure(&mut f, wtp, &money);
             }
         }
         let mut out = f.out;
@@ -123,6 +128,30 @@ impl Report<'_> {
             plots::qalys_svg(self.model, ev),
             "Discounted QALYs per person accrued in each state, base case, exact cohort.".into(),
         );
+    }
+
+    /// The forest plot of incremental NMB by subgroup.
+    fn subgroup_figure(&self, f: &mut Collector<'_>, wtp: f64, money: &Money) {
+        let rows = subgroups::forest_rows(self.model, &self.subgroup_rows(), wtp);
+        let comparator = self.label(0);
+        let svg = plots_forest::forest_svg(
+            &format!("Incremental net monetary benefit at {} per QALY, by subgroup", money.amount(wtp)),
+            &format!("incremental NMB per person against {comparator} ({})", money.unit()),
+            &rows,
+        );
+        let caption = format!(
+            "For which patients might it be worth it? Incremental net monetary benefit per person (wtp x incremental \
+             QALYs - incremental cost, discounted) against {comparator} at {} per QALY, for the whole population and \
+             each subgroup of {} (share of the population in brackets). Dots: the exact cohort value; bars: the 95% \
+             interval of the Monte Carlo estimate from the subgroup's {} simulated patients in all (simulation error \
+             only; parameter uncertainty needs a PSA). Right of the line the strategy is cost-effective at this \
+             willingness to pay.{}",
+            money.amount(wtp),
+            self.by.join(" x "),
+            grouped(self.patients as f64, 0),
+            f.table("subgroup-table")
+        );
+        f.add("subgroup-plot", "subgroups".into(), svg, caption);
     }
 
     /// The CE plane, acceptability curves and EVPI curve of a PSA.

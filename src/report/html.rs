@@ -11,7 +11,7 @@
 
 use crate::analysis::economics::Evaluation;
 use crate::analysis::psa::summary::{self, PsaSummary};
-use crate::analysis::{StateOccupancy, StrategySurvival};
+use crate::analysis::{StateOccupancy, StrategySurvival, SubgroupResult};
 use crate::io::OutputFile;
 use crate::io::draws::DrawTable;
 use crate::io::tables::{CeacRow, DsaRow, EvppiRow, SurvivalBandRow, TwoWayRow};
@@ -20,6 +20,7 @@ use crate::model::Model;
 use crate::report::cheers::{self, Contents};
 use crate::report::figures::Figure;
 use crate::report::format::{Money, grouped, tick};
+use crate::report::subgroups;
 use crate::report::tables::{self, DsaContext, Table};
 use crate::scenario::duration::describe_years;
 use crate::scenario::{ExitSpec, Scenario, Value};
@@ -102,6 +103,9 @@ pub struct Report<'a> {
     pub overlays: &'a Overlays,
     /// Caveats, assumptions and thresholds ([`crate::analysis::evidence::evidence`]).
     pub evidence: Option<&'a crate::analysis::evidence::Evidence>,
+    /// Results by subgroup (`report --by`), empty without; `by` names the covariates.
+    pub subgroups: &'a [SubgroupResult],
+    pub by: &'a [String],
 }
 
 impl Report<'_> {
@@ -117,6 +121,18 @@ impl Report<'_> {
     /// The label of the strategy called `name` (the name itself if the model has none so called).
     fn label_of(&self, name: &str) -> String {
         self.model.strategy_names.iter().position(|n| n == name).map_or(name.to_string(), |i| self.label(i).to_string())
+    }
+
+    /// The whole population, then every subgroup (`--by`).
+    pub(crate) fn subgroup_rows(&self) -> Vec<SubgroupResult> {
+        let mut rows = vec![subgroups::whole(self.results, self.evaluation, self.patients)];
+        rows.extend(self.subgroups.iter().cloned());
+        rows
+    }
+
+    /// The willingness to pay of the subgroup table and forest plot: the report's first.
+    pub(crate) fn first_wtp(&self) -> Option<f64> {
+        self.overlays.wtp.first().copied()
     }
 
     /// The PSA summary at the report's WTPs, when a PSA is given.
@@ -157,6 +173,15 @@ impl Report<'_> {
         }
         if let Some(e) = self.evidence {
             out.extend(crate::report::evidence::threshold_table(self.scenario, e));
+        }
+        if !self.subgroups.is_empty() {
+            out.push(subgroups::subgroup_table(
+                self.model,
+                &self.subgroup_rows(),
+                self.by,
+                self.money().as_ref().filter(|_| self.evaluation.is_some()),
+                self.first_wtp(),
+            ));
         }
         for (k, t) in out.iter_mut().enumerate() {
             t.number = k + 1;
@@ -205,6 +230,7 @@ impl Report<'_> {
             evppi: self.overlays.psa.as_ref().is_some_and(|p| p.evppi.is_some()),
             conversions: scenario.parameters.iter().any(|p| p.conversion.is_some()),
             country: scenario.economics.as_ref().is_some_and(|e| e.country.is_some()),
+            subgroups: !self.subgroups.is_empty(),
         };
         let conversions = scenario.parameters.iter().any(|p| p.conversion.is_some()).then(|| {
             crate::scenario::prices::ConversionSummary::new(&scenario.parameters, scenario.economics.as_ref())

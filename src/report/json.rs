@@ -4,7 +4,7 @@
 
 use crate::analysis::cea::nmb;
 use crate::analysis::economics::{Evaluation, MeanSe};
-use crate::analysis::{Method, StrategySurvival, SurvivalSummary};
+use crate::analysis::{Method, StrategySurvival, SubgroupResult, SurvivalSummary, incremental_nmb};
 use crate::model::Model;
 use crate::scenario::Scenario;
 use crate::scenario::{DiscountTiming, Economics};
@@ -15,13 +15,65 @@ use std::collections::BTreeMap;
 struct Summary<'a> {
     cirrhosim_version: &'static str,
     scenario: ScenarioInfo<'a>,
-    settings: Settings,
+    settings: Settings<'a>,
     strategies: Vec<StrategyBlock<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     economics: Option<EconomicsBlock<'a>>,
     /// Caveats, assumptions and thresholds ([`crate::report::evidence`]), when there are any.
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence: Option<crate::report::evidence::EvidenceBlock<'a>>,
+    /// Results by subgroup (`--by`), each block as the whole population's in brief.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    subgroups: Vec<SubgroupBlock<'a>>,
+}
+
+#[derive(Serialize)]
+struct SubgroupBlock<'a> {
+    /// `covariate=category;...`.
+    name: &'a str,
+    /// Share of the population.
+    share: f64,
+    /// Monte Carlo patients who fell in the subgroup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patients: Option<u64>,
+    strategies: Vec<SubgroupStrategy<'a>>,
+}
+
+#[derive(Serialize)]
+struct SubgroupStrategy<'a> {
+    name: &'a str,
+    cohort: Option<SummaryOut>,
+    monte_carlo: Option<SummaryOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    economics: Option<SubgroupEconomics<'a>>,
+}
+
+/// A strategy's economics in a subgroup: cohort totals, its row of the subgroup's incremental
+/// analysis, NMB and the incremental NMB against the first strategy at each WTP.
+#[derive(Serialize)]
+struct SubgroupEconomics<'a> {
+    cost: f64,
+    qaly: f64,
+    life_years: f64,
+    status: &'static str,
+    compared_with: Option<&'a str>,
+    inc_cost: Option<f64>,
+    inc_qaly: Option<f64>,
+    icer: Option<f64>,
+    nmb: Vec<NmbAt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monte_carlo: Option<McEconomics>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    incremental_nmb: Vec<IncrementalNmbAt<'a>>,
+}
+
+#[derive(Serialize)]
+struct IncrementalNmbAt<'a> {
+    comparator: &'a str,
+    wtp: f64,
+    cohort: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monte_carlo: Option<MeanSe>,
 }
 
 #[derive(Serialize)]
@@ -120,12 +172,15 @@ struct ScenarioInfo<'a> {
 }
 
 #[derive(Serialize)]
-struct Settings {
+struct Settings<'a> {
     cycle_length_years: f64,
     cycles: usize,
     horizon_years: f64,
     patients: u64,
     seed: u64,
+    /// The covariates of `--by`, when results are given by subgroup.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    by: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -177,7 +232,8 @@ fn out(s: &SurvivalSummary) -> SummaryOut {
     }
 }
 
-/// `summary.json` bytes (pretty-printed, trailing newline).
+/// `summary.json` bytes (pretty-printed, trailing newline); with `subgroups` (`--by`, whose
+/// covariates `by` names), a block per subgroup after the whole population's.
 #[allow(clippy::too_many_arguments)]
 pub fn summary_json(
     scenario: &Scenario,
@@ -187,6 +243,7 @@ pub fn summary_json(
     results: &[StrategySurvival],
     evaluation: Option<&Evaluation>,
     evidence: &crate::analysis::evidence::Evidence,
+    (by, subgroups): (&[String], &[SubgroupResult]),
 ) -> Vec<u8> {
     let pick = |strategy: usize, method: Method| {
         results.iter().find(|r| r.strategy == strategy && r.method == method).map(|r| out(&r.summary))
@@ -200,6 +257,7 @@ pub fn summary_json(
             horizon_years: model.n_cycles as f64 * model.cycle_length_years,
             patients,
             seed,
+            by: by.iter().map(String::as_str).collect(),
         },
         strategies: (0..model.n_strategies())
             .map(|s| StrategyBlock {
@@ -211,6 +269,7 @@ pub fn summary_json(
             .collect(),
         economics: evaluation.zip(scenario.economics.as_ref()).map(|(ev, e)| economics_block(scenario, model, ev, e)),
         evidence: crate::report::evidence::EvidenceBlock::new(scenario, evidence),
+        subgroups: subgroups.iter().map(|g| subgroup_block(scenario, model, g)).collect(),
     };
     let mut bytes = serde_json::to_vec_pretty(&summary).expect("summary serialises");
     bytes.push(b'\n');
@@ -295,6 +354,61 @@ fn economics_block<'a>(
             .iter()
             .filter_map(|p| {
                 p.conversion.as_ref().map(|c| ConversionOut { parameter: &p.name, value: p.value, conversion: c })
+            })
+            .collect(),
+    }
+}
+
+fn subgroup_block<'a>(scenario: &'a Scenario, model: &'a Model, g: &'a SubgroupResult) -> SubgroupBlock<'a> {
+    let pick = |strategy: usize, method: Method| {
+        g.survival.iter().find(|r| r.strategy == strategy && r.method == method).map(|r| out(&r.summary))
+    };
+    let name = |s: usize| model.strategy_names[s].as_str();
+    let wtp: &[f64] = scenario.economics.as_ref().map_or(&[], |e| &e.wtp);
+    let economics = |s: usize| {
+        let ev = g.evaluation.as_ref()?;
+        let t = ev.totals.iter().find(|t| t.strategy == s)?;
+        let row = ev.cea.iter().find(|r| r.strategy == s)?;
+        let mc = ev.monte_carlo.as_ref().and_then(|(est, _)| est.iter().find(|m| m.strategy == s));
+        let comparator = 0;
+        Some(SubgroupEconomics {
+            cost: t.cost,
+            qaly: t.qaly,
+            life_years: t.life_years,
+            status: row.status.as_str(),
+            compared_with: row.compared_with.map(name),
+            inc_cost: row.inc_cost,
+            inc_qaly: row.inc_qaly,
+            icer: row.icer,
+            nmb: wtp.iter().map(|&w| NmbAt { wtp: w, nmb: nmb(t.cost, t.qaly, w) }).collect(),
+            monte_carlo: mc.map(|m| McEconomics { cost: m.cost, qaly: m.qaly, life_years: m.life_years }),
+            incremental_nmb: if s == comparator {
+                Vec::new()
+            } else {
+                wtp.iter()
+                    .map(|&w| {
+                        let inb = incremental_nmb(ev, s, comparator, w);
+                        IncrementalNmbAt {
+                            comparator: name(comparator),
+                            wtp: w,
+                            cohort: inb.cohort,
+                            monte_carlo: inb.monte_carlo,
+                        }
+                    })
+                    .collect()
+            },
+        })
+    };
+    SubgroupBlock {
+        name: &g.name,
+        share: g.share,
+        patients: g.patients,
+        strategies: (0..model.n_strategies())
+            .map(|s| SubgroupStrategy {
+                name: name(s),
+                cohort: pick(s, Method::Cohort),
+                monte_carlo: pick(s, Method::MonteCarlo),
+                economics: economics(s),
             })
             .collect(),
     }

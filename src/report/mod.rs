@@ -13,9 +13,11 @@ pub mod html;
 pub mod json;
 pub mod plots;
 pub mod plots_ce;
+pub mod plots_forest;
 #[cfg(feature = "png")]
 pub mod png;
 pub mod psa;
+pub mod subgroups;
 pub mod tables;
 pub mod teaching;
 pub mod terminal;

@@ -1,7 +1,7 @@
 //! Tables for the terminal: the run summary, the cohort trace, patient histories.
 
 use crate::analysis::economics::Evaluation;
-use crate::analysis::{Method, StrategySurvival};
+use crate::analysis::{Method, StrategySurvival, SubgroupResult, incremental_nmb};
 use crate::analysis::{PatientPath, StateOccupancy};
 use crate::model::Model;
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
@@ -144,6 +144,52 @@ pub fn cea_table(model: &Model, evaluation: &Evaluation) -> String {
             right(r.icer.map_or(String::new(), money)),
             Cell::new(r.status.as_str()),
         ]);
+    }
+    t.to_string()
+}
+
+/// Results by subgroup (`run --by`): per subgroup and strategy, its share and Monte Carlo
+/// patients, cohort life years and median survival and, with economics, cost, QALYs, ICER (from
+/// the subgroup's own incremental analysis) and the incremental NMB against the first strategy at
+/// `wtp` (cohort; Monte Carlo mean +/- SE below it).
+pub fn subgroup_table(model: &Model, subgroups: &[SubgroupResult], wtp: Option<f64>) -> String {
+    let economics = wtp.is_some() && subgroups.iter().any(|g| g.evaluation.is_some());
+    let mut header: Vec<String> =
+        ["subgroup", "share", "patients", "strategy", "life years", "median OS, years"].map(String::from).to_vec();
+    if let Some(w) = wtp.filter(|_| economics) {
+        header.extend(["cost", "QALYs", "ICER"].map(String::from));
+        header.push(format!("inc. NMB at {}", money(w)));
+    }
+    let mut t = table(header);
+    for g in subgroups {
+        for (k, r) in g.survival.iter().filter(|r| r.method == Method::Cohort).enumerate() {
+            let first = k == 0;
+            let mut row = vec![
+                Cell::new(if first { g.name.as_str() } else { "" }),
+                right(if first { format!("{:.1}%", 100.0 * g.share) } else { String::new() }),
+                right(match g.patients {
+                    Some(n) if first => n.to_string(),
+                    _ => String::new(),
+                }),
+                Cell::new(&model.strategy_names[r.strategy]),
+                right(format!("{:.3}", r.summary.life_years.estimate)),
+                right(years(r.summary.median_os_years)),
+            ];
+            if let (Some(w), Some(ev)) = (wtp.filter(|_| economics), &g.evaluation) {
+                let c = ev.cea.iter().find(|c| c.strategy == r.strategy).expect("a CEA row per strategy");
+                let inb = (r.strategy != 0).then(|| incremental_nmb(ev, r.strategy, 0, w));
+                row.extend([
+                    right(money(c.cost)),
+                    right(format!("{:.4}", c.qaly)),
+                    right(c.icer.map_or(c.status.as_str().to_string(), money)),
+                    right(inb.map_or(String::new(), |i| match i.monte_carlo {
+                        Some(m) => format!("{}\n(MC {} +/- {})", money(i.cohort), money(m.mean), money(m.se)),
+                        None => money(i.cohort),
+                    })),
+                ]);
+            }
+            t.add_row(row);
+        }
     }
     t.to_string()
 }

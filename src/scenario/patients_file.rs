@@ -198,13 +198,29 @@ pub fn read(path: &Path, columns: &[String], nodes: usize) -> Result<FilePopulat
         }
         Ok(())
     })?;
-    // Strata that no row fell in (possible with many ties) are dropped by renumbering.
+    let cells = finish(&numeric, &levels, &level_weight, &sums, total, &mut profiles);
+    Ok(FilePopulation { cells, numeric, profiles, rows })
+}
+
+/// The cells of every covariate from the third pass's sums (numeric strata at their weighted
+/// means; strata that no row fell in, possible with many ties, are dropped and the profiles
+/// renumbered), and the profiles' weights as shares.
+fn finish(
+    numeric: &[bool],
+    levels: &[Vec<String>],
+    level_weight: &[Vec<f64>],
+    sums: &[Vec<(f64, f64)>],
+    total: f64,
+    profiles: &mut [(Vec<u16>, f64)],
+) -> Vec<Vec<Cell>> {
+    let k = numeric.len();
     let mut renumber: Vec<Vec<u16>> = vec![Vec::new(); k];
     let cells = (0..k)
         .map(|j| {
             if numeric[j] {
-                let used: Vec<usize> = (0..nodes).filter(|&s| sums[j][s].1 > 0.0).collect();
-                renumber[j] = (0..nodes).map(|s| used.iter().position(|&u| u == s).unwrap_or(0) as u16).collect();
+                let used: Vec<usize> = (0..sums[j].len()).filter(|&s| sums[j][s].1 > 0.0).collect();
+                renumber[j] =
+                    (0..sums[j].len()).map(|s| used.iter().position(|&u| u == s).unwrap_or(0) as u16).collect();
                 used.iter()
                     .enumerate()
                     .map(|(n, &s)| Cell {
@@ -223,13 +239,13 @@ pub fn read(path: &Path, columns: &[String], nodes: usize) -> Result<FilePopulat
             }
         })
         .collect();
-    for (key, w) in &mut profiles {
+    for (key, w) in profiles.iter_mut() {
         for j in (0..k).filter(|&j| numeric[j]) {
             key[j] = renumber[j][key[j] as usize];
         }
         *w /= total;
     }
-    Ok(FilePopulation { cells, numeric, profiles, rows })
+    cells
 }
 
 #[cfg(test)]

@@ -49,6 +49,20 @@ test_that("cirrhosim_run of the default scenario equals the CLI's files", {
   expect_identical(r$cea$cost, unname(json_cost[as.character(r$cea$strategy)]))
 })
 
+test_that("cirrhosim_run by subgroup adds the subgroup column as the CLI's --by does", {
+  # The scenario of the repository the package sits in (r/tests/testthat -> scenarios/).
+  meld <- normalizePath(testthat::test_path("..", "..", "..", "scenarios", "meld_heterogeneity.toml"), mustWork = FALSE)
+  skip_if_not(file.exists(meld), "not run from a cirrhosim checkout")
+  r <- cirrhosim_run(meld, patients = 3000, seed = 2, by = c("meld", "etiology"), out = kept <- tempfile())
+  cli <- cli_files("run", meld, "--patients", "3000", "--seed", "2", "--by", "meld,etiology")
+  expect_identical(kept_files(kept), cli)
+  expect_same_values(r$cea, cli[["cea.csv"]])
+  expect_identical(names(r$survival)[1], "subgroup")
+  expect_identical(levels(r$nmb$subgroup)[1:2], c("all", "meld=meld_below_15;etiology=alcohol"))
+  expect_length(r$summary$subgroups, 9)
+  expect_error(cirrhosim_run(meld, patients = 100, by = "etiolgy"), "did you mean")
+})
+
 test_that("columns have proper types", {
   r <- cirrhosim_run(patients = 2000, seed = 3)
   expect_true(is.factor(r$survival$strategy))
