@@ -247,20 +247,26 @@ pub fn text(components: &[Component], one: impl Fn(&Distribution) -> String) -> 
     format!("mixture({})", parts.join(", "))
 }
 
+/// A test mixture: no MELD effect with weight `weight_null`, else Pan 2014's normal(-2.01, 0.6811).
+#[cfg(test)]
+pub(crate) fn no_effect_or_pan(weight_null: f64) -> Vec<Component> {
+    vec![
+        Component { weight: weight_null, distribution: Distribution::Fixed, value: Some(0.0) },
+        Component {
+            weight: 1.0 - weight_null,
+            distribution: Distribution::Normal { mean: -2.01, sd: 0.6811 },
+            value: None,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use statrs::distribution::{ContinuousCDF, Normal};
 
     fn pan(weight_null: f64) -> Vec<Component> {
-        vec![
-            Component { weight: weight_null, distribution: Distribution::Fixed, value: Some(0.0) },
-            Component {
-                weight: 1.0 - weight_null,
-                distribution: Distribution::Normal { mean: -2.01, sd: 0.6811 },
-                value: None,
-            },
-        ]
+        no_effect_or_pan(weight_null)
     }
 
     /// Mean = 0.36 x 0 + 0.64 x -2.01 = -1.2864 (law of total expectation).

@@ -196,17 +196,7 @@ mod tests {
     }
 
     fn no_effect_or_pan(weight_null: f64) -> Distribution {
-        use crate::scenario::mixture::Component;
-        Distribution::Mixture {
-            components: vec![
-                Component { weight: weight_null, distribution: Distribution::Fixed, value: Some(0.0) },
-                Component {
-                    weight: 1.0 - weight_null,
-                    distribution: Distribution::Normal { mean: -2.01, sd: 0.6811 },
-                    value: None,
-                },
-            ],
-        }
+        Distribution::Mixture { components: crate::scenario::mixture::no_effect_or_pan(weight_null) }
     }
 
     /// Issue 13: each component is drawn with its weight. The share of draws from the "no effect"

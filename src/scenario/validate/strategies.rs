@@ -15,6 +15,9 @@ use super::{Usage, Validator};
 use crate::error::ProblemKind;
 use toml::Spanned;
 
+/// An effect's onset, full-strength duration (`None` inside: to the horizon) and waning.
+type EffectTiming = (Option<TimeValue>, Option<Option<TimeValue>>, Option<Waning>);
+
 impl Validator<'_> {
     pub(super) fn strategies(&mut self, raw: &[Spanned<RawStrategy>], transitions: &[Transition]) -> Vec<Strategy> {
         if raw.is_empty() {
@@ -150,18 +153,7 @@ impl Validator<'_> {
             None => Some(None),
         };
         let (measure, value, per_point) = self.effect_size(key, line, raw);
-        let onset = match &raw.onset {
-            Some(text) => self.time_value(text, &format!("{key}.onset"), line),
-            None => Some(TimeValue::Years(0.0)),
-        };
-        let duration = match &raw.duration {
-            Some(text) => self.time_value(text, &format!("{key}.duration"), line).map(Some),
-            None => Some(None),
-        };
-        let waning = match &raw.waning {
-            None => Some(Waning::None),
-            Some(w) => self.waning(key, line, w),
-        };
+        let (onset, duration, waning) = self.effect_timing(key, line, raw);
         let (Some(from), Some(to), Some(value), Some(onset), Some(duration), Some(waning)) =
             (from, to, value, onset, duration, waning)
         else {
@@ -188,6 +180,24 @@ impl Validator<'_> {
                 entry,
             })
             .collect()
+    }
+
+    /// An effect's onset (default 0), full-strength duration (default: to the horizon) and waning
+    /// (default none), each `None` when its text has a problem (reported).
+    fn effect_timing(&mut self, key: &str, line: Option<usize>, raw: &RawEffect) -> EffectTiming {
+        let onset = match &raw.onset {
+            Some(text) => self.time_value(text, &format!("{key}.onset"), line),
+            None => Some(TimeValue::Years(0.0)),
+        };
+        let duration = match &raw.duration {
+            Some(text) => self.time_value(text, &format!("{key}.duration"), line).map(Some),
+            None => Some(None),
+        };
+        let waning = match &raw.waning {
+            None => Some(Waning::None),
+            Some(w) => self.waning(key, line, w),
+        };
+        (onset, duration, waning)
     }
 
     /// A covariate effect: `covariate` names a numeric covariate of `[population]`, `shift` its
@@ -240,18 +250,7 @@ impl Validator<'_> {
                 None
             }
         };
-        let onset = match &raw.onset {
-            Some(text) => self.time_value(text, &format!("{key}.onset"), line),
-            None => Some(TimeValue::Years(0.0)),
-        };
-        let duration = match &raw.duration {
-            Some(text) => self.time_value(text, &format!("{key}.duration"), line).map(Some),
-            None => Some(None),
-        };
-        let waning = match &raw.waning {
-            None => Some(Waning::None),
-            Some(w) => self.waning(key, line, w),
-        };
+        let (onset, duration, waning) = self.effect_timing(key, line, raw);
         Some(CovariateEffect {
             covariate: name,
             slot: u8::try_from(slot?).ok()?,
