@@ -47,6 +47,11 @@ fn located(path: &Path, line: u64, column: Option<&str>, rule: FormatRule) -> Er
 /// `columns` in order.
 fn pass(path: &Path, columns: &[String], mut each: impl FnMut(u64, f64, &[&str]) -> Result<()>) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|cause| Error::Read { path: path.to_path_buf(), cause })?;
+    // A device or a pipe (/dev/zero, a FIFO) would be read forever, or once only.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        let cause = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+        return Err(Error::Read { path: path.to_path_buf(), cause });
+    }
     let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
     let csv_error = |line: u64, e: csv::Error| {
         let line = e.position().map_or(line, |p| p.line().max(1));
@@ -282,5 +287,7 @@ mod tests {
         assert!(read(f.path(), &["albumin".into()], 2).unwrap_err().to_string().contains("no column \"albumin\""));
         let f = file("meld\n");
         assert!(read(f.path(), &["meld".into()], 2).unwrap_err().to_string().contains("no"));
+        let e = read(Path::new("/dev/zero"), &["meld".into()], 2).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
     }
 }
