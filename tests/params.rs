@@ -49,3 +49,25 @@ fn converted_costs_show_their_arithmetic_and_sources() {
         .success()
         .stdout(contains("= 4000 x 0.559165: CPI USA 2013/2024 = 232.957/313.689 [1]; exchange rate 2013 DEU/USA = 0.752945/1 [2] (market exchange rate)"));
 }
+
+/// `params` lists the population's covariates: distribution or levels, the strata the model runs,
+/// bands and sources; with a patients file, where the values come from.
+#[test]
+fn params_list_the_population() {
+    let wd = crate::util::Workdir::new();
+    wd.cmd()
+        .arg("params")
+        .arg(crate::util::repo().join("scenarios/meld_heterogeneity.toml"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Population: every combination of strata and levels is a profile"))
+        .stdout(predicates::str::contains("normal(mean 15, sd 6) cut to [6, 40]"))
+        .stdout(predicates::str::contains("alcohol 50.0%, hbv 30.0%, other 20.0%"));
+    wd.cmd()
+        .arg("params")
+        .arg(crate::util::repo().join("scenarios/meld_patients_file.toml"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("meld_patients.csv (500 rows)"))
+        .stdout(predicates::str::contains("from the patients file"));
+}

@@ -384,7 +384,67 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
         text.push_str("\n\n");
         text.push_str(&conversions_text(scenario));
     }
+    if !scenario.population.covariates.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&population_table(&scenario.population));
+    }
     text
+}
+
+/// The population's covariates (`params`): kind, distribution or levels, the cells the model
+/// runs, bands, unit and source.
+pub fn population_table(population: &crate::scenario::population::Population) -> String {
+    use crate::scenario::population::{CovariateDistribution, CovariateKind};
+    let mut t = table(
+        ["covariate", "distribution or levels", "in the model", "bands", "source"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    );
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    if t.width().is_none() {
+        t.set_width(180);
+    }
+    for (c, cells) in population.covariates.iter().zip(population.cells()) {
+        let given = match &c.kind {
+            CovariateKind::Numeric(CovariateDistribution::Normal { mean, sd, low, high }) => match (low, high) {
+                (None, None) => format!("normal(mean {mean}, sd {sd})"),
+                _ => format!(
+                    "normal(mean {mean}, sd {sd}) cut to [{}, {}]",
+                    low.map_or("-inf".into(), |x| x.to_string()),
+                    high.map_or("inf".into(), |x| x.to_string())
+                ),
+            },
+            CovariateKind::Numeric(CovariateDistribution::LogNormal { mean, sd }) => {
+                format!("lognormal(mean {mean}, sd {sd})")
+            }
+            CovariateKind::Numeric(CovariateDistribution::Quantiles(q)) => format!("empirical quantiles {q:?}"),
+            CovariateKind::Numeric(CovariateDistribution::File) => "from the patients file".to_string(),
+            CovariateKind::Categorical(levels) => {
+                levels.iter().map(|(l, w)| format!("{l} {:.1}%", 100.0 * w)).collect::<Vec<_>>().join(", ")
+            }
+        };
+        let model = match &c.kind {
+            CovariateKind::Numeric(_) => format!(
+                "{} strata at {}",
+                cells.len(),
+                cells.iter().map(|x| format!("{:.1}", x.value)).collect::<Vec<_>>().join(", ")
+            ),
+            CovariateKind::Categorical(_) => format!("{} levels", cells.len()),
+        };
+        let bands = c.bands.iter().map(|(n, lo, hi)| format!("{n} [{lo}, {hi})")).collect::<Vec<_>>().join(", ");
+        let unit = c.unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+        t.add_row(vec![
+            Cell::new(format!("{}{unit}", c.name)),
+            Cell::new(given),
+            Cell::new(model),
+            Cell::new(bands),
+            Cell::new(c.source.as_deref().unwrap_or("(no source)")),
+        ]);
+    }
+    let file =
+        population.file.as_ref().map(|(p, f)| format!(" from {} ({} rows)", p.display(), f.rows)).unwrap_or_default();
+    format!("Population{file}: every combination of strata and levels is a profile run as its own sub-cohort.\n{t}")
 }
 
 /// Currency, price year and every conversion of a cost with its index values and their sources
