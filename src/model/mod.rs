@@ -152,7 +152,7 @@ impl Model {
     }
 
     /// As [`Model::build`], with value tables for discounted cost, discounted QALYs and life
-    /// years only ([`valuation::build_outcomes`]): what a cohort PSA draw needs, built faster.
+    /// years only ([`valuation::OUTCOMES`]): what a cohort PSA draw needs, built faster.
     ///
     /// # Errors
     /// As [`Model::build`].

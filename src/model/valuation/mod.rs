@@ -78,7 +78,7 @@ pub struct Valuation {
 
 impl Valuation {
     /// Adds to the value of quantity `q` in `slot` at boundary `p`; a quantity the tables do not
-    /// keep (see [`build_outcomes`]) is skipped.
+    /// keep (see [`OUTCOMES`]) is skipped.
     #[inline]
     fn add_point(&mut self, q: usize, p: usize, slot: usize, amount: f64) {
         if q < self.n_quantities {
@@ -293,48 +293,19 @@ impl Discounting {
     }
 }
 
-/// Builds the value tables of every strategy; `None` without `[economics]`.
+/// The number of quantities a PSA draw keeps: discounted cost, discounted QALYs and undiscounted
+/// life years (indices 0 to 2 of [`quantity`]); a [`Plan`] made with it stores no others
+/// (undiscounted totals, categories), and the three kept are bit-identical to a full plan's.
+pub const OUTCOMES: usize = quantity::LIFE_YEARS + 1;
+
+/// The value tables of every strategy made by a plan ([`Plan::new`] with these values); `None`
+/// without a plan (a scenario without `[economics]`).
 ///
 /// # Errors
 /// A [`ProblemKind::ValueNotFinite`](crate::ProblemKind::ValueNotFinite) per strategy whose
 /// tables hold a value that is not finite, or whose largest total along one patient's path is not
 /// (see [`Valuation::largest_path_total`]), naming the strategy, the state or move, the cycle and
 /// the cost or utility entries that feed it.
-pub fn build(scenario: &Scenario, values: &[f64], slots: &[Slot]) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
-    build_keeping(scenario, values, slots, None)
-}
-
-/// As [`build`], keeping only the three quantities a PSA draw needs: discounted cost, discounted
-/// QALYs and undiscounted life years (indices 0 to 2 of [`quantity`]); the others (undiscounted
-/// totals, categories) are not stored. The three kept are bit-identical to [`build`]'s.
-///
-/// # Errors
-/// As [`build`], for the kept quantities.
-pub fn build_outcomes(
-    scenario: &Scenario,
-    values: &[f64],
-    slots: &[Slot],
-) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
-    build_keeping(scenario, values, slots, Some(OUTCOMES))
-}
-
-/// The number of quantities a PSA draw keeps (see [`build_outcomes`]).
-pub const OUTCOMES: usize = quantity::LIFE_YEARS + 1;
-
-fn build_keeping(
-    scenario: &Scenario,
-    values: &[f64],
-    slots: &[Slot],
-    kept: Option<usize>,
-) -> Result<Option<Vec<Valuation>>, Vec<Problem>> {
-    build_with(Plan::new(scenario, values, slots, kept).as_ref(), scenario, values, slots)
-}
-
-/// The value tables of every strategy made by a plan ([`Plan::new`] with these values); `None`
-/// without a plan (a scenario without `[economics]`).
-///
-/// # Errors
-/// As [`build`].
 pub fn build_with(
     plan: Option<&Plan>,
     scenario: &Scenario,
@@ -364,11 +335,11 @@ pub fn build_with(
 }
 
 /// Refills `tables` (one per strategy, from an earlier build with the same plan, or empty) for
-/// new parameter values: the same numbers [`build`] (or [`build_outcomes`], as the plan keeps)
-/// gives, without allocating once the tables exist. The plan must [`Plan::fits`] the values.
+/// new parameter values: the same numbers [`build_with`] gives, without allocating once the
+/// tables exist. The plan must [`Plan::fits`] the values.
 ///
 /// # Errors
-/// As [`build`].
+/// As [`build_with`].
 pub fn rebuild(
     plan: &Plan,
     scenario: &Scenario,

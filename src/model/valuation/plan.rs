@@ -45,7 +45,7 @@ struct Targets {
 /// A table index that is not kept.
 const NONE: u32 = u32::MAX;
 
-/// The plan of every strategy's value tables: the additions ([`Term`]s) in the order the tables
+/// The plan of every strategy's value tables: the additions (terms) in the order the tables
 /// receive them, the reward values a draw evaluates, and the discount rates the factors were
 /// computed with. Made once per scenario (again only if a draw changes a discount rate); each
 /// draw then fills its tables by [`Plan::tables_into`] without allocating.
