@@ -41,7 +41,7 @@ pub fn cohort_totals(model: &Model, trace: &CohortTrace) -> Option<StrategyTotal
         let mut total = 0.0;
         for p in 0..=trace.n_cycles {
             for slot in 0..n_slots {
-                if keep(model.slots[slot].state) {
+                if keep(model.slots()[slot].state) {
                     total += trace.slot_occupancy[p * n_slots + slot] * v.at(q, p, slot);
                 }
             }

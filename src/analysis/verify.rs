@@ -345,8 +345,8 @@ fn correction_weights(model: &Model, economics: &Economics) -> Option<Check> {
         return Some(skipped(ECONOMIC_CHECKS[7], &why));
     }
     let v = model.valuations.as_ref()?.first()?;
-    let slot = (0..model.slots.len()).find(|&s| model.states[model.slots[s].state].alive)?;
-    let bucketless = model.slots.iter().filter(|s| s.state == model.slots[slot].state).count() == 1;
+    let slot = (0..model.slots().len()).find(|&s| model.states[model.slots()[s].state].alive)?;
+    let bucketless = model.slots().iter().filter(|s| s.state == model.slots()[slot].state).count() == 1;
     if !bucketless {
         return None;
     }

@@ -122,7 +122,7 @@ fn fill(
 ) {
     let n_states = model.n_states();
     let n_cycles = model.n_cycles;
-    let n_slots = model.slots.len();
+    let n_slots = model.slots().len();
     let reset = |v: &mut Vec<f64>, n: usize| {
         v.clear();
         v.resize(n, 0.0);
@@ -137,7 +137,7 @@ fn fill(
     // The states some recorded move leaves (a move to the same state is never one).
     let recorded = |from: usize, to: usize| from != to && moves.is_some_and(|m| m[from * n_states + to]);
     let leaves: Vec<bool> = (0..n_states).map(|from| (0..n_states).any(|to| recorded(from, to))).collect();
-    let slot_state: Vec<usize> = model.slots.iter().map(|s| s.state).collect();
+    let slot_state: Vec<usize> = model.slots().iter().map(|s| s.state).collect();
     reset(scratch, 2 * n_slots);
     let (x, y) = scratch.split_at_mut(n_slots);
     let (mut x, mut y) = (x, y);
@@ -150,7 +150,7 @@ fn fill(
             x[model.entry_slot(s)] += share * weight;
         }
         for (slot, m) in x.iter().enumerate() {
-            occupancy[model.slots[slot].state] += m;
+            occupancy[model.slots()[slot].state] += m;
             slot_occupancy[slot] += m;
         }
         // `y` is all zeros at each cycle's start: at first from the reset, then because each

@@ -395,7 +395,7 @@ proptest! {
             // Every row of the built model is a probability distribution.
             for g in 0..model.groups.len() {
                 for t in 0..model.n_cycles {
-                    for slot in 0..model.slots.len() {
+                    for slot in 0..model.slots().len() {
                         let row = model.row(strategy, g, t, slot);
                         let total: f64 = row.iter().map(|e| e.probability).sum();
                         prop_assert!(row.is_empty() || (total - 1.0).abs() < 1e-9);
@@ -629,7 +629,7 @@ proptest! {
             }
             for g in 0..model.groups.len() {
                 for t in 0..model.n_cycles {
-                    for slot in 0..model.slots.len() {
+                    for slot in 0..model.slots().len() {
                         let row = model.row(strategy, g, t, slot);
                         let total: f64 = row.iter().map(|e| e.probability).sum();
                         prop_assert!(row.is_empty() || (total - 1.0).abs() < 1e-9);

@@ -91,7 +91,6 @@ pub struct Model {
     pub groups: Vec<Group>,
     /// Share of the cohort starting in each state.
     pub initial: Vec<f64>,
-    pub slots: Vec<Slot>,
     layout: SlotLayout,
     n_states: usize,
     /// Value tables per strategy (costs, QALYs, life years); `None` without `[economics]`.
@@ -183,7 +182,6 @@ impl Model {
             n_cycles: scenario.n_cycles,
             groups,
             initial: scenario.cohort.start.clone(),
-            slots: layout.slots.clone(),
             layout,
             n_states: scenario.states.len(),
             rows,
@@ -225,6 +223,12 @@ impl Model {
         result
     }
 
+    /// The slots (state x time-in-state bucket), in row order.
+    #[inline]
+    pub fn slots(&self) -> &[Slot] {
+        &self.layout.slots
+    }
+
     /// Number of states.
     pub fn n_states(&self) -> usize {
         self.n_states
@@ -245,14 +249,15 @@ impl Model {
     #[inline]
     pub fn cycle_rows(&self, strategy: usize, group: usize) -> impl Fn(usize) -> usize + '_ {
         let base = (strategy * self.groups.len() + group) * self.n_cycles;
-        let n_slots = self.slots.len();
+        let n_slots = self.layout.slots.len();
         move |t| self.rows.blocks[base + t] as usize * n_slots
     }
 
     /// Flat index of a row.
     #[inline]
     pub fn row_index(&self, strategy: usize, group: usize, cycle: usize, slot: usize) -> usize {
-        self.rows.blocks[(strategy * self.groups.len() + group) * self.n_cycles + cycle] as usize * self.slots.len()
+        self.rows.blocks[(strategy * self.groups.len() + group) * self.n_cycles + cycle] as usize
+            * self.layout.slots.len()
             + slot
     }
 
@@ -272,7 +277,7 @@ impl Model {
     #[inline]
     pub fn cycle_block(&self, strategy: usize, group: usize, cycle: usize) -> (&[Exit], &[u32]) {
         let first = self.row_index(strategy, group, cycle, 0);
-        let n_slots = self.slots.len();
+        let n_slots = self.layout.slots.len();
         (
             &self.rows.exits[first * self.n_states..(first + n_slots) * self.n_states],
             &self.rows.lens[first..first + n_slots],

@@ -245,32 +245,12 @@ pub struct RowBuilder<'a> {
     /// (applied to the per-cycle probability after the competing-risk split).
     modifier_rr: Vec<f64>,
     modifier_or: Vec<f64>,
-    /// Slots whose rows are the same in every cycle share a class (see [`row_classes`]); each
-    /// block computes a class's probabilities once (`class_prob`, its exit sum in `class_sum`).
-    class_of: Vec<usize>,
+    /// Slots whose rows are the same in every cycle share a class
+    /// ([`SlotLayout::row_class`]); each block computes a class's probabilities once
+    /// (`class_prob`, its exit sum in `class_sum`).
     class_done: Vec<bool>,
     class_prob: Vec<f64>,
     class_sum: Vec<f64>,
-}
-
-/// The row class of each slot: slots of one state share a class when the same exits apply to
-/// them (the same time-in-state windows) and no exit of the state reads `state_years`, so that
-/// their rows hold the same probabilities in every cycle (the transplant state's 12 first-year
-/// slots, say). Returns the class of each slot and the number of classes.
-fn row_classes(scenario: &Scenario, layout: &SlotLayout) -> (Vec<usize>, usize) {
-    let mut keys: Vec<(usize, Vec<bool>)> = Vec::new();
-    let mut class_of = Vec::with_capacity(layout.slots.len());
-    for slot in &layout.slots {
-        let exits = scenario.transitions.iter().filter(|tr| tr.from == slot.state);
-        let reads_time_in_state = exits.clone().flat_map(|tr| tr.values()).any(|v| v.depends().state_years);
-        let key = (slot.state, exits.map(|tr| tr.window.contains(slot.bucket)).collect::<Vec<bool>>());
-        let found = if reads_time_in_state { None } else { keys.iter().position(|k| *k == key) };
-        class_of.push(found.unwrap_or_else(|| {
-            keys.push(key);
-            keys.len() - 1
-        }));
-    }
-    (class_of, keys.len())
 }
 
 impl<'a> RowBuilder<'a> {
@@ -283,7 +263,7 @@ impl<'a> RowBuilder<'a> {
         background: &'a [Vec<f64>],
     ) -> Self {
         let n = scenario.states.len();
-        let (class_of, n_classes) = row_classes(scenario, layout);
+        let n_classes = layout.n_row_classes;
         RowBuilder {
             scenario,
             values,
@@ -299,7 +279,6 @@ impl<'a> RowBuilder<'a> {
             class_done: vec![false; n_classes],
             class_prob: vec![0.0; n_classes * n],
             class_sum: vec![0.0; n_classes],
-            class_of,
         }
     }
 
@@ -368,7 +347,7 @@ impl<'a> RowBuilder<'a> {
                     if scenario.states[s].absorbing {
                         continue;
                     }
-                    let class = self.class_of[slot_index];
+                    let class = layout.row_class[slot_index];
                     let exit_sum = if self.class_done[class] {
                         self.prob.copy_from_slice(&self.class_prob[class * n..(class + 1) * n]);
                         self.class_sum[class]

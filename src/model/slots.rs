@@ -16,6 +16,9 @@ pub struct SlotLayout {
     pub first_slot: Vec<usize>,
     /// Last bucket of each state: time in state is counted up to it, then stays there.
     pub last_bucket: Vec<usize>,
+    /// The row class of each slot, and the number of classes (see [`row_classes`]).
+    pub row_class: Vec<usize>,
+    pub n_row_classes: usize,
 }
 
 impl SlotLayout {
@@ -54,11 +57,32 @@ impl SlotLayout {
             first_slot.push(slots.len());
             slots.extend((0..=last).map(|bucket| Slot { state, bucket }));
         }
-        SlotLayout { slots, first_slot, last_bucket }
+        let (row_class, n_row_classes) = row_classes(scenario, &slots);
+        SlotLayout { slots, first_slot, last_bucket, row_class, n_row_classes }
     }
 
     /// The slot a patient in `slot` moves to by staying one more cycle in its state.
     pub fn stay_slot(&self, slot: Slot) -> usize {
         self.first_slot[slot.state] + (slot.bucket + 1).min(self.last_bucket[slot.state])
     }
+}
+
+/// The row class of each slot: slots of one state share a class when the same exits apply to
+/// them (the same time-in-state windows) and no exit of the state reads `state_years`, so that
+/// their rows hold the same probabilities in every cycle (the transplant state's 12 first-year
+/// slots, say). Returns the class of each slot and the number of classes.
+fn row_classes(scenario: &Scenario, slots: &[Slot]) -> (Vec<usize>, usize) {
+    let mut keys: Vec<(usize, Vec<bool>)> = Vec::new();
+    let mut class_of = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let exits = scenario.transitions.iter().filter(|tr| tr.from == slot.state);
+        let reads_time_in_state = exits.clone().flat_map(|tr| tr.values()).any(|v| v.depends().state_years);
+        let key = (slot.state, exits.map(|tr| tr.window.contains(slot.bucket)).collect::<Vec<bool>>());
+        let found = if reads_time_in_state { None } else { keys.iter().position(|k| *k == key) };
+        class_of.push(found.unwrap_or_else(|| {
+            keys.push(key);
+            keys.len() - 1
+        }));
+    }
+    (class_of, keys.len())
 }

@@ -69,7 +69,7 @@ fn assert_rows_are_distributions(model: &Model) {
     for strategy in 0..model.n_strategies() {
         for g in 0..model.groups.len() {
             for t in 0..model.n_cycles {
-                for (slot, s) in model.slots.iter().enumerate() {
+                for (slot, s) in model.slots().iter().enumerate() {
                     let row = model.row(strategy, g, t, slot);
                     let sum: f64 = row.iter().map(|e| e.probability).sum();
                     assert!(

@@ -428,7 +428,7 @@ fn costs_and_qalys(
         for p in 0..=cycles.min(model.n_cycles) {
             // Per state: the share, and the share-weighted value per person (time-in-state slots pooled).
             let mut by_state = vec![[0.0; 3]; names.len()];
-            for (slot, sl) in model.slots.iter().enumerate() {
+            for (slot, sl) in model.slots().iter().enumerate() {
                 let share = trace.slot_shares[p * trace.n_slots + slot];
                 by_state[sl.state][0] += share;
                 by_state[sl.state][1] += share * v.at(quantity::COST, p, slot);

@@ -34,7 +34,7 @@ fn same_models(a: &Model, b: &Model, what: &str) {
     for strategy in 0..a.n_strategies() {
         for group in 0..a.groups.len() {
             for cycle in 0..a.n_cycles {
-                for slot in 0..a.slots.len() {
+                for slot in 0..a.slots().len() {
                     assert_eq!(
                         a.row(strategy, group, cycle, slot),
                         b.row(strategy, group, cycle, slot),
