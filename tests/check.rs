@@ -201,3 +201,26 @@ fn check_reports_the_stratification_error() {
             "population: 24 profiles; numeric covariates in 8 quantile strata. With 16 strata overall survival moves by at most 0.001806",
         ));
 }
+
+/// A population from a patients file is held to the same declaration rules as one with
+/// distributions: overlapping bands and a name formulas cannot read are reported.
+#[test]
+fn patients_file_declarations_follow_the_same_rules() {
+    let wd = crate::util::Workdir::new();
+    let scenario = std::fs::read_to_string(repo().join("scenarios/meld_patients_file.toml")).unwrap();
+    std::fs::copy(repo().join("scenarios/meld_patients.csv"), wd.path().join("meld_patients.csv")).unwrap();
+    let bad = scenario
+        .replace("meld_15_to_20 = [15, 20]", "meld_15_to_20 = [14, 20]")
+        .replace("[population.covariates.etiology]", "[population.covariates.\"etio-logy\"]")
+        .replace("meld,etiology", "meld,etio-logy");
+    std::fs::write(wd.path().join("s.toml"), bad).unwrap();
+    let mut csv = std::fs::read_to_string(repo().join("scenarios/meld_patients.csv")).unwrap();
+    csv = csv.replacen("patient,meld,etiology,weight", "patient,meld,etio-logy,weight", 1);
+    std::fs::write(wd.path().join("meld_patients.csv"), csv).unwrap();
+    wd.cmd()
+        .args(["check", "s.toml"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("bands \"meld_below_15\" and \"meld_15_to_20\" overlap"))
+        .stderr(predicates::str::contains("covariate \"etio-logy\": a covariate's name must be letters, digits and _"));
+}

@@ -16,6 +16,9 @@ pub const MAX_NODES: usize = 64;
 /// Most profiles (covariate cells x start ages x sexes): each has its own rows.
 pub const MAX_PROFILES: usize = 4096;
 
+/// The rule a covariate's name breaks when formulas cannot read it.
+const NAME_RULE: &str = "a covariate's name must be letters, digits and _ (it is read by formulas)";
+
 /// Can a formula read this name (letters, digits and `_`, not starting with a digit)?
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -126,7 +129,12 @@ impl Validator<'_> {
         let read = crate::scenario::patients_file::read(&path, &names, nodes)?;
         let mut covariates = Vec::new();
         for (((name, c), cells), &numeric) in declared.iter().zip(&read.cells).zip(&read.numeric) {
+            let key = format!("population.covariates.{name}");
             let c = c.get_ref();
+            if !is_identifier(name) {
+                let rule = NAME_RULE.to_string();
+                self.problem(key.clone(), line, ProblemKind::Covariate { name: (*name).clone(), rule });
+            }
             let kind = if numeric {
                 CovariateKind::Numeric(CovariateDistribution::File)
             } else {
@@ -136,12 +144,11 @@ impl Validator<'_> {
                         bad.label,
                         file.get_ref()
                     );
-                    let key = format!("population.covariates.{name}");
-                    self.problem(key, line, ProblemKind::Covariate { name: (*name).clone(), rule });
+                    self.problem(key.clone(), line, ProblemKind::Covariate { name: (*name).clone(), rule });
                 }
                 CovariateKind::Categorical(cells.iter().map(|cell| (cell.label.clone(), cell.weight)).collect())
             };
-            let bands = c.bands.iter().map(|(n, [lo, hi])| (n.clone(), *lo, *hi)).collect();
+            let bands = self.bands(&key, line, name, c, &kind);
             covariates.push(Covariate {
                 name: (*name).clone(),
                 kind,
@@ -184,7 +191,7 @@ impl Validator<'_> {
             v.problem(key.clone(), line, ProblemKind::Covariate { name: name.to_string(), rule });
         };
         if !is_identifier(name) {
-            bad(self, "a covariate's name must be letters, digits and _ (it is read by formulas)".into());
+            bad(self, NAME_RULE.to_string());
             return None;
         }
         let kind = match (&raw.distribution, &raw.levels) {
@@ -227,6 +234,23 @@ impl Validator<'_> {
                 return None;
             }
         };
+        let bands = self.bands(&key, line, name, raw, &kind);
+        Some(Covariate { name: name.to_string(), kind, unit: raw.unit.clone(), source: raw.source.clone(), bands })
+    }
+
+    /// A covariate's bands, sorted by their low end: only for a numeric covariate, each with
+    /// low < high, none overlapping (each broken rule reported at the covariate's key).
+    fn bands(
+        &mut self,
+        key: &str,
+        line: Option<usize>,
+        name: &str,
+        raw: &RawCovariate,
+        kind: &CovariateKind,
+    ) -> Vec<(String, f64, f64)> {
+        let bad = |v: &mut Self, rule: String| {
+            v.problem(key.to_string(), line, ProblemKind::Covariate { name: name.to_string(), rule });
+        };
         if !raw.bands.is_empty() && matches!(kind, CovariateKind::Categorical(_)) {
             bad(
                 self,
@@ -245,7 +269,7 @@ impl Validator<'_> {
                 format!("bands \"{}\" and \"{}\" overlap; each value must fall in one band at most", w[0].0, w[1].0),
             );
         }
-        Some(Covariate { name: name.to_string(), kind, unit: raw.unit.clone(), source: raw.source.clone(), bands })
+        bands
     }
 }
 
