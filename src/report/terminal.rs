@@ -13,6 +13,17 @@ fn table(header: Vec<String>) -> Table {
     t
 }
 
+/// A table of long text columns that wraps to the terminal's width (180 columns when there is
+/// no terminal, e.g. in a pipe).
+fn wrapping_table(header: &[&str]) -> Table {
+    let mut t = table(header.iter().map(|s| s.to_string()).collect());
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    if t.width().is_none() {
+        t.set_width(180);
+    }
+    t
+}
+
 fn right(text: String) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
 }
@@ -333,16 +344,7 @@ fn uses_text(keys: &[String]) -> String {
 /// uses it ([`Scenario::parameter_uses`](crate::scenario::Scenario::parameter_uses): key paths
 /// such as `transitions[3].rate`) and source.
 pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
-    let mut t = table(
-        ["parameter", "value", "kind", "distribution", "range", "used as", "source"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-    );
-    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-    if t.width().is_none() {
-        t.set_width(180);
-    }
+    let mut t = wrapping_table(&["parameter", "value", "kind", "distribution", "range", "used as", "source"]);
     // The `used as` column keeps its width (key paths are broken only after a dot, by
     // `wrap_key`); the source column gives way instead.
     if let Some(column) = t.column_mut(5) {
@@ -395,16 +397,7 @@ pub fn params_table(scenario: &crate::scenario::Scenario) -> String {
 /// runs, bands, unit and source.
 pub fn population_table(population: &crate::scenario::population::Population) -> String {
     use crate::scenario::population::{CovariateDistribution, CovariateKind};
-    let mut t = table(
-        ["covariate", "distribution or levels", "in the model", "bands", "source"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-    );
-    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-    if t.width().is_none() {
-        t.set_width(180);
-    }
+    let mut t = wrapping_table(&["covariate", "distribution or levels", "in the model", "bands", "source"]);
     for (c, cells) in population.covariates.iter().zip(population.cells()) {
         let given = match &c.kind {
             CovariateKind::Numeric(CovariateDistribution::Normal { mean, sd, low, high }) => match (low, high) {
