@@ -19,7 +19,7 @@ pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
         return groups;
     }
     let cells = population.cells();
-    let profiles = population.profiles();
+    let profiles = population.profiles(&cells);
     groups
         .iter()
         .flat_map(|g| {

@@ -144,14 +144,14 @@ impl Population {
     }
 
     /// Every profile (one cell index per covariate) with its share: those of a patients file,
-    /// or every combination of cells weighted by the product of their shares (the first
-    /// covariate varying slowest).
-    pub fn profiles(&self) -> Vec<(Vec<u16>, f64)> {
+    /// or every combination of `cells` (from [`Population::cells`]) weighted by the product of
+    /// their shares (the first covariate varying slowest).
+    pub fn profiles(&self, cells: &[Vec<Cell>]) -> Vec<(Vec<u16>, f64)> {
         if let Some((_, f)) = &self.file {
             return f.profiles.clone();
         }
         let mut profiles: Vec<(Vec<u16>, f64)> = vec![(Vec::new(), 1.0)];
-        for c in &self.cells() {
+        for c in cells {
             profiles = profiles
                 .into_iter()
                 .flat_map(|(path, w)| {
