@@ -12,7 +12,7 @@
 use crate::analysis::survival;
 use crate::engine::sim_cohort;
 use crate::error::{Error, FormatRule, Result};
-use crate::io::targets::{Target, Targets};
+use crate::scenario::targets::{Target, Targets};
 use crate::model::Model;
 use crate::scenario::{Distribution, ParameterKind, Scenario};
 use argmin::core::{CostFunction, Executor, State};
@@ -55,17 +55,60 @@ impl Scale {
     }
 }
 
-/// A model value for each target under `values` (targets checked by [`check_targets`]).
+/// A model value for each target under `values` (targets checked by [`check_targets`]). Targets
+/// sharing a strategy and a start state share one cohort trace.
 fn model_values(scenario: &Scenario, values: &[f64], targets: &[Target]) -> Result<Vec<f64>> {
-    let model = Model::build(scenario, values)?;
+    let mut model = Model::build(scenario, values)?;
+    let start = model.initial.clone();
+    let initial = |state: Option<usize>| match state {
+        Some(i) => (0..start.len()).map(|s| if s == i { 1.0 } else { 0.0 }).collect(),
+        None => start.clone(),
+    };
+    let mut traces: Vec<((usize, Option<usize>), crate::engine::CohortTrace)> = Vec::new();
     let mut out = Vec::with_capacity(targets.len());
     for t in targets {
-        let strategy = if t.strategy.is_empty() { 0 } else { scenario.strategy_index(&t.strategy)? };
-        let trace = sim_cohort(&model, strategy);
-        let curve = curve_of(scenario, &model, &trace, &t.curve).unwrap_or_default();
+        let key = (target_strategy(scenario, t)?, start_state(scenario, t));
+        let k = match traces.iter().position(|(k, _)| *k == key) {
+            Some(k) => k,
+            None => {
+                model.initial = initial(key.1);
+                traces.push((key, sim_cohort(&model, key.0)));
+                traces.len() - 1
+            }
+        };
+        model.initial = initial(key.1);
+        let curve = curve_of(scenario, &model, &traces[k].1, &t.curve).unwrap_or_default();
         out.push(survival::value_at(&curve, model.cycle_length_years, t.years).unwrap_or(f64::NAN));
     }
     Ok(out)
+}
+
+/// The model's value at each target with the scenario's base-case parameter values: the fit
+/// `run` and `report` show for the targets of `[calibration]`.
+///
+/// # Errors
+/// [`Error::FileFormat`] for a target the model cannot evaluate (see [`check_targets`]); the
+/// errors of [`Model::build`].
+pub fn fit(scenario: &Scenario, targets: &Targets) -> Result<Vec<f64>> {
+    check_targets(scenario, targets)?;
+    let values = model_values(scenario, &scenario.base_values(), &targets.rows)?;
+    for (v, t) in values.iter().zip(&targets.rows) {
+        if !v.is_finite() {
+            let rule = FormatRule::NotFinite { value: v.to_string() };
+            return Err(targets.error(t.line, "curve", rule));
+        }
+    }
+    Ok(values)
+}
+
+/// The strategy a target names (the first when it names none).
+fn target_strategy(scenario: &Scenario, t: &Target) -> Result<usize> {
+    if t.strategy.is_empty() { Ok(0) } else { scenario.strategy_index(&t.strategy) }
+}
+
+/// The state a target's cohort starts in; `None` for the scenario's start distribution.
+fn start_state(scenario: &Scenario, t: &Target) -> Option<usize> {
+    if t.start.is_empty() { None } else { scenario.state_index(&t.start) }
 }
 
 /// The model curve a target names, per cycle boundary; `None` for an unknown curve.
@@ -116,6 +159,10 @@ pub fn check_targets(scenario: &Scenario, targets: &Targets) -> Result<()> {
                 "overall_survival, transplant_free_survival, occupancy:<state>, entered:<state> (states: {states})"
             );
             return Err(targets.error(t.line, "curve", FormatRule::Unknown { value: t.curve.clone(), known }));
+        }
+        if !t.start.is_empty() && scenario.state_index(&t.start).is_none() {
+            let known = scenario.states.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
+            return Err(targets.error(t.line, "start", FormatRule::Unknown { value: t.start.clone(), known }));
         }
         if t.years > horizon + 1e-9 {
             let rule =
@@ -177,7 +224,7 @@ pub struct Calibration {
 /// [`Error::Setting`] naming `--parameter` for a parameter the model does not use;
 /// [`Error::FileFormat`] for a target the model cannot evaluate (see [`check_targets`]);
 /// [`Error::Optimiser`] if the simplex cannot be set up.
-pub fn calibrate(scenario: &Scenario, names: &[String], targets: &Targets) -> Result<Calibration> {
+pub fn calibrate(scenario: &Scenario, names: &[String], targets: &Targets, max_iterations: u64) -> Result<Calibration> {
     check_targets(scenario, targets)?;
     let targets = &targets.rows[..];
     let mut indices = Vec::new();
@@ -217,7 +264,7 @@ pub fn calibrate(scenario: &Scenario, names: &[String], targets: &Targets) -> Re
     let solver =
         NelderMead::new(simplex).with_sd_tolerance(1e-24).map_err(|e| Error::Optimiser { message: e.to_string() })?;
     let result = Executor::new(Objective { scenario, indices: &indices, scales: &scales, targets }, solver)
-        .configure(|state| state.max_iters(500))
+        .configure(|state| state.max_iters(max_iterations))
         .run()
         .map_err(|e| Error::Optimiser { message: e.to_string() })?;
     let state = result.state();

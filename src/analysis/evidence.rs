@@ -63,6 +63,56 @@ pub struct Evidence {
     pub thresholds: Vec<ThresholdAnswer>,
     /// Thresholds that could not be computed (a model error inside the search range), in words.
     pub threshold_errors: Vec<String>,
+    /// The fit of the model to the targets of `[calibration]`, target by target.
+    pub calibration: Vec<TargetFit>,
+    /// Why the fit could not be computed, in words.
+    pub calibration_error: Option<String>,
+}
+
+/// The model against one published target of `[calibration]`, at the base-case values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetFit {
+    /// The state the target's cohort starts in (empty: the scenario's start).
+    pub start: String,
+    pub curve: String,
+    pub years: f64,
+    /// The published value and its 95% interval.
+    pub target: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    /// The model's value.
+    pub model: f64,
+    /// Whether the model's value lies within the interval (`None` without one).
+    pub inside: Option<bool>,
+    pub source: String,
+}
+
+/// The model's fit to the scenario's `[calibration]` targets (empty without them).
+///
+/// # Errors
+/// As [`crate::analysis::calibrate::fit`].
+pub fn calibration_fit(scenario: &Scenario) -> crate::error::Result<Vec<TargetFit>> {
+    let Some(spec) = scenario.calibration.as_ref().filter(|c| !c.targets.rows.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let values = crate::analysis::calibrate::fit(scenario, &spec.targets)?;
+    Ok(spec
+        .targets
+        .rows
+        .iter()
+        .zip(values)
+        .map(|(t, model)| TargetFit {
+            start: t.start.clone(),
+            curve: t.curve.clone(),
+            years: t.years,
+            target: t.value,
+            lower: t.lower,
+            upper: t.upper,
+            model,
+            inside: t.lower.zip(t.upper).map(|(lo, hi)| lo <= model && model <= hi),
+            source: t.source.clone(),
+        })
+        .collect())
 }
 
 impl Evidence {
@@ -72,6 +122,8 @@ impl Evidence {
             && self.assumptions.is_empty()
             && self.thresholds.is_empty()
             && self.threshold_errors.is_empty()
+            && self.calibration.is_empty()
+            && self.calibration_error.is_none()
     }
 }
 
@@ -91,6 +143,10 @@ impl Evidence {
 pub fn evidence(scenario: &Scenario) -> Evidence {
     let mut out =
         Evidence { caveats: scenario.caveats.clone(), assumptions: assumptions(scenario), ..Evidence::default() };
+    match calibration_fit(scenario) {
+        Ok(fit) => out.calibration = fit,
+        Err(e) => out.calibration_error = Some(e.to_string()),
+    }
     let (Some(_), n) = (&scenario.economics, scenario.strategies.len()) else { return out };
     if n < 2 {
         return out;

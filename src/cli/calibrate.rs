@@ -16,11 +16,12 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     pub scenario: ScenarioArg,
-    /// Targets CSV: strategy,curve,years,value,lower,upper,source.
+    /// Targets CSV: strategy,curve,years,value,lower,upper,source (optional column: start).
+    /// Default: the targets of the scenario's [calibration].
     #[arg(long, value_name = "FILE")]
-    pub target: PathBuf,
-    /// Parameter to fit (repeatable).
-    #[arg(long, value_name = "NAME", required = true)]
+    pub target: Option<PathBuf>,
+    /// Parameter to fit (repeatable). Default: the parameters of the scenario's [calibration].
+    #[arg(long, value_name = "NAME")]
     pub parameter: Vec<String>,
     #[command(flatten)]
     pub out: OutDir,
@@ -40,14 +41,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into());
     }
     let (source, s) = args.scenario.source()?;
-    let targets = files::targets::read_targets(&args.target)?;
-    let c = calibrate::calibrate(&s, &args.parameter, &targets)?;
-    let targets_file = args.target.display().to_string();
+    let spec = s.calibration.as_ref();
+    let (targets, targets_file) = match (&args.target, spec) {
+        (Some(path), _) => (cirrhosim::scenario::targets::read_targets(path)?, path.display().to_string()),
+        (None, Some(c)) if !c.targets.rows.is_empty() => {
+            (c.targets.clone(), format!("the [calibration] targets of {}", s.file))
+        }
+        _ => return Err(missing("target", "targets")),
+    };
+    let parameters = match (&args.parameter[..], spec) {
+        ([], Some(c)) if !c.parameters.is_empty() => c.parameters.clone(),
+        ([], _) => return Err(missing("parameter", "parameters")),
+        (given, _) => given.to_vec(),
+    };
+    let max_iterations = spec.map_or(cirrhosim::scenario::CalibrationSpec::DEFAULT_MAX_ITERATIONS, |c| c.max_iterations);
+    let c = calibrate::calibrate(&s, &parameters, &targets, max_iterations)?;
     let (calibrated, changes) =
         calibrate::calibrated_scenario(&s, &source.text, source.path.as_deref(), &c, &targets_file)?;
-    let (_, targets_sha256) = files::publish::hash_file(&args.target)?;
+    let targets_hash = match &args.target {
+        Some(path) => files::publish::hash_file(path)?.1,
+        None => "in the scenario".to_string(),
+    };
     let settings =
-        [("targets", format!("{targets_file} (SHA-256 {targets_sha256})")), ("parameters", args.parameter.join(","))];
+        [("targets", format!("{targets_file} (SHA-256 {targets_hash})")), ("parameters", parameters.join(","))];
     let written = files::publish(
         &args.out.out,
         &fingerprint::of("calibrate", &s, &settings),
@@ -71,4 +87,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The error of a calibration without targets or parameters, on the command line or in the
+/// scenario's `[calibration]`.
+fn missing(flag: &'static str, what: &'static str) -> anyhow::Error {
+    let rule = match what {
+        "targets" => "is needed: the scenario has no [[calibration.targets]]; give a targets CSV with --target FILE",
+        _ => "is needed: the scenario's [calibration] lists no parameters; name each with --parameter NAME",
+    };
+    cirrhosim::Error::Setting { flag, value: "(not given)".into(), rule }.into()
 }

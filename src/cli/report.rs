@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         targets: args
             .target
             .as_deref()
-            .map(files::targets::read_targets)
+            .map(cirrhosim::scenario::targets::read_targets)
             .transpose()?
             .map(|t| t.rows)
             .unwrap_or_default(),

@@ -84,6 +84,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 println!("  - {}{}", c.text, c.source.as_ref().map_or(String::new(), |s| format!(" [{s}]")));
             }
         }
+        if !evidence.calibration.is_empty() {
+            println!("Calibration (summary.json: evidence.calibration): {}", report::evidence::calibration_statement(&evidence.calibration));
+        }
+        if let Some(e) = &evidence.calibration_error {
+            println!("Calibration: the fit to the [calibration] targets could not be computed: {e}");
+        }
         if !evidence.thresholds.is_empty() {
             println!("What it would take (threshold analysis on the base case):");
             for t in &evidence.thresholds {

@@ -166,6 +166,13 @@ pub enum ProblemKind {
     /// A calibration target after the model's horizon.
     #[error("a target at {} years lies beyond the model's horizon", short(.years))]
     TargetBeyondHorizon { years: f64 },
+    /// A calibration target's value, year or interval that breaks a rule of targets (a share
+    /// outside [0, 1], a swapped interval, ...): the same rules as a targets CSV.
+    #[error("{rule}")]
+    TargetValue { rule: super::FormatRule },
+    /// `[calibration]` names a parameter that is derived (its value comes from its formula).
+    #[error("\"{name}\" is a derived parameter (its value comes from its formula): calibrate the parameters its formula uses")]
+    CalibrateDerived { name: String },
     /// A target curve that does not exist.
     #[error(
         "unknown target curve \"{curve}\" (overall_survival, transplant_free_survival, occupancy:<state>, entered:<state>)"

@@ -10,7 +10,6 @@ pub mod draws;
 pub mod fingerprint;
 pub mod publish;
 pub mod tables;
-pub mod targets;
 
 pub use fingerprint::Fingerprint;
 pub use publish::{

@@ -246,23 +246,31 @@ pub fn threshold_csv(rows: &[crate::analysis::threshold::Threshold]) -> Vec<u8> 
 }
 
 /// `calibration.csv`: the fitted parameters (`kind = parameter`: start and fitted value) and each
-/// target with the model's value before and after (`kind = target`).
-pub fn calibration_csv(targets: &[crate::io::targets::Target], c: &crate::analysis::calibrate::Calibration) -> Vec<u8> {
+/// target with its start state, interval, the model's value before and after and whether the
+/// value after lies within the interval (`kind = target`).
+pub fn calibration_csv(targets: &[crate::scenario::targets::Target], c: &crate::analysis::calibrate::Calibration) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record(["kind", "name", "years", "target", "before", "after", "source"]).expect("write to memory");
+    w.write_record(["kind", "name", "start", "years", "target", "lower", "upper", "before", "after", "inside", "source"])
+        .expect("write to memory");
     for (name, before, after) in &c.parameters {
-        w.write_record(["parameter", name, "", "", &before.to_string(), &after.to_string(), ""])
+        w.write_record(["parameter", name, "", "", "", "", "", &before.to_string(), &after.to_string(), "", ""])
             .expect("write to memory");
     }
     for ((t, b), a) in targets.iter().zip(&c.before).zip(&c.after) {
         let name = if t.strategy.is_empty() { t.curve.clone() } else { format!("{}:{}", t.strategy, t.curve) };
+        let bound = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+        let inside = t.lower.zip(t.upper).map_or("", |(lo, hi)| if (lo..=hi).contains(a) { "true" } else { "false" });
         w.write_record([
             "target",
             &name,
+            &t.start,
             &t.years.to_string(),
             &t.value.to_string(),
+            &bound(t.lower),
+            &bound(t.upper),
             &b.to_string(),
             &a.to_string(),
+            inside,
             &t.source,
         ])
         .expect("write to memory");

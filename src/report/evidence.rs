@@ -7,7 +7,7 @@
 //! [`crate::analysis::psa::summary::ValueOfInformation`]; hands back serialisable blocks, the
 //! sentences, and the report's threshold table. Reads nothing.
 
-use crate::analysis::evidence::{Assumption, Evidence, ThresholdAnswer, ThresholdRole};
+use crate::analysis::evidence::{Assumption, Evidence, TargetFit, ThresholdAnswer, ThresholdRole};
 use crate::analysis::psa::summary::ValueOfInformation;
 use crate::report::format::{Money, grouped};
 use crate::report::tables::{Table, num, text};
@@ -96,6 +96,10 @@ pub struct EvidenceBlock<'a> {
     thresholds: Vec<ThresholdOut<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     threshold_errors: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    calibration: &'a [TargetFit],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibration_error: Option<&'a str>,
 }
 
 impl<'a> EvidenceBlock<'a> {
@@ -112,6 +116,8 @@ impl<'a> EvidenceBlock<'a> {
                 .map(|t| ThresholdOut { answer: t, statement: threshold_statement(scenario, evidence, t) })
                 .collect(),
             threshold_errors: &evidence.threshold_errors,
+            calibration: &evidence.calibration,
+            calibration_error: evidence.calibration_error.as_deref(),
         })
     }
 }
@@ -146,6 +152,63 @@ pub fn threshold_table(scenario: &Scenario, evidence: &Evidence) -> Option<Table
             num(a.per_course.map_or(String::new(), |c| money.amount(c))),
             num(words(th.base_value)),
             text(threshold_statement(scenario, evidence, a)),
+        ]);
+    }
+    Some(t)
+}
+
+/// One sentence on the calibration: "The natural history is calibrated to 9 published targets;
+/// it lies within the 95% interval of 9 of the 9 with an interval."
+pub fn calibration_statement(fit: &[TargetFit]) -> String {
+    let with_interval = fit.iter().filter(|f| f.inside.is_some()).count();
+    let inside = fit.iter().filter(|f| f.inside == Some(true)).count();
+    let outside: Vec<String> = fit.iter().filter(|f| f.inside == Some(false)).map(target_words).collect();
+    let mut out = format!(
+        "The model is calibrated to {} published target{}; it lies within the 95% interval of {inside} of the {with_interval} with an interval",
+        fit.len(),
+        if fit.len() == 1 { "" } else { "s" }
+    );
+    if !outside.is_empty() {
+        out.push_str(&format!(" (outside: {})", outside.join("; ")));
+    }
+    out.push('.');
+    out
+}
+
+/// A target in words: "overall_survival at 5 years from decompensated_first".
+pub fn target_words(f: &TargetFit) -> String {
+    let from = if f.start.is_empty() { String::new() } else { format!(" from {}", f.start) };
+    format!("{} at {} years{from}", f.curve, grouped(f.years, 2).trim_end_matches(".00"))
+}
+
+/// The report's calibration table: the model against each published target.
+pub fn calibration_table(evidence: &Evidence) -> Option<Table> {
+    if evidence.calibration.is_empty() {
+        return None;
+    }
+    let mut t = Table::new(
+        "calibration-table",
+        format!(
+            "Calibration: the model (base case, exact cohort of the first strategy, each target's cohort starting in \
+             its state) against the published targets of the scenario's [calibration]. {}",
+            calibration_statement(&evidence.calibration)
+        ),
+        &["start", "curve", "years", "published (95% interval)", "model", "inside", "source"],
+    );
+    for f in &evidence.calibration {
+        let interval = f.lower.zip(f.upper).map_or(String::new(), |(lo, hi)| format!(" ({lo:.3}-{hi:.3})"));
+        t.rows.push(vec![
+            text(if f.start.is_empty() { "(scenario start)".to_string() } else { f.start.clone() }),
+            text(f.curve.clone()),
+            num(grouped(f.years, 2)),
+            num(format!("{:.3}{interval}", f.target)),
+            num(format!("{:.4}", f.model)),
+            text(match f.inside {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "",
+            }),
+            text(f.source.clone()),
         ]);
     }
     Some(t)

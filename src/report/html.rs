@@ -15,7 +15,7 @@ use crate::analysis::{StateOccupancy, StrategySurvival, SubgroupResult};
 use crate::io::OutputFile;
 use crate::io::draws::DrawTable;
 use crate::io::tables::{CeacRow, DsaRow, EvppiRow, SurvivalBandRow, TwoWayRow};
-use crate::io::targets::Target;
+use crate::scenario::targets::Target;
 use crate::model::Model;
 use crate::report::cheers::{self, Contents};
 use crate::report::figures::Figure;
@@ -54,7 +54,7 @@ impl RunInfo {
 }
 
 /// What a report draws from earlier runs, read by the caller with [`crate::io::tables`] and
-/// [`crate::io::targets`]: this module reads no file.
+/// [`crate::scenario::targets`]: this module reads no file.
 #[derive(Debug, Clone, Default)]
 pub struct Overlays {
     /// A PSA directory's tables: acceptability curves, CE plane, EVPI, survival band, EVPPI.
@@ -172,6 +172,7 @@ impl Report<'_> {
             }
         }
         if let Some(e) = self.evidence {
+            out.extend(crate::report::evidence::calibration_table(e));
             out.extend(crate::report::evidence::threshold_table(self.scenario, e));
         }
         if !self.subgroups.is_empty() {

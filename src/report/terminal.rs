@@ -482,10 +482,11 @@ pub fn threshold_table(rows: &[crate::analysis::threshold::Threshold]) -> String
 
 /// Calibration: fitted parameters, then each target with the model before and after.
 pub fn calibration_table(
-    targets: &[crate::io::targets::Target],
+    targets: &[crate::scenario::targets::Target],
     c: &crate::analysis::calibrate::Calibration,
 ) -> String {
-    let mut t = table(["", "years", "target (95% CI)", "before", "after"].iter().map(|s| s.to_string()).collect());
+    let header = ["", "years", "target (95% CI)", "before", "after", "inside"];
+    let mut t = table(header.iter().map(|s| s.to_string()).collect());
     for (name, before, after) in &c.parameters {
         t.add_row(vec![
             Cell::new(format!("parameter {name}")),
@@ -493,6 +494,7 @@ pub fn calibration_table(
             Cell::new(""),
             right(format!("{before:.6}")),
             right(format!("{after:.6}")),
+            Cell::new(""),
         ]);
     }
     for ((target, b), a) in targets.iter().zip(&c.before).zip(&c.after) {
@@ -500,12 +502,20 @@ pub fn calibration_table(
             (Some(lo), Some(hi)) => format!("{:.3} ({lo:.3}-{hi:.3})", target.value),
             _ => format!("{:.3}", target.value),
         };
+        let curve =
+            if target.start.is_empty() { target.curve.clone() } else { format!("{} from {}", target.curve, target.start) };
+        let inside = match (target.lower, target.upper) {
+            (Some(lo), Some(hi)) if (lo..=hi).contains(a) => "yes",
+            (Some(_), Some(_)) => "NO",
+            _ => "",
+        };
         t.add_row(vec![
-            Cell::new(&target.curve),
+            Cell::new(curve),
             right(target.years.to_string()),
             right(ci),
             right(format!("{b:.4}")),
             right(format!("{a:.4}")),
+            Cell::new(inside),
         ]);
     }
     t.to_string()

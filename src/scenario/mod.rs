@@ -22,6 +22,7 @@ pub mod patients_file;
 pub mod population;
 pub mod prices;
 pub mod raw;
+pub mod targets;
 mod read;
 mod schema;
 mod types;

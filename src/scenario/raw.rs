@@ -48,6 +48,39 @@ pub struct RawScenario {
     pub dirichlet: Vec<Spanned<RawDirichlet>>,
     #[serde(default)]
     pub multivariate_normal: Vec<Spanned<RawMultivariateNormal>>,
+    #[serde(default)]
+    pub calibration: Option<Spanned<RawCalibration>>,
+}
+
+/// `[calibration]`: the parameters `cirrhosim calibrate` fits and the published targets.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalibration {
+    #[serde(default)]
+    pub parameters: Vec<String>,
+    #[serde(default)]
+    pub max_iterations: Option<i64>,
+    #[serde(default)]
+    pub targets: Vec<Spanned<RawTarget>>,
+}
+
+/// `[[calibration.targets]]`: one published value, as a row of a targets CSV.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    #[serde(default)]
+    pub strategy: Option<String>,
+    #[serde(default)]
+    pub start: Option<String>,
+    pub curve: String,
+    pub years: f64,
+    pub value: f64,
+    #[serde(default)]
+    pub lower: Option<f64>,
+    #[serde(default)]
+    pub upper: Option<f64>,
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `[[multivariate_normal]]`: coefficients drawn jointly from a multivariate normal in a PSA.

@@ -393,10 +393,34 @@ const POPULATION: &[Field] = &[
     ),
 ];
 
+const TARGET: &[Field] = &[
+    opt("strategy", Shape::Text),
+    opt("start", Shape::Text),
+    req("curve", Shape::Text),
+    req("years", Shape::Number),
+    req("value", Shape::Number),
+    opt("lower", Shape::Number),
+    opt("upper", Shape::Number),
+    opt("source", Shape::Text),
+];
+
+const CALIBRATION: &[Field] = &[
+    opt("parameters", NAMES),
+    opt("max_iterations", Shape::Whole),
+    opt(
+        "targets",
+        Shape::Entries {
+            fields: TARGET,
+            if_malformed: IfMalformed::Drop,
+            expected: "expected [[calibration.targets]] tables, each with curve, years and value",
+        },
+    ),
+];
+
 /// Top-level tables that, when malformed, are left out while the rules still check the rest of
 /// the file: nothing else refers to their contents. (A malformed `[background_mortality]` is not
 /// among them: without it, other keys would be judged by the wrong rules.)
-pub const DROPPABLE_TABLES: &[&str] = &["economics", "psa"];
+pub const DROPPABLE_TABLES: &[&str] = &["economics", "psa", "calibration"];
 
 /// The whole file ([`super::raw::RawScenario`]).
 pub const SCENARIO: &[Field] = &[
@@ -452,6 +476,7 @@ pub const SCENARIO: &[Field] = &[
         Shape::Entries { fields: REWARD, if_malformed: IfMalformed::Drop, expected: "expected [[utilities]] tables" },
     ),
     opt("psa", Shape::Table(PSA)),
+    opt("calibration", Shape::Table(CALIBRATION)),
     opt(
         "dirichlet",
         Shape::Entries {

@@ -554,6 +554,9 @@ pub struct Scenario {
     pub dirichlet: Vec<DirichletGroup>,
     /// Groups of coefficients drawn jointly from multivariate normal distributions in a PSA.
     pub multivariate_normal: Vec<MultivariateNormal>,
+    /// `[calibration]`: what `cirrhosim calibrate` fits by default and the published targets
+    /// whose fit `run` and `report` show; `None` without the table.
+    pub calibration: Option<CalibrationSpec>,
     /// Derived parameters with one value per draw, in the order their formulas must be evaluated
     /// (see [`Scenario::complete_values`]).
     pub derived_order: Vec<usize>,
@@ -626,6 +629,24 @@ impl Default for PsaDefaults {
             evppi_groups: Vec::new(),
         }
     }
+}
+
+/// The `[calibration]` table, checked: parameter names the model uses and may fit, and targets
+/// that keep the rules of a targets CSV and name known states, strategies and curves within the
+/// horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationSpec {
+    /// Parameters `cirrhosim calibrate` fits when given no `--parameter`.
+    pub parameters: Vec<String>,
+    /// Iterations of the simplex (default 1,000).
+    pub max_iterations: u64,
+    /// The targets, located at their lines of the scenario file.
+    pub targets: super::targets::Targets,
+}
+
+impl CalibrationSpec {
+    /// Iterations of the simplex when `max_iterations` is not given.
+    pub const DEFAULT_MAX_ITERATIONS: u64 = 1000;
 }
 
 /// A caveat of the evidence behind a scenario (`[[scenario.caveats]]`), carried into

@@ -18,6 +18,7 @@ mod mvn;
 mod parameters;
 mod population;
 mod prices;
+mod calibration;
 mod psa;
 mod settings;
 mod size;
@@ -209,6 +210,7 @@ impl<'a> Validator<'a> {
         let psa = self.psa(raw.psa.as_ref());
         let dirichlet = self.dirichlet(&raw.dirichlet);
         let multivariate_normal = self.multivariate_normal(&raw.multivariate_normal, &dirichlet);
+        let calibration = raw.calibration.as_ref().map(|c| self.calibration(c, n_cycles as f64 * settings.cycle_years));
         self.warn_missing_sources();
 
         let mut scenario = Scenario {
@@ -239,6 +241,7 @@ impl<'a> Validator<'a> {
             psa,
             dirichlet,
             multivariate_normal,
+            calibration,
             derived_order: std::mem::take(&mut self.derived_order),
             tables: std::mem::take(&mut self.tables).into_values().collect(),
             warnings: Vec::new(),

@@ -1,4 +1,7 @@
-//! Calibration targets and trial points: `strategy,curve,years,value,lower,upper,source`.
+//! Calibration targets and trial points: `strategy,curve,years,value,lower,upper,source`, with an
+//! optional `start` column (the state the target's cohort starts in), read from a CSV file or
+//! stated in the scenario's `[calibration]` table. They are model inputs, so they live with the
+//! scenario (like parameter files), not with the outputs `io` reads back.
 //!
 //! Every target is a share of the cohort at a time: a survival probability, an occupancy, or the
 //! cumulative share who have entered a state. Values and intervals are therefore in [0, 1] (a
@@ -19,6 +22,10 @@ pub struct Target {
     /// Strategy name (empty: the first strategy).
     #[serde(default)]
     pub strategy: String,
+    /// The state every member of the target's cohort starts in (empty: the scenario's start
+    /// distribution), e.g. `transplant` for survival after transplant.
+    #[serde(default)]
+    pub start: String,
     /// `overall_survival`, `transplant_free_survival`, `occupancy:<state>` or `entered:<state>`
     /// (cumulative share who have entered the state).
     pub curve: String,
@@ -118,8 +125,11 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Targets> {
     Ok(Targets { file, rows })
 }
 
-/// The rules every target keeps.
-fn check(t: &Target) -> std::result::Result<(), (&'static str, FormatRule)> {
+/// The rules every target keeps, whatever it is read from: the column and the rule it breaks.
+///
+/// # Errors
+/// The column (`years`, `value`, `lower`, `upper`) and the rule.
+pub fn check(t: &Target) -> std::result::Result<(), (&'static str, FormatRule)> {
     let range = |v: f64, rule| FormatRule::Range { value: crate::error::number(v), rule };
     if !(t.years.is_finite() && t.years >= 0.0) {
         return Err(("years", range(t.years, "is not a time: years must be finite and >= 0")));
