@@ -81,3 +81,23 @@ fn heterogeneous_scenario_shows_how_covariates_enter_the_hazards() {
         .stdout(contains("decompensated -> death reads the covariates: its probability in the first cycle goes from 0.0117 (meld 8.1 (stratum 1 of 8), etiology hbv) to 0.0588 (meld 24.4 (stratum 8 of 8), etiology alcohol)."))
         .stdout(contains("shifts each patient's meld by -2.01 (msc_meld_shift"));
 }
+
+/// Costs and utilities that read the covariates: `explain` says so and shows their range over the
+/// profiles (the utility by hand: u_decomp 0.56 for other etiologies, 0.56 + 0.03 for HBV).
+#[test]
+fn values_by_profile_are_explained() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["explain", "--strategy", "standard_care"])
+        .arg(repo().join("scenarios/meld_values.toml"))
+        .assert()
+        .success()
+        .stdout(contains("Some costs or utilities differ by profile"))
+        .stdout(contains(
+            "the cost \"other\" of decompensated per year (c_decomp_year * max(0, 1 + c_per_meld_point * (meld - 15))) depends on the profile",
+        ))
+        .stdout(contains(
+            "the utility of decompensated (u_decomp + u_hbv_gain * etiology_hbv) depends on the profile: in the first cycle it goes from 0.5600",
+        ))
+        .stdout(contains("to 0.5900 (meld"));
+}

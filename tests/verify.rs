@@ -6,7 +6,9 @@ use predicates::str::contains;
 #[test]
 fn shipped_economic_scenarios_pass_every_check() {
     let wd = Workdir::new();
-    for file in ["scenarios/chancellor_hiv.toml", "scenarios/optimistic.toml"] {
+    // meld_values: costs and utilities that read the covariates (the non-negative-values check
+    // once turned their formulas into NaN).
+    for file in ["scenarios/chancellor_hiv.toml", "scenarios/optimistic.toml", "scenarios/meld_values.toml"] {
         let out = wd.cmd().args(["verify", "--patients", "20000"]).arg(repo().join(file)).output().unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(out.status.success(), "{file}:\n{text}");

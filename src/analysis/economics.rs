@@ -7,7 +7,7 @@
 use crate::engine::monte_carlo::FIXED_SCALE;
 use crate::engine::{CohortTrace, McValueSums};
 use crate::model::Model;
-use crate::model::valuation::quantity;
+use crate::model::valuation::{Valuation, quantity};
 use serde::Serialize;
 
 /// Totals of one strategy by the exact cohort model.
@@ -32,27 +32,97 @@ pub struct StrategyTotals {
     pub qaly_by_move: Vec<(String, f64)>,
 }
 
-/// Cohort totals of one strategy; `None` when the model has no economics.
-pub fn cohort_totals(model: &Model, trace: &CohortTrace) -> Option<StrategyTotals> {
-    let v = &model.valuations.as_ref()?[trace.strategy];
-    let n_slots = trace.n_slots;
-    let n_states = trace.n_states;
-    let by_slot = |q: usize, keep: &dyn Fn(usize) -> bool| -> f64 {
+/// One part of a cohort trace with the tables that value it: the whole trace with its strategy's
+/// tables, or, when the model values profiles apart ([`Model::values_by_profile`]), each
+/// sub-cohort's part (its weight included) with that sub-cohort's tables.
+struct Piece<'a> {
+    v: &'a Valuation,
+    /// `[p * n_slots + slot]`.
+    slot_occupancy: &'a [f64],
+    flows: Flows<'a>,
+}
+
+/// The expected moves of a [`Piece`].
+enum Flows<'a> {
+    /// The trace's flows, `[(t * n_states + from) * n_states + to]` (empty when not recorded).
+    States(&'a [f64]),
+    /// A part's flows of the valued moves, `[t * n_moves + move]`.
+    Moves(&'a [f64]),
+}
+
+impl Piece<'_> {
+    /// The value of quantity `q` accrued in the slots `keep` accepts (by state).
+    fn by_slot(&self, q: usize, n_slots: usize, slots: &[crate::model::Slot], keep: &dyn Fn(usize) -> bool) -> f64 {
         let mut total = 0.0;
-        for p in 0..=trace.n_cycles {
+        for (p, x) in self.slot_occupancy.chunks_exact(n_slots).enumerate() {
             for slot in 0..n_slots {
-                if keep(model.slots()[slot].state) {
-                    total += trace.slot_occupancy[p * n_slots + slot] * v.at(q, p, slot);
+                if keep(slots[slot].state) {
+                    total += x[slot] * self.v.at(q, p, slot);
                 }
             }
         }
         total
+    }
+
+    /// The value of quantity `q` of the moves from `from` to `to` over the horizon.
+    fn by_move(&self, q: usize, trace: &CohortTrace, from: usize, to: usize) -> f64 {
+        let n_states = trace.n_states;
+        match self.flows {
+            Flows::States(flows) => (0..trace.n_cycles)
+                .map(|t| flows[(t * n_states + from) * n_states + to] * self.v.for_move(q, t, from, to))
+                .sum(),
+            Flows::Moves(flows) => match self.v.move_number(from, to) {
+                Some(m) => {
+                    (0..trace.n_cycles).map(|t| flows[t * self.v.n_moves() + m] * self.v.for_move_number(q, t, m)).sum()
+                }
+                None => 0.0,
+            },
+        }
+    }
+}
+
+/// The pieces of `trace` (see [`Piece`]); `None` without economics.
+fn pieces<'a>(model: &'a Model, trace: &'a CohortTrace) -> Option<impl Iterator<Item = Piece<'a>> + Clone> {
+    let parts = &trace.parts;
+    let whole = parts.groups.is_empty();
+    debug_assert!(whole != model.values_by_profile() || model.groups.is_empty(), "parts kept by profile");
+    // Checked here so that every piece below has its tables.
+    model.valuation(trace.strategy, parts.groups.first().copied().unwrap_or(0))?;
+    let per_part = (trace.n_cycles + 1) * trace.n_slots;
+    let n = if whole { 1 } else { parts.groups.len() };
+    Some((0..n).map(move |k| {
+        if whole {
+            let v = model.valuation(trace.strategy, 0).expect("checked above");
+            return Piece { v, slot_occupancy: &trace.slot_occupancy, flows: Flows::States(&trace.flows) };
+        }
+        let v = model.valuation(trace.strategy, parts.groups[k]).expect("a table per profile");
+        let flows_per_part = trace.n_cycles * parts.n_moves;
+        Piece {
+            v,
+            slot_occupancy: &parts.slot_occupancy[k * per_part..(k + 1) * per_part],
+            flows: Flows::Moves(&parts.move_flows[k * flows_per_part..(k + 1) * flows_per_part]),
+        }
+    }))
+}
+
+/// The sum of `f` over the pieces, in order; with one piece, exactly `f` of it.
+fn over_pieces<'a>(mut pieces: impl Iterator<Item = Piece<'a>>, f: impl Fn(&Piece<'a>) -> f64) -> f64 {
+    let first = pieces.next().map_or(0.0, |p| f(&p));
+    pieces.fold(first, |total, p| total + f(&p))
+}
+
+/// Cohort totals of one strategy; `None` when the model has no economics. When the model values
+/// profiles apart, each sub-cohort's part of the trace is valued with its own tables and the
+/// parts are summed (their weights are in the trace), as the trace itself sums them.
+pub fn cohort_totals(model: &Model, trace: &CohortTrace) -> Option<StrategyTotals> {
+    let pieces = pieces(model, trace)?;
+    let n_slots = trace.n_slots;
+    let n_states = trace.n_states;
+    let by_slot = |q: usize, keep: &dyn Fn(usize) -> bool| -> f64 {
+        over_pieces(pieces.clone(), |piece| piece.by_slot(q, n_slots, model.slots(), keep))
     };
-    let by_move = |q: usize, from: usize, to: usize| -> f64 {
-        (0..trace.n_cycles)
-            .map(|t| trace.flows[(t * n_states + from) * n_states + to] * v.for_move(q, t, from, to))
-            .sum()
-    };
+    let by_move =
+        |q: usize, from: usize, to: usize| -> f64 { over_pieces(pieces.clone(), |p| p.by_move(q, trace, from, to)) };
     let total = |q: usize| -> f64 {
         let moves: f64 =
             (0..n_states).flat_map(|f| (0..n_states).map(move |t| (f, t))).map(|(f, t)| by_move(q, f, t)).sum();
@@ -100,37 +170,87 @@ pub fn cohort_totals(model: &Model, trace: &CohortTrace) -> Option<StrategyTotal
 }
 
 /// Discounted cost, discounted QALYs and undiscounted life years of one strategy: the three
-/// numbers a PSA draw needs, without the breakdowns of [`cohort_totals`].
+/// numbers a PSA draw needs, without the breakdowns of [`cohort_totals`] (valued piece by piece
+/// as there).
 pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
-    let v = &model.valuations.as_ref()?[trace.strategy];
+    let pieces = pieces(model, trace)?;
     let n_slots = trace.n_slots;
     let n_states = trace.n_states;
     let boundaries = trace.n_cycles + 1;
     let quantities = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
-    // Only the moves that carry a value (often none): (index of the flow within a cycle, move number).
-    let moves: Vec<(usize, usize)> =
-        (0..n_states * n_states).filter_map(|k| v.move_number(k / n_states, k % n_states).map(|m| (k, m))).collect();
+    // Only the moves that carry a value (often none), the same in every table: (index of the
+    // flow within a cycle, move number).
+    let first = pieces.clone().next()?.v;
+    let moves: Vec<(usize, usize)> = (0..n_states * n_states)
+        .filter_map(|k| first.move_number(k / n_states, k % n_states).map(|m| (k, m)))
+        .collect();
     let mut out = [0.0; 3];
     for (k, &q) in quantities.iter().enumerate() {
-        // Boundary by boundary: the occupancy of the slots times their values, then the moves.
-        let values = &v.point[q * boundaries * n_slots..(q + 1) * boundaries * n_slots];
-        let mut total = 0.0;
-        for (x, value) in trace.slot_occupancy.chunks_exact(n_slots).zip(values.chunks_exact(n_slots)) {
-            total += x.iter().zip(value).map(|(m, value)| m * value).sum::<f64>();
-        }
-        if !moves.is_empty() {
-            for (t, flows) in trace.flows.chunks_exact(n_states * n_states).enumerate() {
-                for &(flow_index, m) in &moves {
-                    let flow = flows[flow_index];
-                    if flow != 0.0 {
-                        total += flow * v.for_move_number(q, t, m);
+        out[k] = over_pieces(pieces.clone(), |piece| {
+            let v = piece.v;
+            // Boundary by boundary: the occupancy of the slots times their values, then the moves.
+            let values = &v.point[q * boundaries * n_slots..(q + 1) * boundaries * n_slots];
+            let mut total = 0.0;
+            for (x, value) in piece.slot_occupancy.chunks_exact(n_slots).zip(values.chunks_exact(n_slots)) {
+                total += x.iter().zip(value).map(|(m, value)| m * value).sum::<f64>();
+            }
+            match piece.flows {
+                Flows::States(flows) if !moves.is_empty() => {
+                    for (t, flows) in flows.chunks_exact(n_states * n_states).enumerate() {
+                        for &(flow_index, m) in &moves {
+                            let flow = flows[flow_index];
+                            if flow != 0.0 {
+                                total += flow * v.for_move_number(q, t, m);
+                            }
+                        }
+                    }
+                }
+                Flows::Moves(flows) if !moves.is_empty() => {
+                    for (t, flows) in flows.chunks_exact(v.n_moves()).enumerate() {
+                        for &(_, m) in &moves {
+                            let flow = flows[m];
+                            if flow != 0.0 {
+                                total += flow * v.for_move_number(q, t, m);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            total
+        });
+    }
+    Some(out)
+}
+
+/// Quantity `q` accrued at each cycle boundary p = 0..=n_cycles: the occupancy at p valued as
+/// in [`cohort_outcomes`], plus the one-off values of moves during cycle p; `None` without
+/// economics. The values add up to the strategy's total of `q`.
+pub fn by_boundary(model: &Model, trace: &CohortTrace, q: usize) -> Option<Vec<f64>> {
+    let pieces = pieces(model, trace)?;
+    let (n_slots, n_states) = (trace.n_slots, trace.n_states);
+    let at = |p: usize| {
+        over_pieces(pieces.clone(), |piece| {
+            let v = piece.v;
+            let x = &piece.slot_occupancy[p * n_slots..(p + 1) * n_slots];
+            let mut total: f64 = x.iter().enumerate().map(|(slot, m)| m * v.at(q, p, slot)).sum();
+            if p < trace.n_cycles {
+                for from in 0..n_states {
+                    for to in 0..n_states {
+                        let flow = match piece.flows {
+                            Flows::States(flows) => flows[(p * n_states + from) * n_states + to],
+                            Flows::Moves(flows) => v.move_number(from, to).map_or(0.0, |m| flows[p * v.n_moves() + m]),
+                        };
+                        if flow != 0.0 {
+                            total += flow * v.for_move(q, p, from, to);
+                        }
                     }
                 }
             }
-        }
-        out[k] = total;
-    }
-    Some(out)
+            total
+        })
+    };
+    Some((0..=trace.n_cycles).map(at).collect())
 }
 
 /// A Monte Carlo mean with its standard error.

@@ -37,3 +37,6 @@ pub use economics::{
 pub use occupancy::{PatientPath, StateOccupancy, occupancy, patient_paths};
 pub use subgroups::{IncrementalNmb, SubgroupResult, incremental_nmb, subgroup_analysis};
 pub use survival::{Curve, Method, StrategySurvival, SurvivalSummary, survival_analysis};
+
+#[cfg(test)]
+mod tests_values;

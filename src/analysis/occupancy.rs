@@ -16,6 +16,11 @@ pub struct StateOccupancy {
     /// depend on time in state.
     pub slot_shares: Vec<f64>,
     pub n_slots: usize,
+    /// When the model values profiles apart ([`crate::model::Model::values_by_profile`]): the
+    /// sub-cohort of each part and the part's slot shares, its weight included,
+    /// `[(k * (n_cycles + 1) + t) * n_slots + slot]`; both empty otherwise.
+    pub profile_groups: Vec<usize>,
+    pub profile_slot_shares: Vec<f64>,
 }
 
 impl StateOccupancy {
@@ -28,6 +33,8 @@ impl StateOccupancy {
             shares: trace.occupancy.clone(),
             slot_shares: trace.slot_occupancy.clone(),
             n_slots: trace.n_slots,
+            profile_groups: trace.parts.groups.clone(),
+            profile_slot_shares: trace.parts.slot_occupancy.clone(),
         }
     }
 

@@ -317,28 +317,7 @@ pub fn rerun(scenario: &Scenario, inputs: &[(String, f64)]) -> Result<Rerun> {
 /// [`analysis::economics::cohort_outcomes`], plus one-off QALYs of moves in cycle p; `None`
 /// without economics. The sum is the strategy's total QALYs.
 fn qaly_by_cycle(model: &Model, trace: &crate::engine::CohortTrace) -> Option<Vec<f64>> {
-    use crate::model::valuation::quantity::QALY;
-    let v = &model.valuations.as_ref()?[trace.strategy];
-    let (n_slots, n_states) = (trace.n_slots, trace.n_states);
-    Some(
-        (0..=trace.n_cycles)
-            .map(|p| {
-                let x = &trace.slot_occupancy[p * n_slots..(p + 1) * n_slots];
-                let mut total: f64 = x.iter().enumerate().map(|(slot, m)| m * v.at(QALY, p, slot)).sum();
-                if p < trace.n_cycles {
-                    for from in 0..n_states {
-                        for to in 0..n_states {
-                            let flow = trace.flows[(p * n_states + from) * n_states + to];
-                            if flow != 0.0 {
-                                total += flow * v.for_move(QALY, p, from, to);
-                            }
-                        }
-                    }
-                }
-                total
-            })
-            .collect(),
-    )
+    analysis::economics::by_boundary(model, trace, crate::model::valuation::quantity::QALY)
 }
 
 #[cfg(test)]

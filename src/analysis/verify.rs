@@ -237,7 +237,9 @@ fn zero_discounting(scenario: &Scenario) -> Result<Check> {
 fn higher_discounting(scenario: &Scenario, economics: &Economics) -> Result<Check> {
     let values = scenario.base_values();
     let mut positive = scenario.clone();
-    for r in &mut positive.rewards {
+    // A value that changes with model time or the profile has no single number to take the
+    // absolute value of: it is kept as it is (such values are rarely negative).
+    for r in positive.rewards.iter_mut().filter(|r| r.value.depends().is_constant()) {
         r.value = Value::Literal(r.value.get(&values).abs());
     }
     for st in &mut positive.strategies {

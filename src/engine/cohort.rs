@@ -24,6 +24,26 @@ pub struct CohortTrace {
     /// Expected share moving from one state to another during cycle t,
     /// `[(t * n_states + from) * n_states + to]`, t = 0..n_cycles; zero on the diagonal.
     pub flows: Vec<f64>,
+    /// Each sub-cohort's own part, kept only when the model values profiles with their own
+    /// tables ([`Model::values_by_profile`]); empty otherwise.
+    pub parts: ProfileParts,
+}
+
+/// The sub-cohorts' parts of a trace, for valuing each with its own tables: the whole trace's
+/// slot occupancy is the sum of the parts' (up to rounding), and so are the flows of valued moves.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProfileParts {
+    /// The sub-cohort of each part (index into `model.groups`), in the order they were stepped;
+    /// empty when no parts are kept.
+    pub groups: Vec<usize>,
+    /// Part k's share in each slot at boundary t, its weight included,
+    /// `[(k * (n_cycles + 1) + t) * n_slots + slot]`.
+    pub slot_occupancy: Vec<f64>,
+    /// Part k's expected moves during cycle t of each move that has a value, by its number in
+    /// the value tables ([`crate::model::valuation::Valuation::move_number`]),
+    /// `[(k * n_cycles + t) * n_moves + move]`.
+    pub move_flows: Vec<f64>,
+    pub n_moves: usize,
 }
 
 impl CohortTrace {
@@ -67,6 +87,7 @@ impl CohortTrace {
             slot_occupancy: Vec::new(),
             n_slots: 0,
             flows: Vec::new(),
+            parts: ProfileParts::default(),
         }
     }
 }
@@ -111,7 +132,8 @@ pub fn sim_cohort_into(
 }
 
 /// Steps the sub-cohorts `weights` lists, `(group, weight)`, each from its start, and adds them
-/// to the trace with their weights, in the order listed.
+/// to the trace with their weights, in the order listed (keeping each one's part when the model
+/// values profiles apart).
 fn fill(
     model: &Model,
     strategy: usize,
@@ -134,6 +156,7 @@ fn fill(
     reset(&mut trace.occupancy, (n_cycles + 1) * n_states);
     reset(&mut trace.slot_occupancy, (n_cycles + 1) * n_slots);
     reset(&mut trace.flows, if moves.is_some() { n_cycles * n_states * n_states } else { 0 });
+    let mut parts = Parts::new(model, &mut trace.parts, weights);
     // The states some recorded move leaves (a move to the same state is never one).
     let recorded = |from: usize, to: usize| from != to && moves.is_some_and(|m| m[from * n_states + to]);
     let leaves: Vec<bool> = (0..n_states).map(|from| (0..n_states).any(|to| recorded(from, to))).collect();
@@ -144,7 +167,7 @@ fn fill(
     let occupancy = &mut trace.occupancy;
     let slot_occupancy = &mut trace.slot_occupancy;
     let flows = &mut trace.flows;
-    for &(g, weight) in weights {
+    for (k, &(g, weight)) in weights.iter().enumerate() {
         x.fill(0.0);
         for (s, share) in model.initial.iter().enumerate() {
             x[model.entry_slot(s)] += share * weight;
@@ -153,6 +176,7 @@ fn fill(
             occupancy[model.slots()[slot].state] += m;
             slot_occupancy[slot] += m;
         }
+        parts.occupy(k, 0, x);
         // `y` is all zeros at each cycle's start: at first from the reset, then because each
         // cycle empties `x` as it reads it (cheaper than clearing a few numbers by a call).
         for t in 0..n_cycles {
@@ -180,6 +204,7 @@ fn fill(
                         flows_t[from * n_states + e.to_state as usize] += m * e.probability;
                     }
                 }
+                parts.moved(k, t, from, m, row);
             }
             let next = &mut occupancy[(t + 1) * n_states..(t + 2) * n_states];
             for (&state, m) in slot_state.iter().zip(y.iter()) {
@@ -188,7 +213,65 @@ fn fill(
             for (acc, m) in slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots].iter_mut().zip(y.iter()) {
                 *acc += m;
             }
+            parts.occupy(k, t + 1, y);
             std::mem::swap(&mut x, &mut y);
+        }
+    }
+}
+
+/// Where [`fill`] writes each sub-cohort's part, when it keeps them.
+struct Parts<'a> {
+    parts: &'a mut ProfileParts,
+    keep: bool,
+    n_states: usize,
+    n_cycles: usize,
+    n_slots: usize,
+    /// The number of each (from, to) move that has a value, `[from * n_states + to]`.
+    move_number: Vec<Option<usize>>,
+}
+
+impl<'a> Parts<'a> {
+    /// Resets `parts` for the sub-cohorts `weights` lists when the model values profiles apart,
+    /// to nothing otherwise.
+    fn new(model: &Model, parts: &'a mut ProfileParts, weights: &[(usize, f64)]) -> Parts<'a> {
+        let (n_states, n_cycles, n_slots) = (model.n_states(), model.n_cycles, model.slots().len());
+        let tables = model.valuation(0, 0).filter(|_| model.values_by_profile());
+        let keep = tables.is_some();
+        let move_number: Vec<Option<usize>> = match tables {
+            Some(v) => (0..n_states * n_states).map(|i| v.move_number(i / n_states, i % n_states)).collect(),
+            None => Vec::new(),
+        };
+        let n_parts = if keep { weights.len() } else { 0 };
+        parts.groups.clear();
+        parts.groups.extend(weights.iter().take(n_parts).map(|&(g, _)| g));
+        parts.n_moves = tables.map_or(0, |v| v.n_moves());
+        parts.slot_occupancy.clear();
+        parts.slot_occupancy.resize(n_parts * (n_cycles + 1) * n_slots, 0.0);
+        parts.move_flows.clear();
+        parts.move_flows.resize(n_parts * n_cycles * parts.n_moves, 0.0);
+        Parts { parts, keep, n_states, n_cycles, n_slots, move_number }
+    }
+
+    /// Part k's slot occupancy at boundary t.
+    #[inline]
+    fn occupy(&mut self, k: usize, t: usize, x: &[f64]) {
+        if self.keep {
+            let start = (k * (self.n_cycles + 1) + t) * self.n_slots;
+            self.parts.slot_occupancy[start..start + self.n_slots].copy_from_slice(x);
+        }
+    }
+
+    /// Part k's valued moves out of `from` during cycle t, by a share `m` taking `row`'s exits.
+    #[inline]
+    fn moved(&mut self, k: usize, t: usize, from: usize, m: f64, row: &[crate::model::Exit]) {
+        if !self.keep || self.parts.n_moves == 0 {
+            return;
+        }
+        for e in row {
+            let to = e.to_state as usize;
+            if let (true, Some(number)) = (to != from, self.move_number[from * self.n_states + to]) {
+                self.parts.move_flows[(k * self.n_cycles + t) * self.parts.n_moves + number] += m * e.probability;
+            }
         }
     }
 }

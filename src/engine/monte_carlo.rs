@@ -204,8 +204,9 @@ pub struct McRun {
     pub values: Option<McValueSums>,
 }
 
-/// One strategy's values laid out for the walk: `[cost, qaly, life_years]` side by side, so that
-/// a step reads one cache line instead of three tables.
+/// One table's values (a strategy's, or a (strategy, profile)'s when values differ by profile:
+/// each patient is valued with its own profile's) laid out for the walk: `[cost, qaly,
+/// life_years]` side by side, so that a step reads one cache line instead of three tables.
 struct PathValues {
     n_slots: usize,
     n_states: usize,
@@ -364,7 +365,9 @@ impl Accumulator {
             };
             let mut fits = true;
             for (strategy, counts) in part.counts.iter_mut().enumerate() {
-                let mut rec = Valued { counts, values: &tables[strategy], totals: [0.0; 3] };
+                // The tables of the patient's own profile when values differ by profile.
+                let values = &tables[model.valuation_index(strategy, group)];
+                let mut rec = Valued { counts, values, totals: [0.0; 3] };
                 walk(model, strategy, group, start, rng.clone(), &mut rec);
                 for k in 0..3 {
                     match to_fixed(rec.totals[k], FIXED_SCALE[k]) {
@@ -396,7 +399,10 @@ struct RunSpec<'a> {
 /// scale is at most half of [`FIXED_LIMIT`], which leaves room for rounding along the path.
 fn check_fixed_point_range(model: &Model) -> Result<()> {
     let Some(valuations) = model.valuations.as_ref() else { return Ok(()) };
-    for (strategy, v) in valuations.iter().enumerate() {
+    // One table per strategy, or per (strategy, profile), strategy-major.
+    let per_strategy = (valuations.len() / model.n_strategies().max(1)).max(1);
+    for (i, v) in valuations.iter().enumerate() {
+        let strategy = i / per_strategy;
         for k in 0..3 {
             let largest = v.largest_path_total(MC_QUANTITIES[k]);
             let limit = FIXED_LIMIT / 2.0 / FIXED_SCALE[k];

@@ -193,7 +193,7 @@ fn teaching_scenario_trace_matches_hand_arithmetic() {
 
 /// Bonferroni-corrected normal quantile so that all `m` comparisons hold together with
 /// probability 1 - alpha if the simulation is right.
-fn simultaneous_z(m: usize, alpha: f64) -> f64 {
+pub(crate) fn simultaneous_z(m: usize, alpha: f64) -> f64 {
     Normal::standard().inverse_cdf(1.0 - alpha / (2.0 * m as f64))
 }
 

@@ -150,6 +150,57 @@ impl EffectCourse {
     }
 }
 
+/// Adds the mean shift of each covariate variable per cycle under `strategy` to `shifts`
+/// (`[cycle * MAX_COVARIATE_VARIABLES + slot]`, zeros to start from); one
+/// [`ProblemKind::Covariate`] per covariate effect whose shift or times are not finite.
+fn covariate_shifts_into(
+    scenario: &Scenario,
+    strategy: usize,
+    values: &[f64],
+    shifts: &mut [f64],
+    problems: &mut Vec<Problem>,
+) {
+    let n_cycles = scenario.n_cycles;
+    let dt = scenario.cycle_length_years;
+    for effect in &scenario.strategies[strategy].covariate_effects {
+        let course = EffectCourse {
+            value: effect.shift.get(values),
+            onset_years: effect.onset.years(values),
+            duration_years: effect.duration.map_or(f64::INFINITY, |d| d.years(values)),
+            waning: WaningYears::from_scenario(effect.waning, values),
+        };
+        // A shift may be negative: only the times must be >= 0.
+        let times = EffectCourse { value: 1.0, ..course };
+        let bad = if course.value.is_finite() { times.first_bad_field() } else { Some(("the shift", course.value)) };
+        if let Some((what, value)) = bad {
+            let kind = ProblemKind::Covariate {
+                name: effect.covariate.clone(),
+                rule: format!(
+                    "the shift of strategy \"{}\": {what} is {value}; it must be a finite number (times >= 0)",
+                    scenario.strategies[strategy].name
+                ),
+            };
+            problems.push(Problem::new("", None, kind));
+            continue;
+        }
+        for t in 0..n_cycles {
+            let (a, b) = (t as f64 * dt, (t + 1) as f64 * dt);
+            shifts[t * MAX_COVARIATE_VARIABLES + effect.slot as usize] += course.value * course.mean_strength(a, b);
+        }
+    }
+}
+
+/// The mean shift of each covariate variable in every cycle under `strategy`,
+/// `[cycle * MAX_COVARIATE_VARIABLES + slot]` (all 0 for a strategy without covariate effects),
+/// as the rows see it ([`EffectTables::covariate_shifts`]); for values (costs, utilities) that
+/// read a covariate. A shift that is not finite was reported by the rows' build, which comes
+/// first; here it is left as it is.
+pub fn covariate_shift_table(scenario: &Scenario, strategy: usize, values: &[f64]) -> Vec<f64> {
+    let mut shifts = vec![0.0; scenario.n_cycles * MAX_COVARIATE_VARIABLES];
+    covariate_shifts_into(scenario, strategy, values, &mut shifts, &mut Vec::new());
+    shifts
+}
+
 /// Decay rate of an exponential waning, ln 2 / half-life (infinite for a half-life of 0).
 fn decay_rate(half_life_years: f64) -> f64 {
     LN_2 / half_life_years
@@ -230,34 +281,7 @@ impl EffectTables {
                 }
             }
         }
-        for effect in &scenario.strategies[strategy].covariate_effects {
-            let course = EffectCourse {
-                value: effect.shift.get(values),
-                onset_years: effect.onset.years(values),
-                duration_years: effect.duration.map_or(f64::INFINITY, |d| d.years(values)),
-                waning: WaningYears::from_scenario(effect.waning, values),
-            };
-            // A shift may be negative: only the times must be >= 0.
-            let times = EffectCourse { value: 1.0, ..course };
-            let bad =
-                if course.value.is_finite() { times.first_bad_field() } else { Some(("the shift", course.value)) };
-            if let Some((what, value)) = bad {
-                let kind = ProblemKind::Covariate {
-                    name: effect.covariate.clone(),
-                    rule: format!(
-                        "the shift of strategy \"{}\": {what} is {value}; it must be a finite number (times >= 0)",
-                        scenario.strategies[strategy].name
-                    ),
-                };
-                problems.push(Problem::new("", None, kind));
-                continue;
-            }
-            for t in 0..n_cycles {
-                let (a, b) = (t as f64 * dt, (t + 1) as f64 * dt);
-                tables.covariate_shift[t * MAX_COVARIATE_VARIABLES + effect.slot as usize] +=
-                    course.value * course.mean_strength(a, b);
-            }
-        }
+        covariate_shifts_into(scenario, strategy, values, &mut tables.covariate_shift, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }

@@ -93,8 +93,12 @@ pub struct Model {
     pub initial: Vec<f64>,
     layout: SlotLayout,
     n_states: usize,
-    /// Value tables per strategy (costs, QALYs, life years); `None` without `[economics]`.
+    /// Value tables (costs, QALYs, life years); `None` without `[economics]`. One per strategy,
+    /// or, when some cost or utility reads the profile (age, sex, a covariate), one per
+    /// (strategy, sub-cohort), strategy-major: read them through [`Model::valuation`].
     pub valuations: Option<Vec<valuation::Valuation>>,
+    /// Tables per (strategy, sub-cohort) rather than per strategy (see [`Model::valuation`]).
+    values_by_profile: bool,
     /// Names of the cost categories, in the order of their quantities.
     pub cost_categories: Vec<String>,
     rows: RowStore,
@@ -170,10 +174,11 @@ impl Model {
         let background = groups::background_hazards(scenario, &groups);
         let rows = RowBuilder::new(scenario, values, &layout, &groups, &background).build().map_err(invalid)?;
         let kept = outcomes_only.then_some(valuation::OUTCOMES);
-        let plan = valuation::Plan::new(scenario, values, &layout.slots, kept);
+        let plan = valuation::Plan::new(scenario, values, &layout.slots, kept, &groups);
         let valuations = valuation::build_with(plan.as_ref(), scenario, values, &layout.slots).map_err(invalid)?;
         Ok(Model {
             valuations,
+            values_by_profile: plan.as_ref().is_some_and(valuation::Plan::by_profile),
             cost_categories: valuation::cost_categories(scenario),
             states: scenario.states.clone(),
             strategy_names: scenario.strategies.iter().map(|s| s.name.clone()).collect(),
@@ -213,14 +218,37 @@ impl Model {
             };
             // A draw of a discount rate changes every factor: plan again, keeping the quantities.
             if !plan.fits(scenario, values) {
-                *plan = valuation::Plan::new(scenario, values, &self.layout.slots, Some(plan.n_quantities()))
-                    .expect("the model was built with [economics]");
+                *plan =
+                    valuation::Plan::new(scenario, values, &self.layout.slots, Some(plan.n_quantities()), &self.groups)
+                        .expect("the model was built with [economics]");
             }
             valuation::rebuild(plan, scenario, values, &self.layout.slots, tables, &mut scratch.rewards)
                 .map_err(invalid)
         })();
         self.scratch = scratch;
         result
+    }
+
+    /// The value tables of `strategy` for the sub-cohort `group`: the strategy's own when values
+    /// are the same for every profile, the (strategy, group) tables when some cost or utility
+    /// reads the profile ([`Model::values_by_profile`]); `None` without `[economics]`.
+    #[inline]
+    pub fn valuation(&self, strategy: usize, group: usize) -> Option<&valuation::Valuation> {
+        let tables = self.valuations.as_ref()?;
+        tables.get(self.valuation_index(strategy, group))
+    }
+
+    /// The index in [`Model::valuations`] of the tables of (`strategy`, `group`).
+    #[inline]
+    pub fn valuation_index(&self, strategy: usize, group: usize) -> usize {
+        if self.values_by_profile { strategy * self.groups.len() + group } else { strategy }
+    }
+
+    /// Do the value tables differ by profile (some cost or utility reads age, sex or a
+    /// covariate)? Then a cohort is valued sub-cohort by sub-cohort, each with its own tables,
+    /// and the totals are summed with the sub-cohorts' weights.
+    pub fn values_by_profile(&self) -> bool {
+        self.values_by_profile
     }
 
     /// The slots (state x time-in-state bucket), in row order.

@@ -6,9 +6,9 @@
 //! quantity and the cost or utility entries of the scenario that feed it, largest first.
 
 use super::valuation::{ADVERSE_EVENT_CATEGORY, INFUSION_CATEGORY, Valuation, cost_categories, quantity};
-use super::{Slot, readable};
+use super::{Group, Slot, readable};
 use crate::error::{Problem, ProblemKind};
-use crate::scenario::{RewardKind, RewardTarget, Scenario, Value};
+use crate::scenario::{At, RewardKind, RewardTarget, Scenario, Value};
 
 /// Where a value sits in the tables.
 #[derive(Clone, Copy)]
@@ -21,8 +21,16 @@ enum Place {
     Path,
 }
 
-/// The first value of strategy `si` that is not finite, or whose path total is not, as a problem.
-pub fn first_problem(scenario: &Scenario, values: &[f64], slots: &[Slot], si: usize, v: &Valuation) -> Option<Problem> {
+/// The first value of strategy `si` (and sub-cohort `profile`, for tables per profile) that is
+/// not finite, or whose path total is not, as a problem.
+pub fn first_problem(
+    scenario: &Scenario,
+    values: &[f64],
+    slots: &[Slot],
+    si: usize,
+    profile: Option<&Group>,
+    v: &Valuation,
+) -> Option<Problem> {
     let (q, place, value) = first_not_finite(v)?;
     let categories = cost_categories(scenario);
     let states = &scenario.states;
@@ -38,13 +46,27 @@ pub fn first_problem(scenario: &Scenario, values: &[f64], slots: &[Slot], si: us
         }
         Place::Path => ("along one patient's path".to_string(), "the horizon".to_string()),
     };
+    // Tables per profile: say whose (the profile's formula variables at the cycle's start).
+    let (place_words, at) = match profile {
+        Some(g) => {
+            let who = super::groups::describe_group(scenario, g, 2);
+            let cycle = match place {
+                Place::Point { boundary, .. } => boundary.min(scenario.n_cycles.saturating_sub(1)),
+                Place::Move { cycle, .. } => cycle,
+                Place::Path => 0,
+            };
+            let at = super::rows::row_time(scenario.cycle_length_years, g, cycle, 0);
+            (format!("{place_words} for the profile \"{}\"", who.trim_start_matches(", ")), at)
+        }
+        None => (place_words, At::UNKNOWN),
+    };
     let kind = ProblemKind::ValueNotFinite {
         strategy: scenario.strategies[si].name.clone(),
         quantity: quantity_name(q, &categories),
         place: place_words,
         when,
         value,
-        entries: feeding_entries(scenario, values, slots, si, q, place),
+        entries: feeding_entries(scenario, values, &at, slots, si, q, place),
     };
     Some(Problem::new("", None, kind))
 }
@@ -101,7 +123,15 @@ pub fn quantity_name(q: usize, categories: &[String]) -> String {
 
 /// The scenario's cost and utility entries that can feed quantity `q` at `place` under strategy
 /// `si`, largest |value| first (at most three), in words.
-fn feeding_entries(scenario: &Scenario, values: &[f64], slots: &[Slot], si: usize, q: usize, place: Place) -> String {
+fn feeding_entries(
+    scenario: &Scenario,
+    values: &[f64],
+    at: &At,
+    slots: &[Slot],
+    si: usize,
+    q: usize,
+    place: Place,
+) -> String {
     let categories = cost_categories(scenario);
     let category = q.checked_sub(quantity::FIXED).map(|k| categories[k].as_str());
     let is_cost = matches!(q, quantity::COST | quantity::COST_UNDISCOUNTED) || category.is_some();
@@ -110,7 +140,7 @@ fn feeding_entries(scenario: &Scenario, values: &[f64], slots: &[Slot], si: usiz
         Value::Parameter(i) => (values[*i], format!(" (parameter {})", scenario.parameters[*i].name)),
         Value::Literal(x) => (*x, String::new()),
         // The largest value over the horizon is what can overflow; the formula names its inputs.
-        Value::Formula(f) => (v.get(values), format!(" (formula {})", f.text())),
+        Value::Formula(f) => (v.at(values, at), format!(" (formula {})", f.text())),
     };
     let mut entries: Vec<(f64, String)> = Vec::new();
     for r in scenario.rewards.iter().filter(|r| r.strategies.as_ref().is_none_or(|s| s.contains(&si))) {

@@ -249,6 +249,23 @@ fn strategy_in_words(out: &mut String, scenario: &Scenario, strategy: usize) {
     }
 }
 
+/// The value of quantity `q` accrued in `slot` at boundary `p` by the cohort's share there: with
+/// the strategy's tables, or profile by profile with each one's own.
+fn valued(model: &Model, trace: &StateOccupancy, strategy: usize, q: usize, p: usize, slot: usize) -> f64 {
+    let per_part = (trace.n_cycles + 1) * trace.n_slots;
+    let at = p * trace.n_slots + slot;
+    if trace.profile_groups.is_empty() {
+        let share = trace.slot_shares[at];
+        return model.valuation(strategy, 0).map_or(0.0, |v| share * v.at(q, p, slot));
+    }
+    (trace.profile_groups.iter().enumerate())
+        .map(|(k, &g)| {
+            let share = trace.profile_slot_shares[k * per_part + at];
+            model.valuation(strategy, g).map_or(0.0, |v| share * v.at(q, p, slot))
+        })
+        .sum()
+}
+
 /// The profile of a sub-cohort in words: "meld 6.9 (stratum 1 of 8), etiology hbv".
 fn profile_text(scenario: &Scenario, model: &Model, group: usize) -> String {
     scenario.population.describe(&model.groups[group].cells)
@@ -306,6 +323,63 @@ fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, str
             profile_text(scenario, model, high)
         );
     }
+}
+
+/// Each cost or utility that reads the profile, with its range over the profiles in the first
+/// cycle (covariates shifted as the strategy shifts them).
+fn values_by_profile(out: &mut String, scenario: &Scenario, model: &Model, strategy: usize) {
+    let values = scenario.base_values();
+    let dt = model.cycle_length_years;
+    let shifts = crate::model::effect::covariate_shift_table(scenario, strategy, &values);
+    let names: Vec<&str> = scenario.states.iter().map(|s| s.name.as_str()).collect();
+    for r in &scenario.rewards {
+        let d = r.value.depends();
+        if !(d.covariates || d.age || d.sex) {
+            continue;
+        }
+        let value = |g: usize| {
+            let mut at = crate::model::rows::row_time(dt, &model.groups[g], 0, 0);
+            for (x, shift) in at.covariates.iter_mut().zip(&shifts) {
+                *x += shift;
+            }
+            r.value.at(&values, &at)
+        };
+        let (low, high) = (0..model.groups.len()).fold((0, 0), |(lo, hi), g| {
+            (if value(g) < value(lo) { g } else { lo }, if value(g) > value(hi) { g } else { hi })
+        });
+        let what = match (&r.kind, r.target) {
+            (crate::scenario::RewardKind::Cost { category }, crate::scenario::RewardTarget::State(s)) => {
+                format!("the cost \"{category}\" of {} per year", names[s])
+            }
+            (crate::scenario::RewardKind::Qaly, crate::scenario::RewardTarget::State(s)) => {
+                format!("the utility of {}", names[s])
+            }
+            (
+                crate::scenario::RewardKind::Cost { category },
+                crate::scenario::RewardTarget::Transition { from, to },
+            ) => {
+                format!("the cost \"{category}\" of a move {} -> {}", names[from], names[to])
+            }
+            (crate::scenario::RewardKind::Qaly, crate::scenario::RewardTarget::Transition { from, to }) => {
+                format!("the QALY change of a move {} -> {}", names[from], names[to])
+            }
+        };
+        let _ = writeln!(
+            out,
+            "  {what} ({}) depends on the profile: in the first cycle it goes from {:.4} ({}) to {:.4} ({}).",
+            r.value.formula_text().unwrap_or(""),
+            value(low),
+            who(scenario, model, low),
+            value(high),
+            who(scenario, model, high)
+        );
+    }
+}
+
+/// A sub-cohort in words: its profile, with its start age and sex when the model has several.
+fn who(scenario: &Scenario, model: &Model, group: usize) -> String {
+    let words = crate::model::groups::describe_group(scenario, &model.groups[group], model.groups.len());
+    words.trim_start_matches(", ").to_string()
 }
 
 /// The per-cycle probabilities of the first cycle for the first sub-cohort; returns who that is
@@ -405,8 +479,7 @@ fn costs_and_qalys(
 ) {
     let names = names(model);
     // 3. Costs and QALYs.
-    if let (Some(econ), Some(vals)) = (&scenario.economics, model.valuations.as_ref()) {
-        let v = &vals[strategy];
+    if let (Some(econ), Some(_)) = (&scenario.economics, model.valuations.as_ref()) {
         let values = scenario.base_values();
         let _ = writeln!(out, "\n3. Costs and QALYs\n");
         if scenario.parameters.iter().any(|p| p.conversion.is_some()) {
@@ -424,6 +497,14 @@ fn costs_and_qalys(
             econ.discount_rate_effects.get(&values),
             econ.counting_in_words()
         );
+        if model.values_by_profile() {
+            let _ = writeln!(
+                out,
+                "Some costs or utilities differ by profile: each sub-cohort's share is valued with its own numbers, so a \
+                 state's value per person below is the mean over the profiles in it."
+            );
+            values_by_profile(out, scenario, model, strategy);
+        }
         let mut total = [0.0; 2];
         for p in 0..=cycles.min(model.n_cycles) {
             // Per state: the share, and the share-weighted value per person (time-in-state slots pooled).
@@ -431,8 +512,8 @@ fn costs_and_qalys(
             for (slot, sl) in model.slots().iter().enumerate() {
                 let share = trace.slot_shares[p * trace.n_slots + slot];
                 by_state[sl.state][0] += share;
-                by_state[sl.state][1] += share * v.at(quantity::COST, p, slot);
-                by_state[sl.state][2] += share * v.at(quantity::QALY, p, slot);
+                by_state[sl.state][1] += valued(model, trace, strategy, quantity::COST, p, slot);
+                by_state[sl.state][2] += valued(model, trace, strategy, quantity::QALY, p, slot);
             }
             let mut parts = Vec::new();
             let mut sum = [0.0; 2];

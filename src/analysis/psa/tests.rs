@@ -52,7 +52,9 @@ fn same_models(a: &Model, b: &Model, what: &str) {
 /// Rebuilding one model through ten draws gives, at every draw, the model built afresh, for
 /// models with time-in-state tunnels, sub-cohorts, effects, infusions and one-off move values
 /// (default), formulas of model time and time in state in rewards and exits (Sick-Sicker with
-/// tunnels), age-banded formulas (hip replacement), and a drawn discount rate.
+/// tunnels), age-banded formulas (hip replacement), a drawn discount rate, and costs and
+/// utilities that read the covariates, one table per (strategy, profile), with a drawn covariate
+/// shift (meld_values).
 #[test]
 fn a_rebuilt_model_is_the_model_built_afresh() {
     let drawn_rate = |t: String| {
@@ -66,6 +68,7 @@ fn a_rebuilt_model_is_the_model_built_afresh() {
         ("sick_sicker_timedep", scenario("sick_sicker_timedep.toml", |t| t)),
         ("thr_hesim", scenario("thr_hesim.toml", |t| t)),
         ("sick_sicker with a drawn discount rate", scenario("sick_sicker.toml", drawn_rate)),
+        ("meld_values", scenario("meld_values.toml", |t| t)),
     ];
     for (name, s) in &scenarios {
         let varied = sampling::varied_parameters(s);
@@ -75,6 +78,11 @@ fn a_rebuilt_model_is_the_model_built_afresh() {
         }
         for build in [Model::build, Model::build_outcomes] {
             let mut kept = build(s, &sampling::draw_values(s, &varied, 7, 0)).unwrap();
+            let n_tables = kept.valuations.as_ref().map_or(0, Vec::len);
+            let per_profile = *name == "meld_values";
+            assert_eq!(kept.values_by_profile(), per_profile, "{name}");
+            let expected = kept.n_strategies() * if per_profile { kept.groups.len() } else { 1 };
+            assert_eq!(n_tables, expected, "{name}: one table per strategy, or per (strategy, profile)");
             for k in 1..10 {
                 let values = sampling::draw_values(s, &varied, 7, k);
                 kept.rebuild(s, &values).unwrap();

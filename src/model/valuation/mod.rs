@@ -29,13 +29,15 @@
 //! probability x QALY loss) per infusion.
 
 use crate::error::Problem;
+use crate::scenario::formula::MAX_COVARIATE_VARIABLES;
 use crate::scenario::{At, Correction, DiscountTiming, RewardKind, Scenario};
 use rayon::prelude::*;
 
 mod plan;
 pub use plan::Plan;
 
-use super::Slot;
+use super::rows::row_time;
+use super::{Group, Slot};
 
 /// Indices of the fixed quantities in a value table (costs by category follow them).
 pub mod quantity {
@@ -221,10 +223,43 @@ fn spread(
 }
 
 /// Where in model time a reward of cycle `cycle` (0-based) is evaluated, for a slot that has
-/// spent `bucket` cycles in its state. Rewards are the same for every sub-cohort, so `age` is
-/// not known here (validation refuses it in rewards).
+/// spent `bucket` cycles in its state. The profile's variables (age, sex, covariates) are left
+/// unknown (NaN) here: tables built per profile fill them in ([`Profile::at`]).
 fn reward_time(dt: f64, cycle: usize, bucket: usize) -> At {
     At { state_years: bucket as f64 * dt, ..At::cycle_start(cycle, dt) }
+}
+
+/// Does some cost or utility read what makes a profile (age, sex or a covariate)? Then the value
+/// tables are built per (strategy, profile) instead of per strategy.
+pub fn reads_profile(scenario: &Scenario) -> bool {
+    scenario.rewards.iter().any(|r| {
+        let d = r.value.depends();
+        d.age || d.sex || d.covariates
+    })
+}
+
+/// The profile a table is built for: its sub-cohort and the strategy's covariate shifts per
+/// cycle (`[cycle * MAX_COVARIATE_VARIABLES + slot]`, empty for no shift).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Profile<'a> {
+    group: &'a Group,
+    shifts: &'a [f64],
+}
+
+impl Profile<'_> {
+    /// `at` with the profile's age, sex and covariates at its cycle, the covariates shifted by
+    /// the strategy's covariate effects as the rows shift them ([`super::rows`]).
+    fn at(&self, dt: f64, at: &At) -> At {
+        let cycle = at.cycle as usize;
+        let mut out = At { state_years: at.state_years, ..row_time(dt, self.group, cycle, 0) };
+        if !self.shifts.is_empty() {
+            let shifts = &self.shifts[cycle * MAX_COVARIATE_VARIABLES..(cycle + 1) * MAX_COVARIATE_VARIABLES];
+            for (x, shift) in out.covariates.iter_mut().zip(shifts) {
+                *x += shift;
+            }
+        }
+        out
+    }
 }
 
 /// Discount factors for costs and for effects at any time in years.
@@ -298,14 +333,16 @@ impl Discounting {
 /// (undiscounted totals, categories), and the three kept are bit-identical to a full plan's.
 pub const OUTCOMES: usize = quantity::LIFE_YEARS + 1;
 
-/// The value tables of every strategy made by a plan ([`Plan::new`] with these values); `None`
-/// without a plan (a scenario without `[economics]`).
+/// The value tables made by a plan ([`Plan::new`] with these values), one per strategy, or one
+/// per (strategy, profile) when the plan is [`Plan::by_profile`] (strategy-major: the tables of
+/// strategy s and sub-cohort g are at `s * n_profiles + g`); `None` without a plan (a scenario
+/// without `[economics]`).
 ///
 /// # Errors
-/// A [`ProblemKind::ValueNotFinite`](crate::ProblemKind::ValueNotFinite) per strategy whose
-/// tables hold a value that is not finite, or whose largest total along one patient's path is not
-/// (see [`Valuation::largest_path_total`]), naming the strategy, the state or move, the cycle and
-/// the cost or utility entries that feed it.
+/// A [`ProblemKind::ValueNotFinite`](crate::ProblemKind::ValueNotFinite) per table that holds a
+/// value that is not finite, or whose largest total along one patient's path is not (see
+/// [`Valuation::largest_path_total`]), naming the strategy (and the profile), the state or move,
+/// the cycle and the cost or utility entries that feed it.
 pub fn build_with(
     plan: Option<&Plan>,
     scenario: &Scenario,
@@ -315,28 +352,33 @@ pub fn build_with(
     let Some(plan) = plan else {
         return Ok(None);
     };
-    // Strategies are independent: built (and checked) in parallel, collected in strategy order;
-    // one after the other when already on a worker thread (a PSA draw), where splitting costs more
-    // than it saves. Either way the tables are the same.
-    let one = |si: usize| {
+    let n_profiles = plan.n_profiles();
+    let shifts = plan.covariate_shifts(scenario, values);
+    // Tables are independent: built (and checked) in parallel, collected in (strategy, profile)
+    // order; one after the other when already on a worker thread (a PSA draw), where splitting
+    // costs more than it saves. Either way the tables are the same.
+    let one = |k: usize| {
+        let (si, profile) = (k / n_profiles, plan.profile(k / n_profiles, k % n_profiles, &shifts));
         let mut v = plan.empty_tables();
-        plan.tables_into(scenario, values, slots, si, &mut v, &mut Vec::new());
-        let problem = super::value_check::first_problem(scenario, values, slots, si, &v);
+        plan.tables_into(scenario, values, slots, si, profile, &mut v, &mut Vec::new());
+        let problem = super::value_check::first_problem(scenario, values, slots, si, profile.map(|p| p.group), &v);
         (v, problem)
     };
+    let n_tables = scenario.strategies.len() * n_profiles;
     let built: Vec<(Valuation, Option<Problem>)> = if rayon::current_thread_index().is_some() {
-        (0..scenario.strategies.len()).map(one).collect()
+        (0..n_tables).map(one).collect()
     } else {
-        (0..scenario.strategies.len()).into_par_iter().map(one).collect()
+        (0..n_tables).into_par_iter().map(one).collect()
     };
     let (tables, problems): (Vec<Valuation>, Vec<Option<Problem>>) = built.into_iter().unzip();
     let problems: Vec<Problem> = problems.into_iter().flatten().collect();
     if problems.is_empty() { Ok(Some(tables)) } else { Err(problems) }
 }
 
-/// Refills `tables` (one per strategy, from an earlier build with the same plan, or empty) for
-/// new parameter values: the same numbers [`build_with`] gives, without allocating once the
-/// tables exist. The plan must [`Plan::fits`] the values.
+/// Refills `tables` (from an earlier build with the same plan, or empty) for new parameter
+/// values: the same numbers [`build_with`] gives, without allocating once the tables exist
+/// (but for the covariate shifts of tables built per profile). The plan must [`Plan::fits`] the
+/// values.
 ///
 /// # Errors
 /// As [`build_with`].
@@ -349,11 +391,14 @@ pub fn rebuild(
     scratch: &mut Vec<f64>,
 ) -> Result<(), Vec<Problem>> {
     debug_assert!(plan.fits(scenario, values));
-    tables.resize_with(scenario.strategies.len(), || plan.empty_tables());
+    let n_profiles = plan.n_profiles();
+    let shifts = plan.covariate_shifts(scenario, values);
+    tables.resize_with(scenario.strategies.len() * n_profiles, || plan.empty_tables());
     let mut problems = Vec::new();
-    for (si, v) in tables.iter_mut().enumerate() {
-        plan.tables_into(scenario, values, slots, si, v, scratch);
-        problems.extend(super::value_check::first_problem(scenario, values, slots, si, v));
+    for (k, v) in tables.iter_mut().enumerate() {
+        let (si, profile) = (k / n_profiles, plan.profile(k / n_profiles, k % n_profiles, &shifts));
+        plan.tables_into(scenario, values, slots, si, profile, v, scratch);
+        problems.extend(super::value_check::first_problem(scenario, values, slots, si, profile.map(|p| p.group), v));
     }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }

@@ -7,10 +7,10 @@
 //! [`Plan`] whose tables are number for number those of the rules in [`super`]'s documentation.
 
 use super::{
-    ADVERSE_EVENT_CATEGORY, Discounting, INFUSION_CATEGORY, Valuation, cost_categories, quantity, reward_time,
-    simpson_weights, spread,
+    ADVERSE_EVENT_CATEGORY, Discounting, INFUSION_CATEGORY, Profile, Valuation, cost_categories, quantity,
+    reads_profile, reward_time, simpson_weights, spread,
 };
-use crate::model::Slot;
+use crate::model::{Group, Slot};
 use crate::scenario::{
     At, Correction, DiscountTiming, Economics, Reward, RewardKind, RewardTarget, Scenario, Schedule,
 };
@@ -70,8 +70,12 @@ pub struct Plan {
     base: Vec<Vec<f64>>,
     /// Reward values of a draw: `values[r]` is reward r's value for the rewards that do not
     /// change with model time; then one value per (reward, cycle, time-in-state bucket) of those
-    /// that do, in this order.
+    /// that do (or read the profile), in this order.
     timed: Vec<(usize, At)>,
+    /// The sub-cohorts, when some reward reads the profile ([`super::reads_profile`]): then
+    /// there are tables per (strategy, profile), each with its profile's reward values; empty
+    /// otherwise (tables per strategy).
+    profiles: Vec<Group>,
 }
 
 /// The discount rates of costs and effects with these parameter values.
@@ -81,8 +85,15 @@ fn discount_rates(economics: &Economics, values: &[f64]) -> (f64, f64) {
 
 impl Plan {
     /// The plan of a scenario's value tables (`None` without `[economics]`), keeping the first
-    /// `kept` quantities (all when `None`), with the discount rates `values` give.
-    pub fn new(scenario: &Scenario, values: &[f64], slots: &[Slot], kept: Option<usize>) -> Option<Plan> {
+    /// `kept` quantities (all when `None`), with the discount rates `values` give; per profile
+    /// of `groups` (the model's sub-cohorts) when some cost or utility reads the profile.
+    pub fn new(
+        scenario: &Scenario,
+        values: &[f64],
+        slots: &[Slot],
+        kept: Option<usize>,
+        groups: &[Group],
+    ) -> Option<Plan> {
         let economics = scenario.economics.as_ref()?;
         let categories = cost_categories(scenario);
         let n_states = scenario.states.len();
@@ -112,6 +123,7 @@ impl Plan {
             terms: Vec::new(),
             base: Vec::new(),
             timed: Vec::new(),
+            profiles: if reads_profile(scenario) { groups.to_vec() } else { Vec::new() },
         };
         let planner = Planner::new(scenario, economics, slots, &plan.categories);
         let (mut timed_index, mut timed) = (std::collections::HashMap::new(), Vec::new());
@@ -156,6 +168,35 @@ impl Plan {
         self.n_quantities
     }
 
+    /// Are there tables per (strategy, profile), rather than per strategy?
+    pub fn by_profile(&self) -> bool {
+        !self.profiles.is_empty()
+    }
+
+    /// The number of tables per strategy: one per profile, or 1.
+    pub fn n_profiles(&self) -> usize {
+        self.profiles.len().max(1)
+    }
+
+    /// The covariate shifts of each strategy with these values, for tables per profile of a
+    /// scenario whose strategies shift covariates (empty otherwise: no allocation).
+    pub(super) fn covariate_shifts(&self, scenario: &Scenario, values: &[f64]) -> Vec<Vec<f64>> {
+        let shifting = scenario.strategies.iter().any(|s| !s.covariate_effects.is_empty());
+        if !self.by_profile() || !shifting {
+            return Vec::new();
+        }
+        (0..scenario.strategies.len())
+            .map(|si| crate::model::effect::covariate_shift_table(scenario, si, values))
+            .collect()
+    }
+
+    /// The profile of table `k` of strategy `si` (`None` for tables per strategy), with the
+    /// strategy's shifts from [`Plan::covariate_shifts`].
+    pub(super) fn profile<'a>(&'a self, si: usize, k: usize, shifts: &'a [Vec<f64>]) -> Option<Profile<'a>> {
+        let group = self.profiles.get(k)?;
+        Some(Profile { group, shifts: shifts.get(si).map_or(&[], Vec::as_slice) })
+    }
+
     /// Were the factors computed with the discount rates these values give?
     pub fn fits(&self, scenario: &Scenario, values: &[f64]) -> bool {
         scenario.economics.as_ref().is_some_and(|e| {
@@ -178,27 +219,36 @@ impl Plan {
         }
     }
 
-    /// The reward values of a draw into `out` (see [`Plan::timed`]).
-    fn reward_values(&self, scenario: &Scenario, values: &[f64], out: &mut Vec<f64>) {
+    /// The reward values of a draw into `out` (see [`Plan::timed`]), for `profile` when the
+    /// tables are per profile.
+    fn reward_values(&self, scenario: &Scenario, values: &[f64], profile: Option<Profile>, out: &mut Vec<f64>) {
         out.clear();
         out.extend(scenario.rewards.iter().map(|r| r.value.get(values)));
-        out.extend(self.timed.iter().map(|(r, at)| scenario.rewards[*r].value.at(values, at)));
+        match profile {
+            None => out.extend(self.timed.iter().map(|(r, at)| scenario.rewards[*r].value.at(values, at))),
+            Some(profile) => out.extend(
+                self.timed.iter().map(|(r, at)| scenario.rewards[*r].value.at(values, &profile.at(self.dt, at))),
+            ),
+        }
     }
 
     /// Fills `v` (tables of this plan's shape, e.g. from an earlier draw) with strategy `si`'s
-    /// values: the planned additions, then the infusions. `scratch` holds the reward values.
+    /// values (for `profile` when the tables are per profile): the planned additions, then the
+    /// infusions. `scratch` holds the reward values.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn tables_into(
         &self,
         scenario: &Scenario,
         values: &[f64],
         slots: &[Slot],
         si: usize,
+        profile: Option<Profile>,
         v: &mut Valuation,
         scratch: &mut Vec<f64>,
     ) {
         v.point.copy_from_slice(&self.base[si]);
         v.moves.fill(0.0);
-        self.reward_values(scenario, values, scratch);
+        self.reward_values(scenario, values, profile, scratch);
         let dt = self.dt;
         let add = |table: &mut [f64], i: u32, x: f64| {
             if i != NONE {

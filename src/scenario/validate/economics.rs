@@ -210,8 +210,17 @@ impl Validator<'_> {
             (false, true) => Usage::Utility,
             (false, false) => Usage::QalyLoss,
         };
-        // State values may change with model time and time in state; one-off values with model time.
-        self.time_allowed = crate::scenario::Depends { model_time: true, state_years: per_year, ..Default::default() };
+        // State values may change with model time and time in state; one-off values with model
+        // time. Both may read what makes a profile (age, sex, covariates): the value tables are
+        // then built per profile (`model::valuation`).
+        self.time_allowed = crate::scenario::Depends {
+            model_time: true,
+            state_years: per_year,
+            age: true,
+            sex: true,
+            covariates: true,
+            boundary: false,
+        };
         let value = match (&raw.annual, &raw.one_off, per_year) {
             (Some(v), None, true) => self.value(v, usage, &format!("{key}.annual"), line),
             (None, Some(v), false) => self.value(v, usage, &format!("{key}.one_off"), line),

@@ -8,7 +8,8 @@
 //! `model_years`, `age` or `state_years` has no single value and is inlined into every formula that
 //! uses it, so it is evaluated at the model time of each use. Which model-time variables a value may
 //! read depends on where it is used ([`Validator::time_allowed`]): transitions all of them; state
-//! rewards model time and time in state; draw-level settings none.
+//! rewards model time, time in state and the profile (age, sex, covariates); one-off rewards the
+//! same but time in state; draw-level settings none.
 //!
 //! [`Scenario::complete_values`]: crate::scenario::Scenario::complete_values
 
