@@ -44,31 +44,53 @@ fn recovers_a_known_rate_and_writes_a_valid_calibrated_scenario() {
         &format!("strategy,curve,years,value,lower,upper,source\nonly,overall_survival,2,{target},,,exact\n"),
     );
     wd.cmd().args(["calibrate", "s.toml", "--target", "t.csv", "--parameter", "r", "--out", "c"]).assert().success();
-    let csv = wd.read("c/calibration.csv");
-    let fitted: f64 = csv.lines().nth(1).unwrap().split(',').nth(5).unwrap().parse().unwrap();
+    let fitted = column(&wd.read("c/calibration.csv"), "parameter", "after")[0];
     assert!((fitted - 0.3).abs() < 1e-6, "fitted {fitted}");
     // The calibrated scenario is valid and carries the note.
     wd.cmd().args(["check", "c/calibrated.toml"]).assert().success();
     assert!(wd.read("c/calibrated.toml").contains("Calibrated by cirrhosim to t.csv (was 0.5)."));
 }
 
+/// The values of `column` in the rows of `calibration.csv` of `kind` (parameter or target).
+fn column(csv: &str, kind: &str, column: &str) -> Vec<f64> {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let at = reader.headers().unwrap().iter().position(|h| h == column).unwrap();
+    reader.records().map(|r| r.unwrap()).filter(|r| &r[0] == kind).map(|r| r[at].parse().unwrap()).collect()
+}
+
+/// The four-state model (the default until issue 13) fitted to the 1- and 2-year survival of
+/// decompensated cirrhosis (Clin Transl Gastroenterol 2017).
 #[test]
-fn default_scenario_to_published_decompensated_survival() {
+fn four_state_scenario_to_published_decompensated_survival() {
     let wd = Workdir::new();
     wd.cmd()
         .args(["calibrate", "--parameter", "r_decomp_death", "--out", "c", "--target"])
         .arg(repo().join("data/targets/decompensated_survival.csv"))
+        .arg(repo().join("scenarios/four_state.toml"))
         .assert()
         .success()
         .stdout(contains("parameter r_decomp_death"));
-    let csv = wd.read("c/calibration.csv");
-    let after: Vec<f64> = csv
-        .lines()
-        .filter(|l| l.starts_with("target,"))
-        .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
-        .collect();
+    let after = column(&wd.read("c/calibration.csv"), "target", "after");
     // Both fitted survival values lie inside the published 95% intervals.
     assert!((0.49..=0.67).contains(&after[0]) && (0.70..=0.82).contains(&after[1]), "{after:?}");
+}
+
+/// Without --target and --parameter, calibrate uses the scenario's [calibration]; a scenario
+/// without one is told which flag to give.
+#[test]
+fn the_scenarios_calibration_table_is_the_default() {
+    let wd = Workdir::new();
+    let targets = "\n[calibration]\nparameters = [\"r\"]\n[[calibration.targets]]\nstart = \"alive\"\ncurve = \"overall_survival\"\nyears = 2\nvalue = 0.5488116360940264\nsource = \"exact\"\n";
+    wd.write("s.toml", &format!("{TWO_STATE}{targets}"));
+    wd.cmd().args(["calibrate", "s.toml", "--out", "c"]).assert().success().stdout(contains("from alive"));
+    let fitted = column(&wd.read("c/calibration.csv"), "parameter", "after")[0];
+    assert!((fitted - 0.3).abs() < 1e-6, "fitted {fitted}");
+    wd.write("plain.toml", TWO_STATE);
+    wd.cmd()
+        .args(["calibrate", "plain.toml", "--parameter", "r"])
+        .assert()
+        .failure()
+        .stderr(contains("--target (not given): is needed: the scenario has no [[calibration.targets]]"));
 }
 
 #[test]
@@ -77,6 +99,7 @@ fn bad_targets_are_named() {
     wd.write("t.csv", "strategy,curve,years,value,lower,upper,source\nstandard_care,occupancy:nowhere,2,0.5,,,x\n");
     wd.cmd()
         .args(["calibrate", "--target", "t.csv", "--parameter", "r_decomp_death"])
+        .arg(repo().join("scenarios/four_state.toml"))
         .assert()
         .failure()
         .stderr(contains("t.csv:2: column \"curve\": \"occupancy:nowhere\" is not one of: overall_survival"));
@@ -84,18 +107,21 @@ fn bad_targets_are_named() {
     wd.write("p.csv", "strategy,curve,years,value,lower,upper,source\nstandard_care,overall_survival,2,52,49,67,x\n");
     wd.cmd()
         .args(["calibrate", "--target", "p.csv", "--parameter", "r_decomp_death"])
+        .arg(repo().join("scenarios/four_state.toml"))
         .assert()
         .failure()
         .stderr(contains("p.csv:2: column \"value\": 52 is not a share in [0, 1]"));
     wd.write("e.csv", "strategy,curve,years,value,lower,upper,source\n");
     wd.cmd()
         .args(["calibrate", "--target", "e.csv", "--parameter", "r_decomp_death"])
+        .arg(repo().join("scenarios/four_state.toml"))
         .assert()
         .failure()
         .stderr(contains("e.csv:1: has no targets"));
     wd.write("h.csv", "strategy,curve,years,value,lower,upper,source\nstandard_care,overall_survival,200,0.1,,,x\n");
     wd.cmd()
         .args(["calibrate", "--target", "h.csv", "--parameter", "r_decomp_death"])
+        .arg(repo().join("scenarios/four_state.toml"))
         .assert()
         .failure()
         .stderr(contains("h.csv:2: column \"years\": 200 lies beyond the model's horizon"));
@@ -145,6 +171,7 @@ fn calibrate_refuses_set_values() {
     crate::util::Workdir::new()
         .cmd()
         .args(["calibrate", "--set", "c_msc_infusion=1", "--target", "t.csv", "--parameter", "r_decomp_death"])
+        .arg(repo().join("scenarios/four_state.toml"))
         .assert()
         .failure()
         .stderr(predicates::str::contains("--set c_msc_infusion=1: is not taken by calibrate"));

@@ -49,8 +49,16 @@ fn every_bad_fixture_gives_its_exact_message() {
 #[test]
 fn shipped_scenarios_are_valid() {
     let wd = Workdir::new();
-    wd.cmd().arg("check").arg(repo().join("scenarios/teaching.toml")).assert().success();
-    wd.cmd().arg("check").assert().success().stdout(starts_with("scenarios/default.toml (embedded): ok (4 states"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(repo().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            wd.cmd().arg("check").arg(&path).assert().success();
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "{n} scenarios");
+    wd.cmd().arg("check").assert().success().stdout(starts_with("scenarios/default.toml (embedded): ok (9 states"));
 }
 
 #[test]

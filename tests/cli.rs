@@ -151,7 +151,7 @@ fn quiet_commands_write_only_under_out() {
         &["evppi", "out/psa", "--wtp", "30000", "--out", "out/evppi"],
         &["dsa", "--out", "out/dsa"],
         &["threshold", "--wtp", "30000", "--parameter", "c_msc_infusion", "--out", "out/threshold"],
-        &["calibrate", "--target", targets, "--parameter", "r_decomp_death", "--out", "out/calibration"],
+        &["calibrate", "--target", targets, "--parameter", "r_liver_death_first_decomp", "--out", "out/calibration"],
         &["report", "--patients", "500", "--psa", "out/psa", "--dsa", "out/dsa", "--out", "out/report"],
     ];
     for args in runs {

@@ -39,8 +39,19 @@ fn tornado_is_sorted_by_swing_and_its_base_is_the_base_case() {
     assert_eq!(nmb[0][6], base_nmb.to_string());
     let icer_row = rows(&csv).into_iter().find(|r| r[3] == "icer").unwrap();
     assert_eq!(icer_row[6], base_icer.to_string());
-    // 18 parameters with a range are used by the default scenario; each appears once per outcome.
-    assert_eq!(nmb.len(), 18);
+    // Every used parameter with a range (not a derived one) appears once per outcome: 29 in the
+    // nine-state default (18 in the four-state model before issue 13).
+    let ranged = s
+        .parameters
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| s.uses_parameter(*i) && p.low.is_some() && p.high.is_some() && !p.is_derived())
+        .count();
+    assert_eq!((nmb.len(), ranged), (29, 29));
+    let mut names: Vec<&str> = nmb.iter().map(|r| r[0].as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), nmb.len());
     // A higher MSC price lowers the incremental NMB.
     assert!(nmb[0][5].parse::<f64>().unwrap() < nmb[0][4].parse::<f64>().unwrap());
 }

@@ -25,10 +25,14 @@ fn default_scenario_explains_effects_and_values() {
         .arg("explain")
         .assert()
         .success()
-        .stdout(contains("the rate (hazard) is multiplied by 0.8182"))
-        .stdout(contains("a man aged 55"))
+        .stdout(contains("shifts each patient's meld by -2.01 (msc_meld_md_24wk"))
+        .stdout(contains("every formula that reads meld sees the shifted value"))
+        .stdout(contains("a man aged 55 with meld 8.6 (stratum 1 of 6)"))
         .stdout(contains("3. Costs and QALYs"))
-        .stdout(contains("boundary 0: decompensated 1.0000 x ("));
+        .stdout(contains("boundary 0: decompensated_first 1.0000 x ("))
+        .stdout(contains(
+            "r_liver_death_further_decomp = r_liver_death_first_decomp * hr_further_decomp  (= 0.0718174)",
+        ));
 }
 
 /// The teaching example of the model language: `explain` shows each formula with its value, the

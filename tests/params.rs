@@ -10,10 +10,10 @@ fn lists_values_distributions_ranges_and_sources() {
         .arg("params")
         .assert()
         .success()
-        .stdout(contains("r_decomp_death"))
-        .stdout(contains("gamma(8.8590, 0.0392)"))
-        .stdout(contains("0.173 - 0.63"))
-        .stdout(contains("D'Amico"));
+        .stdout(contains("r_aclf"))
+        .stdout(contains("gamma(7.9320, 0.0093)"))
+        .stdout(contains("0.045 - 0.148"))
+        .stdout(contains("Tonon 2025"));
     wd.cmd()
         .arg("params")
         .arg(repo().join("scenarios/chancellor_hiv.toml"))

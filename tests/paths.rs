@@ -23,8 +23,8 @@ fn default_paths_name_sex_and_age() {
         .args(["paths", "--patients", "3"])
         .assert()
         .success()
-        .stdout(contains("male 55"))
-        .stdout(contains("decompensated 0.00"));
+        .stdout(contains("male 55, meld "))
+        .stdout(contains("decompensated_first 0.00"));
 }
 
 /// With a population, each patient's row shows its covariates (the profile it drew).

@@ -27,10 +27,12 @@ fn snapshot(wd: &Workdir, dir: &str) -> Vec<(String, Vec<u8>, std::time::SystemT
     v
 }
 
+/// 60 draws of the four-state model (the default until issue 13; its PSA is about 30 times
+/// faster than the nine-state default's, and these tests are about the PSA's mechanics).
 fn psa(wd: &Workdir, extra: &[&str]) {
     let mut args = vec!["psa", "--draws", "60", "--quiet"];
     args.extend_from_slice(extra);
-    wd.cmd().args(&args).arg(repo().join("scenarios/default.toml")).assert().success();
+    wd.cmd().args(&args).arg(repo().join("scenarios/four_state.toml")).assert().success();
 }
 
 #[test]
@@ -85,7 +87,7 @@ fn shards_merge_into_the_single_run_byte_for_byte() {
             .arg("merge")
             .args(&dirs)
             .arg("--scenario")
-            .arg(repo().join("scenarios/default.toml"))
+            .arg(repo().join("scenarios/four_state.toml"))
             .args(["--out", &out])
             .assert()
             .success();
@@ -100,7 +102,11 @@ fn merge_refuses_missing_or_foreign_shards() {
     let wd = Workdir::new();
     psa(&wd, &["--shard", "0/2", "--out", "a"]);
     wd.cmd().args(["merge", "a"]).assert().failure().stderr(contains("cannot merge: shards 1/2 of 2 are missing"));
-    wd.cmd().args(["psa", "--draws", "61", "--quiet", "--shard", "1/2", "--out", "b"]).assert().success();
+    wd.cmd()
+        .args(["psa", "--draws", "61", "--quiet", "--shard", "1/2", "--out", "b"])
+        .arg(repo().join("scenarios/four_state.toml"))
+        .assert()
+        .success();
     wd.cmd()
         .args(["merge", "a", "b"])
         .assert()
@@ -128,7 +134,7 @@ fn merge_reads_the_scenario_from_the_shards_and_checks_it() {
         .assert()
         .failure()
         .stderr(contains(
-            "s0: cannot merge it: it holds the outputs of another run (scenario \"default\", not \"compensated\")",
+            "s0: cannot merge it: it holds the outputs of another run (scenario \"four_state\", not \"compensated\")",
         ));
     assert!(!wd.path().join("m2/cirrhosim-run.json").exists());
 }
@@ -169,18 +175,24 @@ fn resume_after_an_interruption_is_bit_identical() {
     let header_len = wd.read("cut/psa_draws.csv").lines().next().unwrap().len() + 1;
     state["next_draw"] = 0.into();
     state["rows_bytes"] = header_len.into();
-    let fresh = serde_json::to_value(cirrhosim::analysis::psa::PsaState::new(
-        2,
-        480,
-        serde_json::from_value(state["state"]["wtp"].clone()).unwrap(),
-    ))
-    .unwrap();
-    state["state"] = fresh;
+    let cycles = state["state"]["n_cycles"].as_u64().unwrap() as usize;
+    let wtp: Vec<f64> = serde_json::from_value(state["state"]["wtp"].clone()).unwrap();
+    let fresh = |cycles| serde_json::to_value(cirrhosim::analysis::psa::PsaState::new(2, cycles, wtp.clone())).unwrap();
+    // A checkpoint whose accumulators are not this model's (480 cycles, as the four-state
+    // default had) is refused, not indexed out of bounds.
+    state["state"] = fresh(cycles - 60);
     wd.write("cut/psa_checkpoint.json", &serde_json::to_string(&state).unwrap());
     std::fs::rename(wd.path().join("cut/psa_draws.csv"), wd.path().join("cut/psa_draws.csv.partial")).unwrap();
     for f in ["ceac.csv", "evpi.csv", "survival_psa.csv", "psa_summary.json", "psa_state.json", "cirrhosim-run.json"] {
         std::fs::remove_file(wd.path().join("cut").join(f)).unwrap();
     }
+    wd.cmd()
+        .args(["psa", "--draws", "60", "--quiet", "--out", "cut", "--resume"])
+        .assert()
+        .failure()
+        .stderr(contains("its accumulators are not those of this model (2 strategies"));
+    state["state"] = fresh(cycles);
+    wd.write("cut/psa_checkpoint.json", &serde_json::to_string(&state).unwrap());
     psa(&wd, &["--out", "cut", "--resume"]);
     for f in FILES {
         assert_eq!(wd.read(&format!("whole/{f}")), wd.read(&format!("cut/{f}")), "{f}");
@@ -201,7 +213,7 @@ fn resume_of_a_finished_run_or_shard_changes_nothing() {
         args.extend(extra);
         wd.cmd()
             .args(&args)
-            .arg(repo().join("scenarios/default.toml"))
+            .arg(repo().join("scenarios/four_state.toml"))
             .assert()
             .success()
             .stdout(contains("already complete"));
@@ -215,18 +227,19 @@ fn resume_with_other_settings_or_an_edited_scenario_is_refused() {
     psa(&wd, &["--out", "p"]);
     wd.cmd()
         .args(["psa", "--draws", "61", "--quiet", "--resume", "--out", "p"])
+        .arg(repo().join("scenarios/four_state.toml"))
         .assert()
         .failure()
         .stderr(contains("p: cannot resume: it holds the outputs of another run (draws 60, not 61)"))
         .stderr(contains("run without --resume"));
     // An edited scenario with the same name.
-    let text = std::fs::read_to_string(repo().join("scenarios/default.toml")).unwrap();
+    let text = std::fs::read_to_string(repo().join("scenarios/four_state.toml")).unwrap();
     wd.write("edited.toml", &text.replacen("value = 4000", "value = 4001", 1));
     wd.cmd()
         .args(["psa", "--draws", "60", "--quiet", "--resume", "--out", "p", "edited.toml"])
         .assert()
         .failure()
-        .stderr(contains("scenario \"default\" has changed since"));
+        .stderr(contains("scenario \"four_state\" has changed since"));
 }
 
 /// Issue 10: a checkpoint without its rows file gave a NUL-prefixed psa_draws.csv.
@@ -246,14 +259,14 @@ fn a_checkpoint_without_its_rows_is_refused() {
 fn psa_fails(wd: &Workdir, extra: &[&str], message: &str) {
     let mut args = vec!["psa", "--draws", "60", "--quiet"];
     args.extend_from_slice(extra);
-    wd.cmd().args(&args).arg(repo().join("scenarios/default.toml")).assert().failure().stderr(contains(message));
+    wd.cmd().args(&args).arg(repo().join("scenarios/four_state.toml")).assert().failure().stderr(contains(message));
 }
 
 /// Issue 10: psa_draws.csv was written without CSV quoting.
 #[test]
 fn strategy_names_with_commas_are_quoted() {
     let wd = Workdir::new();
-    let text = std::fs::read_to_string(repo().join("scenarios/default.toml")).unwrap();
+    let text = std::fs::read_to_string(repo().join("scenarios/four_state.toml")).unwrap();
     assert!(text.contains("name = \"standard_care\""));
     wd.write("comma.toml", &text.replace("name = \"standard_care\"", "name = \"standard care, alone\""));
     wd.cmd().args(["psa", "--draws", "20", "--quiet", "--out", "p", "comma.toml"]).assert().success();
@@ -301,7 +314,13 @@ fn monte_carlo_engine_runs_and_is_thread_independent() {
 #[test]
 fn evppi_ranks_the_msc_price_first() {
     let wd = Workdir::new();
-    wd.cmd().args(["psa", "--draws", "400", "--quiet", "--out", "p"]).assert().success();
+    // The four-state model (the default until issue 13): 400 draws of the nine-state default
+    // would take most of a minute in a debug build.
+    wd.cmd()
+        .args(["psa", "--draws", "400", "--quiet", "--out", "p"])
+        .arg(repo().join("scenarios/four_state.toml"))
+        .assert()
+        .success();
     wd.cmd().args(["evppi", "p", "--wtp", "100000"]).assert().success().stdout(contains("c_msc_infusion"));
     let csv = wd.read("p/evppi.csv");
     assert!(csv.starts_with("parameters,wtp,evppi_per_person,evpi_per_person,terms\n"));
@@ -399,7 +418,13 @@ fn a_converted_cost_is_drawn_in_the_scenarios_currency() {
 fn the_summary_states_evpi_and_the_evppi_of_the_effect() {
     let wd = Workdir::new();
     let draws = 600;
-    wd.cmd().args(["psa", "--draws", &draws.to_string(), "--quiet", "--out", "p"]).assert().success();
+    // The four-state model: the same effect mixture, duration and [psa] as the default, at a
+    // thirtieth of the cost per draw.
+    wd.cmd()
+        .args(["psa", "--draws", &draws.to_string(), "--quiet", "--out", "p"])
+        .arg(repo().join("scenarios/four_state.toml"))
+        .assert()
+        .success();
     let summary: serde_json::Value = serde_json::from_str(&wd.read("p/psa_summary.json")).unwrap();
     let v = &summary["value_of_information"];
     assert_eq!(v["population"], 10000.0);

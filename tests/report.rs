@@ -36,8 +36,13 @@ fn report_is_self_contained_structured_and_reproducible() {
             || html.matches("http://").count() == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
     );
     assert!(!html.contains("https://") && !html.contains("<script"));
-    assert!(html.contains("to death: annual probability 0.09 (first 1 year in the state)"));
-    assert!(html.contains("r_decomp_death"));
+    assert!(html.contains("to death_liver: annual rate 0.09785 (first 1 year in the state)"));
+    assert!(html.contains("r_liver_death_first_decomp"));
+    // Issue 13: the fit to the calibration targets, target by target.
+    assert!(html.contains("<table id=\"calibration-table\"><caption><b>Table "));
+    assert!(
+        html.contains("The model is calibrated to 9 published targets; it lies within the 95% interval of 9 of the 9")
+    );
     // Issue 13: CHEERS item 15 states the conversion of the MSC price with its index sources.
     assert!(html.contains("15 Currency, price date, and conversion"));
     assert!(

@@ -10,20 +10,26 @@ fn default_scenario_writes_survival_and_summary() {
     let csv = wd.read("results/survival.csv");
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("strategy,method,curve,cycle,years,estimate,lower,upper"));
-    // 2 strategies x 2 methods x (2 survival curves + 4 states) x 481 cycle boundaries.
-    assert_eq!(lines.count(), 2 * 2 * 6 * 481);
-    for curve in ["overall_survival", "transplant_free_survival", "occupancy:decompensated", "occupancy:death"] {
-        assert!(csv.contains(&format!("uc_msc,monte_carlo,{curve},480,40,")), "{curve}");
+    // 2 strategies x 2 methods x (2 survival curves + 9 states) x 541 cycle boundaries.
+    assert_eq!(lines.count(), 2 * 2 * 11 * 541);
+    for curve in
+        ["overall_survival", "transplant_free_survival", "occupancy:decompensated_first", "occupancy:death_liver"]
+    {
+        assert!(csv.contains(&format!("uc_msc,monte_carlo,{curve},540,45,")), "{curve}");
     }
     let summary: serde_json::Value = serde_json::from_str(&wd.read("results/summary.json")).unwrap();
     assert_eq!(summary["scenario"]["name"], "default");
-    assert_eq!(summary["settings"]["cycles"], 480);
+    assert_eq!(summary["settings"]["cycles"], 540);
     assert_eq!(summary["settings"]["patients"], 20000);
     let sc = &summary["strategies"][0]["cohort"];
-    // Decompensated cirrhosis: median survival about 2 years (D'Amico 2006), a little under it
-    // because transplant and background deaths add to the 0.347/yr liver mortality.
+    // Outpatients at a first decompensation: calibrated to 52% alive at 5 years (D'Amico 2024),
+    // so the median lies a little beyond 5 years.
     let median = sc["median_os_years"].as_f64().unwrap();
-    assert!((1.8..2.0).contains(&median), "median {median}");
+    assert!((5.0..6.0).contains(&median), "median {median}");
+    // Every calibration target's fit is in the summary, inside its interval.
+    let fit = summary["evidence"]["calibration"].as_array().unwrap();
+    assert_eq!(fit.len(), 9);
+    assert!(fit.iter().all(|f| f["inside"] == true), "{fit:?}");
     assert!(summary.get("throughput").is_none(), "timings would make the file differ from run to run");
     // Monte Carlo life years bracket the exact value.
     let mc = &summary["strategies"][0]["monte_carlo"];
@@ -429,10 +435,14 @@ fn by_names_that_cannot_make_subgroups_are_errors_with_the_fix() {
     wd.cmd().args(["run", "no_bands.toml", "--quiet", "--by", "meld"]).assert().failure().stderr(contains(
         "error: --by meld: no_bands.toml: \"meld\" is a numeric covariate without bands; add bands = { NAME = [low, high], ... } under [population.covariates.meld] to group its values",
     ));
-    wd.cmd().args(["run", "--quiet", "--by", "meld"]).assert().failure().stderr(contains("error: --by meld: ")).stderr(
-        contains(
+    wd.cmd()
+        .args(["run", "--quiet", "--by", "meld"])
+        .arg(repo().join("scenarios/four_state.toml"))
+        .assert()
+        .failure()
+        .stderr(contains("error: --by meld: "))
+        .stderr(contains(
             "has no [population]; subgroups are made from the covariates declared under [population.covariates.NAME]",
-        ),
-    );
+        ));
     assert!(!wd.path().join("results").exists(), "nothing runs before --by is checked");
 }

@@ -112,6 +112,10 @@ fn only_get_bounded_loopback_and_every_parameter() {
     let parameters: serde_json::Value = serde_json::from_str(&parameters).unwrap();
     let parameters = parameters.as_array().unwrap();
     assert!(parameters.len() > 15, "{}", parameters.len());
+    assert!(
+        !parameters.iter().any(|p| p["name"] == "param:r_liver_death_further_decomp"),
+        "a derived parameter has no slider"
+    );
     for p in parameters {
         let name = p["name"].as_str().unwrap();
         for at in ["min", "max"] {
@@ -123,12 +127,13 @@ fn only_get_bounded_loopback_and_every_parameter() {
     let (_, run) = get(&server, "/api/run");
     let run: serde_json::Value = serde_json::from_str(&run).unwrap();
     let msc = &run["strategies"][1];
-    assert_eq!(msc["occupancy"].as_array().unwrap().len(), 41);
-    assert_eq!(msc["trace"].as_array().unwrap().len(), 481);
-    assert_eq!(msc["flows"].as_array().unwrap().len(), 480);
+    // 45 years of monthly cycles.
+    assert_eq!(msc["occupancy"].as_array().unwrap().len(), 46);
+    assert_eq!(msc["trace"].as_array().unwrap().len(), 541);
+    assert_eq!(msc["flows"].as_array().unwrap().len(), 540);
     assert_eq!(msc["paths"].as_array().unwrap().len(), 10);
     let ly = msc["life_years_by_year"].as_array().unwrap();
-    assert!((ly[40].as_f64().unwrap() - msc["life_years"].as_f64().unwrap()).abs() < 1e-9);
+    assert!((ly[45].as_f64().unwrap() - msc["life_years"].as_f64().unwrap()).abs() < 1e-9);
     drop(server);
 
     // Loopback only unless --allow-remote.

@@ -205,7 +205,13 @@ fn threshold_parameters(scenario: &Scenario, strategy: usize) -> Vec<(String, Th
     let effects = uses
         .iter()
         .filter(|u| {
-            matches!(u.role, ParameterRole::HazardRatio | ParameterRole::RelativeRisk | ParameterRole::MeldShift)
+            matches!(
+                u.role,
+                ParameterRole::HazardRatio
+                    | ParameterRole::RelativeRisk
+                    | ParameterRole::MeldShift
+                    | ParameterRole::CovariateShift
+            )
         })
         .map(|u| (u, ThresholdRole::EffectSize));
     for (u, role) in price.chain(effects) {

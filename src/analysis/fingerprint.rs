@@ -17,6 +17,9 @@ pub fn scenario_sha256(scenario: &Scenario) -> String {
         };
     }
     s.file.clear();
+    if let Some(c) = &mut s.calibration {
+        c.targets.file.clear();
+    }
     if let Some(bg) = &mut s.background {
         bg.table.name = file_name_only(&bg.table.name);
     }

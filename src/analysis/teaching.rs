@@ -54,6 +54,14 @@ pub fn knobs(scenario: &Scenario) -> Vec<Knob> {
                 add_param(i, format!("{} effect duration ({})", s.label, scenario.parameters[i].kind.name()), &mut out);
             }
         }
+        for e in &s.covariate_effects {
+            if let Value::Parameter(i) = e.shift {
+                add_param(i, format!("{} shift of {}", s.label, e.covariate), &mut out);
+            }
+            if let Some(TimeValue::Parameter(i, _)) = e.duration {
+                add_param(i, format!("{} effect duration ({})", s.label, scenario.parameters[i].kind.name()), &mut out);
+            }
+        }
         if let Some(&Value::Parameter(i)) = s.schedule.as_ref().and_then(|sc| sc.cost_per_infusion.as_ref()) {
             let unit =
                 scenario.economics.as_ref().map_or(String::new(), |e| format!(" ({} {})", e.currency, e.price_year));
@@ -143,8 +151,9 @@ pub fn parameter_knob(scenario: &Scenario, i: usize) -> Knob {
 /// A slider for every parameter the model uses, in file order (the page lets a class put any of
 /// them beside the fixed knobs).
 pub fn parameter_knobs(scenario: &Scenario) -> Vec<Knob> {
+    // A derived parameter follows its inputs: setting it is refused, so it gets no slider.
     (0..scenario.parameters.len())
-        .filter(|&i| scenario.uses_parameter(i))
+        .filter(|&i| scenario.uses_parameter(i) && !scenario.parameters[i].is_derived())
         .map(|i| parameter_knob(scenario, i))
         .collect()
 }

@@ -164,11 +164,14 @@ pub fn default_wtp(scenario: &Scenario) -> Vec<f64> {
 /// assert!(default_parameters(&s, 0).is_empty());
 /// ```
 pub fn default_parameters(scenario: &Scenario, strategy: usize) -> Vec<String> {
-    use crate::scenario::ParameterRole::{Duration, HazardRatio, InfusionCost, MeldShift, RelativeRisk};
+    use crate::scenario::ParameterRole::{
+        CovariateShift, Duration, HazardRatio, InfusionCost, MeldShift, RelativeRisk,
+    };
     let uses: Vec<_> = scenario.parameter_uses().into_iter().filter(|u| u.strategy == Some(strategy)).collect();
     // The price first, then effects in file order.
     let price = uses.iter().filter(|u| u.role == InfusionCost);
-    let effects = uses.iter().filter(|u| matches!(u.role, HazardRatio | RelativeRisk | MeldShift | Duration));
+    let effects =
+        uses.iter().filter(|u| matches!(u.role, HazardRatio | RelativeRisk | MeldShift | CovariateShift | Duration));
     let mut names: Vec<String> = Vec::new();
     for u in price.chain(effects) {
         let name = &scenario.parameters[u.parameter].name;

@@ -136,7 +136,9 @@ fn monte_carlo_occupancy(model: &Model, traces: &[CohortTrace], run: &McRun, pat
         let trace = &traces[c.strategy];
         for t in 0..=model.n_cycles {
             for s in 0..model.n_states() {
-                let p = trace.at(t, s);
+                // A share summed over many profiles can exceed 1 by rounding (1 + 2e-16), which
+                // would make the variance negative and the bound NaN.
+                let p = trace.at(t, s).clamp(0.0, 1.0);
                 let bound = z * (p * (1.0 - p) / n).sqrt() + 1.0 / n;
                 worst_ratio = nan_max(worst_ratio, (c.at(t, s) as f64 / n - p).abs() / bound);
             }

@@ -54,7 +54,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ([], _) => return Err(missing("parameter", "parameters")),
         (given, _) => given.to_vec(),
     };
-    let max_iterations = spec.map_or(cirrhosim::scenario::CalibrationSpec::DEFAULT_MAX_ITERATIONS, |c| c.max_iterations);
+    let max_iterations =
+        spec.map_or(cirrhosim::scenario::CalibrationSpec::DEFAULT_MAX_ITERATIONS, |c| c.max_iterations);
     let c = calibrate::calibrate(&s, &parameters, &targets, max_iterations)?;
     let (calibrated, changes) =
         calibrate::calibrated_scenario(&s, &source.text, source.path.as_deref(), &c, &targets_file)?;

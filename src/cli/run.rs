@@ -85,7 +85,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         if !evidence.calibration.is_empty() {
-            println!("Calibration (summary.json: evidence.calibration): {}", report::evidence::calibration_statement(&evidence.calibration));
+            println!(
+                "Calibration (summary.json: evidence.calibration): {}",
+                report::evidence::calibration_statement(&evidence.calibration)
+            );
         }
         if let Some(e) = &evidence.calibration_error {
             println!("Calibration: the fit to the [calibration] targets could not be computed: {e}");

@@ -171,7 +171,9 @@ pub enum ProblemKind {
     #[error("{rule}")]
     TargetValue { rule: super::FormatRule },
     /// `[calibration]` names a parameter that is derived (its value comes from its formula).
-    #[error("\"{name}\" is a derived parameter (its value comes from its formula): calibrate the parameters its formula uses")]
+    #[error(
+        "\"{name}\" is a derived parameter (its value comes from its formula): calibrate the parameters its formula uses"
+    )]
     CalibrateDerived { name: String },
     /// A target curve that does not exist.
     #[error(

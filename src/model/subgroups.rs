@@ -252,7 +252,8 @@ name = "a"
             e,
             "--by meld: t.toml: stratum 2 of 4 of \"meld\" has the value 15, which falls in none of its bands; widen the bands so that every value from the distribution falls in one"
         );
-        let none = Scenario::default_scenario().unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/four_state.toml");
+        let none = Scenario::load(std::path::Path::new(path)).unwrap();
         let e = classify(&none, &["meld"]).unwrap_err().to_string();
         assert!(e.starts_with("--by meld: ") && e.contains("has no [population]"), "{e}");
     }

@@ -248,10 +248,15 @@ pub fn threshold_csv(rows: &[crate::analysis::threshold::Threshold]) -> Vec<u8> 
 /// `calibration.csv`: the fitted parameters (`kind = parameter`: start and fitted value) and each
 /// target with its start state, interval, the model's value before and after and whether the
 /// value after lies within the interval (`kind = target`).
-pub fn calibration_csv(targets: &[crate::scenario::targets::Target], c: &crate::analysis::calibrate::Calibration) -> Vec<u8> {
+pub fn calibration_csv(
+    targets: &[crate::scenario::targets::Target],
+    c: &crate::analysis::calibrate::Calibration,
+) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record(["kind", "name", "start", "years", "target", "lower", "upper", "before", "after", "inside", "source"])
-        .expect("write to memory");
+    w.write_record([
+        "kind", "name", "start", "years", "target", "lower", "upper", "before", "after", "inside", "source",
+    ])
+    .expect("write to memory");
     for (name, before, after) in &c.parameters {
         w.write_record(["parameter", name, "", "", "", "", "", &before.to_string(), &after.to_string(), "", ""])
             .expect("write to memory");

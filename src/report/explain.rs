@@ -182,9 +182,10 @@ fn formulas_in_words(out: &mut String, scenario: &Scenario, model: &Model) {
         let p = &scenario.parameters[i];
         let Some(f) = &p.formula else { continue };
         let value = if f.depends().is_constant() {
-            format!("= {}", p.value)
+            format!("= {}", crate::scenario::numbers::short(&p.value))
         } else {
-            format!("changes with {}; {} in the first cycle", f.depends().describe(), f.eval(&values, &at))
+            let first = crate::scenario::numbers::short(&f.eval(&values, &at));
+            format!("changes with {}; {first} in the first cycle", f.depends().describe())
         };
         let _ = writeln!(out, "  {} = {}  ({value})", p.name, f.text());
     }
@@ -302,7 +303,10 @@ fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, str
         let _ = writeln!(out, "  {}: {how} {values}.", c.name);
     }
     let names: Vec<&str> = scenario.states.iter().map(|s| s.name.as_str()).collect();
-    for t in scenario.transitions.iter().filter(|t| t.values().any(|v| v.depends().covariates)) {
+    // Exits open from a state's first cycle (a later window, such as death after the first year,
+    // has the same dependence on the covariates, on another row).
+    for t in scenario.transitions.iter().filter(|t| t.window.contains(0) && t.values().any(|v| v.depends().covariates))
+    {
         let p = |g: usize| {
             model
                 .row(strategy, g, 0, model.entry_slot(t.from))

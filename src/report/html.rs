@@ -15,7 +15,6 @@ use crate::analysis::{StateOccupancy, StrategySurvival, SubgroupResult};
 use crate::io::OutputFile;
 use crate::io::draws::DrawTable;
 use crate::io::tables::{CeacRow, DsaRow, EvppiRow, SurvivalBandRow, TwoWayRow};
-use crate::scenario::targets::Target;
 use crate::model::Model;
 use crate::report::cheers::{self, Contents};
 use crate::report::figures::Figure;
@@ -23,6 +22,7 @@ use crate::report::format::{Money, grouped, tick};
 use crate::report::subgroups;
 use crate::report::tables::{self, DsaContext, Table};
 use crate::scenario::duration::describe_years;
+use crate::scenario::targets::Target;
 use crate::scenario::{ExitSpec, Scenario, Value};
 use minijinja::{Environment, context};
 use std::collections::BTreeMap;
@@ -263,6 +263,7 @@ impl Report<'_> {
                 caveats => e.caveats.iter().map(|c| context! { text => c.text.clone(), source => c.source.clone() }).collect::<Vec<_>>(),
                 assumptions => e.assumptions.iter().map(|a| context! { parameter => a.parameter.clone(), reason => a.reason, note => a.note.clone() }).collect::<Vec<_>>(),
                 errors => e.threshold_errors.clone(),
+                calibration_error => e.calibration_error.clone(),
             }
         });
         let mut env = Environment::new();

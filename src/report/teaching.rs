@@ -167,10 +167,11 @@ mod tests {
         let s = Scenario::default_scenario().unwrap();
         let json: serde_json::Value = serde_json::from_str(&run_json(&rerun(&s, &[]).unwrap())).unwrap();
         let years = json["years"].as_array().unwrap();
-        assert_eq!(years.len(), 41, "0 to 40 years");
+        let horizon = (s.n_cycles as f64 * s.cycle_length_years).round() as usize;
+        assert_eq!(years.len(), horizon + 1, "0 to {horizon} years");
         assert_eq!(years[1].as_f64().unwrap(), 1.0);
-        assert_eq!(json["strategies"][1]["survival"].as_array().unwrap().len(), 41);
-        assert_eq!(json["strategies"][0]["survival"][0].as_f64().unwrap(), 1.0);
+        assert_eq!(json["strategies"][1]["survival"].as_array().unwrap().len(), horizon + 1);
+        assert!((json["strategies"][0]["survival"][0].as_f64().unwrap() - 1.0).abs() < 1e-12);
         assert_eq!(json["cea"].as_array().unwrap().len(), 2);
         // Occupancy rows sum to 1; the trace has every cycle boundary and the flows every cycle.
         let msc = &json["strategies"][1];
@@ -178,11 +179,11 @@ mod tests {
             let sum: f64 = row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).sum();
             assert!((sum - 1.0).abs() < 1e-5, "{sum}");
         }
-        assert_eq!(msc["trace"].as_array().unwrap().len(), 481);
-        assert_eq!(msc["flows"].as_array().unwrap().len(), 480);
+        assert_eq!(msc["trace"].as_array().unwrap().len(), s.n_cycles + 1);
+        assert_eq!(msc["flows"].as_array().unwrap().len(), s.n_cycles);
         // Discounted QALYs accrued by the horizon are the strategy's total.
         let qalys = msc["qalys_by_year"].as_array().unwrap();
-        assert!((qalys[40].as_f64().unwrap() - json["cea"][1]["qaly"].as_f64().unwrap()).abs() < 1e-9);
+        assert!((qalys[horizon].as_f64().unwrap() - json["cea"][1]["qaly"].as_f64().unwrap()).abs() < 1e-9);
         assert_eq!(json["wtp"].as_array().unwrap().len(), 4);
         assert_eq!(error_json("a \"b\""), r#"{"error":"a \"b\""}"#);
     }

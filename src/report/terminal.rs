@@ -502,8 +502,11 @@ pub fn calibration_table(
             (Some(lo), Some(hi)) => format!("{:.3} ({lo:.3}-{hi:.3})", target.value),
             _ => format!("{:.3}", target.value),
         };
-        let curve =
-            if target.start.is_empty() { target.curve.clone() } else { format!("{} from {}", target.curve, target.start) };
+        let curve = if target.start.is_empty() {
+            target.curve.clone()
+        } else {
+            format!("{} from {}", target.curve, target.start)
+        };
         let inside = match (target.lower, target.upper) {
             (Some(lo), Some(hi)) if (lo..=hi).contains(a) => "yes",
             (Some(_), Some(_)) => "NO",

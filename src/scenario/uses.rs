@@ -28,6 +28,9 @@ pub enum ParameterRole {
     MeldShift,
     /// `strategies[s].effects[j].hr_per_meld_point`: the hazard ratio per MELD point.
     HrPerMeldPoint,
+    /// `strategies[s].effects[j].shift` with `covariate`: a shift of a numeric covariate (e.g.
+    /// MELD lowered by MSC) read by every formula that reads the covariate.
+    CovariateShift,
     /// `strategies[s].effects[j].onset`: when an effect starts.
     Onset,
     /// `strategies[s].effects[j].duration`: how long an effect lasts at full strength.
@@ -69,6 +72,7 @@ impl ParameterRole {
             RelativeRisk => "relative risk",
             MeldShift => "MELD shift",
             HrPerMeldPoint => "hazard ratio per MELD point",
+            CovariateShift => "covariate shift",
             Onset => "effect onset",
             Duration => "effect duration",
             WaningPeriod => "waning period",
@@ -94,6 +98,7 @@ impl ParameterRole {
                 | RelativeRisk
                 | MeldShift
                 | HrPerMeldPoint
+                | CovariateShift
                 | Onset
                 | Duration
                 | WaningPeriod
@@ -167,6 +172,15 @@ impl Scenario {
                 };
                 add(Some(&e.value), key(field), role, Some(s));
                 add(e.hr_per_meld_point.as_ref(), key("hr_per_meld_point"), ParameterRole::HrPerMeldPoint, Some(s));
+                add(time(Some(e.onset)).as_ref(), key("onset"), ParameterRole::Onset, Some(s));
+                add(time(e.duration).as_ref(), key("duration"), ParameterRole::Duration, Some(s));
+                if let Waning::Linear(t) | Waning::Exponential(t) = e.waning {
+                    add(time(Some(t)).as_ref(), key("waning.over"), ParameterRole::WaningPeriod, Some(s));
+                }
+            }
+            for e in &strategy.covariate_effects {
+                let key = |field: &str| format!("strategies[{s}].effects[{}].{field}", e.entry);
+                add(Some(&e.shift), key("shift"), ParameterRole::CovariateShift, Some(s));
                 add(time(Some(e.onset)).as_ref(), key("onset"), ParameterRole::Onset, Some(s));
                 add(time(e.duration).as_ref(), key("duration"), ParameterRole::Duration, Some(s));
                 if let Waning::Linear(t) | Waning::Exponential(t) = e.waning {
@@ -396,6 +410,22 @@ annual = "price"
 state = "a"
 annual = "u"
 "#;
+
+    /// A covariate effect's shift and duration are uses: before, they were "not used", so a PSA
+    /// held the MSC MELD effect of a covariate-shift scenario at its base value.
+    #[test]
+    fn covariate_effects_use_their_shift_and_duration() {
+        let s = Scenario::default_scenario().unwrap();
+        let uses = s.parameter_uses();
+        let role = |name: &str| {
+            let i = s.parameters.iter().position(|p| p.name == name).unwrap();
+            uses.iter().find(|u| u.parameter == i).map(|u| (u.role, u.key.clone(), u.strategy))
+        };
+        let shift = role("msc_meld_md_24wk").unwrap();
+        assert_eq!(shift.0, ParameterRole::CovariateShift);
+        assert!(shift.1.ends_with(".shift") && shift.2 == Some(1), "{shift:?}");
+        assert_eq!(role("msc_effect_duration").unwrap().0, ParameterRole::Duration);
+    }
 
     #[test]
     fn every_reference_is_listed_once_with_its_key_role_and_strategy() {

@@ -202,9 +202,34 @@ impl PsaState {
         }
     }
 
-    /// Does `other` have the same shape (strategies, cycles, WTP grid)?
+    /// Does `other` have the same shape (strategies, cycles, WTP grid), and do both hold
+    /// accumulators of that shape?
     pub fn compatible(&self, other: &PsaState) -> bool {
-        self.n_strategies == other.n_strategies && self.n_cycles == other.n_cycles && self.wtp == other.wtp
+        self.n_strategies == other.n_strategies
+            && self.n_cycles == other.n_cycles
+            && self.wtp == other.wtp
+            && self.well_formed()
+            && other.well_formed()
+    }
+
+    /// Is this the state of a run of `n_strategies` strategies over `n_cycles` cycles with the
+    /// WTP grid `wtp`, with accumulators of that shape? A state read from a checkpoint is
+    /// checked before a draw is added to it, so a damaged or foreign one is an error, not an
+    /// index out of bounds.
+    pub fn fits(&self, n_strategies: usize, n_cycles: usize, wtp: &[f64]) -> bool {
+        self.n_strategies == n_strategies && self.n_cycles == n_cycles && self.wtp == wtp && self.well_formed()
+    }
+
+    /// Every accumulator has the length its declared strategies, cycles and WTP grid imply.
+    fn well_formed(&self) -> bool {
+        let points = self.n_strategies * (self.n_cycles + 1);
+        self.sum.len() == self.n_strategies
+            && self.wins.len() == self.wtp.len()
+            && self.wins.iter().all(|w| w.len() == self.n_strategies)
+            && self.sum_max_nmb.len() == self.wtp.len()
+            && self.survival_hist.len() == points
+            && self.survival_hist.iter().all(|h| h.len() == SURVIVAL_BINS)
+            && self.survival_range.len() == points
     }
 
     /// Means, CEAC, EVPI and survival band.

@@ -203,6 +203,20 @@ pub fn run(
             state: PsaState::new(base_model.n_strategies(), base_model.n_cycles, scenario.psa.wtp_grid.clone()),
         },
     };
+    if !checkpoint.state.fits(base_model.n_strategies(), base_model.n_cycles, &scenario.psa.wtp_grid) {
+        let problem = RunProblem::Unreadable {
+            file: CHECKPOINT_FILE.to_string(),
+            what: "PSA state",
+            message: format!(
+                "its accumulators are not those of this model ({} strategies, {} cycles, {} WTP values): \
+                 start again without --resume",
+                base_model.n_strategies(),
+                base_model.n_cycles,
+                scenario.psa.wtp_grid.len()
+            ),
+        };
+        return Err(folder_error(dir, RunAction::Resume, problem));
+    }
     // Open the rows file at the checkpointed length (dropping the rows of a chunk in flight).
     let mut rows = std::fs::OpenOptions::new()
         .create(true)

@@ -10,6 +10,7 @@
 //! lists them all; only an unreadable parameter file stops validation early.
 
 mod background;
+mod calibration;
 mod cohort;
 mod dirichlet;
 mod economics;
@@ -18,7 +19,6 @@ mod mvn;
 mod parameters;
 mod population;
 mod prices;
-mod calibration;
 mod psa;
 mod settings;
 mod size;
