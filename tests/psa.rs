@@ -188,6 +188,7 @@ fn resume_after_an_interruption_is_bit_identical() {
     }
     wd.cmd()
         .args(["psa", "--draws", "60", "--quiet", "--out", "cut", "--resume"])
+        .arg(repo().join("scenarios/four_state.toml"))
         .assert()
         .failure()
         .stderr(contains("its accumulators are not those of this model (2 strategies"));
