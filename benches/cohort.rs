@@ -1,5 +1,5 @@
-//! The exact cohort trace of the default scenario (480 monthly cycles, 2 sub-cohorts by sex,
-//! 2 strategies), and building the model's transition rows from the scenario.
+//! The exact cohort trace of the default scenario (540 monthly cycles, 12 sub-cohorts by MELD
+//! stratum and sex, 2 strategies, 9 states), and building the model's transition rows from the scenario.
 
 use cirrhosim::engine::sim_cohort;
 use cirrhosim::{model::Model, scenario::Scenario};

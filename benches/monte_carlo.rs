@@ -1,6 +1,6 @@
 //! Monte Carlo throughput in patient-cycles per second (patients x strategies x cycles of the
-//! horizon, the same count as `cirrhosim run --timing`), on the default scenario (480 monthly
-//! cycles, most patients dead within a few years) and `scenarios/compensated.toml` (a lifetime
+//! horizon, the same count as `cirrhosim run --timing`), on the default scenario (540 monthly
+//! cycles, 12 MELD x sex profiles, half of the patients dead within 5 years) and `scenarios/compensated.toml` (a lifetime
 //! horizon of compensated patients who live for decades), each in a 1-thread and a 2-thread rayon
 //! pool: the ratio of the two throughputs is the parallel speed-up. Results are bit-identical in
 //! both pools. One survival-only run (no per-patient valuation) for comparison.
