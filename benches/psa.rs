@@ -31,6 +31,7 @@ fn psa(c: &mut Criterion) {
                 seed: 1,
                 engine: PsaEngine::Cohort,
                 shard: Shard::ALL,
+                by: Vec::new(),
             };
             run(&scenario, &source, &settings, dir.path(), false, &NoProgress).unwrap()
         })
@@ -59,6 +60,7 @@ fn psa(c: &mut Criterion) {
                 seed: 1,
                 engine: PsaEngine::Cohort,
                 shard: Shard::ALL,
+                by: Vec::new(),
             };
             one_thread.install(|| run(&textbook, &textbook_source, &settings, dir.path(), false, &NoProgress).unwrap())
         })
@@ -74,6 +76,7 @@ fn psa(c: &mut Criterion) {
                 seed: 1,
                 engine: PsaEngine::MonteCarlo { patients },
                 shard: Shard::ALL,
+                by: Vec::new(),
             };
             run(&scenario, &source, &settings, dir.path(), false, &NoProgress).unwrap()
         })
