@@ -165,3 +165,92 @@ impl SubgroupState {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::PsaState;
+    use super::*;
+
+    /// Two strategies, one cycle, two subgroups; `x` moves the numbers draw by draw.
+    fn draw(k: u64) -> DrawOutcome {
+        let x = (k as f64 * 0.61).sin();
+        let (a, b) = ([1000.0 + 90.0 * x, 1.0 + 0.1 * x, 2.0], [1400.0 - 40.0 * x, 1.03 + 0.04 * x, 2.1]);
+        DrawOutcome {
+            draw: k,
+            outcomes: vec![a, b],
+            survival: vec![vec![1.0, 0.5], vec![1.0, 0.6]],
+            subgroups: vec![vec![a, [b[0], b[1] + 0.02, b[2]]], vec![[a[0] * 2.0, a[1], a[2]], b]],
+        }
+    }
+
+    fn state() -> PsaState {
+        let names = vec!["x=a".to_string(), "x=b".to_string()];
+        PsaState::with_subgroups(2, 1, vec![0.0, 10_000.0, 20_000.0], names, vec![0.4, 0.6], vec![15_000.0])
+    }
+
+    /// By hand: at WTP 10,000, subgroup x=a's NMB of b minus a is 10,000 (0.05 - 0.06 x) -
+    /// (400 - 130 x) = 100 - 470 x, so b wins exactly when x < 100 / 470; the counts and means
+    /// follow.
+    #[test]
+    fn wins_and_means_by_hand_and_merge_in_any_split() {
+        let draws: Vec<DrawOutcome> = (0..40).map(draw).collect();
+        let mut whole = state();
+        draws.iter().for_each(|d| whole.add(d).unwrap());
+        let r = whole.finish();
+        let xs: Vec<f64> = (0..40).map(|k| (k as f64 * 0.61).sin()).collect();
+        let b_wins = xs.iter().filter(|&&x| 100.0 - 470.0 * x > 0.0).count();
+        let a = &r.subgroups[0];
+        assert_eq!(a.ceac[1].probability, vec![(40 - b_wins) as f64 / 40.0, b_wins as f64 / 40.0]);
+        assert!(b_wins > 0 && b_wins < 40, "both strategies win some draws");
+        // At WTP 0 the cheaper strategy always wins; the decision WTP comes after the grid.
+        assert_eq!(a.ceac[0].probability, vec![1.0, 0.0]);
+        assert_eq!((a.at_wtp.len(), a.at_wtp[0].wtp), (1, 15_000.0));
+        let mean_cost_a = xs.iter().map(|x| 1000.0 + 90.0 * x).sum::<f64>() / 40.0;
+        assert!((a.mean[0][0] - mean_cost_a).abs() < 1e-5);
+        assert_eq!((r.subgroups[1].name.as_str(), r.subgroups[1].share), ("x=b", 0.6));
+        for cut in [1, 13, 39] {
+            let (mut first, mut second) = (state(), state());
+            draws[..cut].iter().for_each(|d| first.add(d).unwrap());
+            draws[cut..].iter().rev().for_each(|d| second.add(d).unwrap());
+            first.merge(&second);
+            assert_eq!(first, whole);
+        }
+        let json = serde_json::to_string(&whole).unwrap();
+        assert_eq!(serde_json::from_str::<PsaState>(&json).unwrap(), whole);
+    }
+
+    /// A state without subgroups is written and read as before (no `by` key); states of other
+    /// subgroups, or with damaged subgroup accumulators, do not fit; a draw of the wrong shape
+    /// or with a NaN adds nothing.
+    #[test]
+    fn shapes_are_checked_and_old_states_read() {
+        let plain = PsaState::new(2, 1, vec![0.0, 10_000.0, 20_000.0]);
+        let json = serde_json::to_string(&plain).unwrap();
+        assert!(!json.contains("\"by\""));
+        assert_eq!(serde_json::from_str::<PsaState>(&json).unwrap(), plain);
+        let grid = [0.0, 10_000.0, 20_000.0];
+        let names = ["x=a".to_string(), "x=b".to_string()];
+        let st = state();
+        assert!(st.fits(2, 1, &grid, &names) && !st.fits(2, 1, &grid, &[]) && !plain.fits(2, 1, &grid, &names));
+        assert!(!st.compatible(&plain) && st.compatible(&state()));
+        let mut other = state();
+        other.by.as_mut().unwrap().shares = vec![0.5, 0.5];
+        assert!(!st.compatible(&other));
+        let mut damaged = state();
+        damaged.by.as_mut().unwrap().wins[1].pop();
+        assert!(!damaged.fits(2, 1, &grid, &names));
+        let mut st = state();
+        let mut d = draw(3);
+        d.subgroups.pop();
+        assert_eq!(
+            st.add(&d).unwrap_err().to_string(),
+            "PSA draw 3: outcomes of 1 subgroups, but the run's accumulators hold 2; start the run again without --resume"
+        );
+        let mut d = draw(4);
+        d.subgroups[1][1][1] = f64::NAN;
+        assert!(st.add(&d).is_err());
+        assert_eq!(st, state(), "nothing added");
+        let mut plain = plain;
+        assert!(plain.add(&draw(5)).is_err(), "subgroup outcomes without subgroup accumulators");
+    }
+}
