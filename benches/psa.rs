@@ -32,6 +32,7 @@ fn psa(c: &mut Criterion) {
         seed: 1,
         engine: PsaEngine::Cohort,
         shard: Shard::ALL,
+        by: Vec::new(),
     };
     let draws = 2000;
     group.throughput(Throughput::Elements(draws));
@@ -69,6 +70,7 @@ fn psa(c: &mut Criterion) {
                 seed: 1,
                 engine: PsaEngine::Cohort,
                 shard: Shard::ALL,
+                by: Vec::new(),
             };
             one_thread.install(|| run(&textbook, &textbook_source, &settings, dir.path(), false, &NoProgress).unwrap())
         })
@@ -84,6 +86,7 @@ fn psa(c: &mut Criterion) {
                 seed: 1,
                 engine: PsaEngine::MonteCarlo { patients },
                 shard: Shard::ALL,
+                by: Vec::new(),
             };
             run(&scenario, &source, &settings, dir.path(), false, &NoProgress).unwrap()
         })

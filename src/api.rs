@@ -10,7 +10,7 @@
 
 use crate::analysis::dsa::{self, Tornado};
 use crate::analysis::psa::runner::{self, run_chunk};
-use crate::analysis::psa::{PsaEngine, PsaResults, PsaSettings, PsaState, Shard, Workspaces, sampling};
+use crate::analysis::psa::{PsaEngine, PsaResults, PsaSettings, Shard, Workspaces, sampling};
 use crate::analysis::threshold::{self, Threshold};
 use crate::analysis::{self, Evaluation, StrategySurvival, SubgroupResult, fingerprint};
 use crate::engine::{self, Progress};
@@ -269,6 +269,24 @@ pub fn psa(
     engine: PsaEngine,
     progress: &dyn Progress,
 ) -> Result<PsaOutput> {
+    psa_by(scenario, draws, seed, engine, &[], progress)
+}
+
+/// [`psa`] by the subgroups of the covariates `by` as well (`cirrhosim psa --by`): `ceac.csv`
+/// gets a first column `subgroup` and `psa_summary.json` a `subgroups` block; without `by`,
+/// exactly [`psa`].
+///
+/// # Errors
+/// As [`psa`], and [`Error::By`] when `by` cannot make subgroups of the scenario's population,
+/// [`Error::Setting`] for `by` with the Monte Carlo engine.
+pub fn psa_by(
+    scenario: &Scenario,
+    draws: Option<u64>,
+    seed: Option<u64>,
+    engine: PsaEngine,
+    by: &[String],
+    progress: &dyn Progress,
+) -> Result<PsaOutput> {
     if scenario.economics.is_none() {
         return Err(Error::Invalid {
             file: scenario.file.clone(),
@@ -288,11 +306,12 @@ pub fn psa(
         seed: seed.unwrap_or(scenario.seed),
         engine,
         shard: Shard::ALL,
+        by: by.to_vec(),
     };
     let varied = sampling::varied_parameters(scenario);
     let parameters: Vec<String> = varied.iter().map(|&i| scenario.parameters[i].name.clone()).collect();
     let model = Model::from_scenario(scenario)?;
-    let mut state = PsaState::new(model.n_strategies(), model.n_cycles, scenario.psa.wtp_grid.clone());
+    let mut state = runner::new_state(scenario, &model, &settings)?;
     let mut rows = draws::header(&parameters);
     let chunk = runner::chunk_size(engine);
     let workspaces = Workspaces::new();

@@ -86,6 +86,13 @@ pub enum Error {
     )]
     PsaAccumulator { draw: u64, what: &'static str },
 
+    /// A PSA draw's outcomes by subgroup (`--by`) do not match the run's accumulators: another
+    /// number of subgroups or strategies than they hold.
+    #[error(
+        "PSA draw {draw}: outcomes of {found} subgroups, but the run's accumulators hold {expected}; start the run again without --resume"
+    )]
+    PsaSubgroups { draw: u64, found: usize, expected: usize },
+
     /// The optimiser (argmin's Nelder-Mead) could not be set up or run.
     #[error("the optimiser failed: {message}")]
     Optimiser { message: String },

@@ -488,3 +488,142 @@ fn the_summary_states_evpi_and_the_evppi_of_the_effect() {
         top["evpi_per_person"].as_f64().unwrap() > 0.0 && top["evppi"][0]["evppi_per_person"].as_f64().unwrap() > 0.0
     );
 }
+
+/// `psa --by` on the heterogeneous-patients scenario, 30 draws.
+fn psa_by(wd: &Workdir, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let mut args = vec!["psa", "--draws", "30", "--quiet"];
+    args.extend_from_slice(extra);
+    wd.cmd().args(&args).arg(repo().join("scenarios/meld_heterogeneity.toml")).assert()
+}
+
+/// Rows of a ceac.csv with a `subgroup` column: (subgroup, wtp, strategy, probability, frontier).
+fn ceac_rows(text: &str) -> Vec<(String, String, String, f64, bool)> {
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0].into(), c[1].into(), c[2].into(), c[3].parse().unwrap(), c[4].parse().unwrap())
+        })
+        .collect()
+}
+
+/// Issue 12: "PSA can report CEACs by subgroup". The whole population's rows are the PSA's
+/// without --by, number for number; each band has its own curve, a probability per strategy
+/// summing to 1 at each WTP with one strategy on its frontier.
+#[test]
+fn by_subgroup_ceac_keeps_the_whole_population_and_adds_each_band() {
+    let wd = Workdir::new();
+    psa_by(&wd, &["--out", "plain"]).success();
+    psa_by(&wd, &["--out", "by", "--by", "meld", "--threads", "1"]).success();
+    psa_by(&wd, &["--out", "by2", "--by", "meld", "--threads", "2"]).success();
+    let (plain, by) = (wd.read("plain/ceac.csv"), wd.read("by/ceac.csv"));
+    assert!(by.starts_with("subgroup,wtp,strategy,probability_cost_effective,on_frontier\n"));
+    let rows = ceac_rows(&by);
+    let all: Vec<String> =
+        rows.iter().filter(|r| r.0 == "all").map(|r| format!("{},{},{},{}", r.1, r.2, r.3, r.4)).collect();
+    assert_eq!(all, plain.lines().skip(1).collect::<Vec<_>>(), "the `all` rows are the run without --by");
+    let subgroups: Vec<&str> = {
+        let mut v: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(subgroups, ["all", "meld=meld_below_15", "meld=meld_15_to_20", "meld=meld_20_or_more"]);
+    let wtps = rows.iter().filter(|r| r.0 == "all").count() / 2;
+    assert_eq!(rows.len(), 4 * wtps * 2);
+    for pair in rows.chunks(2) {
+        assert_eq!((pair[0].0.as_str(), pair[0].1.as_str()), (pair[1].0.as_str(), pair[1].1.as_str()));
+        assert!(pair.iter().all(|r| (0.0..=1.0).contains(&r.3)));
+        assert!((pair[0].3 + pair[1].3 - 1.0).abs() < 1e-12, "{pair:?}");
+        assert_eq!(pair.iter().filter(|r| r.4).count(), 1);
+    }
+    // The bands differ: the sickest band gains more from MSC at a high WTP than the healthiest.
+    let msc_at = |g: &str, w: &str| rows.iter().find(|r| r.0 == g && r.1 == w && r.2 == "msc").unwrap().3;
+    assert!(msc_at("meld=meld_20_or_more", "200000") >= msc_at("meld=meld_below_15", "200000"));
+    for f in FILES {
+        assert_eq!(wd.read(&format!("by/{f}")), wd.read(&format!("by2/{f}")), "1 vs 2 threads: {f}");
+    }
+    // Everything else is the run without --by, but the summary's settings and subgroups block.
+    for f in ["psa_draws.csv", "evpi.csv", "survival_psa.csv"] {
+        assert_eq!(wd.read(&format!("plain/{f}")), wd.read(&format!("by/{f}")), "{f}");
+    }
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("by/psa_summary.json")).unwrap();
+    let plain_summary: serde_json::Value = serde_json::from_str(&wd.read("plain/psa_summary.json")).unwrap();
+    assert_eq!(summary["strategies"], plain_summary["strategies"]);
+    assert!(plain_summary.get("subgroups").is_none() && plain_summary["settings"].get("by").is_none());
+    assert_eq!(summary["settings"]["by"], serde_json::json!(["meld"]));
+    let groups = summary["subgroups"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 3);
+    let share: f64 = groups.iter().map(|g| g["share"].as_f64().unwrap()).sum();
+    assert!((share - 1.0).abs() < 1e-12);
+    for g in groups {
+        // At each of the scenario's economics.wtp (30,000 and 50,000).
+        let at: Vec<f64> = g["at_wtp"].as_array().unwrap().iter().map(|a| a["wtp"].as_f64().unwrap()).collect();
+        assert_eq!(at, [30_000.0, 50_000.0]);
+        let (a, b) = (&g["strategies"][0], &g["strategies"][1]);
+        let increment = b["mean_cost"].as_f64().unwrap() - a["mean_cost"].as_f64().unwrap();
+        assert_eq!(b["incremental_cost"].as_f64().unwrap(), increment);
+    }
+    // Share-weighted subgroup means give the population's (1e-9 relative).
+    for (s, strategy) in summary["strategies"].as_array().unwrap().iter().enumerate() {
+        for key in ["mean_cost", "mean_qaly", "mean_life_years"] {
+            let whole = strategy[key].as_f64().unwrap();
+            let mixed: f64 =
+                groups.iter().map(|g| g["share"].as_f64().unwrap() * g["strategies"][s][key].as_f64().unwrap()).sum();
+            assert!((mixed - whole).abs() <= 1e-9 * whole.abs(), "{key}: {mixed} vs {whole}");
+        }
+    }
+}
+
+#[test]
+fn by_subgroup_shards_merge_into_the_single_run() {
+    let wd = Workdir::new();
+    psa_by(&wd, &["--out", "single", "--by", "meld,etiology"]).success();
+    psa_by(&wd, &["--out", "s0", "--by", "meld,etiology", "--shard", "0/2"]).success();
+    psa_by(&wd, &["--out", "s1", "--by", "meld,etiology", "--shard", "1/2", "--threads", "1"]).success();
+    psa_by(&wd, &["--out", "other", "--shard", "1/2"]).success();
+    wd.cmd().args(["merge", "s1", "s0", "--out", "merged"]).assert().success();
+    for f in FILES {
+        assert_eq!(wd.read(&format!("single/{f}")), wd.read(&format!("merged/{f}")), "{f}");
+    }
+    assert_eq!(
+        ceac_rows(&wd.read("merged/ceac.csv")).iter().filter(|r| r.0 == "meld=meld_15_to_20;etiology=hbv").count(),
+        2 * 101
+    );
+    // A shard without --by is another run.
+    wd.cmd()
+        .args(["merge", "s0", "other", "--out", "mixed"])
+        .assert()
+        .failure()
+        .stderr(contains("by (none), not meld,etiology"));
+}
+
+#[test]
+fn by_a_name_that_is_not_a_covariate_fails_and_writes_nothing() {
+    let wd = Workdir::new();
+    psa_by(&wd, &["--out", "p", "--by", "nope"])
+        .failure()
+        .stderr(contains("--by nope: "))
+        .stderr(contains("has no covariate of that name (covariates: meld, etiology)"));
+    assert!(!wd.path().join("p").exists());
+    psa_by(&wd, &["--out", "mc", "--by", "meld", "--engine", "monte-carlo", "--patients", "100"])
+        .failure()
+        .stderr(contains("--by meld: needs the cohort engine"))
+        .stderr(contains("drop --engine monte-carlo"));
+    assert!(!wd.path().join("mc").exists());
+}
+
+#[test]
+fn resume_with_another_by_is_refused() {
+    let wd = Workdir::new();
+    psa_by(&wd, &["--out", "p", "--by", "meld"]).success();
+    let before = snapshot(&wd, "p");
+    psa_by(&wd, &["--out", "p", "--by", "etiology", "--resume"])
+        .failure()
+        .stderr(contains("p: cannot resume: it holds the outputs of another run (by meld, not etiology)"));
+    // An interrupted run's checkpoint, resumed without --by.
+    let state = wd.read("p/psa_state.json");
+    wd.write("p/psa_checkpoint.json", &state);
+    psa_by(&wd, &["--out", "p", "--resume"]).failure().stderr(contains("by meld, not (none)"));
+    std::fs::remove_file(wd.path().join("p/psa_checkpoint.json")).unwrap();
+    assert_eq!(snapshot(&wd, "p"), before, "nothing changed");
+}

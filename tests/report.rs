@@ -346,3 +346,32 @@ fn report_by_subgroup_has_a_table_and_a_forest_plot() {
         .failure()
         .stderr(contains("--by sex: ").and(contains("(covariates: meld, etiology)")));
 }
+
+/// Issue 12: `report --psa` on a `psa --by` folder draws the whole population's curves as from
+/// a PSA without --by, and adds the table of the probability cost-effective by subgroup.
+#[test]
+fn report_of_a_psa_by_subgroup_adds_its_table_and_keeps_the_curves() {
+    let wd = Workdir::new();
+    let meld = repo().join("scenarios/meld_heterogeneity.toml");
+    for (out, by) in [("plain", None), ("by", Some("meld"))] {
+        let mut cmd = wd.cmd();
+        cmd.args(["psa", "--draws", "20", "--quiet", "--out", out]).arg(&meld);
+        if let Some(by) = by {
+            cmd.args(["--by", by]);
+        }
+        cmd.assert().success();
+        wd.cmd()
+            .args(["report", "--patients", "500", "--quiet", "--psa", out, "--out", &format!("r_{out}")])
+            .arg(&meld)
+            .assert()
+            .success();
+    }
+    assert_eq!(wd.read("r_plain/ceac.svg"), wd.read("r_by/ceac.svg"), "the population's curves only");
+    let html = wd.read("r_by/report.html");
+    let table = section(&html, "<table id=\"psa-subgroup-table\">", "</table>");
+    for band in ["meld=meld_below_15", "meld=meld_15_to_20", "meld=meld_20_or_more"] {
+        // One row per band at each of the scenario's WTPs (30,000 and 50,000).
+        assert_eq!(table.matches(&format!(">{band}<")).count(), 2, "{band}");
+    }
+    assert!(!wd.read("r_plain/report.html").contains("psa-subgroup-table"));
+}

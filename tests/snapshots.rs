@@ -92,6 +92,21 @@ fn psa_outputs() {
     insta::assert_snapshot!("psa_default_psa_draws_csv_first_5_lines", head(&wd.read("psa/psa_draws.csv"), 5));
 }
 
+/// Issue 12: `psa --by` (CEACs by subgroup), 20 draws: the whole population's rows (`all`)
+/// then each MELD band's, and the summary's subgroups block.
+#[test]
+fn psa_by_outputs() {
+    let wd = Workdir::new();
+    let args = ["psa", "scenarios/meld_heterogeneity.toml", "--draws", "20", "--by", "meld", "--quiet"];
+    cirrhosim(&wd, &args, "by");
+    insta::assert_snapshot!("psa_by_meld_ceac_csv", wd.read("by/ceac.csv"));
+    let summary: serde_json::Value = serde_json::from_str(&wd.read("by/psa_summary.json")).unwrap();
+    insta::assert_snapshot!(
+        "psa_by_meld_summary_subgroups",
+        serde_json::to_string_pretty(&summary["subgroups"]).unwrap()
+    );
+}
+
 #[test]
 fn dsa_tornado() {
     let wd = Workdir::new();

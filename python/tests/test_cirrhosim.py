@@ -114,15 +114,15 @@ def test_dtypes_are_explicit():
 
 
 def test_psa_equals_the_cli_files(tmp_path):
-    p = cirrhosim.psa(draws=300, seed=5)
-    files = cli(tmp_path, "psa", "--draws", "300", "--seed", "5")
+    p = cirrhosim.psa(draws=60, seed=5)
+    files = cli(tmp_path, "psa", "--draws", "60", "--seed", "5")
     for name in ["psa_draws.csv", "ceac.csv", "evpi.csv", "survival_psa.csv", "psa_summary.json"]:
         assert p.files[name] == files[name], name
     assert_same_values(p.draws, files["psa_draws.csv"])
     assert_same_values(p.ceac, files["ceac.csv"])
     assert_same_values(p.evpi, files["evpi.csv"])
     assert p.summary == json.loads(files["psa_summary.json"])
-    assert len(p.draws) == 300 * 2 and p.draws["draw"].dtype == "int64"
+    assert len(p.draws) == 60 * 2 and p.draws["draw"].dtype == "int64"
     assert p.ceac["on_frontier"].dtype == bool
     # One strategy on the frontier at each willingness to pay.
     assert (p.ceac.groupby("wtp")["on_frontier"].sum() == 1).all()

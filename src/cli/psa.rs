@@ -37,6 +37,11 @@ pub struct Args {
     /// left as it is, and a checkpoint or outputs of another run are refused.
     #[arg(long)]
     pub resume: bool,
+    /// CEACs by subgroup as well: covariates of the scenario's [population], comma-separated (as
+    /// `run --by`), e.g. --by meld,etiology. Adds a first column `subgroup` to ceac.csv (`all`
+    /// for the whole population) and a `subgroups` block to psa_summary.json; cohort engine only.
+    #[arg(long, value_name = "COVARIATE", value_delimiter = ',')]
+    pub by: Vec<String>,
     #[command(flatten)]
     pub quiet: Quiet,
     /// Print draws per second (also with --quiet).
@@ -60,8 +65,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         EngineArg::MonteCarlo => PsaEngine::MonteCarlo { patients: args.patients.unwrap_or(scenario.patients) },
     };
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::ALL);
-    let settings =
-        PsaSettings { scenario: scenario.name.clone(), draws, seed: args.seed.unwrap_or(scenario.seed), engine, shard };
+    let settings = PsaSettings {
+        scenario: scenario.name.clone(),
+        draws,
+        seed: args.seed.unwrap_or(scenario.seed),
+        engine,
+        shard,
+        by: args.by.clone(),
+    };
     let pool = args.threads.pool()?;
     let out = &args.out.out;
     let progress = Reporter::new(args.quiet.quiet, "psa", "draws");
@@ -93,6 +104,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Some(r) => {
                 println!("{}: {} draws, seed {}", scenario.name, r.draws, settings.seed);
                 println!("{}", report::terminal::psa_table(&scenario, r));
+                if !r.subgroups.is_empty() {
+                    println!("{}", report::terminal::psa_subgroups_table(&scenario, r));
+                }
                 println!(
                     "wrote {}/{{psa_draws.csv, ceac.csv, evpi.csv, survival_psa.csv, psa_summary.json}}",
                     out.display()

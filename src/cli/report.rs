@@ -226,7 +226,10 @@ fn run_info(dir: &Path, settings: std::collections::BTreeMap<String, String>) ->
 fn read_psa(dir: &Path, scenario: &Scenario, strategies: &[String]) -> anyhow::Result<PsaTables> {
     let manifest =
         files::check_folder_of_scenario(dir, RunAction::Report, "psa", &fingerprint::of("psa", scenario, &[]))?;
-    let ceac = tables::read_ceac(&dir.join(tables::CEAC_FILE), strategies)?;
+    // A PSA --by has the whole population's rows (`all`) and then each subgroup's.
+    let (ceac, ceac_by_subgroup): (Vec<_>, Vec<_>) = tables::read_ceac(&dir.join(tables::CEAC_FILE), strategies)?
+        .into_iter()
+        .partition(|r| r.subgroup.as_deref().is_none_or(|g| g == cirrhosim::report::csv::ALL));
     let draws_file = dir.join(files::draws::ROWS_FILE);
     let draws = files::draws::read(&draws_file)?;
     tables::expect_draw_strategies(&draws_file, &draws, strategies)?;
@@ -236,5 +239,6 @@ fn read_psa(dir: &Path, scenario: &Scenario, strategies: &[String]) -> anyhow::R
         Some(_) => Some(tables::read_evppi(&dir.join(tables::EVPPI_FILE))?),
         None => None,
     };
-    Ok(PsaTables { ceac, draws, survival_band, evppi, run: run_info(dir, manifest.fingerprint.settings) })
+    let run = run_info(dir, manifest.fingerprint.settings);
+    Ok(PsaTables { ceac, ceac_by_subgroup, draws, survival_band, evppi, run })
 }

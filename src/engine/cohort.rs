@@ -108,12 +108,26 @@ impl CohortTrace {
 /// assert!((total - 1.0).abs() < 1e-12);
 /// ```
 pub fn sim_cohort_groups(model: &Model, strategy: usize, groups: &[usize]) -> CohortTrace {
-    let share: f64 = groups.iter().map(|&g| model.groups[g].weight).sum();
-    let weights: Vec<(usize, f64)> = groups.iter().map(|&g| (g, model.groups[g].weight / share)).collect();
     let mut trace = CohortTrace::empty();
     let every_move = vec![true; model.n_states() * model.n_states()];
-    fill(model, strategy, &mut trace, &mut Vec::new(), Some(&every_move), &weights);
+    sim_cohort_groups_into(model, strategy, groups, &mut trace, &mut Vec::new(), Some(&every_move));
     trace
+}
+
+/// As [`sim_cohort_groups`], into a trace from an earlier run whose memory is reused (a PSA
+/// draw's by subgroup), recording the flows `moves` asks for as [`sim_cohort_into`] does: the
+/// same numbers as [`sim_cohort_groups`] for those flows.
+pub fn sim_cohort_groups_into(
+    model: &Model,
+    strategy: usize,
+    groups: &[usize],
+    trace: &mut CohortTrace,
+    scratch: &mut Vec<f64>,
+    moves: Option<&[bool]>,
+) {
+    let share: f64 = groups.iter().map(|&g| model.groups[g].weight).sum();
+    let weights: Vec<(usize, f64)> = groups.iter().map(|&g| (g, model.groups[g].weight / share)).collect();
+    fill(model, strategy, trace, scratch, moves, &weights);
 }
 
 /// As [`sim_cohort`], into a trace from an earlier run (a PSA draw's), whose memory is reused;

@@ -10,7 +10,7 @@ pub mod fixed_point;
 pub mod monte_carlo;
 pub mod rng;
 
-pub use cohort::{CohortTrace, ProfileParts, sim_cohort, sim_cohort_groups, sim_cohort_into};
+pub use cohort::{CohortTrace, ProfileParts, sim_cohort, sim_cohort_groups, sim_cohort_groups_into, sim_cohort_into};
 pub use monte_carlo::{McCounts, McRun, McValueSums, PatientHistory, patient_history, sim_patients, sim_patients_by};
 
 /// Receives progress from long runs. Implementations must be cheap and thread-safe.

@@ -28,6 +28,10 @@ pub const EVPPI_FILE: &str = "evppi.csv";
 /// One row of `ceac.csv`: the probability that `strategy` is cost-effective at `wtp`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CeacRow {
+    /// The subgroup of a PSA `--by` (`all` for the whole population); `None` without `--by`
+    /// (the file then has no `subgroup` column).
+    #[serde(default)]
+    pub subgroup: Option<String>,
     /// Willingness to pay per QALY.
     pub wtp: f64,
     pub strategy: String,
@@ -256,7 +260,13 @@ mod tests {
         let rows = read_ceac(&p, &names()).unwrap();
         assert_eq!(
             rows[1],
-            CeacRow { wtp: 0.0, strategy: "b".into(), probability_cost_effective: 0.0, on_frontier: false }
+            CeacRow {
+                subgroup: None,
+                wtp: 0.0,
+                strategy: "b".into(),
+                probability_cost_effective: 0.0,
+                on_frontier: false
+            }
         );
     }
 

@@ -70,8 +70,10 @@ pub struct Overlays {
 /// The tables of a PSA directory that the report draws.
 #[derive(Debug, Clone)]
 pub struct PsaTables {
-    /// `ceac.csv`.
+    /// `ceac.csv`: the whole population's rows (`all` in a PSA `--by`).
     pub ceac: Vec<CeacRow>,
+    /// The subgroups' rows of the `ceac.csv` of a PSA `--by`, in file order; empty without.
+    pub ceac_by_subgroup: Vec<CeacRow>,
     /// `psa_draws.csv`, complete (see [`crate::io::draws::read`], which refuses a file without draws or cut short).
     pub draws: DrawTable,
     /// `survival_psa.csv`.
@@ -162,6 +164,9 @@ impl Report<'_> {
                 out.push(tables::psa_incremental_table(self.model, s, &money));
                 if !s.at_wtp.is_empty() {
                     out.push(tables::psa_wtp_table(self.model, s, &money, self.scenario.psa.population));
+                }
+                if !p.ceac_by_subgroup.is_empty() && !self.overlays.wtp.is_empty() {
+                    out.push(tables::psa_subgroup_table(self.model, &p.ceac_by_subgroup, &self.overlays.wtp, &run));
                 }
                 if let Some(rows) = &p.evppi {
                     out.push(tables::evppi_table(rows, &money, &run));

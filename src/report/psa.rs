@@ -2,7 +2,7 @@
 
 use crate::analysis::psa::runner::Checkpoint;
 use crate::analysis::psa::summary::{self, ValueOfInformation};
-use crate::analysis::psa::{PsaResults, PsaSettings};
+use crate::analysis::psa::{CeacPoint, PsaResults, PsaSettings, SubgroupResults};
 use crate::io::OutputFile;
 use crate::io::draws::DrawTable;
 use crate::model::Model;
@@ -18,21 +18,38 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8
     w.into_inner().expect("flush to memory")
 }
 
-/// `ceac.csv`: `wtp,strategy,probability_cost_effective,on_frontier`.
+/// `ceac.csv`: `wtp,strategy,probability_cost_effective,on_frontier`. A PSA by subgroups
+/// (`--by`) adds a first column `subgroup`: the whole population's rows (`all`, the numbers of
+/// the PSA without `--by`), then each subgroup's, in order (as `cea.csv` of `run --by`).
 pub fn ceac_csv(model: &Model, r: &PsaResults) -> Vec<u8> {
-    csv_bytes(
-        &["wtp", "strategy", "probability_cost_effective", "on_frontier"],
-        r.ceac.iter().flat_map(|p| {
-            p.probability.iter().enumerate().map(move |(s, prob)| {
-                vec![
-                    p.wtp.to_string(),
-                    model.strategy_names[s].clone(),
-                    prob.to_string(),
-                    (p.frontier == s).to_string(),
-                ]
+    const HEADER: [&str; 4] = ["wtp", "strategy", "probability_cost_effective", "on_frontier"];
+    let rows = |ceac: &[CeacPoint]| -> Vec<Vec<String>> {
+        ceac.iter()
+            .flat_map(|p| {
+                p.probability.iter().enumerate().map(move |(s, prob)| {
+                    vec![
+                        p.wtp.to_string(),
+                        model.strategy_names[s].clone(),
+                        prob.to_string(),
+                        (p.frontier == s).to_string(),
+                    ]
+                })
             })
-        }),
-    )
+            .collect()
+    };
+    if r.subgroups.is_empty() {
+        return csv_bytes(&HEADER, rows(&r.ceac).into_iter());
+    }
+    let header: Vec<&str> = std::iter::once("subgroup").chain(HEADER).collect();
+    let named = |name: &str, ceac: &[CeacPoint]| {
+        rows(ceac)
+            .into_iter()
+            .map(|row| std::iter::once(name.to_string()).chain(row).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    };
+    let all = named(crate::report::csv::ALL, &r.ceac);
+    let by = r.subgroups.iter().flat_map(|g| named(&g.name, &g.ceac));
+    csv_bytes(&header, all.into_iter().chain(by))
 }
 
 /// `evpi.csv`: `wtp,evpi_per_person,evpi_population` (empty without `[psa] population`).
@@ -78,6 +95,52 @@ struct Summary<'a> {
     strategies: Vec<StrategyMeans<'a>>,
     population: Option<f64>,
     value_of_information: ValueBlock<'a>,
+    /// With `--by`: each subgroup's means and probability cost-effective.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subgroups: Option<SubgroupsBlock<'a>>,
+}
+
+/// The subgroups of a PSA `--by`, each with its means and decision numbers.
+#[derive(Serialize)]
+struct SubgroupsBlock<'a> {
+    by: &'a [String],
+    method: &'static str,
+    groups: Vec<SubgroupBlock<'a>>,
+}
+
+#[derive(Serialize)]
+struct SubgroupBlock<'a> {
+    name: &'a str,
+    share: f64,
+    strategies: Vec<SubgroupStrategy<'a>>,
+    at_wtp: Vec<SubgroupAtWtp<'a>>,
+}
+
+/// A strategy's mean outcomes in a subgroup, and its increments against the first strategy.
+#[derive(Serialize)]
+struct SubgroupStrategy<'a> {
+    name: &'a str,
+    mean_cost: f64,
+    mean_qaly: f64,
+    mean_life_years: f64,
+    incremental_cost: f64,
+    incremental_qaly: f64,
+    compared_with: &'a str,
+}
+
+/// The subgroup's probability that each strategy is cost-effective at one WTP, and the strategy
+/// with the highest expected NMB there.
+#[derive(Serialize)]
+struct SubgroupAtWtp<'a> {
+    wtp: f64,
+    probability_cost_effective: Vec<StrategyProbability<'a>>,
+    optimal: &'a str,
+}
+
+#[derive(Serialize)]
+struct StrategyProbability<'a> {
+    strategy: &'a str,
+    probability: f64,
 }
 
 /// EVPI and the EVPPI of the scenario's `[psa] evppi_groups` at each of its `economics.wtp`, from
@@ -132,10 +195,51 @@ pub fn summary_json(
             method: "EVPI = E[max NMB] - max E[NMB] over the draws; EVPPI by regression on the draws (Strong, Oakley & Brennan 2014), as cirrhosim evppi",
             at_wtp: crate::report::evidence::value_rows(scenario, values),
         },
+        subgroups: (!settings.by.is_empty()).then(|| SubgroupsBlock {
+            by: &settings.by,
+            method: "per subgroup, the exact cohort of its sub-cohorts in every draw (as run --by); a strategy is cost-effective in a draw when its NMB in the subgroup is the highest",
+            groups: r.subgroups.iter().map(|g| subgroup_block(model, g)).collect(),
+        }),
     };
     let mut bytes = serde_json::to_vec_pretty(&s).expect("summary serialises");
     bytes.push(b'\n');
     bytes
+}
+
+fn subgroup_block<'a>(model: &'a Model, g: &'a SubgroupResults) -> SubgroupBlock<'a> {
+    let names = &model.strategy_names;
+    let first = g.mean[0];
+    SubgroupBlock {
+        name: &g.name,
+        share: g.share,
+        strategies: g
+            .mean
+            .iter()
+            .enumerate()
+            .map(|(s, m)| SubgroupStrategy {
+                name: &names[s],
+                mean_cost: m[0],
+                mean_qaly: m[1],
+                mean_life_years: m[2],
+                incremental_cost: m[0] - first[0],
+                incremental_qaly: m[1] - first[1],
+                compared_with: &names[0],
+            })
+            .collect(),
+        at_wtp: g
+            .at_wtp
+            .iter()
+            .map(|p| SubgroupAtWtp {
+                wtp: p.wtp,
+                probability_cost_effective: names
+                    .iter()
+                    .zip(&p.probability)
+                    .map(|(strategy, &probability)| StrategyProbability { strategy, probability })
+                    .collect(),
+                optimal: &names[p.frontier],
+            })
+            .collect(),
+    }
 }
 
 /// The value of information the PSA summary states: at each of the scenario's `economics.wtp`

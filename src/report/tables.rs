@@ -11,7 +11,7 @@ use crate::analysis::economics::Evaluation;
 use crate::analysis::fieller::{IcerInterval, Z95, icer_interval};
 use crate::analysis::psa::summary::{PsaSummary, Spread};
 use crate::analysis::{Method, Status, StrategySurvival};
-use crate::io::tables::{DsaRow, EvppiRow};
+use crate::io::tables::{CeacRow, DsaRow, EvppiRow};
 use crate::model::Model;
 use crate::report::format::{MISSING, Money, grouped, interval, percent};
 use serde::Serialize;
@@ -290,6 +290,48 @@ pub fn psa_wtp_table(model: &Model, s: &PsaSummary, money: &Money, population: O
             row.push(num(grouped(w.evpi_per_person * p, 0)));
         }
         t.rows.push(row);
+    }
+    t
+}
+
+/// The probability that each strategy is cost-effective in each subgroup of a PSA `--by`, at
+/// the point of its WTP grid nearest each of `wtp` (the scenario's), from `ceac.csv`'s subgroup
+/// rows (`rows`, in file order).
+pub fn psa_subgroup_table(model: &Model, rows: &[CeacRow], wtp: &[f64], run: &str) -> Table {
+    let mut subgroups: Vec<&str> = Vec::new();
+    for r in rows {
+        let name = r.subgroup.as_deref().unwrap_or_default();
+        if !subgroups.contains(&name) {
+            subgroups.push(name);
+        }
+    }
+    let grid: Vec<f64> = rows.iter().map(|r| r.wtp).fold(Vec::new(), |mut v, w| {
+        if !v.contains(&w) {
+            v.push(w);
+        }
+        v
+    });
+    let nearest = |w: f64| grid.iter().copied().min_by(|a, b| (a - w).abs().total_cmp(&(b - w).abs()));
+    let points: Vec<f64> = wtp.iter().filter_map(|&w| nearest(w)).collect();
+    let mut t = Table::new(
+        "psa-subgroup-table",
+        format!(
+            "Probability cost-effective by subgroup ({run}): the share of PSA draws in which each strategy has the \
+             highest net monetary benefit in the subgroup, at the points of the PSA's WTP grid nearest the scenario's \
+             willingness-to-pay values (psa_summary.json states them at those values exactly)."
+        ),
+        &["subgroup", "WTP per QALY"],
+    );
+    t.head.extend(model.strategy_labels.iter().map(|l| format!("P(cost-effective): {l}")));
+    for g in &subgroups {
+        for &w in &points {
+            let mut row = vec![text(g.to_string()), num(grouped(w, 0))];
+            row.extend(model.strategy_names.iter().map(|s| {
+                let p = rows.iter().find(|r| r.subgroup.as_deref() == Some(*g) && r.wtp == w && &r.strategy == s);
+                num(p.map_or(String::new(), |r| percent(r.probability_cost_effective, 1)))
+            }));
+            t.rows.push(row);
+        }
     }
     t
 }

@@ -246,6 +246,26 @@ pub fn psa_table(scenario: &crate::scenario::Scenario, r: &crate::analysis::psa:
     t.to_string()
 }
 
+/// A PSA by subgroups (`--by`): per subgroup its share and the probability that each strategy
+/// is cost-effective at each of the scenario's WTP values, `p1 / p2 / ...` in scenario order.
+pub fn psa_subgroups_table(scenario: &crate::scenario::Scenario, r: &crate::analysis::psa::PsaResults) -> String {
+    let order: Vec<&str> = scenario.strategies.iter().map(|s| s.name.as_str()).collect();
+    let mut header = vec!["subgroup".to_string(), "share".into()];
+    let wtp: Vec<f64> = r.subgroups.first().map(|g| g.at_wtp.iter().map(|p| p.wtp).collect()).unwrap_or_default();
+    header.extend(wtp.iter().map(|w| format!("P(CE) at {}", money(*w))));
+    let mut t = table(header);
+    for g in &r.subgroups {
+        let mut row = vec![Cell::new(&g.name), right(format!("{:.3}", g.share))];
+        row.extend(
+            g.at_wtp
+                .iter()
+                .map(|p| right(p.probability.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" / "))),
+        );
+        t.add_row(row);
+    }
+    format!("probability cost-effective by subgroup ({}):\n{t}", order.join(" / "))
+}
+
 /// A text tornado of incremental NMB: one bar per parameter, from the base case to the low and
 /// high results, largest swing first.
 pub fn tornado_text(t: &crate::analysis::dsa::Tornado, top: usize) -> String {

@@ -13,10 +13,11 @@
 //! Sculpher 2001), EVPI = E(max NMB) - max E(NMB) (Briggs, Claxton & Sculpher 2006, ch. 7), and
 //! the median and 95% interval of survival per cycle.
 
+use super::subgroups::{SubgroupResults, SubgroupState};
 use serde::{Deserialize, Serialize};
 
 /// Fixed-point scales: cost, QALYs, life years, NMB.
-const SCALE: [f64; 4] = [1_048_576.0, 68_719_476_736.0, 68_719_476_736.0, 1_048_576.0];
+pub(super) const SCALE: [f64; 4] = [1_048_576.0, 68_719_476_736.0, 68_719_476_736.0, 1_048_576.0];
 
 /// Fixed-point scale of the survival range.
 const RANGE_SCALE: f64 = 1_099_511_627_776.0;
@@ -32,6 +33,9 @@ pub struct DrawOutcome {
     pub outcomes: Vec<[f64; 3]>,
     /// Per strategy: overall survival at cycle boundaries 0..=T.
     pub survival: Vec<Vec<f64>>,
+    /// With `--by`, per subgroup and strategy: discounted cost, discounted QALYs, undiscounted
+    /// life years in the subgroup (`[subgroup][strategy]`); empty otherwise.
+    pub subgroups: Vec<Vec<[f64; 3]>>,
 }
 
 /// Accumulated PSA results; also the checkpoint and the partial result of a shard.
@@ -53,6 +57,10 @@ pub struct PsaState {
     /// Per strategy and cycle: the lowest and highest survival seen (fixed point, scale 2^40), so
     /// quantiles never leave the observed range (e.g. exactly 1 at cycle 0).
     pub survival_range: Vec<[i64; 2]>,
+    /// With `--by`: the accumulators of every subgroup (absent otherwise, so checkpoints and
+    /// states without it read and are written as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<SubgroupState>,
 }
 
 mod sparse {
@@ -84,7 +92,7 @@ mod sparse {
 }
 
 /// `x` in fixed point; `None` when it is not finite or too large to be summed exactly.
-fn fixed(x: f64, q: usize) -> Option<i128> {
+pub(super) fn fixed(x: f64, q: usize) -> Option<i128> {
     let scaled = (x * SCALE[q]).round();
     // 2^100 leaves room for 2^27 draws of the largest value before an i128 sum could overflow.
     (scaled.is_finite() && scaled.abs() < 2f64.powi(100)).then_some(scaled as i128)
@@ -92,8 +100,17 @@ fn fixed(x: f64, q: usize) -> Option<i128> {
 
 const WHAT: [&str; 4] = ["cost", "QALYs", "life years", "highest net monetary benefit"];
 
-fn overflow(draw: u64, q: usize) -> crate::Error {
+pub(super) fn overflow(draw: u64, q: usize) -> crate::Error {
     crate::Error::PsaAccumulator { draw, what: WHAT[q] }
+}
+
+/// The strategy with the highest NMB at `wtp` (the first on ties, in scenario order) and that NMB.
+pub(super) fn best_nmb(outcomes: &[[f64; 3]], wtp: f64) -> (usize, f64) {
+    outcomes
+        .iter()
+        .map(|o| wtp * o[1] - o[0])
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |acc, (s, v)| if v > acc.1 { (s, v) } else { acc })
 }
 
 /// The finished analysis.
@@ -106,6 +123,9 @@ pub struct PsaResults {
     pub evpi: Vec<EvpiPoint>,
     /// Per strategy and cycle: (median, 2.5%, 97.5%) overall survival.
     pub survival_band: Vec<Vec<[f64; 3]>>,
+    /// With `--by`: each subgroup's means and CEAC, in the order of the subgroups.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subgroups: Vec<SubgroupResults>,
 }
 
 /// Probability each strategy is cost-effective at one WTP, and which is on the frontier.
@@ -137,7 +157,23 @@ impl PsaState {
             survival_hist: vec![vec![0; SURVIVAL_BINS]; n_strategies * (n_cycles + 1)],
             survival_range: vec![[i64::MAX, i64::MIN]; n_strategies * (n_cycles + 1)],
             wtp,
+            by: None,
         }
+    }
+
+    /// Empty accumulators with those of the subgroups `names` (`--by`), with their `shares`, and
+    /// the scenario's `economics.wtp` (`decision_wtp`) at which each subgroup's probability of
+    /// being cost-effective is counted as well as on the grid.
+    pub fn with_subgroups(
+        n_strategies: usize,
+        n_cycles: usize,
+        wtp: Vec<f64>,
+        names: Vec<String>,
+        shares: Vec<f64>,
+        decision_wtp: Vec<f64>,
+    ) -> Self {
+        let by = SubgroupState::new(names, shares, n_strategies, wtp.len(), decision_wtp);
+        PsaState { by: Some(by), ..PsaState::new(n_strategies, n_cycles, wtp) }
     }
 
     /// Adds one draw. Sums are exact (fixed point, checked).
@@ -145,6 +181,13 @@ impl PsaState {
     /// # Errors
     /// [`crate::Error::PsaAccumulator`] when a value is not finite or would overflow its sum.
     pub fn add(&mut self, d: &DrawOutcome) -> crate::Result<()> {
+        match &mut self.by {
+            Some(by) => by.add(d, &self.wtp)?,
+            None if !d.subgroups.is_empty() => {
+                return Err(crate::Error::PsaSubgroups { draw: d.draw, found: d.subgroups.len(), expected: 0 });
+            }
+            None => {}
+        }
         for (s, o) in d.outcomes.iter().enumerate() {
             for (q, &x) in o.iter().enumerate() {
                 let v = fixed(x, q).ok_or_else(|| overflow(d.draw, q))?;
@@ -153,12 +196,7 @@ impl PsaState {
         }
         for (w, &lambda) in self.wtp.iter().enumerate() {
             // Ties go to the first strategy in scenario order.
-            let (best, nmb) = d
-                .outcomes
-                .iter()
-                .map(|o| lambda * o[1] - o[0])
-                .enumerate()
-                .fold((0, f64::NEG_INFINITY), |acc, (s, v)| if v > acc.1 { (s, v) } else { acc });
+            let (best, nmb) = best_nmb(&d.outcomes, lambda);
             self.wins[w][best] += 1;
             let v = fixed(nmb, 3).ok_or_else(|| overflow(d.draw, 3))?;
             self.sum_max_nmb[w] = self.sum_max_nmb[w].checked_add(v).ok_or_else(|| overflow(d.draw, 3))?;
@@ -200,24 +238,38 @@ impl PsaState {
         for (a, b) in self.survival_range.iter_mut().zip(&other.survival_range) {
             *a = [a[0].min(b[0]), a[1].max(b[1])];
         }
+        if let (Some(a), Some(b)) = (&mut self.by, &other.by) {
+            a.merge(b);
+        }
     }
 
-    /// Does `other` have the same shape (strategies, cycles, WTP grid), and do both hold
-    /// accumulators of that shape?
+    /// Does `other` have the same shape (strategies, cycles, WTP grid, subgroups), and do both
+    /// hold accumulators of that shape?
     pub fn compatible(&self, other: &PsaState) -> bool {
+        let same_subgroups = match (&self.by, &other.by) {
+            (Some(a), Some(b)) => a.same_subgroups(b),
+            (None, None) => true,
+            _ => false,
+        };
         self.n_strategies == other.n_strategies
             && self.n_cycles == other.n_cycles
             && self.wtp == other.wtp
+            && same_subgroups
             && self.well_formed()
             && other.well_formed()
     }
 
     /// Is this the state of a run of `n_strategies` strategies over `n_cycles` cycles with the
-    /// WTP grid `wtp`, with accumulators of that shape? A state read from a checkpoint is
-    /// checked before a draw is added to it, so a damaged or foreign one is an error, not an
-    /// index out of bounds.
-    pub fn fits(&self, n_strategies: usize, n_cycles: usize, wtp: &[f64]) -> bool {
-        self.n_strategies == n_strategies && self.n_cycles == n_cycles && self.wtp == wtp && self.well_formed()
+    /// WTP grid `wtp` and the subgroups `subgroups` (`--by`; none without it), with accumulators
+    /// of that shape? A state read from a checkpoint is checked before a draw is added to it, so
+    /// a damaged or foreign one is an error, not an index out of bounds.
+    pub fn fits(&self, n_strategies: usize, n_cycles: usize, wtp: &[f64], subgroups: &[String]) -> bool {
+        let names = self.by.as_ref().map_or(&[][..], |b| &b.names[..]);
+        self.n_strategies == n_strategies
+            && self.n_cycles == n_cycles
+            && self.wtp == wtp
+            && names == subgroups
+            && self.well_formed()
     }
 
     /// Every accumulator has the length its declared strategies, cycles and WTP grid imply.
@@ -230,6 +282,7 @@ impl PsaState {
             && self.survival_hist.len() == points
             && self.survival_hist.iter().all(|h| h.len() == SURVIVAL_BINS)
             && self.survival_range.len() == points
+            && self.by.as_ref().is_none_or(|b| b.well_formed(self.n_strategies, self.wtp.len()))
     }
 
     /// Means, CEAC, EVPI and survival band.
@@ -268,7 +321,8 @@ impl PsaState {
                     .collect()
             })
             .collect();
-        PsaResults { draws: self.draws_done, mean, ceac, evpi, survival_band }
+        let subgroups = self.by.as_ref().map_or_else(Vec::new, |b| b.finish(&self.wtp, self.draws_done));
+        PsaResults { draws: self.draws_done, mean, ceac, evpi, survival_band, subgroups }
     }
 }
 
@@ -297,7 +351,12 @@ mod tests {
     use super::*;
 
     fn outcome(draw: u64, a: [f64; 3], b: [f64; 3], s: f64) -> DrawOutcome {
-        DrawOutcome { draw, outcomes: vec![a, b], survival: vec![vec![1.0, s], vec![1.0, s + 0.1]] }
+        DrawOutcome {
+            draw,
+            outcomes: vec![a, b],
+            survival: vec![vec![1.0, s], vec![1.0, s + 0.1]],
+            subgroups: Vec::new(),
+        }
     }
 
     #[test]

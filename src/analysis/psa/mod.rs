@@ -6,6 +6,7 @@
 //! - [`accumulators`]: streaming sums whose size never depends on the number of draws, and what
 //!   they add up to (CEAC, acceptability frontier, EVPI, survival band);
 //! - [`runner`]: the checkpointed outer loop, shards and merge;
+//! - [`subgroups`]: the same accumulators per subgroup of `--by` (means and CEAC by subgroup);
 //! - [`summary`]: the report's numbers from a finished PSA's draws (means, intervals, ICERs,
 //!   probability cost-effective and EVPI at chosen WTPs).
 //!
@@ -14,9 +15,11 @@
 pub mod accumulators;
 pub mod runner;
 pub mod sampling;
+pub mod subgroups;
 pub mod summary;
 
 pub use accumulators::{CeacPoint, DrawOutcome, EvpiPoint, PsaResults, PsaState};
+pub use subgroups::{SubgroupResults, SubgroupState};
 
 use crate::analysis::{self, survival};
 use crate::engine::{self, NoProgress, sim_cohort_into};
@@ -76,6 +79,10 @@ pub struct PsaSettings {
     pub seed: u64,
     pub engine: PsaEngine,
     pub shard: Shard,
+    /// Covariates of `--by`: CEACs and means by subgroup as well (none: the whole population
+    /// only). Absent from the files of a run without it, so they read and compare as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by: Vec<String>,
 }
 
 /// What one thread keeps between the draws it evaluates: the model, rebuilt in place for each
@@ -167,16 +174,16 @@ fn draw_in(
         .map_err(draw_error)?,
     };
     let n = model.n_strategies();
+    // Flows only of the moves that carry a value (the same in every strategy's tables).
+    let n_states = model.n_states();
+    let valued: Option<Vec<bool>> = model.valuations.as_ref().and_then(|v| v.first()).and_then(|v| {
+        let moves: Vec<bool> =
+            (0..n_states * n_states).map(|k| v.move_number(k / n_states, k % n_states).is_some()).collect();
+        moves.contains(&true).then_some(moves)
+    });
     let (outcomes, survival): (Vec<[f64; 3]>, Vec<Vec<f64>>) = match settings.engine {
         PsaEngine::Cohort => {
             let trace = ws.trace.get_or_insert_with(crate::engine::CohortTrace::empty);
-            // Flows only of the moves that carry a value (the same in every strategy's tables).
-            let n_states = model.n_states();
-            let valued: Option<Vec<bool>> = model.valuations.as_ref().and_then(|v| v.first()).and_then(|v| {
-                let moves: Vec<bool> =
-                    (0..n_states * n_states).map(|k| v.move_number(k / n_states, k % n_states).is_some()).collect();
-                moves.contains(&true).then_some(moves)
-            });
             (0..n)
                 .map(|s| {
                     sim_cohort_into(&model, s, trace, &mut ws.scratch, valued.as_deref());
@@ -209,8 +216,66 @@ fn draw_in(
         }
     };
     check_finite(&model, k, &outcomes, &survival)?;
+    let subgroups = if settings.by.is_empty() {
+        Vec::new()
+    } else {
+        by_subgroup(scenario, &model, &settings.by, ws, valued.as_deref()).map_err(draw_error)?
+    };
+    check_finite_by(&model, k, &settings.by, &subgroups)?;
     ws.model = Some(model);
-    Ok((DrawOutcome { draw: k, outcomes, survival }, varied.iter().map(|&i| values[i]).collect()))
+    Ok((DrawOutcome { draw: k, outcomes, survival, subgroups }, varied.iter().map(|&i| values[i]).collect()))
+}
+
+/// Discounted cost, discounted QALYs and life years of each strategy in each subgroup of `by`,
+/// `[subgroup][strategy]`, as `run --by` computes them: the exact cohort of the subgroup's
+/// sub-cohorts alone (weights renormalised to its share, [`engine::sim_cohort_groups_into`])
+/// valued by [`analysis::economics::cohort_outcomes`]. The subgroups are those of the draw's own
+/// model, classified as [`crate::model::subgroups::Subgroups::new`] does for `run --by`.
+fn by_subgroup(
+    scenario: &Scenario,
+    model: &Model,
+    by: &[String],
+    ws: &mut DrawWorkspace,
+    valued: Option<&[bool]>,
+) -> Result<Vec<Vec<[f64; 3]>>> {
+    let subgroups = crate::model::subgroups::Subgroups::new(scenario, &model.groups, by)?;
+    let trace = ws.trace.get_or_insert_with(crate::engine::CohortTrace::empty);
+    let outcomes = (0..subgroups.len())
+        .map(|g| {
+            let groups = subgroups.groups_of(g);
+            (0..model.n_strategies())
+                .map(|s| {
+                    engine::sim_cohort_groups_into(model, s, &groups, trace, &mut ws.scratch, valued);
+                    analysis::economics::cohort_outcomes(model, trace).expect("PSA needs [economics]")
+                })
+                .collect()
+        })
+        .collect();
+    Ok(outcomes)
+}
+
+/// Every subgroup's outcomes must be finite, as the whole population's ([`check_finite`]).
+fn check_finite_by(model: &Model, k: u64, by: &[String], subgroups: &[Vec<[f64; 3]>]) -> Result<()> {
+    const WHAT: [&str; 3] = ["discounted cost", "discounted QALYs", "life years"];
+    for (g, outcomes) in subgroups.iter().enumerate() {
+        for (s, o) in outcomes.iter().enumerate() {
+            if let Some(q) = (0..3).find(|&q| !o[q].is_finite()) {
+                return Err(Error::NotFinite {
+                    location: crate::error::Location::Draw(k),
+                    what: format!(
+                        "the {} of strategy \"{}\" in subgroup {} of --by {}",
+                        WHAT[q],
+                        model.strategy_names[s],
+                        g + 1,
+                        by.join(",")
+                    ),
+                    value: o[q],
+                    hint: Some("check the distributions of the parameters drawn"),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A draw's every number must be finite: a NaN would otherwise count as a loss in the CEAC and

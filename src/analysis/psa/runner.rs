@@ -124,16 +124,17 @@ pub fn run_fingerprint(scenario: &Scenario, settings: &PsaSettings) -> Fingerpri
         PsaEngine::Cohort => "cohort".to_string(),
         PsaEngine::MonteCarlo { patients } => format!("monte_carlo, {patients} patients per draw"),
     };
-    fingerprint::of(
-        "psa",
-        scenario,
-        &[
-            ("draws", settings.draws.to_string()),
-            ("seed", settings.seed.to_string()),
-            ("engine", engine),
-            ("shard", format!("{}/{}", settings.shard.index, settings.shard.count)),
-        ],
-    )
+    let mut values = vec![
+        ("draws", settings.draws.to_string()),
+        ("seed", settings.seed.to_string()),
+        ("engine", engine),
+        ("shard", format!("{}/{}", settings.shard.index, settings.shard.count)),
+    ];
+    // Only with --by, so that the fingerprint of a run without it is as it always was.
+    if !settings.by.is_empty() {
+        values.push(("by", settings.by.join(",")));
+    }
+    fingerprint::of("psa", scenario, &values)
 }
 
 fn write_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -182,9 +183,11 @@ pub fn run(
             problems: vec![crate::error::Problem::new("economics", None, crate::error::ProblemKind::EconomicsNeeded)],
         });
     }
+    let base_model = Model::from_scenario(scenario)?;
+    // Checked before anything is written: a bad --by leaves the folder as it was.
+    let fresh = new_state(scenario, &base_model, settings)?;
     std::fs::create_dir_all(dir).map_err(write_err(dir))?;
     let varied = sampling::varied_parameters(scenario);
-    let base_model = Model::from_scenario(scenario)?;
     let fp = run_fingerprint(scenario, settings);
     let (first, last) = settings.shard.range(settings.draws);
     let checkpoint_path = dir.join(CHECKPOINT_FILE);
@@ -200,10 +203,10 @@ pub fn run(
             parameters: varied.iter().map(|&i| scenario.parameters[i].name.clone()).collect(),
             next_draw: first,
             rows_bytes: 0,
-            state: PsaState::new(base_model.n_strategies(), base_model.n_cycles, scenario.psa.wtp_grid.clone()),
+            state: fresh.clone(),
         },
     };
-    if !checkpoint.state.fits(base_model.n_strategies(), base_model.n_cycles, &scenario.psa.wtp_grid) {
+    if !checkpoint.state.compatible(&fresh) {
         let problem = RunProblem::Unreadable {
             file: CHECKPOINT_FILE.to_string(),
             what: "PSA state",
@@ -284,6 +287,37 @@ pub fn run(
     })?;
     let results = (settings.shard.count == 1).then(|| checkpoint.state.finish());
     Ok(PsaRun::Done { checkpoint: Box::new(checkpoint), results })
+}
+
+/// The empty accumulators of a run of `settings` on `model`: with those of each subgroup of
+/// `settings.by` when it names covariates.
+///
+/// # Errors
+/// [`Error::By`] when `by` cannot make subgroups of the scenario's population;
+/// [`Error::Setting`] naming `--by` with the Monte Carlo engine.
+pub fn new_state(scenario: &Scenario, model: &Model, settings: &PsaSettings) -> Result<PsaState> {
+    let grid = scenario.psa.wtp_grid.clone();
+    if settings.by.is_empty() {
+        return Ok(PsaState::new(model.n_strategies(), model.n_cycles, grid));
+    }
+    let subgroups = crate::model::subgroups::Subgroups::new(scenario, &model.groups, &settings.by)?;
+    if let PsaEngine::MonteCarlo { .. } = settings.engine {
+        return Err(Error::Setting {
+            flag: "by",
+            value: settings.by.join(","),
+            rule: "needs the cohort engine, which gives each subgroup's exact outcomes in every draw \
+                   (a Monte Carlo draw may put no patient in a small subgroup); drop --engine monte-carlo",
+        });
+    }
+    let decision_wtp = scenario.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default();
+    Ok(PsaState::with_subgroups(
+        model.n_strategies(),
+        model.n_cycles,
+        grid,
+        subgroups.names,
+        subgroups.shares,
+        decision_wtp,
+    ))
 }
 
 /// Draws per chunk: run in parallel, then added in draw order (and checkpointed by [`run`]).

@@ -118,3 +118,46 @@ fn a_trace_in_reused_memory_is_the_new_trace() {
         assert!(fresh.flows.iter().enumerate().any(|(k, f)| (k / n) % n == start && *f > 0.0), "some flow recorded");
     }
 }
+
+/// `psa --by`: a draw's outcomes by subgroup are those `run --by` computes on the draw's model
+/// ([`crate::analysis::subgroup_analysis`]), and weighted by the subgroups' shares they give the
+/// whole population's outcomes of the draw to 1e-9 (relative); with one value table per
+/// strategy (`meld_heterogeneity`) and with tables per profile (`meld_values`).
+#[test]
+fn subgroup_outcomes_are_run_by_and_mix_to_the_whole_population() {
+    for file in ["meld_heterogeneity.toml", "meld_values.toml"] {
+        let s = scenario(file, |t| t);
+        let by = vec!["meld".to_string(), "etiology".to_string()];
+        let settings = PsaSettings {
+            scenario: s.name.clone(),
+            draws: 4,
+            seed: 7,
+            engine: PsaEngine::Cohort,
+            shard: Shard::ALL,
+            by: by.clone(),
+        };
+        let varied = sampling::varied_parameters(&s);
+        let mut ws = DrawWorkspace::default();
+        for k in 0..4 {
+            let (d, _) = draw_in(&s, &varied, &settings, k, &mut ws).unwrap();
+            let model = Model::build(&s, &sampling::draw_values(&s, &varied, settings.seed, k)).unwrap();
+            let subgroups = crate::model::subgroups::Subgroups::new(&s, &model.groups, &by).unwrap();
+            assert_eq!(d.subgroups.len(), subgroups.len(), "{file}");
+            assert_eq!(subgroups.len(), 9);
+            let run_by = crate::analysis::subgroup_analysis(&model, &subgroups, None);
+            for (g, r) in run_by.iter().enumerate() {
+                for t in &r.evaluation.as_ref().unwrap().totals {
+                    let expected = [t.cost, t.qaly, t.life_years];
+                    assert_eq!(d.subgroups[g][t.strategy], expected, "{file} draw {k} {}", r.name);
+                }
+            }
+            for s_ in 0..model.n_strategies() {
+                for q in 0..3 {
+                    let whole = d.outcomes[s_][q];
+                    let mixed: f64 = subgroups.shares.iter().zip(&d.subgroups).map(|(w, o)| w * o[s_][q]).sum();
+                    assert!((mixed - whole).abs() <= 1e-9 * whole.abs(), "{file} draw {k}: {mixed} vs {whole}");
+                }
+            }
+        }
+    }
+}
