@@ -60,27 +60,9 @@ pub struct RawCalibration {
     pub parameters: Vec<String>,
     #[serde(default)]
     pub max_iterations: Option<i64>,
+    /// `[[calibration.targets]]`: one published value each, with the fields of a targets CSV row.
     #[serde(default)]
-    pub targets: Vec<Spanned<RawTarget>>,
-}
-
-/// `[[calibration.targets]]`: one published value, as a row of a targets CSV.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawTarget {
-    #[serde(default)]
-    pub strategy: Option<String>,
-    #[serde(default)]
-    pub start: Option<String>,
-    pub curve: String,
-    pub years: f64,
-    pub value: f64,
-    #[serde(default)]
-    pub lower: Option<f64>,
-    #[serde(default)]
-    pub upper: Option<f64>,
-    #[serde(default)]
-    pub source: Option<String>,
+    pub targets: Vec<Spanned<super::targets::Target>>,
 }
 
 /// `[[multivariate_normal]]`: coefficients drawn jointly from a multivariate normal in a PSA.

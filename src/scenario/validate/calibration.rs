@@ -43,18 +43,7 @@ impl Validator<'_> {
         let mut rows = Vec::new();
         for (k, raw_target) in c.targets.iter().enumerate() {
             let line = self.line(raw_target);
-            let r = raw_target.get_ref();
-            let t = Target {
-                strategy: r.strategy.clone().unwrap_or_default(),
-                start: r.start.clone().unwrap_or_default(),
-                curve: r.curve.clone(),
-                years: r.years,
-                value: r.value,
-                lower: r.lower,
-                upper: r.upper,
-                source: r.source.clone().unwrap_or_default(),
-                line: line.unwrap_or(0) as u64,
-            };
+            let t = Target { line: line.unwrap_or(0) as u64, ..raw_target.get_ref().clone() };
             if self.target(&t, k, line, horizon_years) {
                 rows.push(t);
             }
