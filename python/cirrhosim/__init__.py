@@ -362,10 +362,16 @@ def psa(
     set: Optional[Mapping[str, float]] = None,
     patients: Optional[int] = None,
     threads: Optional[int] = None,
+    by: Optional[Sequence[str]] = None,
 ) -> PsaResult:
     """Probabilistic sensitivity analysis (``cirrhosim psa``) in memory: no checkpoint, no
     folder. `draws` and `seed` default to the scenario's; with `patients`, each draw runs the
-    Monte Carlo engine with that many patients (``--engine monte-carlo``), else the exact cohort."""
+    Monte Carlo engine with that many patients (``--engine monte-carlo``), else the exact cohort.
+    `by` names covariates of the scenario's ``[population]`` (``cirrhosim psa --by``, cohort
+    engine only): ``ceac`` then starts with a ``subgroup`` column (``all`` first) and ``summary``
+    has ``subgroups`` (P(cost-effective) by subgroup at each of the scenario's WTPs)."""
+    if isinstance(by, str):
+        by = [by]
     out = _call(
         _native.psa,
         _source(scenario),
@@ -374,6 +380,7 @@ def psa(
         _whole("seed", seed, 0, _SEED_MAX),
         _whole("patients", patients, 1, _PATIENTS_MAX),
         _whole("threads", threads, 1, 1024),
+        [str(b) for b in (by or [])],
     )
     files = out["files"]
     summary = json.loads(files["psa_summary.json"])
@@ -383,7 +390,13 @@ def psa(
         draws=_table(files["psa_draws.csv"], {"draw": "int", "strategy": "strategy"}, "psa_draws.csv", order),
         ceac=_table(
             files["ceac.csv"],
-            {"wtp": _FLOAT, "strategy": "strategy", "probability_cost_effective": _FLOAT, "on_frontier": "bool"},
+            {
+                **({"subgroup": "category"} if by else {}),
+                "wtp": _FLOAT,
+                "strategy": "strategy",
+                "probability_cost_effective": _FLOAT,
+                "on_frontier": "bool",
+            },
             "ceac.csv",
             order,
         ),

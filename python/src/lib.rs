@@ -189,9 +189,11 @@ fn run(
     files_and_warnings(py, &scenario, &out.files)
 }
 
-/// `cirrhosim psa` in memory: `{files, warnings}`; `patients` selects the Monte Carlo engine.
+/// `cirrhosim psa` in memory: `{files, warnings}`; `patients` selects the Monte Carlo engine;
+/// `by` adds the results by subgroup (`cirrhosim psa --by`).
 #[pyfunction]
-#[pyo3(signature = (source, set, draws, seed, patients, threads))]
+#[pyo3(signature = (source, set, draws, seed, patients, threads, by=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
 fn psa(
     py: Python<'_>,
     source: Source,
@@ -200,10 +202,11 @@ fn psa(
     seed: Option<u64>,
     patients: Option<u64>,
     threads: Option<usize>,
+    by: Vec<String>,
 ) -> PyResult<Py<PyDict>> {
     let scenario = load(py, source, &set)?;
     let engine = patients.map_or(PsaEngine::Cohort, |patients| PsaEngine::MonteCarlo { patients });
-    let out = interruptible(py, threads, |stop| api::psa(&scenario, draws, seed, engine, stop))?;
+    let out = interruptible(py, threads, |stop| api::psa_by(&scenario, draws, seed, engine, &by, stop))?;
     files_and_warnings(py, &scenario, &out.files)
 }
 

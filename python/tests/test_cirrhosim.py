@@ -129,6 +129,17 @@ def test_psa_equals_the_cli_files(tmp_path):
     assert str(p.evpi["evpi_population"].dtype) == "Float64"
 
 
+def test_psa_by_subgroup_equals_the_cli(tmp_path):
+    meld = REPO / "scenarios" / "meld_heterogeneity.toml"
+    p = cirrhosim.psa(meld, draws=10, seed=3, by="meld")
+    files = cli(tmp_path, "psa", str(meld), "--draws", "10", "--seed", "3", "--by", "meld")
+    assert p.files["ceac.csv"] == files["ceac.csv"]
+    assert p.summary == json.loads(files["psa_summary.json"])
+    assert list(p.ceac.columns)[0] == "subgroup" and p.ceac["subgroup"].dtype == "category"
+    assert p.ceac["subgroup"].iloc[0] == "all" and p.ceac["subgroup"].nunique() == 4
+    assert p.summary["subgroups"]["by"] == ["meld"] and p.summary["subgroups"]["groups"][0]["name"].startswith("meld=")
+
+
 def test_psa_with_the_monte_carlo_engine_equals_the_cli(tmp_path):
     p = cirrhosim.psa(draws=4, seed=2, patients=500)
     files = cli(tmp_path, "psa", "--draws", "4", "--seed", "2", "--engine", "monte-carlo", "--patients", "500")

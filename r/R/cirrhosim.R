@@ -248,11 +248,18 @@ cirrhosim_run <- function(scenario = NULL, patients = NULL, seed = NULL, threads
 #'
 #' Returns `draws` (one row per draw and strategy, with the varied parameters), `ceac`
 #' (`on_frontier` logical), `evpi`, `survival` (the survival band) and `summary`. With
-#' `patients`, each draw runs the Monte Carlo engine with that many patients.
+#' `patients`, each draw runs the Monte Carlo engine with that many patients. `by`: covariates
+#' of the scenario's `[population]` (`cirrhosim psa --by`, cohort engine): `ceac` then starts
+#' with a `subgroup` factor (`all` first) and `summary$subgroups` holds P(cost-effective) by
+#' subgroup.
 #' @export
 cirrhosim_psa <- function(scenario = NULL, draws = NULL, seed = NULL, set = NULL, patients = NULL,
-                          threads = NULL, out = NULL) {
-  flags <- c(whole_flag("draws", draws), whole_flag("seed", seed), whole_flag("threads", threads))
+                          threads = NULL, out = NULL, by = NULL) {
+  if (!is.null(by) && (!is.character(by) || length(by) == 0 || anyNA(by))) {
+    stop("by must be covariate names, e.g. c(\"meld\", \"etiology\")", call. = FALSE)
+  }
+  flags <- c(whole_flag("draws", draws), whole_flag("seed", seed), whole_flag("threads", threads),
+             if (!is.null(by)) c("--by", paste(by, collapse = ",")))
   if (!is.null(patients)) flags <- c(flags, "--engine", "monte-carlo", whole_flag("patients", patients))
   run <- with_folder("psa", scenario, set, flags, out)
   on.exit(unlink(run$work, recursive = TRUE), add = TRUE)
@@ -261,7 +268,7 @@ cirrhosim_psa <- function(scenario = NULL, draws = NULL, seed = NULL, set = NULL
   strategies <- strategy_levels(summary)
   parts <- list(
     draws = read_table(f("psa_draws.csv"), list(draw = "integer", strategy = strategies)),
-    ceac = read_table(f("ceac.csv"), list(strategy = strategies, on_frontier = "logical")),
+    ceac = read_table(f("ceac.csv"), list(subgroup = "factor", strategy = strategies, on_frontier = "logical")),
     evpi = read_table(f("evpi.csv"), list()),
     survival = read_table(f("survival_psa.csv"), list(strategy = strategies, cycle = "integer")),
     summary = summary

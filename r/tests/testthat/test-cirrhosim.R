@@ -63,6 +63,18 @@ test_that("cirrhosim_run by subgroup adds the subgroup column as the CLI's --by 
   expect_error(cirrhosim_run(meld, patients = 100, by = "etiolgy"), "did you mean")
 })
 
+test_that("cirrhosim_psa by subgroup equals the CLI's psa --by", {
+  meld <- normalizePath(testthat::test_path("..", "..", "..", "scenarios", "meld_heterogeneity.toml"), mustWork = FALSE)
+  skip_if_not(file.exists(meld), "not run from a cirrhosim checkout")
+  p <- cirrhosim_psa(meld, draws = 10, seed = 3, by = "meld", out = kept <- tempfile())
+  cli <- cli_files("psa", meld, "--draws", "10", "--seed", "3", "--by", "meld")
+  expect_identical(kept_files(kept)[["ceac.csv"]], cli[["ceac.csv"]])
+  expect_same_values(p$ceac, cli[["ceac.csv"]])
+  expect_identical(names(p$ceac)[1], "subgroup")
+  expect_identical(levels(p$ceac$subgroup)[1], "all")
+  expect_identical(unlist(p$summary$subgroups$by), "meld")
+})
+
 test_that("columns have proper types", {
   r <- cirrhosim_run(patients = 2000, seed = 3)
   expect_true(is.factor(r$survival$strategy))
@@ -91,8 +103,8 @@ test_that("set values change the run as the CLI's --set does, and are checked li
 })
 
 test_that("cirrhosim_psa equals the CLI's files and has a logical frontier", {
-  p <- cirrhosim_psa(draws = 200, seed = 5, out = kept <- tempfile())
-  cli <- cli_files("psa", "--draws", "200", "--seed", "5")
+  p <- cirrhosim_psa(draws = 60, seed = 5, out = kept <- tempfile())
+  cli <- cli_files("psa", "--draws", "60", "--seed", "5")
   for (name in c("psa_draws.csv", "ceac.csv", "evpi.csv", "survival_psa.csv", "psa_summary.json")) {
     expect_identical(kept_files(kept)[[name]], cli[[name]], info = name)
   }
@@ -101,7 +113,7 @@ test_that("cirrhosim_psa equals the CLI's files and has a logical frontier", {
   expect_same_values(p$evpi, cli[["evpi.csv"]])
   expect_true(is.logical(p$ceac$on_frontier))
   expect_true(all(tapply(p$ceac$on_frontier, p$ceac$wtp, sum) == 1))
-  expect_equal(nrow(p$draws), 400)
+  expect_equal(nrow(p$draws), 120)
 })
 
 test_that("cirrhosim_dsa and cirrhosim_threshold equal the CLI's files", {
