@@ -86,6 +86,21 @@ fn heterogeneous_scenario_shows_how_covariates_enter_the_hazards() {
         .stdout(contains("shifts each patient's meld by -2.01 (msc_meld_shift"));
 }
 
+/// Issue 12: correlated covariates are named with their rho.
+#[test]
+fn correlated_covariates_are_explained() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .args(["explain", "--strategy", "msc"])
+        .arg(repo().join("scenarios/meld_albumin_copula.toml"))
+        .assert()
+        .success()
+        .stdout(contains("The population: 108 profiles"))
+        .stdout(contains(
+            "  meld and albumin: correlated by a Gaussian copula, rho = -0.45 between their normal scores",
+        ));
+}
+
 /// Costs and utilities that read the covariates: `explain` says so and shows their range over the
 /// profiles (the utility by hand: u_decomp 0.56 for other etiologies, 0.56 + 0.03 for HBV).
 #[test]

@@ -260,6 +260,23 @@ fn monte_carlo_matches_cohort_on_heterogeneous_patients() {
     assert!(death(high) > 3.0 * death(low), "{} vs {}", death(high), death(low));
 }
 
+/// Issue 12: MELD and albumin joined by a Gaussian copula (rho = -0.45). The sub-cohorts carry
+/// the joint shares (low MELD with high albumin more often than under independence), and the
+/// Monte Carlo patients, drawing their profile from those shares, match the cohort.
+#[test]
+fn monte_carlo_matches_cohort_with_correlated_covariates() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/meld_albumin_copula.toml");
+    let s = Scenario::load(Path::new(path)).unwrap();
+    let model = Model::from_scenario(&s).unwrap();
+    assert_eq!(model.groups.len(), 108);
+    let share = |meld: u16, albumin: u16| -> f64 {
+        model.groups.iter().filter(|g| g.cells[0] == meld && g.cells[1] == albumin).map(|g| g.weight).sum()
+    };
+    assert!(share(0, 5) > 1.5 / 36.0 && share(0, 0) < 0.5 / 36.0, "{} {}", share(0, 5), share(0, 0));
+    let worst = assert_monte_carlo_matches_cohort(&model, 200_000, s.seed);
+    assert!(worst > 0.05, "worst deviation only {worst} of the bound");
+}
+
 #[test]
 fn monte_carlo_is_identical_for_one_and_two_threads() {
     let s = Scenario::default_scenario().unwrap();

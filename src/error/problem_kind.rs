@@ -415,4 +415,44 @@ pub enum ProblemKind {
     /// `[population]` as a whole breaks a rule (nodes, number of variables or profiles).
     #[error("population: {rule}")]
     Population { rule: String },
+    /// A `[[population.correlations]]` entry whose `covariates` do not name two covariates.
+    #[error("covariates must name two covariates, e.g. [\"meld\", \"albumin\"] (found {found})")]
+    CorrelationNotAPair { found: usize },
+    /// A correlation names a covariate that `[population.covariates]` does not declare.
+    #[error("unknown covariate \"{name}\"{hint} (covariates: {known})")]
+    CorrelationUnknownCovariate { name: String, hint: String, known: String },
+    /// A correlation names a categorical covariate.
+    #[error(
+        "covariate \"{name}\" is categorical; only numeric covariates (with a distribution) can be correlated, and categorical ones are independent of every other covariate"
+    )]
+    CorrelationCategorical { name: String },
+    /// A correlation pairs a covariate with itself.
+    #[error("a covariate is not correlated with itself: name two different covariates (not \"{name}\" twice)")]
+    CorrelationWithItself { name: String },
+    /// Two correlations of the same pair of covariates.
+    #[error(
+        "the correlation of \"{first}\" and \"{second}\" is given twice (also in correlations[{earlier}]); give each pair once"
+    )]
+    CorrelationTwice { first: String, second: String, earlier: usize },
+    /// A correlation that is not a finite number strictly between -1 and 1.
+    #[error(
+        "rho = {} must be a finite number above -1 and below 1 (a correlation of +-1 makes one covariate a function of the other)",
+        short(.value)
+    )]
+    CorrelationOutOfRange { value: f64 },
+    /// The correlations together do not make a positive definite matrix.
+    #[error(
+        "the correlations among {covariates} do not make a positive definite matrix, so no multivariate normal has them: make them smaller or consistent (a Cholesky factorisation failed)"
+    )]
+    CorrelationNotPositiveDefinite { covariates: String },
+    /// More covariates are correlated than the copula's quadrature supports.
+    #[error(
+        "{count} covariates are correlated ({covariates}); at most {max} can be: keep the strongest correlation, or give the others as a patients_file"
+    )]
+    CorrelationTooMany { count: usize, covariates: String, max: usize },
+    /// Correlations together with a patients file, whose patients already carry the joint distribution.
+    #[error(
+        "correlations cannot be given with patients_file: the file's patients already carry the joint distribution of their covariates; remove [[population.correlations]] or the patients_file"
+    )]
+    CorrelationWithPatientsFile,
 }

@@ -302,6 +302,14 @@ fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, str
         };
         let _ = writeln!(out, "  {}: {how} {values}.", c.name);
     }
+    if let Some(copula) = &population.copula {
+        let [a, b] = copula.covariates.map(|i| population.covariates[i].name.as_str());
+        let _ = writeln!(
+            out,
+            "  {a} and {b}: correlated by a Gaussian copula, rho = {} between their normal scores: a pair of strata weighs its bivariate normal probability, not the product of their shares (each keeps its own distribution; categorical covariates are independent).",
+            copula.rho
+        );
+    }
     let names: Vec<&str> = scenario.states.iter().map(|s| s.name.as_str()).collect();
     // Exits open from a state's first cycle (a later window, such as death after the first year,
     // has the same dependence on the covariates, on another row).

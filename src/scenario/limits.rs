@@ -29,3 +29,8 @@ pub const BYTES_PER_EXIT: u64 = 24;
 /// Largest model, in bytes, by the bound strategies x sub-cohorts x cycles x slots x states
 /// exits of [`BYTES_PER_EXIT`] bytes each (2 GiB).
 pub const MAX_MODEL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// Most numeric covariates that `[[population.correlations]]` may correlate. Their joint strata
+/// shares are bivariate normal rectangle probabilities, computed by one-dimensional quadrature
+/// (`scenario::copula`); three or more would need nested quadrature, which is not implemented.
+pub const MAX_CORRELATED_COVARIATES: usize = 2;

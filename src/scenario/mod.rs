@@ -9,6 +9,7 @@
 //! `types` (the checked [`Scenario`], re-exported here); `uses` lists where each parameter is used and
 //! `limits` holds the size limits. The file format is documented in `docs/scenario-format.md`.
 
+pub mod copula;
 mod csv_rows;
 pub mod duration;
 pub mod formula;

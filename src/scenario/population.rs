@@ -26,6 +26,22 @@ pub struct Population {
     /// The patients file the covariates come from, and what it gave with `nodes` strata
     /// (see [`super::patients_file`]); `None` when the covariates have distributions and levels.
     pub file: Option<(std::path::PathBuf, super::patients_file::FilePopulation)>,
+    /// Two numeric covariates whose normal scores are correlated (`[[population.correlations]]`);
+    /// `None` when every covariate is independent of the others.
+    pub copula: Option<Copula>,
+}
+
+/// The Gaussian copula of two numeric covariates: their normal scores `Phi^-1(F(x))` are
+/// bivariate normal with correlation `rho`, so each keeps its own distribution (see
+/// [`super::copula`]). At most two covariates are correlated
+/// ([`super::limits::MAX_CORRELATED_COVARIATES`]), so this is one pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copula {
+    /// The two covariates, as indices into [`Population::covariates`], in the covariates' order.
+    pub covariates: [usize; 2],
+    /// In (-1, 1).
+    pub rho: f64,
+    pub source: Option<String>,
 }
 
 /// One covariate.
@@ -145,23 +161,41 @@ impl Population {
 
     /// Every profile (one cell index per covariate) with its share: those of a patients file,
     /// or every combination of `cells` (from [`Population::cells`]) weighted by the product of
-    /// their shares (the first covariate varying slowest).
+    /// their shares (the first covariate varying slowest). With a [`Copula`], the two correlated
+    /// covariates' strata share instead the probability of their rectangle under the bivariate
+    /// normal of their scores ([`super::copula::bivariate_strata`], normalised to sum to 1),
+    /// times the other covariates' shares.
     pub fn profiles(&self, cells: &[Vec<Cell>]) -> Vec<(Vec<u16>, f64)> {
         if let Some((_, f)) = &self.file {
             return f.profiles.clone();
         }
+        let joint = self.copula.as_ref().and_then(|c| {
+            let [a, b] = c.covariates;
+            let (na, nb) = (cells.get(a)?.len(), cells.get(b)?.len());
+            let mut w = super::copula::bivariate_strata(na, nb, c.rho);
+            let total: f64 = w.iter().sum();
+            w.iter_mut().for_each(|x| *x /= total);
+            Some((a, b, nb, w))
+        });
+        let correlated = |j: usize| joint.as_ref().is_some_and(|(a, b, _, _)| j == *a || j == *b);
         let mut profiles: Vec<(Vec<u16>, f64)> = vec![(Vec::new(), 1.0)];
-        for c in cells {
+        for (j, c) in cells.iter().enumerate() {
+            let own_share = !correlated(j);
             profiles = profiles
                 .into_iter()
                 .flat_map(|(path, w)| {
                     c.iter().enumerate().map(move |(k, cell)| {
                         let mut path = path.clone();
                         path.push(k as u16);
-                        (path, w * cell.weight)
+                        (path, if own_share { w * cell.weight } else { w })
                     })
                 })
                 .collect();
+        }
+        if let Some((a, b, nb, w)) = &joint {
+            for (path, share) in &mut profiles {
+                *share *= w[path[*a] as usize * nb + path[*b] as usize];
+            }
         }
         profiles
     }
@@ -271,6 +305,7 @@ mod tests {
             nodes: 2,
             source: None,
             file: None,
+            copula: None,
         };
         assert_eq!(p.variables(), vec!["meld", "etiology_hbv", "etiology_alcohol"]);
         let cells = p.cells();
@@ -278,5 +313,48 @@ mod tests {
         assert_eq!(&v[..3], &[24.0, 0.0, 1.0]);
         assert_eq!(p.covariates[0].band_of(v[0]), Some("high"));
         assert_eq!(cells[1][0].label, "hbv");
+    }
+
+    /// With a copula of rho = 0 the profiles have the independent product shares; with rho != 0
+    /// each covariate keeps 1/n per stratum and the categorical shares stay as they are.
+    #[test]
+    fn a_copula_keeps_the_marginals_and_rho_zero_is_independence() {
+        let numeric = |name: &str, mean: f64| Covariate {
+            name: name.into(),
+            kind: CovariateKind::Numeric(CovariateDistribution::Normal { mean, sd: 1.0, low: None, high: None }),
+            unit: None,
+            source: None,
+            bands: Vec::new(),
+        };
+        let etiology = Covariate {
+            name: "etiology".into(),
+            kind: CovariateKind::Categorical(vec![("hbv".into(), 0.3), ("other".into(), 0.7)]),
+            unit: None,
+            source: None,
+            bands: Vec::new(),
+        };
+        let mut p = Population {
+            covariates: vec![numeric("meld", 15.0), etiology, numeric("albumin", 3.0)],
+            nodes: 4,
+            ..Population::default()
+        };
+        let cells = p.cells();
+        let independent = p.profiles(&cells);
+        p.copula = Some(Copula { covariates: [0, 2], rho: 0.0, source: None });
+        let zero = p.profiles(&cells);
+        assert_eq!(zero.len(), 32);
+        for (a, b) in independent.iter().zip(&zero) {
+            assert_eq!(a.0, b.0);
+            assert!((a.1 - b.1).abs() < 1e-12, "{a:?} {b:?}");
+        }
+        p.copula = Some(Copula { covariates: [0, 2], rho: -0.45, source: None });
+        let joint = p.profiles(&cells);
+        for (covariate, cell, share) in [(0, 0, 0.25), (0, 3, 0.25), (1, 0, 0.3), (2, 1, 0.25), (2, 3, 0.25)] {
+            let sum: f64 = joint.iter().filter(|(path, _)| path[covariate] == cell).map(|(_, w)| w).sum();
+            assert!((sum - share).abs() < 1e-10, "covariate {covariate} cell {cell}: {sum}");
+        }
+        // Low MELD goes with high albumin more often than under independence.
+        let low_high: f64 = joint.iter().filter(|(path, _)| path[0] == 0 && path[2] == 3).map(|(_, w)| w).sum();
+        assert!(low_high > 1.5 / 16.0, "{low_high}");
     }
 }

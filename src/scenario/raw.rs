@@ -567,6 +567,20 @@ pub struct RawPopulation {
     pub patients_file: Option<Spanned<String>>,
     #[serde(default)]
     pub covariates: BTreeMap<String, Spanned<RawCovariate>>,
+    /// `[[population.correlations]]`: correlations of numeric covariates (a Gaussian copula).
+    #[serde(default)]
+    pub correlations: Vec<Spanned<RawCorrelation>>,
+}
+
+/// `[[population.correlations]]`: the correlation of two numeric covariates' normal scores.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    /// The two covariates, by name.
+    pub covariates: Vec<String>,
+    pub rho: f64,
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `[population.covariates.NAME]`: a numeric covariate (`distribution`) or a categorical one

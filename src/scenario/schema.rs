@@ -391,7 +391,17 @@ const POPULATION: &[Field] = &[
             expected: "expected [population.covariates.NAME] tables",
         },
     ),
+    opt(
+        "correlations",
+        Shape::Entries {
+            fields: CORRELATION,
+            if_malformed: IfMalformed::Drop,
+            expected: "expected [[population.correlations]] tables",
+        },
+    ),
 ];
+
+const CORRELATION: &[Field] = &[req("covariates", NAMES), req("rho", Shape::Number), opt("source", Shape::Text)];
 
 const TARGET: &[Field] = &[
     opt("strategy", Shape::Text),

@@ -12,6 +12,7 @@
 mod background;
 mod calibration;
 mod cohort;
+mod correlations;
 mod dirichlet;
 mod economics;
 mod formulas;

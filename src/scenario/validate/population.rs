@@ -54,6 +54,9 @@ impl Validator<'_> {
         let mut in_file_order: Vec<_> = raw.covariates.iter().collect();
         in_file_order.sort_by_key(|(_, c)| c.span().start);
         if let Some(file) = &raw.patients_file {
+            if let Some(c) = raw.correlations.first() {
+                self.problem("population.correlations[0]", self.line(c), ProblemKind::CorrelationWithPatientsFile);
+            }
             return self.population_from_file(raw, file, &in_file_order, nodes);
         }
         for (name, c) in in_file_order {
@@ -66,7 +69,8 @@ impl Validator<'_> {
                 }
             }
         }
-        let population = Population { covariates, nodes, source: raw.source.clone(), file: None };
+        let copula = self.correlations(raw, &covariates);
+        let population = Population { covariates, nodes, source: raw.source.clone(), file: None, copula };
         Ok(self.register(population, line))
     }
 
@@ -157,7 +161,8 @@ impl Validator<'_> {
                 bands,
             });
         }
-        let population = Population { covariates, nodes, source: raw.source.clone(), file: Some((path, read)) };
+        let population =
+            Population { covariates, nodes, source: raw.source.clone(), file: Some((path, read)), copula: None };
         Ok(self.register(population, line))
     }
 
