@@ -157,17 +157,21 @@ pub fn threshold_table(scenario: &Scenario, evidence: &Evidence) -> Option<Table
     Some(t)
 }
 
-/// One sentence on the calibration: "The natural history is calibrated to 9 published targets;
-/// it lies within the 95% interval of 9 of the 9 with an interval."
+/// One sentence on the calibration: "The model is calibrated to 9 published targets and lies
+/// within the 95% interval of all 9." (or "of 7 of the 9 with an interval (outside: ...)").
 pub fn calibration_statement(fit: &[TargetFit]) -> String {
     let with_interval = fit.iter().filter(|f| f.inside.is_some()).count();
     let inside = fit.iter().filter(|f| f.inside == Some(true)).count();
     let outside: Vec<String> = fit.iter().filter(|f| f.inside == Some(false)).map(target_words).collect();
-    let mut out = format!(
-        "The model is calibrated to {} published target{}; it lies within the 95% interval of {inside} of the {with_interval} with an interval",
-        fit.len(),
-        if fit.len() == 1 { "" } else { "s" }
-    );
+    let n = fit.len();
+    let mut out = format!("The model is calibrated to {n} published target{}", if n == 1 { "" } else { "s" });
+    if with_interval == 0 {
+        out.push_str(" (none with an interval)");
+    } else if inside == with_interval && with_interval == n {
+        out.push_str(&format!(" and lies within the 95% interval of all {n}"));
+    } else {
+        out.push_str(&format!(" and lies within the 95% interval of {inside} of the {with_interval} with an interval"));
+    }
     if !outside.is_empty() {
         out.push_str(&format!(" (outside: {})", outside.join("; ")));
     }
@@ -319,5 +323,34 @@ mod tests {
              567 per patient (EVPPI) and EUR 5,670,000 for the population."
         );
         assert!(value_statement(&eur, None, &v).contains("(no population is stated: give [psa] population"));
+    }
+
+    fn fit(model: f64, interval: Option<(f64, f64)>) -> TargetFit {
+        TargetFit {
+            start: "transplant".into(),
+            curve: "overall_survival".into(),
+            years: 5.0,
+            target: 0.77,
+            lower: interval.map(|i| i.0),
+            upper: interval.map(|i| i.1),
+            model,
+            inside: interval.map(|(lo, hi)| lo <= model && model <= hi),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_sentence_names_the_targets_outside_their_interval() {
+        let all = [fit(0.77, Some((0.75, 0.79))), fit(0.76, Some((0.75, 0.79)))];
+        assert_eq!(
+            calibration_statement(&all),
+            "The model is calibrated to 2 published targets and lies within the 95% interval of all 2."
+        );
+        let some = [fit(0.77, Some((0.75, 0.79))), fit(0.70, Some((0.75, 0.79))), fit(0.5, None)];
+        assert_eq!(
+            calibration_statement(&some),
+            "The model is calibrated to 3 published targets and lies within the 95% interval of 1 of the 2 with an \
+             interval (outside: overall_survival at 5 years from transplant)."
+        );
     }
 }
