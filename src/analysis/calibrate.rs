@@ -13,7 +13,7 @@ use crate::analysis::survival;
 use crate::engine::sim_cohort;
 use crate::error::{Error, FormatRule, Result};
 use crate::model::Model;
-use crate::scenario::targets::{Target, Targets};
+use crate::scenario::targets::{Curve, Target, Targets};
 use crate::scenario::{Distribution, ParameterKind, Scenario};
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
@@ -68,15 +68,15 @@ fn model_values(scenario: &Scenario, values: &[f64], targets: &[Target]) -> Resu
     let mut out = Vec::with_capacity(targets.len());
     for t in targets {
         let key = (target_strategy(scenario, t)?, start_state(scenario, t));
+        // The cohort's start, for the trace if it is new and for the `entered:` curves.
+        model.initial = initial(key.1);
         let k = match traces.iter().position(|(k, _)| *k == key) {
             Some(k) => k,
             None => {
-                model.initial = initial(key.1);
                 traces.push((key, sim_cohort(&model, key.0)));
                 traces.len() - 1
             }
         };
-        model.initial = initial(key.1);
         let curve = curve_of(scenario, &model, &traces[k].1, &t.curve).unwrap_or_default();
         out.push(survival::value_at(&curve, model.cycle_length_years, t.years).unwrap_or(f64::NAN));
     }
@@ -113,16 +113,16 @@ fn start_state(scenario: &Scenario, t: &Target) -> Option<usize> {
 
 /// The model curve a target names, per cycle boundary; `None` for an unknown curve.
 fn curve_of(scenario: &Scenario, model: &Model, trace: &crate::engine::CohortTrace, curve: &str) -> Option<Vec<f64>> {
-    match curve.split_once(':') {
-        None if curve == "overall_survival" || curve == "transplant_free_survival" => {
+    match Curve::parse(curve)? {
+        Curve::Survival(name) => {
             let s = survival::from_cohort(model, trace);
-            s.curves.into_iter().find(|c| c.name == curve).map(|c| c.estimate)
+            s.curves.into_iter().find(|c| c.name == name).map(|c| c.estimate)
         }
-        Some(("occupancy", state)) => {
+        Curve::Occupancy(state) => {
             let i = scenario.state_index(state)?;
             Some((0..=model.n_cycles).map(|c| trace.at(c, i)).collect())
         }
-        Some(("entered", state)) => {
+        Curve::Entered(state) => {
             let i = scenario.state_index(state)?;
             let n = model.n_states();
             let mut cumulative = vec![model.initial[i]];
@@ -132,7 +132,6 @@ fn curve_of(scenario: &Scenario, model: &Model, trace: &crate::engine::CohortTra
             }
             Some(cumulative)
         }
-        _ => None,
     }
 }
 
@@ -149,19 +148,14 @@ pub fn check_targets(scenario: &Scenario, targets: &Targets) -> Result<()> {
             let known = scenario.strategies.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
             return Err(targets.error(t.line, "strategy", FormatRule::Unknown { value: t.strategy.clone(), known }));
         }
-        let known_curve = match t.curve.split_once(':') {
-            None => t.curve == "overall_survival" || t.curve == "transplant_free_survival",
-            Some(("occupancy" | "entered", state)) => scenario.state_index(state).is_some(),
-            _ => false,
-        };
+        let known_curve =
+            Curve::parse(&t.curve).is_some_and(|c| c.state().is_none_or(|s| scenario.state_index(s).is_some()));
         if !known_curve {
-            let known = format!(
-                "overall_survival, transplant_free_survival, occupancy:<state>, entered:<state> (states: {states})"
-            );
+            let known = format!("{} (states: {states})", Curve::KNOWN);
             return Err(targets.error(t.line, "curve", FormatRule::Unknown { value: t.curve.clone(), known }));
         }
         if !t.start.is_empty() && scenario.state_index(&t.start).is_none() {
-            let known = scenario.states.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
+            let known = states.clone();
             return Err(targets.error(t.line, "start", FormatRule::Unknown { value: t.start.clone(), known }));
         }
         if t.years > horizon + 1e-9 {

@@ -52,6 +52,40 @@ impl Target {
     }
 }
 
+/// What a target's `curve` names: the form every reader of targets understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve<'a> {
+    /// `overall_survival` or `transplant_free_survival`: a survival curve by that name.
+    Survival(&'a str),
+    /// `occupancy:<state>`: the share in the state.
+    Occupancy(&'a str),
+    /// `entered:<state>`: the cumulative share who have entered the state.
+    Entered(&'a str),
+}
+
+impl<'a> Curve<'a> {
+    /// The curves, in words, for messages.
+    pub const KNOWN: &'static str = "overall_survival, transplant_free_survival, occupancy:<state>, entered:<state>";
+
+    /// Reads `curve`; `None` for a curve of no known form (the state is not checked here).
+    pub fn parse(curve: &'a str) -> Option<Curve<'a>> {
+        match curve.split_once(':') {
+            None if curve == "overall_survival" || curve == "transplant_free_survival" => Some(Curve::Survival(curve)),
+            Some(("occupancy", state)) => Some(Curve::Occupancy(state)),
+            Some(("entered", state)) => Some(Curve::Entered(state)),
+            _ => None,
+        }
+    }
+
+    /// The state the curve names, if any.
+    pub fn state(self) -> Option<&'a str> {
+        match self {
+            Curve::Survival(_) => None,
+            Curve::Occupancy(state) | Curve::Entered(state) => Some(state),
+        }
+    }
+}
+
 /// The targets of one file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Targets {

@@ -69,16 +69,13 @@ impl Validator<'_> {
         if !t.start.is_empty() {
             self.state(&t.start, &key("start"), line);
         }
-        let curve_ok = match t.curve.split_once(':') {
-            None => t.curve == "overall_survival" || t.curve == "transplant_free_survival",
-            Some(("occupancy" | "entered", state)) => {
-                self.state(state, &key("curve"), line);
-                true
+        match targets::Curve::parse(&t.curve) {
+            Some(curve) => {
+                if let Some(state) = curve.state() {
+                    self.state(state, &key("curve"), line);
+                }
             }
-            _ => false,
-        };
-        if !curve_ok {
-            self.problem(key("curve"), line, ProblemKind::UnknownCurve { curve: t.curve.clone() });
+            None => self.problem(key("curve"), line, ProblemKind::UnknownCurve { curve: t.curve.clone() }),
         }
         if t.years.is_finite() && t.years > horizon_years + 1e-9 {
             self.problem(key("years"), line, ProblemKind::TargetBeyondHorizon { years: t.years });
