@@ -74,6 +74,19 @@ fn survival_only_scenario_has_no_cost_section() {
     assert!(!wd.path().join("r/costs.svg").exists());
 }
 
+/// Issue 13: a target whose cohort starts in another state than the scenario's (survival after
+/// transplant) is no point on the scenario's survival curve; one of the scenario's own start is.
+#[test]
+fn only_targets_of_the_scenarios_cohort_are_drawn_on_its_survival_plot() {
+    let wd = Workdir::new();
+    let header = "strategy,start,curve,years,value,lower,upper,source\n";
+    for (start, drawn) in [("transplant", false), ("decompensated_first", true), ("", true)] {
+        wd.write("t.csv", &format!("{header},{start},overall_survival,1,0.9,0.85,0.95,x\n"));
+        wd.cmd().args(["report", "--patients", "500", "--quiet", "--out", "r", "--target", "t.csv"]).assert().success();
+        assert_eq!(wd.read("r/survival.svg").contains("dots: targets"), drawn, "start {start:?}");
+    }
+}
+
 #[test]
 fn psa_and_dsa_results_are_drawn() {
     let wd = Workdir::new();

@@ -277,7 +277,13 @@ impl Report<'_> {
             .overlays
             .targets
             .iter()
-            .filter(|t| t.curve == "overall_survival")
+            // Only targets of this cohort: a target whose cohort starts elsewhere (survival after
+            // transplant) is not a point on this curve.
+            .filter(|t| {
+                t.curve == "overall_survival"
+                    && (t.start.is_empty()
+                        || self.scenario.state_index(&t.start).is_some_and(|i| model.initial[i] == 1.0))
+            })
             .map(|t| (t.years, t.value, t.lower.zip(t.upper)))
             .collect();
         let svg = plots::survival_svg_with(model, self.results, &bands, &points);
