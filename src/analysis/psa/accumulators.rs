@@ -293,11 +293,7 @@ impl PsaState {
         let mut ceac = Vec::new();
         let mut evpi = Vec::new();
         for (w, &lambda) in self.wtp.iter().enumerate() {
-            let expected: Vec<f64> = mean.iter().map(|m| lambda * m[1] - m[0]).collect();
-            let (frontier, best) = expected
-                .iter()
-                .enumerate()
-                .fold((0, f64::NEG_INFINITY), |acc, (s, &v)| if v > acc.1 { (s, v) } else { acc });
+            let (frontier, best) = best_nmb(&mean, lambda);
             ceac.push(CeacPoint {
                 wtp: lambda,
                 probability: self.wins[w].iter().map(|&c| c as f64 / n).collect(),

@@ -27,13 +27,7 @@ impl Validator<'_> {
         for (k, name) in c.parameters.iter().enumerate() {
             let key = format!("calibration.parameters[{k}]");
             match self.parameter_index.get(name).copied() {
-                None => {
-                    let names = self.parameters.iter().map(|p| p.name.as_str());
-                    let hint = super::super::formula::closest(name, names)
-                        .map(|c| format!("; did you mean \"{c}\"?"))
-                        .unwrap_or_default();
-                    self.problem(key, line, ProblemKind::UnknownParameter { name: name.clone(), hint });
-                }
+                None => self.unknown_parameter(key, line, name),
                 Some(i) if self.parameters[i].is_derived() => {
                     self.problem(key, line, ProblemKind::CalibrateDerived { name: name.clone() });
                 }

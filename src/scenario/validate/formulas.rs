@@ -240,9 +240,7 @@ impl Validator<'_> {
             && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && TimeVar::from_name(text).is_none();
         if is_bare_name || text.trim().is_empty() {
-            let names = self.parameters.iter().map(|p| p.name.as_str());
-            let hint = formula::closest(text, names).map(|c| format!("; did you mean \"{c}\"?")).unwrap_or_default();
-            self.problem(key, line, ProblemKind::UnknownParameter { name: text.to_string(), hint });
+            self.unknown_parameter(key, line, text);
             return None;
         }
         let compiled = self.compiled_formulas();

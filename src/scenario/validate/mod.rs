@@ -303,6 +303,13 @@ impl<'a> Validator<'a> {
         found
     }
 
+    /// Reports `name` as an unknown parameter at `key`, with the closest defined name.
+    fn unknown_parameter(&mut self, key: impl Into<String>, line: Option<usize>, name: &str) {
+        let names = self.parameters.iter().map(|p| p.name.as_str());
+        let hint = super::formula::closest(name, names).map(|c| format!("; did you mean \"{c}\"?")).unwrap_or_default();
+        self.problem(key, line, ProblemKind::UnknownParameter { name: name.to_string(), hint });
+    }
+
     /// Strategy indices for a `strategies = [...]` list; `None` (after reporting) if a name is unknown.
     fn strategy_list(&mut self, names: &[String], key: &str, line: Option<usize>) -> Option<Vec<usize>> {
         let mut out = Vec::new();

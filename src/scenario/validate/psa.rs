@@ -72,11 +72,7 @@ impl Validator<'_> {
             }
             for name in group {
                 if !self.parameter_index.contains_key(name) {
-                    let names = self.parameters.iter().map(|p| p.name.as_str());
-                    let hint = super::super::formula::closest(name, names)
-                        .map(|c| format!("; did you mean \"{c}\"?"))
-                        .unwrap_or_default();
-                    self.problem(key.clone(), line, ProblemKind::UnknownParameter { name: name.clone(), hint });
+                    self.unknown_parameter(key.clone(), line, name);
                 }
             }
         }
