@@ -64,13 +64,22 @@ impl Piece<'_> {
         total
     }
 
+    /// The expected move from `from` to `to` during cycle `t` (0 for a move the piece does not
+    /// record).
+    fn flow(&self, t: usize, from: usize, to: usize, n_states: usize) -> f64 {
+        match self.flows {
+            Flows::States(flows) => flows[(t * n_states + from) * n_states + to],
+            Flows::Moves(flows) => self.v.move_number(from, to).map_or(0.0, |m| flows[t * self.v.n_moves() + m]),
+        }
+    }
+
     /// The value of quantity `q` of the moves from `from` to `to` over the horizon.
     fn by_move(&self, q: usize, trace: &CohortTrace, from: usize, to: usize) -> f64 {
         let n_states = trace.n_states;
         match self.flows {
-            Flows::States(flows) => (0..trace.n_cycles)
-                .map(|t| flows[(t * n_states + from) * n_states + to] * self.v.for_move(q, t, from, to))
-                .sum(),
+            Flows::States(_) => {
+                (0..trace.n_cycles).map(|t| self.flow(t, from, to, n_states) * self.v.for_move(q, t, from, to)).sum()
+            }
             Flows::Moves(flows) => match self.v.move_number(from, to) {
                 Some(m) => {
                     (0..trace.n_cycles).map(|t| flows[t * self.v.n_moves() + m] * self.v.for_move_number(q, t, m)).sum()
@@ -237,10 +246,7 @@ pub fn by_boundary(model: &Model, trace: &CohortTrace, q: usize) -> Option<Vec<f
             if p < trace.n_cycles {
                 for from in 0..n_states {
                     for to in 0..n_states {
-                        let flow = match piece.flows {
-                            Flows::States(flows) => flows[(p * n_states + from) * n_states + to],
-                            Flows::Moves(flows) => v.move_number(from, to).map_or(0.0, |m| flows[p * v.n_moves() + m]),
-                        };
+                        let flow = piece.flow(p, from, to, n_states);
                         if flow != 0.0 {
                             total += flow * v.for_move(q, p, from, to);
                         }
