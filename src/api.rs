@@ -322,7 +322,7 @@ pub fn psa_by(
             return Err(Error::Interrupted { what: "PSA" });
         }
         let end = (next + chunk).min(draws);
-        rows.extend(run_chunk(scenario, &varied, &settings, next..end, &mut state, &workspaces)?);
+        rows.extend(run_chunk(scenario, &varied, &settings, next..end, &mut state, &workspaces, progress)?);
         progress.advance(end - next);
         next = end;
     }
@@ -517,6 +517,34 @@ mod tests {
             e.to_string(),
             "Monte Carlo run: stopped before the end at the caller's request (interrupt); no results"
         );
+    }
+
+    /// Asks to stop from its second question on, and counts the work reported done.
+    #[derive(Default)]
+    struct StopOnSecondAsk {
+        asked: std::sync::atomic::AtomicU64,
+        advanced: std::sync::atomic::AtomicU64,
+    }
+
+    impl Progress for StopOnSecondAsk {
+        fn advance(&self, done: u64) {
+            self.advanced.fetch_add(done, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn stop_requested(&self) -> bool {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 1
+        }
+    }
+
+    #[test]
+    fn a_stop_request_ends_a_psa_within_its_chunk() {
+        // Asked only between chunks, the first chunk (256 draws) would finish before the stop.
+        let s = Scenario::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/four_state.toml")))
+            .unwrap();
+        let stop = StopOnSecondAsk::default();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let e = pool.install(|| psa(&s, Some(1000), None, PsaEngine::Cohort, &stop)).unwrap_err();
+        assert!(matches!(e, Error::Interrupted { what: "PSA" }), "{e}");
+        assert_eq!(stop.advanced.load(std::sync::atomic::Ordering::Relaxed), 0);
     }
 
     #[test]

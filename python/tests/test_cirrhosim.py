@@ -269,15 +269,15 @@ def test_ctrl_c_stops_a_run(call):
     try:
         assert proc.stdout.readline().strip() == "started"
         time.sleep(1.5)
-        sent = time.perf_counter()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-        stopped_after = time.perf_counter() - sent
+        # Unstopped, either call runs for days; the timeout only keeps a broken build from
+        # hanging the suite (the library checks for the stop before each PSA draw and each block
+        # of patients, which src/api.rs's tests show without a clock).
+        out, err = proc.communicate(timeout=300)
     finally:
         proc.kill()
         proc.wait()
     assert "KeyboardInterrupt" in err and "finished" not in out, err
-    assert stopped_after < 20, stopped_after
 
 
 def test_a_set_parameter_is_fixed_in_the_psa(tmp_path):

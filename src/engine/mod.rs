@@ -19,7 +19,7 @@ pub trait Progress: Sync {
     fn start(&self, _total: u64) {}
     /// Called as work completes, with the amount just done.
     fn advance(&self, _done: u64) {}
-    /// Asked before each unit of work (a block of patients, a chunk of PSA draws): `true` stops
+    /// Asked before each unit of work (a block of patients, a PSA draw): `true` stops
     /// the run there with [`Error::Interrupted`](crate::Error::Interrupted) (Ctrl-C in the Python
     /// and R packages). Never asked to stop, a run is unaffected.
     fn stop_requested(&self) -> bool {

@@ -267,7 +267,7 @@ pub fn run(
                 break;
             }
             let end = (next + chunk).min(last);
-            let done = match compute_chunk(scenario, &varied, settings, next..end, &workspaces) {
+            let done = match compute_chunk(scenario, &varied, settings, next..end, &workspaces, progress) {
                 Ok(done) => done,
                 Err(e) => {
                     outcome = Err(e);
@@ -333,7 +333,8 @@ pub fn chunk_size(engine: PsaEngine) -> u64 {
 /// each thread reusing its workspace from `workspaces`.
 ///
 /// # Errors
-/// As [`run_draw`], and [`Error::PsaAccumulator`] when a draw does not fit the exact sums.
+/// As [`run_draw`], [`Error::PsaAccumulator`] when a draw does not fit the exact sums, and
+/// [`Error::Interrupted`] when `progress` asks to stop (checked before each draw).
 pub fn run_chunk(
     scenario: &Scenario,
     varied: &[usize],
@@ -341,22 +342,35 @@ pub fn run_chunk(
     draws: std::ops::Range<u64>,
     state: &mut PsaState,
     workspaces: &Workspaces,
+    progress: &dyn Progress,
 ) -> Result<Vec<u8>> {
-    let done = compute_chunk(scenario, varied, settings, draws, workspaces)?;
+    let done = compute_chunk(scenario, varied, settings, draws, workspaces, progress)?;
     add_in_order(scenario, &done, state)
 }
 
 /// Runs draws `draws` in parallel and returns them in draw order, or the error of the first
 /// draw (in draw order) that failed.
+///
+/// Each draw asks `progress` whether to stop before it starts, so a stop request ends the chunk
+/// after the draws in flight ([`Error::Interrupted`]), not after the whole chunk: a chunk of the
+/// nine-state default takes tens of seconds in a debug build.
 fn compute_chunk(
     scenario: &Scenario,
     varied: &[usize],
     settings: &PsaSettings,
     draws: std::ops::Range<u64>,
     workspaces: &Workspaces,
+    progress: &dyn Progress,
 ) -> Result<Vec<(DrawOutcome, Vec<f64>)>> {
-    let results: Vec<Result<(DrawOutcome, Vec<f64>)>> =
-        draws.into_par_iter().map(|k| run_draw(scenario, varied, settings, k, workspaces)).collect();
+    let results: Vec<Result<(DrawOutcome, Vec<f64>)>> = draws
+        .into_par_iter()
+        .map(|k| {
+            if progress.stop_requested() {
+                return Err(Error::Interrupted { what: "PSA" });
+            }
+            run_draw(scenario, varied, settings, k, workspaces)
+        })
+        .collect();
     results.into_iter().collect()
 }
 
