@@ -86,6 +86,21 @@ fn heterogeneous_scenario_shows_how_covariates_enter_the_hazards() {
         .stdout(contains("shifts each patient's meld by -2.01 (msc_meld_shift"));
 }
 
+/// Issue 12: start states by patient from a patients file are stated with their range.
+#[test]
+fn start_states_by_profile_are_explained() {
+    let wd = Workdir::new();
+    wd.cmd()
+        .arg("explain")
+        .arg(repo().join("scenarios/meld_patients_start.toml"))
+        .assert()
+        .success()
+        .stdout(contains(
+            "Start states come from the patients file's start_state column: each profile starts as its patients did (16.6% compensated, 83.4% decompensated overall).",
+        ))
+        .stdout(contains("The share starting in compensated goes from 0.0% (meld 14.6 (stratum 4 of 8), etiology other) to 100.0% (meld 6.8 (stratum 1 of 8), etiology hbv)."));
+}
+
 /// Issue 12: correlated covariates are named with their rho.
 #[test]
 fn correlated_covariates_are_explained() {

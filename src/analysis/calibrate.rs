@@ -59,17 +59,12 @@ impl Scale {
 /// sharing a strategy and a start state share one cohort trace.
 fn model_values(scenario: &Scenario, values: &[f64], targets: &[Target]) -> Result<Vec<f64>> {
     let mut model = Model::build(scenario, values)?;
-    let start = model.initial.clone();
-    let initial = |state: Option<usize>| match state {
-        Some(i) => (0..start.len()).map(|s| if s == i { 1.0 } else { 0.0 }).collect(),
-        None => start.clone(),
-    };
     let mut traces: Vec<((usize, Option<usize>), crate::engine::CohortTrace)> = Vec::new();
     let mut out = Vec::with_capacity(targets.len());
     for t in targets {
         let key = (target_strategy(scenario, t)?, start_state(scenario, t));
         // The cohort's start, for the trace if it is new and for the `entered:` curves.
-        model.initial = initial(key.1);
+        model.start_wholly_in(key.1);
         let k = match traces.iter().position(|(k, _)| *k == key) {
             Some(k) => k,
             None => {
@@ -125,7 +120,7 @@ fn curve_of(scenario: &Scenario, model: &Model, trace: &crate::engine::CohortTra
         Curve::Entered(state) => {
             let i = scenario.state_index(state)?;
             let n = model.n_states();
-            let mut cumulative = vec![model.initial[i]];
+            let mut cumulative = vec![model.start_mix()[i]];
             for c in 0..model.n_cycles {
                 let entered: f64 = (0..n).filter(|&f| f != i).map(|f| trace.flows[(c * n + f) * n + i]).sum();
                 cumulative.push(cumulative[c] + entered);

@@ -23,6 +23,10 @@ pub fn scenario_sha256(scenario: &Scenario) -> String {
     if let Some(bg) = &mut s.background {
         bg.table.name = file_name_only(&bg.table.name);
     }
+    // A patients file counts by what it gave (profiles, strata, start mixes), not where it is.
+    if let Some((path, _)) = &mut s.population.file {
+        *path = path.file_name().map(std::path::PathBuf::from).unwrap_or_default();
+    }
     sha256_hex(format!("{s:?}").as_bytes())
 }
 

@@ -44,7 +44,8 @@ pub fn stratification(scenario: &Scenario) -> Result<Option<Stratification>> {
     // A patients file is read again for the finer strata.
     if let Some((path, _)) = &population.file {
         let names: Vec<String> = population.covariates.iter().map(|c| c.name.clone()).collect();
-        let read = crate::scenario::patients_file::read(path, &names, finer.population.nodes)?;
+        let states = crate::scenario::patients_file::StartState::of(&scenario.states);
+        let read = crate::scenario::patients_file::read(path, &names, finer.population.nodes, &states)?;
         finer.population.file = Some((path.clone(), read));
     }
     let (a, b) = (Model::from_scenario(scenario)?, Model::from_scenario(&finer)?);

@@ -183,7 +183,7 @@ fn fill(
     let flows = &mut trace.flows;
     for (k, &(g, weight)) in weights.iter().enumerate() {
         x.fill(0.0);
-        for (s, share) in model.initial.iter().enumerate() {
+        for (s, share) in model.start_of(g).iter().enumerate() {
             x[model.entry_slot(s)] += share * weight;
         }
         for (slot, m) in x.iter().enumerate() {

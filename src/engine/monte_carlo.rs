@@ -138,7 +138,7 @@ fn start_patient(model: &Model, seed: u64, index: u64) -> (usize, usize, Patient
     let u_group = uniform(&mut rng);
     let u_state = uniform(&mut rng);
     let group = pick(model.groups.iter().map(|g| g.weight), u_group);
-    let state = pick(model.initial.iter().copied(), u_state);
+    let state = pick(model.start_of(group).iter().copied(), u_state);
     (group, state, rng)
 }
 

@@ -75,6 +75,10 @@ pub enum ProblemKind {
     /// A cohort that starts in a state that is not alive.
     #[error("starts patients in \"{name}\", which is not alive")]
     StartDead { name: String },
+    /// `[cohort] start_state` is missing, or given beside a patients file that has a
+    /// `start_state` column (the start would then be stated twice).
+    #[error("{rule}")]
+    StartState { rule: &'static str },
     /// The life table has no death probability for an age the cohort reaches at the start.
     #[error(
         "the life table has no qx for {sex} age {age} (needed from the cohort start age {}); it covers ages {first}-{last}",

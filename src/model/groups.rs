@@ -34,6 +34,21 @@ pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
         .collect()
 }
 
+/// Each sub-cohort's start mix when a patients file gives start states (its profile's mix in
+/// the file); empty when every sub-cohort starts as `[cohort] start_state`.
+pub fn start_mixes(scenario: &Scenario, groups: &[Group]) -> Vec<Vec<f64>> {
+    let Some((_, file)) = scenario.population.file.as_ref().filter(|(_, f)| !f.starts.is_empty()) else {
+        return Vec::new();
+    };
+    let k = scenario.population.covariates.len();
+    let by_cells: std::collections::HashMap<&[u16], &Vec<f64>> =
+        file.profiles.iter().zip(&file.starts).map(|((cells, _), mix)| (cells.as_slice(), mix)).collect();
+    groups
+        .iter()
+        .map(|g| by_cells.get(&g.cells[..k]).map_or_else(|| scenario.cohort.start.clone(), |m| (*m).clone()))
+        .collect()
+}
+
 /// The sub-cohorts by start age and sex (see [`sub_cohorts`]).
 fn age_and_sex(scenario: &Scenario) -> Vec<Group> {
     let reads = scenario.reads();
@@ -119,6 +134,80 @@ pub fn mean_life_table_hazard(qx: impl Fn(u32) -> Option<f64>, a: f64, b: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
+    use std::path::Path;
+
+    const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+    /// `scenarios/meld_patients_file.toml` with `edit` applied, reading `csv` as its patients file.
+    fn with_patients(csv: &str, edit: impl Fn(String) -> String) -> crate::Result<Scenario> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("patients.csv"), csv).unwrap();
+        let text = std::fs::read_to_string(Path::new(REPO).join("scenarios/meld_patients_file.toml")).unwrap();
+        let text = edit(text.replace("\"meld_patients.csv\"", "\"patients.csv\""));
+        Scenario::from_toml("s.toml", &text, dir.path())
+    }
+
+    /// The rows of `scenarios/meld_patients.csv` with a `start_state` column from `start(meld, etiology)`.
+    fn patients_with_start(start: impl Fn(f64, &str) -> &'static str) -> String {
+        let text = std::fs::read_to_string(Path::new(REPO).join("scenarios/meld_patients.csv")).unwrap();
+        let mut lines = text.lines();
+        let mut out = format!("{},start_state\n", lines.next().unwrap());
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            out += &format!("{line},{}\n", start(cells[1].parse().unwrap(), cells[2]));
+        }
+        out
+    }
+
+    #[test]
+    fn each_profile_starts_with_its_patients_mix_of_states() {
+        let s = Scenario::load(&Path::new(REPO).join("scenarios/meld_patients_start.toml")).unwrap();
+        let model = Model::from_scenario(&s).unwrap();
+        // 83 of the file's 500 patients (HBV, MELD below 15) start recompensated.
+        let trace = crate::engine::sim_cohort(&model, 0);
+        assert!((trace.at(0, 0) - 83.0 / 500.0).abs() < 1e-12, "{}", trace.at(0, 0));
+        assert!((model.initial[0] - 83.0 / 500.0).abs() < 1e-12);
+        let etiology = |g: &Group, level: &str| s.population.describe(&g.cells).ends_with(level);
+        for (g, group) in model.groups.iter().enumerate() {
+            if !etiology(group, "hbv") {
+                assert_eq!(model.start_of(g), [0.0, 1.0, 0.0]);
+            }
+        }
+        let hbv_low = model.groups.iter().position(|g| etiology(g, "hbv") && g.covariates[0] < 12.0).unwrap();
+        assert_eq!(model.start_of(hbv_low), [1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_start_state_column_of_one_state_is_the_cohort_start_state() {
+        let csv = patients_with_start(|_, _| "decompensated");
+        let from_file = with_patients(&csv, |t| t.replace("start_state = { decompensated = 1.0 }", "")).unwrap();
+        let given = Scenario::load(&Path::new(REPO).join("scenarios/meld_patients_file.toml")).unwrap();
+        let (a, b) = (Model::from_scenario(&from_file).unwrap(), Model::from_scenario(&given).unwrap());
+        for strategy in 0..2 {
+            let (ta, tb) = (crate::engine::sim_cohort(&a, strategy), crate::engine::sim_cohort(&b, strategy));
+            assert_eq!(ta.occupancy, tb.occupancy);
+        }
+    }
+
+    #[test]
+    fn start_states_are_given_once_and_name_alive_states() {
+        let csv = patients_with_start(|_, _| "decompensated");
+        let twice = with_patients(&csv, |t| t).unwrap_err().to_string();
+        assert!(twice.contains("cohort.start_state") && twice.contains("remove cohort.start_state"), "{twice}");
+        let csv = std::fs::read_to_string(Path::new(REPO).join("scenarios/meld_patients.csv")).unwrap();
+        let none = with_patients(&csv, |t| t.replace("start_state = { decompensated = 1.0 }", "")).unwrap_err();
+        assert!(none.to_string().contains("cohort.start_state: required"), "{none}");
+        let no_start = |t: String| t.replace("start_state = { decompensated = 1.0 }", "");
+        for (state, message) in [
+            ("decompensatd", "unknown state \"decompensatd\"; did you mean \"decompensated\"?"),
+            ("death", "patients start in an alive state, not \"death\""),
+            ("", "empty"),
+        ] {
+            let e = with_patients(&patients_with_start(|_, _| state), no_start).unwrap_err().to_string();
+            assert!(e.contains("patients.csv:2: column \"start_state\"") && e.contains(message), "{e}");
+        }
+    }
 
     #[test]
     fn life_table_hazard_is_integrated_across_birthdays() {

@@ -89,8 +89,14 @@ pub struct Model {
     pub cycle_length_years: f64,
     pub n_cycles: usize,
     pub groups: Vec<Group>,
-    /// Share of the cohort starting in each state.
+    /// Share of the whole cohort starting in each state (over all sub-cohorts).
     pub initial: Vec<f64>,
+    /// Per sub-cohort, its own start mix when a patients file gives start states by patient;
+    /// empty when every sub-cohort starts as `initial`. Read through [`Model::start_of`].
+    group_starts: Vec<Vec<f64>>,
+    /// A start that replaces every sub-cohort's (a calibration target's start state); see
+    /// [`Model::start_wholly_in`].
+    start_override: Option<Vec<f64>>,
     layout: SlotLayout,
     n_states: usize,
     /// Value tables (costs, QALYs, life years); `None` without `[economics]`. One per strategy,
@@ -185,8 +191,10 @@ impl Model {
             strategy_labels: scenario.strategies.iter().map(|s| s.label.clone()).collect(),
             cycle_length_years: scenario.cycle_length_years,
             n_cycles: scenario.n_cycles,
+            group_starts: groups::start_mixes(scenario, &groups),
             groups,
             initial: scenario.cohort.start.clone(),
+            start_override: None,
             layout,
             n_states: scenario.states.len(),
             rows,
@@ -265,6 +273,28 @@ impl Model {
     /// Number of strategies.
     pub fn n_strategies(&self) -> usize {
         self.strategy_names.len()
+    }
+
+    /// The share of sub-cohort `group` starting in each state: its own mix when the patients
+    /// file gives start states, else the cohort's.
+    #[inline]
+    pub fn start_of(&self, group: usize) -> &[f64] {
+        match &self.start_override {
+            Some(start) => start,
+            None => self.group_starts.get(group).unwrap_or(&self.initial),
+        }
+    }
+
+    /// The share of the whole cohort starting in each state (as [`Model::start_of`], over all
+    /// sub-cohorts).
+    pub fn start_mix(&self) -> &[f64] {
+        self.start_override.as_deref().unwrap_or(&self.initial)
+    }
+
+    /// Starts every sub-cohort wholly in `state` (a calibration target's cohort), or as the
+    /// scenario says with `None`.
+    pub fn start_wholly_in(&mut self, state: Option<usize>) {
+        self.start_override = state.map(|i| (0..self.n_states).map(|s| if s == i { 1.0 } else { 0.0 }).collect());
     }
 
     /// The slot a patient entering `state` starts in.

@@ -311,6 +311,7 @@ fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, str
         );
     }
     let names: Vec<&str> = scenario.states.iter().map(|s| s.name.as_str()).collect();
+    start_by_profile(out, scenario, model, &names);
     // Exits open from a state's first cycle (a later window, such as death after the first year,
     // has the same dependence on the covariates, on another row).
     for t in scenario.transitions.iter().filter(|t| t.window.contains(0) && t.values().any(|v| v.depends().covariates))
@@ -332,6 +333,40 @@ fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, str
             p(low),
             profile_text(scenario, model, low),
             p(high),
+            profile_text(scenario, model, high)
+        );
+    }
+}
+
+/// Where each profile starts, when a patients file gives start states: the whole cohort's mix,
+/// then each state's share from its lowest to its highest profile.
+fn start_by_profile(out: &mut String, scenario: &Scenario, model: &Model, names: &[&str]) {
+    let groups = 0..model.groups.len();
+    let varies = |s: usize| groups.clone().any(|g| model.start_of(g)[s] != model.start_of(0)[s]);
+    if !(0..names.len()).any(varies) {
+        return;
+    }
+    let mix: Vec<String> = (0..names.len())
+        .filter(|&s| model.initial[s] > 0.0)
+        .map(|s| format!("{:.1}% {}", 100.0 * model.initial[s], names[s]))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  Start states come from the patients file's start_state column: each profile starts as its patients did ({} overall).",
+        mix.join(", ")
+    );
+    for s in (0..names.len()).filter(|&s| varies(s)) {
+        let share = |g: usize| model.start_of(g)[s];
+        let (low, high) = groups.clone().fold((0, 0), |(lo, hi), g| {
+            (if share(g) < share(lo) { g } else { lo }, if share(g) > share(hi) { g } else { hi })
+        });
+        let _ = writeln!(
+            out,
+            "  The share starting in {} goes from {:.1}% ({}) to {:.1}% ({}).",
+            names[s],
+            100.0 * share(low),
+            profile_text(scenario, model, low),
+            100.0 * share(high),
             profile_text(scenario, model, high)
         );
     }
@@ -449,7 +484,7 @@ fn trace_arithmetic(
          the first sub-cohort ({}) on its own:",
         names[target], who
     );
-    let mut x: Vec<f64> = model.initial.clone();
+    let mut x: Vec<f64> = model.start_of(0).to_vec();
     for t in 0..cycles.min(model.n_cycles) {
         let p = model.state_matrix(strategy, 0, t);
         let terms: Vec<String> = (0..names.len())

@@ -17,6 +17,9 @@ use toml::Spanned;
 pub struct RawScenario {
     pub scenario: RawMeta,
     pub settings: RawSettings,
+    /// Optional only when a patients file gives each patient's start state and nothing reads
+    /// age or sex.
+    #[serde(default)]
     pub cohort: RawCohort,
     #[serde(default)]
     pub population: Option<Spanned<RawPopulation>>,
@@ -162,14 +165,16 @@ pub struct RawSettings {
 
 /// `[cohort]`: who enters the model. `start_age` and `fraction_male` are needed only when the
 /// model uses age or sex (background mortality, or a formula that reads `age` or `male`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCohort {
     #[serde(default)]
     pub start_age: Option<Spanned<RawStartAge>>,
     #[serde(default)]
     pub fraction_male: Option<Spanned<f64>>,
-    pub start_state: Spanned<BTreeMap<String, f64>>,
+    /// Required unless `[population] patients_file` has a `start_state` column.
+    #[serde(default)]
+    pub start_state: Option<Spanned<BTreeMap<String, f64>>>,
 }
 
 /// One start age, or a discrete distribution of start ages.

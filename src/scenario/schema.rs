@@ -127,7 +127,7 @@ const START_AGE: Shape = Shape::Either {
 const COHORT: &[Field] = &[
     opt("start_age", START_AGE),
     opt("fraction_male", Shape::Number),
-    req(
+    opt(
         "start_state",
         Shape::Named {
             item: &Shape::Number,
@@ -436,7 +436,7 @@ pub const DROPPABLE_TABLES: &[&str] = &["economics", "psa", "calibration"];
 pub const SCENARIO: &[Field] = &[
     req("scenario", Shape::Table(META)),
     req("settings", Shape::Table(SETTINGS)),
-    req("cohort", Shape::Table(COHORT)),
+    opt("cohort", Shape::Table(COHORT)),
     opt("population", Shape::Table(POPULATION)),
     opt("background_mortality", Shape::Table(BACKGROUND)),
     opt(

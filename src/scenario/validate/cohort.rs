@@ -4,6 +4,7 @@
 //! embedded US 2021 table still bounds them (`background.rs` checks the table in use).
 
 use super::super::life_table::{self, LifeTable};
+use super::super::population::Population;
 use super::super::raw::{RawCohort, RawStartAge};
 use super::super::types::{AgeGroup, Cohort, ExitSpec, RewardKind, RewardTarget, Scenario, Value};
 use super::Validator;
@@ -13,7 +14,7 @@ impl Validator<'_> {
     /// The cohort; without `start_age` one age group of placeholder age 0 (and `age_given`
     /// false), without `fraction_male` a placeholder share of men of 0.5: then nothing may read
     /// them (see [`Validator::cohort_keys_needed`]).
-    pub(super) fn cohort(&mut self, raw: &RawCohort) -> Cohort {
+    pub(super) fn cohort(&mut self, raw: &RawCohort, population: &Population) -> Cohort {
         let mut age_groups = vec![AgeGroup { age: 0.0, weight: 1.0 }];
         if let Some(start_age) = &raw.start_age {
             let line = self.line(start_age);
@@ -59,7 +60,7 @@ impl Validator<'_> {
                 );
             }
         }
-        let start = self.start_state(raw);
+        let start = self.start_state(raw, population);
         Cohort { age_groups, age_given: raw.start_age.is_some(), fraction_male, start }
     }
 
@@ -68,8 +69,7 @@ impl Validator<'_> {
     /// transition or reward reads `age`, `fraction_male` when one reads `male`. Called once the
     /// scenario is built, since formulas (and derived parameters) are compiled by then.
     pub(super) fn cohort_keys_needed(&mut self, raw: &RawCohort, has_background: bool, scenario: &Scenario) {
-        // The cohort table has no span of its own; its start_state is in it.
-        let line = self.line(&raw.start_state);
+        let line = self.cohort_line(raw);
         let needs = [
             (
                 "cohort.start_age",
@@ -94,12 +94,43 @@ impl Validator<'_> {
         }
     }
 
-    /// The share of the cohort starting in each state: non-negative, summing to 1, alive.
-    fn start_state(&mut self, raw: &RawCohort) -> Vec<f64> {
+    /// A line in `[cohort]` (the table has no span of its own): that of its first key given.
+    fn cohort_line(&self, raw: &RawCohort) -> Option<usize> {
+        (raw.start_state.as_ref().and_then(|s| self.line(s)))
+            .or_else(|| raw.start_age.as_ref().and_then(|s| self.line(s)))
+            .or_else(|| raw.fraction_male.as_ref().and_then(|s| self.line(s)))
+    }
+
+    /// The share of the cohort starting in each state: non-negative, summing to 1, alive. From
+    /// `start_state`, or from a patients file's `start_state` column (its profiles' start mixes
+    /// weighted by their shares); exactly one of the two.
+    fn start_state(&mut self, raw: &RawCohort, population: &Population) -> Vec<f64> {
         let mut start = vec![0.0; self.states.len()];
+        let from_file = population.file.as_ref().map(|(_, f)| f).filter(|f| !f.starts.is_empty());
+        let given = match (&raw.start_state, from_file) {
+            (Some(given), None) => given,
+            (None, Some(file)) => {
+                for (mix, (_, w)) in file.starts.iter().zip(&file.profiles) {
+                    start.iter_mut().zip(mix).for_each(|(x, m)| *x += w * m);
+                }
+                return start;
+            }
+            (Some(given), Some(_)) => {
+                let rule = "the patients file's start_state column gives each patient's start state: remove \
+                            cohort.start_state (or the column)";
+                self.problem("cohort.start_state", self.line(given), ProblemKind::StartState { rule });
+                return start;
+            }
+            (None, None) => {
+                let rule = "required: where the cohort starts, e.g. start_state = { compensated = 1.0 } (or a \
+                            start_state column in [population] patients_file)";
+                self.problem("cohort.start_state", self.cohort_line(raw), ProblemKind::StartState { rule });
+                return start;
+            }
+        };
         let mut sum = 0.0;
-        let line = self.line(&raw.start_state);
-        for (name, share) in raw.start_state.get_ref() {
+        let line = self.line(given);
+        for (name, share) in given.get_ref() {
             let key = format!("cohort.start_state.{name}");
             if !(share.is_finite() && *share >= 0.0) {
                 self.problem(

@@ -193,7 +193,7 @@ impl<'a> Validator<'a> {
         let population = self.population(raw.population.as_ref())?;
         self.parameters(&raw.parameter_files, &raw.parameters, &raw.tables)?;
         self.covariate_clashes();
-        let cohort = self.cohort(&raw.cohort);
+        let cohort = self.cohort(&raw.cohort, &population);
         self.profile_count(&population, cohort.age_groups.len() * 2);
         let background = raw.background_mortality.as_ref().and_then(|b| self.background(b, &cohort));
         if raw.background_mortality.is_none() {

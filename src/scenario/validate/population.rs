@@ -130,7 +130,8 @@ impl Validator<'_> {
             let rule = "patients_file needs the covariates to read from it: declare each column as [population.covariates.NAME]".to_string();
             self.problem("population.patients_file", line, ProblemKind::Population { rule });
         }
-        let read = crate::scenario::patients_file::read(&path, &names, nodes)?;
+        let states = crate::scenario::patients_file::StartState::of(&self.states);
+        let read = crate::scenario::patients_file::read(&path, &names, nodes, &states)?;
         let mut covariates = Vec::new();
         for (((name, c), cells), &numeric) in declared.iter().zip(&read.cells).zip(&read.numeric) {
             let key = format!("population.covariates.{name}");
