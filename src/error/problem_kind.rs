@@ -75,6 +75,10 @@ pub enum ProblemKind {
     /// A cohort that starts in a state that is not alive.
     #[error("starts patients in \"{name}\", which is not alive")]
     StartDead { name: String },
+    /// Start shares of a sub-cohort (shares that are formulas of its covariates, age or sex, or
+    /// drawn parameters) that do not sum to 1.
+    #[error("shares sum to {sum}{who} (expected 1: write the last share as 1 minus the others)")]
+    StartSharesSum { sum: f64, who: String },
     /// `[cohort] start_state` is missing, or given beside a patients file that has a
     /// `start_state` column (the start would then be stated twice).
     #[error("{rule}")]

@@ -7,6 +7,7 @@
 
 use super::Group;
 use super::convert::rate_from_probability;
+use crate::error::{Problem, ProblemKind};
 use crate::scenario::Scenario;
 
 /// The sub-cohorts: every (start age, sex) with a positive share, in the scenario's order, each
@@ -34,19 +35,59 @@ pub fn sub_cohorts(scenario: &Scenario) -> Vec<Group> {
         .collect()
 }
 
-/// Each sub-cohort's start mix when a patients file gives start states (its profile's mix in
-/// the file); empty when every sub-cohort starts as `[cohort] start_state`.
-pub fn start_mixes(scenario: &Scenario, groups: &[Group]) -> Vec<Vec<f64>> {
+/// Each sub-cohort's start mix when it is not the cohort's: its profile's mix in a patients
+/// file with a `start_state` column, or the `[cohort] start_state` shares evaluated for it when
+/// some share is a parameter or a formula (with `values`, the draw's parameter values). Empty
+/// when every sub-cohort starts as `[cohort] start_state` says in numbers.
+///
+/// # Errors
+/// A problem at `cohort.start_state.STATE` for a share that is not a probability, and at
+/// `cohort.start_state` for shares of a sub-cohort that do not sum to 1, naming the sub-cohort.
+pub fn start_mixes(scenario: &Scenario, groups: &[Group], values: &[f64]) -> Result<Vec<Vec<f64>>, Vec<Problem>> {
+    if !scenario.cohort.start_values.is_empty() {
+        return groups.iter().map(|g| start_of_group(scenario, g, values, groups.len())).collect();
+    }
     let Some((_, file)) = scenario.population.file.as_ref().filter(|(_, f)| !f.starts.is_empty()) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let k = scenario.population.covariates.len();
     let by_cells: std::collections::HashMap<&[u16], &Vec<f64>> =
         file.profiles.iter().zip(&file.starts).map(|((cells, _), mix)| (cells.as_slice(), mix)).collect();
-    groups
+    Ok(groups
         .iter()
         .map(|g| by_cells.get(&g.cells[..k]).map_or_else(|| scenario.cohort.start.clone(), |m| (*m).clone()))
-        .collect()
+        .collect())
+}
+
+/// The start shares of one sub-cohort, from `[cohort] start_state`'s values.
+fn start_of_group(scenario: &Scenario, g: &Group, values: &[f64], n_groups: usize) -> Result<Vec<f64>, Vec<Problem>> {
+    let at = super::rows::row_time(scenario.cycle_length_years, g, 0, 0);
+    let mix: Vec<f64> = scenario.cohort.start_values.iter().map(|v| v.at(values, &at)).collect();
+    let who = || match describe_group(scenario, g, n_groups) {
+        words if words.is_empty() => String::new(),
+        words => format!(" for{}", words.trim_start_matches(',')),
+    };
+    for ((state, v), &share) in scenario.states.iter().zip(&scenario.cohort.start_values).zip(&mix) {
+        if !(0.0..=1.0).contains(&share) {
+            let kind = ProblemKind::FormulaValue {
+                formula: match v {
+                    crate::scenario::Value::Parameter(i) => scenario.parameters[*i].name.clone(),
+                    _ => v.formula_text().unwrap_or_default().to_string(),
+                },
+                value: share,
+                at: who(),
+                used_as: format!("the share starting in \"{}\"", state.name),
+                rule: "must be a probability in [0, 1]",
+            };
+            return Err(vec![Problem::new(format!("cohort.start_state.{}", state.name), None, kind)]);
+        }
+    }
+    let sum: f64 = mix.iter().sum();
+    if (sum - 1.0).abs() > 1e-9 {
+        let kind = ProblemKind::StartSharesSum { sum, who: who() };
+        return Err(vec![Problem::new("cohort.start_state", None, kind)]);
+    }
+    Ok(mix)
 }
 
 /// The sub-cohorts by start age and sex (see [`sub_cohorts`]).
@@ -135,6 +176,7 @@ pub fn mean_life_table_hazard(qx: impl Fn(u32) -> Option<f64>, a: f64, b: f64) -
 mod tests {
     use super::*;
     use crate::model::Model;
+    use crate::scenario::ParameterRole;
     use std::path::Path;
 
     const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -158,6 +200,67 @@ mod tests {
             out += &format!("{line},{}\n", start(cells[1].parse().unwrap(), cells[2]));
         }
         out
+    }
+
+    /// `scenarios/start_by_etiology.toml` with its start shares replaced by `start`.
+    fn with_start(start: &str) -> crate::Result<Scenario> {
+        let path = Path::new(REPO).join("scenarios/start_by_etiology.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line = text.lines().find(|l| l.starts_with("start_state = ")).unwrap();
+        Scenario::from_toml("s.toml", &text.replace(line, &format!("start_state = {start}")), Path::new(REPO))
+    }
+
+    #[test]
+    fn start_shares_as_formulas_give_each_profile_its_mix_and_follow_the_draw() {
+        let s = Scenario::load(&Path::new(REPO).join("scenarios/start_by_etiology.toml")).unwrap();
+        let mut model = Model::from_scenario(&s).unwrap();
+        let p = s.parameters.iter().position(|q| q.name == "p_hbv_recompensated_at_referral").unwrap();
+        let expected = |g: &Group, p: f64| {
+            let hbv = s.population.describe(&g.cells).ends_with("hbv");
+            let logit = (p / (1.0 - p)).ln() - 0.15 * (g.covariates[0] - 15.0);
+            if hbv { 1.0 / (1.0 + (-logit).exp()) } else { 0.0 }
+        };
+        let check = |model: &Model, p: f64| {
+            let mut overall = 0.0;
+            for (g, group) in model.groups.iter().enumerate() {
+                let share = expected(group, p);
+                assert!((model.start_of(g)[0] - share).abs() < 1e-12, "{g}: {:?} vs {share}", model.start_of(g));
+                assert!((model.start_of(g)[1] - (1.0 - share)).abs() < 1e-12);
+                overall += group.weight * share;
+            }
+            assert!((crate::engine::sim_cohort(model, 0).at(0, 0) - overall).abs() < 1e-12);
+        };
+        check(&model, 0.4);
+        // A PSA draw rebuilds the model: the shares follow the drawn parameter.
+        let mut values = s.base_values();
+        values[p] = 0.7;
+        model.rebuild(&s, &values).unwrap();
+        check(&model, 0.7);
+        assert_eq!(model.start_of(3), Model::build(&s, &values).unwrap().start_of(3));
+        let uses = s.parameter_uses();
+        let share = uses.iter().find(|u| u.parameter == p).unwrap();
+        assert_eq!((share.key.as_str(), share.role), ("cohort.start_state.compensated", ParameterRole::StartShare));
+    }
+
+    #[test]
+    fn start_shares_must_be_probabilities_summing_to_1_in_every_profile() {
+        let not_one = Model::from_scenario(
+            &with_start(r#"{ compensated = "0.5 * etiology_hbv", decompensated = "1 - 0.4 * etiology_hbv" }"#).unwrap(),
+        );
+        let e = not_one.err().unwrap().to_string();
+        assert!(e.contains("cohort.start_state: shares sum to 1.1 for meld 8.1 (stratum 1 of 8), etiology hbv"), "{e}");
+        let above = Model::from_scenario(
+            &with_start(r#"{ compensated = "meld / 20", decompensated = "1 - meld / 20" }"#).unwrap(),
+        );
+        let e = above.err().unwrap().to_string();
+        assert!(e.contains("cohort.start_state.compensated") && e.contains("must be a probability in [0, 1]"), "{e}");
+        assert!(e.contains("meld 20.6 (stratum 7 of 8)"), "{e}");
+        // One number per draw when nothing reads the profile: the sum is checked with the file.
+        let e = with_start(r#"{ compensated = "p_hbv_recompensated_at_referral", decompensated = 0.5 }"#).unwrap_err();
+        assert!(e.to_string().contains("cohort.start_state: shares sum to 0.9"), "{e}");
+        // Never model time.
+        let e = with_start(r#"{ compensated = "0.1 * cycle", decompensated = "1 - 0.1 * cycle" }"#).unwrap_err();
+        assert!(e.to_string().contains("cohort.start_state.compensated"), "{e}");
     }
 
     #[test]

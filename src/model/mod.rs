@@ -179,6 +179,8 @@ impl Model {
         let groups = groups::sub_cohorts(scenario);
         let background = groups::background_hazards(scenario, &groups);
         let rows = RowBuilder::new(scenario, values, &layout, &groups, &background).build().map_err(invalid)?;
+        let group_starts = groups::start_mixes(scenario, &groups, values).map_err(invalid)?;
+        let initial = mix_of(&groups, &group_starts).unwrap_or_else(|| scenario.cohort.start.clone());
         let kept = outcomes_only.then_some(valuation::OUTCOMES);
         let plan = valuation::Plan::new(scenario, values, &layout.slots, kept, &groups);
         let valuations = valuation::build_with(plan.as_ref(), scenario, values, &layout.slots).map_err(invalid)?;
@@ -191,9 +193,9 @@ impl Model {
             strategy_labels: scenario.strategies.iter().map(|s| s.label.clone()).collect(),
             cycle_length_years: scenario.cycle_length_years,
             n_cycles: scenario.n_cycles,
-            group_starts: groups::start_mixes(scenario, &groups),
+            group_starts,
             groups,
-            initial: scenario.cohort.start.clone(),
+            initial,
             start_override: None,
             layout,
             n_states: scenario.states.len(),
@@ -221,6 +223,11 @@ impl Model {
             RowBuilder::new(scenario, values, &self.layout, &self.groups, &self.background)
                 .build_into(&mut self.rows)
                 .map_err(invalid)?;
+            // Start shares that are parameters or formulas follow the draw.
+            if !scenario.cohort.start_values.is_empty() {
+                self.group_starts = groups::start_mixes(scenario, &self.groups, values).map_err(invalid)?;
+                self.initial = mix_of(&self.groups, &self.group_starts).unwrap_or_default();
+            }
             let (Some(plan), Some(tables)) = (self.plan.as_mut(), self.valuations.as_mut()) else {
                 return Ok(());
             };
@@ -400,6 +407,17 @@ fn check_parameter_values(scenario: &Scenario, values: &[f64]) -> std::result::R
         })
         .collect();
     if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// The whole cohort's start mix from its sub-cohorts' own (weighted by their shares); `None`
+/// when the sub-cohorts have no mixes of their own.
+fn mix_of(groups: &[Group], starts: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let first = starts.first()?;
+    let mut mix = vec![0.0; first.len()];
+    for (g, start) in groups.iter().zip(starts) {
+        mix.iter_mut().zip(start).for_each(|(x, s)| *x += g.weight * s);
+    }
+    Some(mix)
 }
 
 #[cfg(test)]

@@ -350,11 +350,16 @@ fn start_by_profile(out: &mut String, scenario: &Scenario, model: &Model, names:
         .filter(|&s| model.initial[s] > 0.0)
         .map(|s| format!("{:.1}% {}", 100.0 * model.initial[s], names[s]))
         .collect();
-    let _ = writeln!(
-        out,
-        "  Start states come from the patients file's start_state column: each profile starts as its patients did ({} overall).",
-        mix.join(", ")
-    );
+    let formulas: Vec<String> = (scenario.states.iter().zip(&scenario.cohort.start_values))
+        .filter_map(|(state, v)| v.formula_text().map(|f| format!("{} = {f}", state.name)))
+        .collect();
+    let how = if formulas.is_empty() {
+        "Start states come from the patients file's start_state column: each profile starts as its patients did"
+            .to_string()
+    } else {
+        format!("Start shares are formulas of the profile ([cohort] start_state: {})", formulas.join("; "))
+    };
+    let _ = writeln!(out, "  {how} ({} overall).", mix.join(", "));
     for s in (0..names.len()).filter(|&s| varies(s)) {
         let share = |g: usize| model.start_of(g)[s];
         let (low, high) = groups.clone().fold((0, 0), |(lo, hi), g| {

@@ -174,7 +174,7 @@ pub struct RawCohort {
     pub fraction_male: Option<Spanned<f64>>,
     /// Required unless `[population] patients_file` has a `start_state` column.
     #[serde(default)]
-    pub start_state: Option<Spanned<BTreeMap<String, f64>>>,
+    pub start_state: Option<Spanned<BTreeMap<String, RawValue>>>,
 }
 
 /// One start age, or a discrete distribution of start ages.

@@ -130,9 +130,9 @@ const COHORT: &[Field] = &[
     opt(
         "start_state",
         Shape::Named {
-            item: &Shape::Number,
+            item: &VALUE,
             if_malformed: IfMalformed::Stop,
-            expected: "expected a table of state = share, e.g. { healthy = 1.0 }",
+            expected: "expected a table of state = share (a number, a parameter or a formula), e.g. { healthy = 1.0 }",
         },
     ),
 ];

@@ -502,8 +502,14 @@ pub struct Cohort {
     pub age_given: bool,
     /// 0.5 when `fraction_male` is not given (allowed only when nothing reads sex).
     pub fraction_male: f64,
-    /// Share of the cohort starting in each state (indexed like [`Scenario::states`]).
+    /// Share of the cohort starting in each state (indexed like [`Scenario::states`]), at the
+    /// parameters' base values; NaN for a share that differs by profile.
     pub start: Vec<f64>,
+    /// Per state, the share as a value, when some share of `start_state` is a parameter or a
+    /// formula (which may read the profile's covariates, start age and sex, never model time):
+    /// each sub-cohort then starts with its own mix, evaluated per draw. Empty when every share
+    /// is a number.
+    pub start_values: Vec<Value>,
 }
 
 /// General-population mortality, a competing risk in every alive state.
@@ -578,10 +584,14 @@ impl Scenario {
         }
     }
 
-    /// The model-time variables read by any transition or reward.
+    /// The model-time variables read by any transition, reward or start share.
     pub fn reads(&self) -> Depends {
         let transitions = self.transitions.iter().flat_map(|t| t.values());
-        transitions.chain(self.rewards.iter().map(|r| &r.value)).fold(Depends::default(), |d, v| d.union(v.depends()))
+        let rewards = self.rewards.iter().map(|r| &r.value);
+        transitions
+            .chain(rewards)
+            .chain(&self.cohort.start_values)
+            .fold(Depends::default(), |d, v| d.union(v.depends()))
     }
 }
 

@@ -57,6 +57,8 @@ pub enum ParameterRole {
     DiscountRateEffects,
     /// `transitions[i].hazard_ratio`, `.relative_risk` or `.odds_ratio`: a natural-history ratio.
     NaturalHistoryRatio,
+    /// `cohort.start_state.STATE`: the share of the cohort (or of a profile) starting in a state.
+    StartShare,
 }
 
 impl ParameterRole {
@@ -86,6 +88,7 @@ impl ParameterRole {
             DiscountRateCosts => "discount rate (costs)",
             DiscountRateEffects => "discount rate (effects)",
             NaturalHistoryRatio => "natural-history ratio",
+            StartShare => "start share",
         }
     }
 
@@ -124,7 +127,7 @@ pub struct ParameterUse {
 }
 
 impl Scenario {
-    /// Every place the model uses a parameter, in file order: transitions, strategies (effects,
+    /// Every place the model uses a parameter, in file order: start shares, transitions, strategies (effects,
     /// then schedule), costs, utilities, discount rates. An effect entry without `to` (which
     /// applies to several exits) is listed once. A parameter that appears nowhere is a library
     /// entry: neither checked nor sampled.
@@ -144,6 +147,9 @@ impl Scenario {
                 out.push(ParameterUse { parameter, key: key.clone(), role, strategy });
             }
         };
+        for (state, v) in self.states.iter().zip(&self.cohort.start_values) {
+            add(Some(v), format!("cohort.start_state.{}", state.name), ParameterRole::StartShare, None);
+        }
         for (i, t) in self.transitions.iter().enumerate() {
             let (value, field, role) = match &t.spec {
                 ExitSpec::Rate(v) => (v, "rate", ParameterRole::TransitionRate),

@@ -3,11 +3,12 @@
 //! Ages must be finite and inside the life table's ages; without `[background_mortality]` the
 //! embedded US 2021 table still bounds them (`background.rs` checks the table in use).
 
+use super::super::formula::Depends;
 use super::super::life_table::{self, LifeTable};
 use super::super::population::Population;
-use super::super::raw::{RawCohort, RawStartAge};
+use super::super::raw::{RawCohort, RawStartAge, RawValue};
 use super::super::types::{AgeGroup, Cohort, ExitSpec, RewardKind, RewardTarget, Scenario, Value};
-use super::Validator;
+use super::{Usage, Validator};
 use crate::error::ProblemKind;
 
 impl Validator<'_> {
@@ -60,8 +61,8 @@ impl Validator<'_> {
                 );
             }
         }
-        let start = self.start_state(raw, population);
-        Cohort { age_groups, age_given: raw.start_age.is_some(), fraction_male, start }
+        let (start, start_values) = self.start_state(raw, population);
+        Cohort { age_groups, age_given: raw.start_age.is_some(), fraction_male, start, start_values }
     }
 
     /// `start_age` and `fraction_male` may be left out unless the model uses them: both with
@@ -103,8 +104,9 @@ impl Validator<'_> {
 
     /// The share of the cohort starting in each state: non-negative, summing to 1, alive. From
     /// `start_state`, or from a patients file's `start_state` column (its profiles' start mixes
-    /// weighted by their shares); exactly one of the two.
-    fn start_state(&mut self, raw: &RawCohort, population: &Population) -> Vec<f64> {
+    /// weighted by their shares); exactly one of the two. With it, per state the share as a
+    /// value when some share is a parameter or a formula (see [`Cohort::start_values`]).
+    fn start_state(&mut self, raw: &RawCohort, population: &Population) -> (Vec<f64>, Vec<Value>) {
         let mut start = vec![0.0; self.states.len()];
         let from_file = population.file.as_ref().map(|(_, f)| f).filter(|f| !f.starts.is_empty());
         let given = match (&raw.start_state, from_file) {
@@ -113,45 +115,59 @@ impl Validator<'_> {
                 for (mix, (_, w)) in file.starts.iter().zip(&file.profiles) {
                     start.iter_mut().zip(mix).for_each(|(x, m)| *x += w * m);
                 }
-                return start;
+                return (start, Vec::new());
             }
             (Some(given), Some(_)) => {
                 let rule = "the patients file's start_state column gives each patient's start state: remove \
                             cohort.start_state (or the column)";
                 self.problem("cohort.start_state", self.line(given), ProblemKind::StartState { rule });
-                return start;
+                return (start, Vec::new());
             }
             (None, None) => {
                 let rule = "required: where the cohort starts, e.g. start_state = { compensated = 1.0 } (or a \
                             start_state column in [population] patients_file)";
                 self.problem("cohort.start_state", self.cohort_line(raw), ProblemKind::StartState { rule });
-                return start;
+                return (start, Vec::new());
             }
         };
-        let mut sum = 0.0;
         let line = self.line(given);
+        let mut values = vec![Value::Literal(0.0); self.states.len()];
+        let mut all_numbers = true;
         for (name, share) in given.get_ref() {
             let key = format!("cohort.start_state.{name}");
-            if !(share.is_finite() && *share >= 0.0) {
-                self.problem(
-                    &key,
-                    line,
-                    ProblemKind::OutOfRange { value: *share, kind: "share", rule: "must be >= 0" },
-                );
-                continue;
-            }
-            sum += share;
+            let value = match share {
+                RawValue::Number(x) if !(x.is_finite() && *x >= 0.0) => {
+                    let kind = ProblemKind::OutOfRange { value: *x, kind: "share", rule: "must be >= 0" };
+                    self.problem(&key, line, kind);
+                    continue;
+                }
+                RawValue::Number(x) => Value::Literal(*x),
+                RawValue::Name(_) => {
+                    all_numbers = false;
+                    // A share may differ by profile (covariates, start age, sex), never by model time.
+                    self.time_allowed = Depends { age: true, sex: true, covariates: true, ..Depends::default() };
+                    let value = self.value(share, Usage::Probability, &key, line);
+                    self.time_allowed = Depends::default();
+                    let Some(value) = value else { continue };
+                    value
+                }
+            };
             if let Some(i) = self.state(name, &key, line) {
-                if !self.states[i].alive && *share > 0.0 {
+                if !self.states[i].alive && value != Value::Literal(0.0) {
                     self.problem(&key, line, ProblemKind::StartDead { name: name.clone() });
                 }
-                start[i] = *share;
+                values[i] = value;
             }
         }
-        if (sum - 1.0).abs() > 1e-9 {
+        // The sum is checked here when every share has one value per draw, else per profile
+        // when the model is built (`model::groups::start_mixes`).
+        let base = self.base_values();
+        let start: Vec<f64> = values.iter().map(|v| v.get(&base)).collect();
+        let sum: f64 = start.iter().sum();
+        if values.iter().all(|v| v.depends().is_constant()) && (sum - 1.0).abs() > 1e-9 {
             self.problem("cohort.start_state", line, ProblemKind::SharesSum { sum });
         }
-        start
+        (start, if all_numbers { Vec::new() } else { values })
     }
 
     /// Without `[background_mortality]`, start ages must still be ages a life table can hold:
