@@ -207,6 +207,26 @@ fn the_final_row_check_names_state_cycle_strategy_and_group() {
     assert!(*cycle <= 3 && model.row_index(0, 1, *cycle, 1) == r, "cycle {cycle}");
 }
 
+/// Rows are summed as they are stored, so the build runs the full check (which names the row)
+/// exactly when some stored row is not a distribution.
+#[test]
+fn a_stored_row_that_is_not_a_distribution_is_flagged_as_it_is_stored() {
+    let s = scenario(RATES, "[[strategies]]\nname = \"only\"\n");
+    let layout = SlotLayout::new(&s);
+    let mut store = rows::RowStore::new(layout.slots.len(), 3, 1);
+    let block = store.open_block();
+    let sick = layout.slots[layout.first_slot[1]];
+    store.store(block, layout.first_slot[1], sick, &layout, &[0.0, 0.5, 0.5]);
+    assert!(!store.bad_row);
+    store.store(block, layout.first_slot[1], sick, &layout, &[0.0, 0.5, 0.5 + 1e-6]);
+    assert!(store.bad_row);
+    store.clear(layout.slots.len(), 3);
+    assert!(!store.bad_row);
+    store.open_block();
+    store.store(block, layout.first_slot[1], sick, &layout, &[0.0, f64::NAN, 1.0]);
+    assert!(store.bad_row);
+}
+
 const ECONOMICS: &str = r#"
 [economics]
 currency = "EUR"
