@@ -319,6 +319,16 @@ impl EffectTables {
         &self.covariate_shift[cycle * MAX_COVARIATE_VARIABLES..(cycle + 1) * MAX_COVARIATE_VARIABLES]
     }
 
+    /// True when every multiplier and covariate shift of `cycle` equals `other`'s (another
+    /// strategy's tables for the same scenario and values), bit for bit.
+    pub fn same_cycle_as(&self, other: &EffectTables, cycle: usize) -> bool {
+        let cells = cycle * self.n_states * self.n_states..(cycle + 1) * self.n_states * self.n_states;
+        let bits = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+        bits(&self.hazard_ratio[cells.clone()], &other.hazard_ratio[cells.clone()])
+            && bits(&self.relative_risk[cells.clone()], &other.relative_risk[cells])
+            && bits(self.covariate_shifts(cycle), other.covariate_shifts(cycle))
+    }
+
     /// True when every multiplier of `cycle` equals that of the cycle before (never for cycle 0).
     #[inline]
     pub fn same_as_previous(&self, cycle: usize) -> bool {

@@ -75,6 +75,13 @@ impl RowStore {
         self.blocks.push(previous);
     }
 
+    /// The next cycle uses the block at `reference`, an earlier entry of the block list (the
+    /// first strategy's block of the same sub-cohort and cycle).
+    fn reuse(&mut self, reference: usize) {
+        let block = self.blocks[reference];
+        self.blocks.push(block);
+    }
+
     /// Opens a new block of empty rows for the next cycle and returns its index.
     pub(super) fn open_block(&mut self) -> usize {
         let block = self.n_blocks();
@@ -312,9 +319,20 @@ impl<'a> RowBuilder<'a> {
         let scenario = self.scenario;
         store.clear(self.layout.slots.len(), scenario.states.len());
         let mut problems = Vec::new();
+        // A strategy's rows differ from the first strategy's only through its effects, unless
+        // some transition applies to some strategies only: where the effects are the same (before
+        // an effect's onset, after it ends), its cycles share the first strategy's blocks.
+        let shared = scenario.transitions.iter().all(|t| t.strategies.is_none());
+        let mut first: Option<EffectTables> = None;
         for strategy in 0..scenario.strategies.len() {
             match EffectTables::new(scenario, strategy, self.values) {
-                Ok(effects) => self.strategy_rows(strategy, &effects, store, &mut problems),
+                Ok(effects) => {
+                    let reference = first.as_ref().filter(|_| shared);
+                    self.strategy_rows(strategy, &effects, reference, store, &mut problems);
+                    if strategy == 0 {
+                        first = Some(effects);
+                    }
+                }
                 Err(p) => problems.extend(p),
             }
         }
@@ -326,11 +344,14 @@ impl<'a> RowBuilder<'a> {
     }
 
     /// Builds the rows of one strategy for every group and cycle, reusing the previous cycle's
-    /// block when nothing changed.
+    /// block when nothing changed, and the first strategy's block of the same cycle when its
+    /// effects there are those of `reference` (the first strategy's, given when rows differ
+    /// between strategies only through effects).
     fn strategy_rows(
         &mut self,
         strategy: usize,
         effects: &EffectTables,
+        reference: Option<&EffectTables>,
         store: &mut RowStore,
         problems: &mut Vec<Problem>,
     ) {
@@ -351,6 +372,10 @@ impl<'a> RowBuilder<'a> {
                     t > 0 && hazards[t].to_bits() == hazards[t - 1].to_bits() && effects.same_as_previous(t);
                 if unchanged && !timed {
                     store.repeat_previous();
+                    continue;
+                }
+                if reference.is_some_and(|r| r.same_cycle_as(effects, t)) {
+                    store.reuse((gi * scenario.n_cycles) + t);
                     continue;
                 }
                 let block = store.open_block();

@@ -441,3 +441,29 @@ duration = "6 months"
     assert!(death(&a, 1, 0) < 0.85 * death(&a, 0, 0));
     assert_eq!(death(&a, 1, 6), death(&a, 0, 6));
 }
+
+/// A strategy's cycles whose effects equal the first strategy's share its blocks, and its rows
+/// are then number for number those it has when it is built on its own (the default's MSC
+/// strategy differs only while the MELD shift lasts).
+#[test]
+fn strategies_share_the_blocks_of_cycles_where_their_effects_agree() {
+    let s = Scenario::default_scenario().unwrap();
+    let both = Model::from_scenario(&s).unwrap();
+    let mut alone = s.clone();
+    alone.strategies.remove(0);
+    let alone = Model::from_scenario(&alone).unwrap();
+    let (n_groups, n_slots) = (both.groups.len(), both.slots().len());
+    let mut shared = 0;
+    for g in 0..n_groups {
+        for t in 0..both.n_cycles {
+            shared += usize::from(both.row_index(1, g, t, 0) == both.row_index(0, g, t, 0));
+            for slot in 0..n_slots {
+                let (a, b) = (both.row(1, g, t, slot), alone.row(0, g, t, slot));
+                assert!(a == b, "group {g} cycle {t} slot {slot}: {a:?} vs {b:?}");
+            }
+        }
+    }
+    // The MELD shift lasts 6 months: nearly every cycle is shared, the first six are not.
+    assert!(shared > n_groups * (both.n_cycles - 12), "{shared} shared");
+    assert_ne!(both.row_index(1, 0, 0, 0), both.row_index(0, 0, 0, 0));
+}
