@@ -303,11 +303,18 @@ fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, str
         let _ = writeln!(out, "  {}: {how} {values}.", c.name);
     }
     if let Some(copula) = &population.copula {
-        let [a, b] = copula.covariates.map(|i| population.covariates[i].name.as_str());
+        let names: Vec<&str> = copula.covariates.iter().map(|&i| population.covariates[i].name.as_str()).collect();
+        let rhos: Vec<String> =
+            copula.pairs.iter().map(|&(i, j, rho)| format!("{} and {} {rho}", names[i], names[j])).collect();
+        let (what, law) = if names.len() == 2 { ("a pair", "bivariate") } else { ("a combination", "multivariate") };
         let _ = writeln!(
             out,
-            "  {a} and {b}: correlated by a Gaussian copula, rho = {} between their normal scores: a pair of strata weighs its bivariate normal probability, not the product of their shares (each keeps its own distribution; categorical covariates are independent).",
-            copula.rho
+            "  {}: correlated by a Gaussian copula, rho = {} between their normal scores: {what} of strata weighs its {law} normal probability, not the product of their shares (each keeps its own distribution; categorical covariates are independent).",
+            match names.as_slice() {
+                [a, b] => format!("{a} and {b}"),
+                _ => names.join(", "),
+            },
+            if rhos.len() == 1 { copula.pairs[0].2.to_string() } else { rhos.join(", ") }
         );
     }
     let names: Vec<&str> = scenario.states.iter().map(|s| s.name.as_str()).collect();

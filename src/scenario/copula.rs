@@ -1,9 +1,10 @@
-//! The Gaussian copula of two correlated numeric covariates (`[[population.correlations]]`):
-//! the share of each combination of their quantile strata.
+//! The Gaussian copula of two or three correlated numeric covariates
+//! (`[[population.correlations]]`): the share of each combination of their quantile strata.
 //!
-//! Receives the number of strata of each covariate and the correlation `rho` of their normal
-//! scores `Z = Phi^-1(F(x))`; hands [`super::population::Population::profiles`] the probability
-//! of every rectangle of strata under the standard bivariate normal. Stratum `i` of `n` (from 1)
+//! Receives the number of strata of each covariate and the correlations of their normal
+//! scores `Z = Phi^-1(F(x))`; hands [`super::population::Copula::joint_shares`] the probability
+//! of every rectangle (two covariates) or box (three) of strata under the standard bivariate or
+//! trivariate normal ([`trivariate_strata`] nests the bivariate integral below in a second). Stratum `i` of `n` (from 1)
 //! of a covariate is the interval `[Phi^-1((i - 1) / n), Phi^-1(i / n)]` of its normal score, so
 //! each covariate keeps its own marginal distribution (every stratum holds `1 / n`) and only the
 //! dependence between the two comes from `rho`.
@@ -154,6 +155,57 @@ pub fn bivariate_strata(n1: usize, n2: usize, rho: f64) -> Vec<f64> {
     out
 }
 
+/// The probability of every box of strata of a standard trivariate normal whose normal scores
+/// have the correlations `r12`, `r13`, `r23` (a positive definite matrix): `n1 x n2 x n3` values,
+/// row-major (first covariate slowest), before normalisation.
+///
+/// Given `Z1 = z`, `(Z2, Z3)` is bivariate normal with means `(r12 z, r13 z)`, standard
+/// deviations `s2 = sqrt(1 - r12^2)`, `s3 = sqrt(1 - r13^2)` and correlation
+/// `rc = (r23 - r12 r13) / (s2 s3)` (Genz 2004, section 3), so a box is
+/// `integral over stratum i of phi(z) R(z) dz`, `R(z)` the conditional probability of the
+/// rectangle `(j, k)`, itself `integral of phi(u) [Phi((b3 - rc u) / sc) - Phi((a3 - rc u) / sc)] du`
+/// over the standardised edges of stratum `j` (`sc = sqrt(1 - rc^2)`). Both integrals use the
+/// adaptive rule of [`bivariate_strata`]; the standardised infinite edges are cut at
+/// `|z| = 10` as there.
+///
+/// # Examples
+/// ```
+/// // Two strata each: P(Z1 < 0, Z2 < 0, Z3 < 0) = 1/8 + (asin r12 + asin r13 + asin r23) / (4 pi).
+/// let (r12, r13, r23) = (0.5, -0.3, 0.2);
+/// let w = cirrhosim::scenario::copula::trivariate_strata([2, 2, 2], [r12, r13, r23]);
+/// let orthant = 0.125 + (r12.asin() + r13.asin() + r23.asin()) / (4.0 * std::f64::consts::PI);
+/// assert!((w[0] - orthant).abs() < 1e-10);
+/// ```
+pub fn trivariate_strata(n: [usize; 3], [r12, r13, r23]: [f64; 3]) -> Vec<f64> {
+    let rule = GaussLegendre::new(GAUSS_POINTS);
+    let edges = n.map(stratum_edges);
+    let (s2, s3) = ((1.0 - r12 * r12).sqrt(), (1.0 - r13 * r13).sqrt());
+    let rc = (r23 - r12 * r13) / (s2 * s3);
+    let sc = (1.0 - rc * rc).sqrt();
+    let cut = |x: f64| x.clamp(-Z_MAX, Z_MAX);
+    let mut out = Vec::with_capacity(n[0] * n[1] * n[2]);
+    for i in 0..n[0] {
+        let (a1, b1) = (cut(edges[0][i]), cut(edges[0][i + 1]));
+        for j in 0..n[1] {
+            for k in 0..n[2] {
+                // The conditional probability of rectangle (j, k) given Z1 = z.
+                let rectangle = |z: f64| {
+                    let (a2, b2) = (cut((edges[1][j] - r12 * z) / s2), cut((edges[1][j + 1] - r12 * z) / s2));
+                    let (a3, b3) = ((edges[2][k] - r13 * z) / s3, (edges[2][k + 1] - r13 * z) / s3);
+                    let band = |u: f64| {
+                        let upper = if b3 == f64::INFINITY { 1.0 } else { cdf((b3 - rc * u) / sc) };
+                        let lower = if a3 == f64::NEG_INFINITY { 0.0 } else { cdf((a3 - rc * u) / sc) };
+                        density(u) * (upper - lower)
+                    };
+                    rule.integrate(&band, a2, b2)
+                };
+                out.push(rule.integrate(&|z| density(z) * rectangle(z), a1, b1).max(0.0));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +293,56 @@ mod tests {
                 assert!((w[i * 4 + j] - exact).abs() < 1e-10, "cell ({i}, {j}): {} vs {exact}", w[i * 4 + j]);
             }
         }
+    }
+
+    /// The trivariate orthant, P(Z1 < 0, Z2 < 0, Z3 < 0) = 1/8 + (asin r12 + asin r13 + asin r23) / (4 pi)
+    /// (Steck 1962), in every cell of 2 x 2 x 2 strata by symmetry (flipping a score's sign
+    /// flips its correlations).
+    #[test]
+    fn two_strata_each_match_the_trivariate_orthant_probabilities() {
+        for r in [[0.5, -0.3, 0.2], [-0.45, 0.6, -0.2], [0.9, 0.85, 0.8], [0.0, 0.0, 0.0]] {
+            let w = trivariate_strata([2, 2, 2], r);
+            for (cell, &got) in w.iter().enumerate() {
+                // Cell bits: 1 = the upper stratum (a positive score) of that covariate.
+                let sign = |c: usize| if cell >> (2 - c) & 1 == 1 { -1.0 } else { 1.0 };
+                let (r12, r13, r23) = (sign(0) * sign(1) * r[0], sign(0) * sign(2) * r[1], sign(1) * sign(2) * r[2]);
+                let orthant = 0.125 + (r12.asin() + r13.asin() + r23.asin()) / (4.0 * PI);
+                assert!((got - orthant).abs() < 1e-10, "{r:?} cell {cell}: {got} vs {orthant}");
+            }
+        }
+    }
+
+    /// A third covariate correlated with neither of the others splits each bivariate cell evenly;
+    /// summed over any one covariate, the boxes give that pair's bivariate cells.
+    #[test]
+    fn trivariate_boxes_reduce_to_the_bivariate_cells() {
+        let (n1, n2, n3) = (5, 4, 3);
+        let independent = trivariate_strata([n1, n2, n3], [-0.45, 0.0, 0.0]);
+        let pair = bivariate_strata(n1, n2, -0.45);
+        for (cell, box_) in independent.iter().enumerate() {
+            assert!((box_ - pair[cell / n3] / n3 as f64).abs() < 1e-12, "{cell}");
+        }
+        let (r12, r13, r23) = (-0.45, 0.3, 0.5);
+        let w = trivariate_strata([n1, n2, n3], [r12, r13, r23]);
+        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        let over = |keep: [usize; 2], n: [usize; 2], r: f64| {
+            let pair = bivariate_strata(n[0], n[1], r);
+            for a in 0..n[0] {
+                for b in 0..n[1] {
+                    let total: f64 = (0..n1 * n2 * n3)
+                        .filter(|c| {
+                            let idx = [c / (n2 * n3), c / n3 % n2, c % n3];
+                            idx[keep[0]] == a && idx[keep[1]] == b
+                        })
+                        .map(|c| w[c])
+                        .sum();
+                    assert!((total - pair[a * n[1] + b]).abs() < 1e-10, "{keep:?} ({a}, {b})");
+                }
+            }
+        };
+        over([0, 1], [n1, n2], r12);
+        over([0, 2], [n1, n3], r13);
+        over([1, 2], [n2, n3], r23);
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub const BYTES_PER_EXIT: u64 = 24;
 pub const MAX_MODEL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// Most numeric covariates that `[[population.correlations]]` may correlate. Their joint strata
-/// shares are bivariate normal rectangle probabilities, computed by one-dimensional quadrature
-/// (`scenario::copula`); three or more would need nested quadrature, which is not implemented.
-pub const MAX_CORRELATED_COVARIATES: usize = 2;
+/// shares are bivariate or trivariate normal probabilities of rectangles and boxes, computed by
+/// one- and two-dimensional (nested) quadrature (`scenario::copula`); four would need a third
+/// level, whose cost (the points of one level to the power of the levels, per box) `check`'s
+/// run with twice the strata could not afford.
+pub const MAX_CORRELATED_COVARIATES: usize = 3;

@@ -31,17 +31,41 @@ pub struct Population {
     pub copula: Option<Copula>,
 }
 
-/// The Gaussian copula of two numeric covariates: their normal scores `Phi^-1(F(x))` are
-/// bivariate normal with correlation `rho`, so each keeps its own distribution (see
-/// [`super::copula`]). At most two covariates are correlated
-/// ([`super::limits::MAX_CORRELATED_COVARIATES`]), so this is one pair.
+/// The Gaussian copula of two or three numeric covariates: their normal scores `Phi^-1(F(x))`
+/// are multivariate normal with the given correlations, so each keeps its own distribution (see
+/// [`super::copula`]). At most [`super::limits::MAX_CORRELATED_COVARIATES`] covariates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Copula {
-    /// The two covariates, as indices into [`Population::covariates`], in the covariates' order.
-    pub covariates: [usize; 2],
-    /// In (-1, 1).
-    pub rho: f64,
-    pub source: Option<String>,
+    /// The covariates, as indices into [`Population::covariates`], in the covariates' order.
+    pub covariates: Vec<usize>,
+    /// The correlation of each pair of them, `(i, j, rho)` with `i < j` positions in
+    /// `covariates`; a pair not listed has correlation 0. Together positive definite.
+    pub pairs: Vec<(usize, usize, f64)>,
+    /// The sources of the entries, in their order.
+    pub sources: Vec<String>,
+}
+
+impl Copula {
+    /// The correlation of the covariates at positions `i` and `j` of [`Copula::covariates`].
+    pub fn rho(&self, i: usize, j: usize) -> f64 {
+        let (i, j) = (i.min(j), i.max(j));
+        self.pairs.iter().find(|(a, b, _)| (*a, *b) == (i, j)).map_or(0.0, |p| p.2)
+    }
+
+    /// The joint shares of the strata of the correlated covariates (`n[k]` strata for the
+    /// covariate at position k), row-major in the covariates' order, normalised to sum to 1.
+    pub fn joint_shares(&self, n: &[usize]) -> Vec<f64> {
+        let mut w = match n {
+            [n1, n2] => super::copula::bivariate_strata(*n1, *n2, self.rho(0, 1)),
+            [n1, n2, n3] => {
+                super::copula::trivariate_strata([*n1, *n2, *n3], [self.rho(0, 1), self.rho(0, 2), self.rho(1, 2)])
+            }
+            _ => unreachable!("a copula joins two or three covariates (checked when the scenario is read)"),
+        };
+        let total: f64 = w.iter().sum();
+        w.iter_mut().for_each(|x| *x /= total);
+        w
+    }
 }
 
 /// One covariate.
@@ -161,23 +185,20 @@ impl Population {
 
     /// Every profile (one cell index per covariate) with its share: those of a patients file,
     /// or every combination of `cells` (from [`Population::cells`]) weighted by the product of
-    /// their shares (the first covariate varying slowest). With a [`Copula`], the two correlated
-    /// covariates' strata share instead the probability of their rectangle under the bivariate
-    /// normal of their scores ([`super::copula::bivariate_strata`], normalised to sum to 1),
-    /// times the other covariates' shares.
+    /// their shares (the first covariate varying slowest). With a [`Copula`], the correlated
+    /// covariates' strata share instead the probability of their rectangle (or box) under the
+    /// multivariate normal of their scores ([`Copula::joint_shares`]), times the other
+    /// covariates' shares.
     pub fn profiles(&self, cells: &[Vec<Cell>]) -> Vec<(Vec<u16>, f64)> {
         if let Some((_, f)) = &self.file {
             return f.profiles.clone();
         }
+        // The correlated covariates' joint shares, indexed by their strata (row-major).
         let joint = self.copula.as_ref().and_then(|c| {
-            let [a, b] = c.covariates;
-            let (na, nb) = (cells.get(a)?.len(), cells.get(b)?.len());
-            let mut w = super::copula::bivariate_strata(na, nb, c.rho);
-            let total: f64 = w.iter().sum();
-            w.iter_mut().for_each(|x| *x /= total);
-            Some((a, b, nb, w))
+            let n: Vec<usize> = c.covariates.iter().map(|&j| cells.get(j).map(Vec::len)).collect::<Option<_>>()?;
+            Some((c, c.joint_shares(&n), n))
         });
-        let correlated = |j: usize| joint.as_ref().is_some_and(|(a, b, _, _)| j == *a || j == *b);
+        let correlated = |j: usize| joint.as_ref().is_some_and(|(c, ..)| c.covariates.contains(&j));
         let mut profiles: Vec<(Vec<u16>, f64)> = vec![(Vec::new(), 1.0)];
         for (j, c) in cells.iter().enumerate() {
             let own_share = !correlated(j);
@@ -192,9 +213,10 @@ impl Population {
                 })
                 .collect();
         }
-        if let Some((a, b, nb, w)) = &joint {
+        if let Some((c, w, n)) = &joint {
             for (path, share) in &mut profiles {
-                *share *= w[path[*a] as usize * nb + path[*b] as usize];
+                let index = c.covariates.iter().zip(n).fold(0, |index, (&j, &n)| index * n + path[j] as usize);
+                *share *= w[index];
             }
         }
         profiles
@@ -340,14 +362,14 @@ mod tests {
         };
         let cells = p.cells();
         let independent = p.profiles(&cells);
-        p.copula = Some(Copula { covariates: [0, 2], rho: 0.0, source: None });
+        p.copula = Some(Copula { covariates: vec![0, 2], pairs: vec![(0, 1, 0.0)], sources: Vec::new() });
         let zero = p.profiles(&cells);
         assert_eq!(zero.len(), 32);
         for (a, b) in independent.iter().zip(&zero) {
             assert_eq!(a.0, b.0);
             assert!((a.1 - b.1).abs() < 1e-12, "{a:?} {b:?}");
         }
-        p.copula = Some(Copula { covariates: [0, 2], rho: -0.45, source: None });
+        p.copula = Some(Copula { covariates: vec![0, 2], pairs: vec![(0, 1, -0.45)], sources: Vec::new() });
         let joint = p.profiles(&cells);
         for (covariate, cell, share) in [(0, 0, 0.25), (0, 3, 0.25), (1, 0, 0.3), (2, 1, 0.25), (2, 3, 0.25)] {
             let sum: f64 = joint.iter().filter(|(path, _)| path[covariate] == cell).map(|(_, w)| w).sum();

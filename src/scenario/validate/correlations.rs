@@ -53,8 +53,10 @@ impl Validator<'_> {
             self.problem("population.correlations", line, kind);
             return None;
         }
-        let (covariates, rho, source, ..) = pairs.swap_remove(0);
-        Some(Copula { covariates, rho, source })
+        let position = |i: &usize| named.iter().position(|n| n == i).unwrap_or(0);
+        let entries = pairs.iter().map(|([a, b], rho, ..)| (position(a), position(b), *rho)).collect();
+        let sources = pairs.iter().filter_map(|(_, _, source, ..)| source.clone()).collect();
+        Some(Copula { covariates: named, pairs: entries, sources })
     }
 
     /// One entry, checked against the covariates and the entries before it.
@@ -145,7 +147,7 @@ mod tests {
     fn a_pair_becomes_the_copula_with_its_joint_shares() {
         let scenario = s(&with(&pair("albumin", "meld", "-0.45"))).unwrap();
         let copula = scenario.population.copula.as_ref().unwrap();
-        assert_eq!((copula.covariates, copula.rho), ([0, 1], -0.45));
+        assert_eq!((copula.covariates.as_slice(), copula.rho(0, 1)), ([0, 1].as_slice(), -0.45));
         let cells = scenario.population.cells();
         let profiles = scenario.population.profiles(&cells);
         assert_eq!(profiles.len(), 4 * 4 * 4 * 2);
@@ -193,12 +195,46 @@ mod tests {
             e.contains("population.correlations: the correlations among \"meld\", \"albumin\", \"bilirubin\" do not make a positive definite matrix"),
             "{e}"
         );
-        let three = format!("{}{}", pair("meld", "albumin", "0.3"), pair("meld", "bilirubin", "0.3"));
-        let e = err(&with(&three));
+        let sodium = "[population.covariates.sodium]\ndistribution = { type = \"normal\", mean = 137, sd = 4 }\n";
+        let four = format!(
+            "{sodium}{}{}{}",
+            pair("meld", "albumin", "0.3"),
+            pair("meld", "bilirubin", "0.3"),
+            pair("meld", "sodium", "-0.2")
+        );
+        let e = err(&with(&four));
         assert!(
-            e.contains("3 covariates are correlated (\"meld\", \"albumin\", \"bilirubin\"); at most 2 can be"),
+            e.contains(
+                "4 covariates are correlated (\"meld\", \"albumin\", \"bilirubin\", \"sodium\"); at most 3 can be"
+            ),
             "{e}"
         );
+    }
+
+    /// Three covariates: one copula whose profiles keep every marginal, and whose shares summed
+    /// over the third covariate are the pair's bivariate shares.
+    #[test]
+    fn three_covariates_make_one_copula() {
+        let three = format!("{}{}", pair("albumin", "meld", "-0.45"), pair("meld", "bilirubin", "0.3"));
+        let scenario = s(&with(&three)).unwrap();
+        let copula = scenario.population.copula.as_ref().unwrap();
+        assert_eq!(copula.covariates, vec![0, 1, 2]);
+        assert_eq!((copula.rho(0, 1), copula.rho(0, 2), copula.rho(1, 2)), (-0.45, 0.3, 0.0));
+        let cells = scenario.population.cells();
+        let profiles = scenario.population.profiles(&cells);
+        assert_eq!(profiles.len(), 4 * 4 * 4 * 2);
+        assert!((profiles.iter().map(|p| p.1).sum::<f64>() - 1.0).abs() < 1e-12);
+        for covariate in 0..3 {
+            for stratum in 0..4 {
+                let share: f64 = profiles.iter().filter(|(path, _)| path[covariate] == stratum).map(|p| p.1).sum();
+                assert!((share - 0.25).abs() < 1e-10, "{covariate} {stratum}: {share}");
+            }
+        }
+        let pair_shares = crate::scenario::copula::bivariate_strata(4, 4, -0.45);
+        for (a, b) in (0..4).flat_map(|a| (0..4).map(move |b| (a, b))) {
+            let share: f64 = profiles.iter().filter(|(path, _)| path[0] == a && path[1] == b).map(|p| p.1).sum();
+            assert!((share - pair_shares[(a * 4 + b) as usize]).abs() < 1e-10, "({a}, {b})");
+        }
     }
 
     #[test]
