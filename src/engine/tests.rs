@@ -260,9 +260,8 @@ fn monte_carlo_matches_cohort_on_heterogeneous_patients() {
     assert!(death(high) > 3.0 * death(low), "{} vs {}", death(high), death(low));
 }
 
-/// Issue 12, start states by patient: each profile of `meld_patients_start.toml` starts with its
-/// own mix of states from the file's `start_state` column (of `start_by_etiology.toml`, from
-/// formulas of the profile); each Monte Carlo patient draws its start from its profile's mix.
+/// Issue 12, start states by patient: each profile starts with its own mix (a patients file's
+/// `start_state` column; formulas of the profile), and each patient draws from its profile's.
 #[test]
 fn monte_carlo_matches_cohort_with_start_states_by_profile() {
     for file in ["meld_patients_start.toml", "start_by_etiology.toml"] {
@@ -275,9 +274,8 @@ fn monte_carlo_matches_cohort_with_start_states_by_profile() {
     }
 }
 
-/// Issue 12: MELD and albumin joined by a Gaussian copula (rho = -0.45). The sub-cohorts carry
-/// the joint shares (low MELD with high albumin more often than under independence), and the
-/// Monte Carlo patients, drawing their profile from those shares, match the cohort.
+/// Issue 12: MELD and albumin joined by a Gaussian copula (rho = -0.45; then a third covariate).
+/// The sub-cohorts carry the joint shares, and Monte Carlo patients drawing from them match.
 #[test]
 fn monte_carlo_matches_cohort_with_correlated_covariates() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/meld_albumin_copula.toml");
@@ -290,6 +288,22 @@ fn monte_carlo_matches_cohort_with_correlated_covariates() {
     assert!(share(0, 5) > 1.5 / 36.0 && share(0, 0) < 0.5 / 36.0, "{} {}", share(0, 5), share(0, 0));
     let worst = assert_monte_carlo_matches_cohort(&model, 200_000, s.seed);
     assert!(worst > 0.05, "worst deviation only {worst} of the bound");
+    // A third correlated covariate (sodium, with MELD), which speeds recompensation: 4 strata each.
+    let sodium = "[population.covariates.sodium]\ndistribution = { type = \"normal\", mean = 137, sd = 4 }\n\
+                  [[population.correlations]]\ncovariates = [\"meld\", \"sodium\"]\nrho = -0.3\n";
+    let text = std::fs::read_to_string(path).unwrap().replace("nodes = 6", "nodes = 4").replacen(
+        "[population.covariates.etiology]",
+        &format!("{sodium}[population.covariates.etiology]"),
+        1,
+    );
+    let text = text.replace(
+        "etiology_hbv * r_recompensation_hbv",
+        "etiology_hbv * r_recompensation_hbv * exp(0.1 * (sodium - 137))",
+    );
+    let s = Scenario::from_toml("three.toml", &text, Path::new(path).parent().unwrap()).unwrap();
+    assert_eq!(s.population.copula.as_ref().unwrap().covariates, vec![0, 1, 2]);
+    let worst = assert_monte_carlo_matches_cohort(&Model::from_scenario(&s).unwrap(), 200_000, s.seed);
+    assert!(worst > 0.05, "three covariates: worst deviation only {worst} of the bound");
 }
 
 #[test]
