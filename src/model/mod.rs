@@ -91,8 +91,9 @@ pub struct Model {
     pub groups: Vec<Group>,
     /// Share of the whole cohort starting in each state (over all sub-cohorts).
     pub initial: Vec<f64>,
-    /// Per sub-cohort, its own start mix when a patients file gives start states by patient;
-    /// empty when every sub-cohort starts as `initial`. Read through [`Model::start_of`].
+    /// Per sub-cohort, its own start mix when profiles start apart (a patients file's
+    /// `start_state` column, or start shares that are formulas or drawn parameters); empty when
+    /// every sub-cohort starts as `initial`. Read through [`Model::start_of`].
     group_starts: Vec<Vec<f64>>,
     /// A start that replaces every sub-cohort's (a calibration target's start state); see
     /// [`Model::start_wholly_in`].
@@ -179,8 +180,7 @@ impl Model {
         let groups = groups::sub_cohorts(scenario);
         let background = groups::background_hazards(scenario, &groups);
         let rows = RowBuilder::new(scenario, values, &layout, &groups, &background).build().map_err(invalid)?;
-        let group_starts = groups::start_mixes(scenario, &groups, values).map_err(invalid)?;
-        let initial = mix_of(&groups, &group_starts).unwrap_or_else(|| scenario.cohort.start.clone());
+        let (group_starts, initial) = starts(scenario, &groups, values).map_err(invalid)?;
         let kept = outcomes_only.then_some(valuation::OUTCOMES);
         let plan = valuation::Plan::new(scenario, values, &layout.slots, kept, &groups);
         let valuations = valuation::build_with(plan.as_ref(), scenario, values, &layout.slots).map_err(invalid)?;
@@ -225,8 +225,7 @@ impl Model {
                 .map_err(invalid)?;
             // Start shares that are parameters or formulas follow the draw.
             if !scenario.cohort.start_values.is_empty() {
-                self.group_starts = groups::start_mixes(scenario, &self.groups, values).map_err(invalid)?;
-                self.initial = mix_of(&self.groups, &self.group_starts).unwrap_or_default();
+                (self.group_starts, self.initial) = starts(scenario, &self.groups, values).map_err(invalid)?;
             }
             let (Some(plan), Some(tables)) = (self.plan.as_mut(), self.valuations.as_mut()) else {
                 return Ok(());
@@ -282,8 +281,9 @@ impl Model {
         self.strategy_names.len()
     }
 
-    /// The share of sub-cohort `group` starting in each state: its own mix when the patients
-    /// file gives start states, else the cohort's.
+    /// The share of sub-cohort `group` starting in each state: a calibration target's start
+    /// when one is set ([`Model::start_wholly_in`]), else its own mix when profiles start apart,
+    /// else the cohort's.
     #[inline]
     pub fn start_of(&self, group: usize) -> &[f64] {
         match &self.start_override {
@@ -409,15 +409,22 @@ fn check_parameter_values(scenario: &Scenario, values: &[f64]) -> std::result::R
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
-/// The whole cohort's start mix from its sub-cohorts' own (weighted by their shares); `None`
-/// when the sub-cohorts have no mixes of their own.
-fn mix_of(groups: &[Group], starts: &[Vec<f64>]) -> Option<Vec<f64>> {
-    let first = starts.first()?;
-    let mut mix = vec![0.0; first.len()];
-    for (g, start) in groups.iter().zip(starts) {
-        mix.iter_mut().zip(start).for_each(|(x, s)| *x += g.weight * s);
+/// Each sub-cohort's start mix (empty when they all start alike) and the whole cohort's.
+type StartMixes = (Vec<Vec<f64>>, Vec<f64>);
+
+/// Each sub-cohort's own start mix ([`groups::start_mixes`], empty when they all start alike)
+/// and the whole cohort's: their mix weighted by the sub-cohorts' shares, or `[cohort]
+/// start_state`'s when they all start alike.
+fn starts(scenario: &Scenario, groups: &[Group], values: &[f64]) -> std::result::Result<StartMixes, Vec<Problem>> {
+    let by_group = groups::start_mixes(scenario, groups, values)?;
+    let mut mix = scenario.cohort.start.clone();
+    if !by_group.is_empty() {
+        mix.fill(0.0);
+        for (g, start) in groups.iter().zip(&by_group) {
+            mix.iter_mut().zip(start).for_each(|(x, s)| *x += g.weight * s);
+        }
     }
-    Some(mix)
+    Ok((by_group, mix))
 }
 
 #[cfg(test)]

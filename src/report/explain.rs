@@ -330,8 +330,7 @@ fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, str
                 .find(|e| e.to_state as usize == t.to)
                 .map_or(0.0, |e| e.probability)
         };
-        let (low, high) = (0..model.groups.len())
-            .fold((0, 0), |(lo, hi), g| (if p(g) < p(lo) { g } else { lo }, if p(g) > p(hi) { g } else { hi }));
+        let (low, high) = lowest_and_highest(model, p);
         let _ = writeln!(
             out,
             "  {} -> {} reads the covariates: its probability in the first cycle goes from {:.4} ({}) to {:.4} ({}).",
@@ -345,8 +344,16 @@ fn population_in_words(out: &mut String, scenario: &Scenario, model: &Model, str
     }
 }
 
-/// Where each profile starts, when a patients file gives start states: the whole cohort's mix,
-/// then each state's share from its lowest to its highest profile.
+/// The sub-cohorts with the lowest and the highest `value` (the first of each on ties).
+fn lowest_and_highest(model: &Model, value: impl Fn(usize) -> f64) -> (usize, usize) {
+    (0..model.groups.len()).fold((0, 0), |(lo, hi), g| {
+        (if value(g) < value(lo) { g } else { lo }, if value(g) > value(hi) { g } else { hi })
+    })
+}
+
+/// Where each profile starts, when profiles start apart (a patients file's `start_state` column,
+/// or `[cohort] start_state` formulas of the profile): the whole cohort's mix, then each state's
+/// share from its lowest to its highest profile.
 fn start_by_profile(out: &mut String, scenario: &Scenario, model: &Model, names: &[&str]) {
     let groups = 0..model.groups.len();
     let varies = |s: usize| groups.clone().any(|g| model.start_of(g)[s] != model.start_of(0)[s]);
@@ -369,9 +376,7 @@ fn start_by_profile(out: &mut String, scenario: &Scenario, model: &Model, names:
     let _ = writeln!(out, "  {how} ({} overall).", mix.join(", "));
     for s in (0..names.len()).filter(|&s| varies(s)) {
         let share = |g: usize| model.start_of(g)[s];
-        let (low, high) = groups.clone().fold((0, 0), |(lo, hi), g| {
-            (if share(g) < share(lo) { g } else { lo }, if share(g) > share(hi) { g } else { hi })
-        });
+        let (low, high) = lowest_and_highest(model, share);
         let _ = writeln!(
             out,
             "  The share starting in {} goes from {:.1}% ({}) to {:.1}% ({}).",
@@ -403,9 +408,7 @@ fn values_by_profile(out: &mut String, scenario: &Scenario, model: &Model, strat
             }
             r.value.at(&values, &at)
         };
-        let (low, high) = (0..model.groups.len()).fold((0, 0), |(lo, hi), g| {
-            (if value(g) < value(lo) { g } else { lo }, if value(g) > value(hi) { g } else { hi })
-        });
+        let (low, high) = lowest_and_highest(model, value);
         let what = match (&r.kind, r.target) {
             (crate::scenario::RewardKind::Cost { category }, crate::scenario::RewardTarget::State(s)) => {
                 format!("the cost \"{category}\" of {} per year", names[s])

@@ -26,8 +26,8 @@ pub struct Population {
     /// The patients file the covariates come from, and what it gave with `nodes` strata
     /// (see [`super::patients_file`]); `None` when the covariates have distributions and levels.
     pub file: Option<(std::path::PathBuf, super::patients_file::FilePopulation)>,
-    /// Two numeric covariates whose normal scores are correlated (`[[population.correlations]]`);
-    /// `None` when every covariate is independent of the others.
+    /// Two or three numeric covariates whose normal scores are correlated
+    /// (`[[population.correlations]]`); `None` when every covariate is independent of the others.
     pub copula: Option<Copula>,
 }
 
