@@ -93,6 +93,9 @@ pub struct DrawWorkspace {
     model: Option<Model>,
     trace: Option<crate::engine::CohortTrace>,
     scratch: Vec<f64>,
+    /// The subgroups of `--by`, classified at the thread's first draw: the sub-cohorts they
+    /// classify are the scenario's, the same in every draw.
+    subgroups: Option<crate::model::subgroups::Subgroups>,
 }
 
 /// One [`DrawWorkspace`] per thread of the pool a PSA runs on, kept for the whole run. Make it
@@ -229,8 +232,8 @@ fn draw_in(
 /// Discounted cost, discounted QALYs and life years of each strategy in each subgroup of `by`,
 /// `[subgroup][strategy]`, as `run --by` computes them: the exact cohort of the subgroup's
 /// sub-cohorts alone (weights renormalised to its share, [`engine::sim_cohort_groups_into`])
-/// valued by [`analysis::economics::cohort_outcomes`]. The subgroups are those of the draw's own
-/// model, classified as [`crate::model::subgroups::Subgroups::new`] does for `run --by`.
+/// valued by [`analysis::economics::cohort_outcomes`]. The subgroups are classified as
+/// [`crate::model::subgroups::Subgroups::new`] does for `run --by`, once per workspace.
 fn by_subgroup(
     scenario: &Scenario,
     model: &Model,
@@ -238,7 +241,10 @@ fn by_subgroup(
     ws: &mut DrawWorkspace,
     valued: Option<&[bool]>,
 ) -> Result<Vec<Vec<[f64; 3]>>> {
-    let subgroups = crate::model::subgroups::Subgroups::new(scenario, &model.groups, by)?;
+    let subgroups = match ws.subgroups.take() {
+        Some(subgroups) => subgroups,
+        None => crate::model::subgroups::Subgroups::new(scenario, &model.groups, by)?,
+    };
     let trace = ws.trace.get_or_insert_with(crate::engine::CohortTrace::empty);
     let outcomes = (0..subgroups.len())
         .map(|g| {
@@ -251,46 +257,40 @@ fn by_subgroup(
                 .collect()
         })
         .collect();
+    ws.subgroups = Some(subgroups);
     Ok(outcomes)
 }
 
 /// Every subgroup's outcomes must be finite, as the whole population's ([`check_finite`]).
 fn check_finite_by(model: &Model, k: u64, by: &[String], subgroups: &[Vec<[f64; 3]>]) -> Result<()> {
-    const WHAT: [&str; 3] = ["discounted cost", "discounted QALYs", "life years"];
     for (g, outcomes) in subgroups.iter().enumerate() {
         for (s, o) in outcomes.iter().enumerate() {
-            if let Some(q) = (0..3).find(|&q| !o[q].is_finite()) {
-                return Err(Error::NotFinite {
-                    location: crate::error::Location::Draw(k),
-                    what: format!(
-                        "the {} of strategy \"{}\" in subgroup {} of --by {}",
-                        WHAT[q],
-                        model.strategy_names[s],
-                        g + 1,
-                        by.join(",")
-                    ),
-                    value: o[q],
-                    hint: Some("check the distributions of the parameters drawn"),
-                });
-            }
+            check_outcome(model, k, s, o, &format!(" in subgroup {} of --by {}", g + 1, by.join(",")))?;
         }
     }
     Ok(())
 }
 
+/// Strategy `s`'s discounted cost, discounted QALYs and life years in draw `k` must be finite;
+/// `place` ends the error's description (a subgroup), or is empty.
+fn check_outcome(model: &Model, k: u64, s: usize, o: &[f64; 3], place: &str) -> Result<()> {
+    const WHAT: [&str; 3] = ["discounted cost", "discounted QALYs", "life years"];
+    match (0..3).find(|&q| !o[q].is_finite()) {
+        Some(q) => Err(Error::NotFinite {
+            location: crate::error::Location::Draw(k),
+            what: format!("the {} of strategy \"{}\"{place}", WHAT[q], model.strategy_names[s]),
+            value: o[q],
+            hint: Some("check the distributions of the parameters drawn"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// A draw's every number must be finite: a NaN would otherwise count as a loss in the CEAC and
 /// vanish from the means.
 fn check_finite(model: &Model, k: u64, outcomes: &[[f64; 3]], survival: &[Vec<f64>]) -> Result<()> {
-    const WHAT: [&str; 3] = ["discounted cost", "discounted QALYs", "life years"];
     for (s, o) in outcomes.iter().enumerate() {
-        if let Some(q) = (0..3).find(|&q| !o[q].is_finite()) {
-            return Err(Error::NotFinite {
-                location: crate::error::Location::Draw(k),
-                what: format!("the {} of strategy \"{}\"", WHAT[q], model.strategy_names[s]),
-                value: o[q],
-                hint: Some("check the distributions of the parameters drawn"),
-            });
-        }
+        check_outcome(model, k, s, o, "")?;
         if let Some(t) = survival[s].iter().position(|x| !x.is_finite()) {
             return Err(Error::NotFinite {
                 location: crate::error::Location::Draw(k),
