@@ -168,13 +168,22 @@ fn fill(
     trace.n_cycles = n_cycles;
     trace.n_slots = n_slots;
     reset(&mut trace.occupancy, (n_cycles + 1) * n_states);
-    reset(&mut trace.slot_occupancy, (n_cycles + 1) * n_slots);
+    // The slot occupancy, the trace's largest array, is not cleared: the first sub-cohort
+    // writes it (0 + m is m, bit for bit) and the others add to it.
+    if weights.is_empty() {
+        reset(&mut trace.slot_occupancy, (n_cycles + 1) * n_slots);
+    } else {
+        trace.slot_occupancy.resize((n_cycles + 1) * n_slots, 0.0);
+    }
     reset(&mut trace.flows, if moves.is_some() { n_cycles * n_states * n_states } else { 0 });
     let mut parts = Parts::new(model, &mut trace.parts, weights);
-    // The states some recorded move leaves (a move to the same state is never one).
+    // The states some recorded move leaves (a move to the same state is never one), and per
+    // slot whether its moves are recorded: decided once, not in the inner loop.
     let recorded = |from: usize, to: usize| from != to && moves.is_some_and(|m| m[from * n_states + to]);
     let leaves: Vec<bool> = (0..n_states).map(|from| (0..n_states).any(|to| recorded(from, to))).collect();
     let slot_state: Vec<usize> = model.slots().iter().map(|s| s.state).collect();
+    let slot_records: Vec<bool> = slot_state.iter().map(|&s| moves.is_some() && leaves[s]).collect();
+    let record_move: Vec<bool> = (0..n_states * n_states).map(|i| recorded(i / n_states, i % n_states)).collect();
     reset(scratch, 2 * n_slots);
     let (x, y) = scratch.split_at_mut(n_slots);
     let (mut x, mut y) = (x, y);
@@ -186,16 +195,21 @@ fn fill(
         for (s, share) in model.start_of(g).iter().enumerate() {
             x[model.entry_slot(s)] += share * weight;
         }
+        let first = k == 0;
         for (slot, m) in x.iter().enumerate() {
             occupancy[model.slots()[slot].state] += m;
-            slot_occupancy[slot] += m;
+            slot_occupancy[slot] = if first { *m } else { slot_occupancy[slot] + m };
         }
         parts.occupy(k, 0, x);
         // `y` is all zeros at each cycle's start: at first from the reset, then because each
         // cycle empties `x` as it reads it (cheaper than clearing a few numbers by a call).
         for t in 0..n_cycles {
             let (exits, lens) = model.cycle_block(strategy, g, t);
-            let mut flows_t = flows.get_mut(t * n_states * n_states..(t + 1) * n_states * n_states);
+            let flows_t = if flows.is_empty() {
+                &mut []
+            } else {
+                &mut flows[t * n_states * n_states..(t + 1) * n_states * n_states]
+            };
             let rows = exits.chunks_exact(n_states).zip(lens);
             for (slot, (m, (row, &len))) in x.iter_mut().zip(rows).enumerate() {
                 let m = std::mem::take(m);
@@ -210,22 +224,31 @@ fn fill(
                 for e in row {
                     y[e.to_slot as usize] += m * e.probability;
                 }
-                let from = slot_state[slot];
-                if let Some(flows_t) = flows_t.as_deref_mut()
-                    && leaves[from]
-                {
-                    for e in row.iter().filter(|e| recorded(from, e.to_state as usize)) {
-                        flows_t[from * n_states + e.to_state as usize] += m * e.probability;
+                if slot_records[slot] {
+                    let from = slot_state[slot];
+                    for e in row {
+                        let i = from * n_states + e.to_state as usize;
+                        if record_move[i] {
+                            flows_t[i] += m * e.probability;
+                        }
                     }
                 }
-                parts.moved(k, t, from, m, row);
+                if parts.keeps_moves {
+                    parts.moved(k, t, slot_state[slot], m, row);
+                }
             }
             let next = &mut occupancy[(t + 1) * n_states..(t + 2) * n_states];
-            for (&state, m) in slot_state.iter().zip(y.iter()) {
-                next[state] += m;
-            }
-            for (acc, m) in slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots].iter_mut().zip(y.iter()) {
-                *acc += m;
+            let slot_next = &mut slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
+            if first {
+                for ((&state, acc), m) in slot_state.iter().zip(slot_next.iter_mut()).zip(y.iter()) {
+                    next[state] += m;
+                    *acc = *m;
+                }
+            } else {
+                for ((&state, acc), m) in slot_state.iter().zip(slot_next.iter_mut()).zip(y.iter()) {
+                    next[state] += m;
+                    *acc += m;
+                }
             }
             parts.occupy(k, t + 1, y);
             std::mem::swap(&mut x, &mut y);
@@ -237,6 +260,8 @@ fn fill(
 struct Parts<'a> {
     parts: &'a mut ProfileParts,
     keep: bool,
+    /// Keeps the parts' valued moves (parts kept and some move has a value).
+    keeps_moves: bool,
     n_states: usize,
     n_cycles: usize,
     n_slots: usize,
@@ -263,7 +288,8 @@ impl<'a> Parts<'a> {
         parts.slot_occupancy.resize(n_parts * (n_cycles + 1) * n_slots, 0.0);
         parts.move_flows.clear();
         parts.move_flows.resize(n_parts * n_cycles * parts.n_moves, 0.0);
-        Parts { parts, keep, n_states, n_cycles, n_slots, move_number }
+        let keeps_moves = keep && parts.n_moves > 0;
+        Parts { parts, keep, keeps_moves, n_states, n_cycles, n_slots, move_number }
     }
 
     /// Part k's slot occupancy at boundary t.
@@ -278,9 +304,6 @@ impl<'a> Parts<'a> {
     /// Part k's valued moves out of `from` during cycle t, by a share `m` taking `row`'s exits.
     #[inline]
     fn moved(&mut self, k: usize, t: usize, from: usize, m: f64, row: &[crate::model::Exit]) {
-        if !self.keep || self.parts.n_moves == 0 {
-            return;
-        }
         for e in row {
             let to = e.to_state as usize;
             if let (true, Some(number)) = (to != from, self.move_number[from * self.n_states + to]) {

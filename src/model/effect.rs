@@ -220,6 +220,8 @@ pub struct EffectTables {
     /// `[cycle * MAX_COVARIATE_VARIABLES + slot]`: the mean shift of each covariate variable over
     /// the cycle (0 where no covariate effect applies).
     covariate_shift: Vec<f64>,
+    /// The tables are those of a strategy without effects (every multiplier 1, no shift).
+    plain: bool,
 }
 
 impl EffectTables {
@@ -230,18 +232,52 @@ impl EffectTables {
     /// is not a finite number >= 0, or whose product with the other effects on its transition is
     /// not finite in some cycle.
     pub fn new(scenario: &Scenario, strategy: usize, values: &[f64]) -> Result<EffectTables, Vec<Problem>> {
+        let mut tables = EffectTables::empty();
+        tables.refill(scenario, strategy, values)?;
+        Ok(tables)
+    }
+
+    /// Tables with nothing in them, to be filled by [`EffectTables::refill`].
+    pub fn empty() -> EffectTables {
+        EffectTables {
+            n_states: 0,
+            hazard_ratio: Vec::new(),
+            relative_risk: Vec::new(),
+            same_as_previous: Vec::new(),
+            covariate_shift: Vec::new(),
+            plain: false,
+        }
+    }
+
+    /// As [`EffectTables::new`], into tables from an earlier build (a PSA draw's), whose memory is
+    /// reused. A strategy without effects has the same tables (every multiplier 1, no shift) with
+    /// any values, so tables that already hold them are left as they are. After an error the
+    /// tables must be filled again.
+    ///
+    /// # Errors
+    /// As [`EffectTables::new`].
+    pub fn refill(&mut self, scenario: &Scenario, strategy: usize, values: &[f64]) -> Result<(), Vec<Problem>> {
         let n = scenario.states.len();
         let n_cycles = scenario.n_cycles;
         let dt = scenario.cycle_length_years;
-        let mut tables = EffectTables {
-            n_states: n,
-            hazard_ratio: vec![1.0; n_cycles * n * n],
-            relative_risk: vec![1.0; n_cycles * n * n],
-            same_as_previous: vec![false; n_cycles],
-            covariate_shift: vec![0.0; n_cycles * MAX_COVARIATE_VARIABLES],
+        let own = &scenario.strategies[strategy];
+        let plain = own.effects.is_empty() && own.covariate_effects.is_empty();
+        if plain && self.plain && self.n_states == n && self.same_as_previous.len() == n_cycles {
+            return Ok(());
+        }
+        self.plain = false;
+        self.n_states = n;
+        let reset = |v: &mut Vec<f64>, len: usize, x: f64| {
+            v.clear();
+            v.resize(len, x);
         };
+        reset(&mut self.hazard_ratio, n_cycles * n * n, 1.0);
+        reset(&mut self.relative_risk, n_cycles * n * n, 1.0);
+        reset(&mut self.covariate_shift, n_cycles * MAX_COVARIATE_VARIABLES, 0.0);
+        self.same_as_previous.clear();
+        self.same_as_previous.resize(n_cycles, false);
         let mut problems = Vec::new();
-        for effect in &scenario.strategies[strategy].effects {
+        for effect in &own.effects {
             let timed = effect.is_timed();
             let at = |t: usize| At::cycle_start(t, dt);
             let mut course = EffectCourse {
@@ -259,8 +295,8 @@ impl EffectTables {
                 continue;
             }
             let target = match effect.measure {
-                EffectMeasure::HazardRatio => &mut tables.hazard_ratio,
-                EffectMeasure::RelativeRisk => &mut tables.relative_risk,
+                EffectMeasure::HazardRatio => &mut self.hazard_ratio,
+                EffectMeasure::RelativeRisk => &mut self.relative_risk,
             };
             for t in 0..n_cycles {
                 if timed {
@@ -281,22 +317,25 @@ impl EffectTables {
                 }
             }
         }
-        covariate_shifts_into(scenario, strategy, values, &mut tables.covariate_shift, &mut problems);
+        covariate_shifts_into(scenario, strategy, values, &mut self.covariate_shift, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }
-        // Only the cells some effect touches can change from one cycle to the next.
-        let mut touched: Vec<usize> = scenario.strategies[strategy].effects.iter().map(|e| e.from * n + e.to).collect();
+        // Only the cells some effect touches can change from one cycle to the next, and the
+        // shifts only when some covariate effect applies.
+        let mut touched: Vec<usize> = own.effects.iter().map(|e| e.from * n + e.to).collect();
         touched.sort_unstable();
         touched.dedup();
+        let shifting = !own.covariate_effects.is_empty();
         for t in 1..n_cycles {
             let same = |table: &[f64]| touched.iter().all(|&c| table[t * n * n + c] == table[(t - 1) * n * n + c]);
             let shifts =
-                |t: usize| &tables.covariate_shift[t * MAX_COVARIATE_VARIABLES..(t + 1) * MAX_COVARIATE_VARIABLES];
-            tables.same_as_previous[t] =
-                same(&tables.hazard_ratio) && same(&tables.relative_risk) && shifts(t) == shifts(t - 1);
+                |t: usize| &self.covariate_shift[t * MAX_COVARIATE_VARIABLES..(t + 1) * MAX_COVARIATE_VARIABLES];
+            self.same_as_previous[t] =
+                same(&self.hazard_ratio) && same(&self.relative_risk) && (!shifting || shifts(t) == shifts(t - 1));
         }
-        Ok(tables)
+        self.plain = plain;
+        Ok(())
     }
 
     /// Mean hazard ratios on the exits of `from` during `cycle`, indexed by the target state.

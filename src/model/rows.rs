@@ -38,6 +38,8 @@ pub struct RowStore {
     /// Some row stored since the last clear is not a probability distribution (its exits are
     /// not finite or do not sum to 1 within 1e-9): [`RowStore::check`] then names it.
     pub(super) bad_row: bool,
+    /// Each strategy's effect tables of the last build, kept for their memory.
+    effects: Vec<EffectTables>,
 }
 
 const EMPTY_EXIT: Exit = Exit { to_slot: 0, to_state: 0, probability: 0.0, cumulative: 0.0 };
@@ -51,6 +53,7 @@ impl RowStore {
             exits: Vec::new(),
             lens: Vec::new(),
             bad_row: false,
+            effects: Vec::new(),
         }
     }
 
@@ -323,19 +326,26 @@ impl<'a> RowBuilder<'a> {
         // some transition applies to some strategies only: where the effects are the same (before
         // an effect's onset, after it ends), its cycles share the first strategy's blocks.
         let shared = scenario.transitions.iter().all(|t| t.strategies.is_none());
-        let mut first: Option<EffectTables> = None;
+        // Each strategy's effect tables, in the memory of the store's previous build.
+        let mut effects = std::mem::take(&mut store.effects);
+        effects.resize_with(scenario.strategies.len(), EffectTables::empty);
+        let mut first_ok = false;
         for strategy in 0..scenario.strategies.len() {
-            match EffectTables::new(scenario, strategy, self.values) {
-                Ok(effects) => {
-                    let reference = first.as_ref().filter(|_| shared);
-                    self.strategy_rows(strategy, &effects, reference, store, &mut problems);
-                    if strategy == 0 {
-                        first = Some(effects);
-                    }
+            let (before, rest) = effects.split_at_mut(strategy);
+            match rest[0].refill(scenario, strategy, self.values) {
+                Ok(()) => {
+                    let reference = before.first().filter(|_| shared && first_ok);
+                    self.strategy_rows(strategy, &rest[0], reference, store, &mut problems);
+                    first_ok |= strategy == 0;
                 }
-                Err(p) => problems.extend(p),
+                Err(p) => {
+                    // Tables left half-filled are refilled in full next time.
+                    rest[0] = EffectTables::empty();
+                    problems.extend(p);
+                }
             }
         }
+        store.effects = effects;
         // Every stored row was summed as it was stored; the full check names a bad one.
         if problems.is_empty() && store.bad_row {
             problems = store.check(scenario, self.layout, self.groups);
