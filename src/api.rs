@@ -493,8 +493,8 @@ mod tests {
             panic!("a fresh run is done")
         };
         let results = results.unwrap();
-        let draws = draws::read(&dir.path().join(runner::ROWS_PARTIAL)).unwrap();
-        let outputs = report::psa::outputs(&s, &Model::from_scenario(&s).unwrap(), &checkpoint, &results, &draws);
+        let values = report::psa::values_from(&s, &dir.path().join(runner::ROWS_PARTIAL)).unwrap();
+        let outputs = report::psa::outputs(&s, &Model::from_scenario(&s).unwrap(), &checkpoint, &results, &values);
         runner::publish(dir.path(), &checkpoint, outputs).unwrap();
         for f in &memory.files {
             let on_disk = std::fs::read(dir.path().join(&f.name)).unwrap();

@@ -86,8 +86,50 @@ pub fn degree_for(dims: usize) -> usize {
 
 /// EVPI per person from per-draw NMBs (`nmb[draw][strategy]`).
 pub fn evpi(nmb: &[Vec<f64>]) -> f64 {
-    let d = increments(nmb);
-    value_of_choice(&d) - choice_at_means(&d)
+    let mut sums = EvpiSums::default();
+    for r in nmb {
+        sums.add(r);
+    }
+    sums.evpi()
+}
+
+/// The EVPI's sums, added one draw at a time (nothing held per draw): over draws, max(0,
+/// max_s D_s) and each D_s, with D_s = NMB_s - NMB_0. The sums run in draw order from -0.0, as
+/// an iterator's `sum` does, so they give [`evpi`]'s number on a table bit for bit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvpiSums {
+    draws: usize,
+    choice: f64,
+    increments: Vec<f64>,
+}
+
+impl Default for EvpiSums {
+    fn default() -> Self {
+        EvpiSums { draws: 0, choice: -0.0, increments: Vec::new() }
+    }
+}
+
+impl EvpiSums {
+    /// Adds a draw's NMB of each strategy.
+    pub fn add(&mut self, nmb: &[f64]) {
+        if self.draws == 0 {
+            self.increments = vec![-0.0; nmb.len().saturating_sub(1)];
+        }
+        self.draws += 1;
+        let mut best = 0.0;
+        for (sum, v) in self.increments.iter_mut().zip(nmb.iter().skip(1)) {
+            let d = v - nmb[0];
+            best = f64::max(best, d);
+            *sum += d;
+        }
+        self.choice += best;
+    }
+
+    /// EVPI per person: mean of max(0, max_s D_s) - max(0, max_s mean D_s).
+    pub fn evpi(&self) -> f64 {
+        let n = self.draws.max(1) as f64;
+        self.choice / n - self.increments.iter().map(|s| s / n).fold(0.0, f64::max)
+    }
 }
 
 fn increments(nmb: &[Vec<f64>]) -> Vec<Vec<f64>> {

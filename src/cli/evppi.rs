@@ -31,12 +31,14 @@ pub struct Args {
 /// Runs `cirrhosim evppi`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let psa = files::check_folder(&args.dir, RunAction::ReadBack, "psa", None, &[])?;
-    let table = files::draws::read(&args.dir.join(files::draws::ROWS_FILE))?;
-    let groups: Vec<Vec<String>> = if args.group.is_empty() {
-        table.parameters.iter().map(|p| vec![p.clone()]).collect()
-    } else {
-        args.group.iter().map(|g| g.split(',').map(|p| p.trim().to_string()).collect()).collect()
-    };
+    let groups: Vec<Vec<String>> =
+        args.group.iter().map(|g| g.split(',').map(|p| p.trim().to_string()).collect()).collect();
+    // With --group only the groups' columns are held (streamed); without, every parameter is
+    // a group of its own and all are needed.
+    let keep: Vec<String> = groups.iter().flatten().cloned().collect();
+    let path = args.dir.join(files::draws::ROWS_FILE);
+    let table = files::draws::read_keeping(&path, (!groups.is_empty()).then_some(keep.as_slice()))?;
+    let groups = if groups.is_empty() { table.parameters.iter().map(|p| vec![p.clone()]).collect() } else { groups };
     let rows = evppi::evppi_table(&table, &groups, &args.wtp.wtp)?;
     let evppi = [OutputFile::new("evppi.csv", report::psa::evppi_csv(&rows))];
     let written = match &args.out {

@@ -29,8 +29,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let expected = args.scenario.as_deref().map(|p| load(Some(p))).transpose()?;
     let m = runner::merge(&args.dirs, expected.as_ref(), out)?;
     let model = Model::from_scenario(&m.scenario)?;
-    let draws = cirrhosim::io::draws::read(&out.join(runner::ROWS_PARTIAL))?;
-    let outputs = report::psa::outputs(&m.scenario, &model, &m.checkpoint, &m.results, &draws);
+    // Streamed: only what the value of information needs is held.
+    let values = report::psa::values_from(&m.scenario, &out.join(runner::ROWS_PARTIAL))?;
+    let outputs = report::psa::outputs(&m.scenario, &model, &m.checkpoint, &m.results, &values);
     runner::publish(out, &m.checkpoint, outputs)?;
     if !args.quiet.quiet {
         println!("merged {} shards: {} draws into {}", m.shards, m.results.draws, out.display());

@@ -91,9 +91,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let outputs = match &results {
         Some(r) => {
-            // The value of information is computed from the whole run's rows, complete on disk.
-            let draws = cirrhosim::io::draws::read(&out.join(runner::ROWS_PARTIAL))?;
-            report::psa::outputs(&scenario, &Model::from_scenario(&scenario)?, &checkpoint, r, &draws)
+            // The value of information is computed from the whole run's rows, complete on disk,
+            // streamed: only what it needs is held (nothing per draw without EVPPI groups).
+            let values = report::psa::values_from(&scenario, &out.join(runner::ROWS_PARTIAL))?;
+            report::psa::outputs(&scenario, &Model::from_scenario(&scenario)?, &checkpoint, r, &values)
         }
         None => Vec::new(),
     };

@@ -185,6 +185,7 @@ fn fill(
     let slot_records: Vec<bool> = slot_state.iter().map(|&s| moves.is_some() && leaves[s]).collect();
     let record_move: Vec<bool> = (0..n_states * n_states).map(|i| recorded(i / n_states, i % n_states)).collect();
     reset(scratch, 2 * n_slots);
+    let keeps_moves = parts.keeps_moves;
     let (x, y) = scratch.split_at_mut(n_slots);
     let (mut x, mut y) = (x, y);
     let occupancy = &mut trace.occupancy;
@@ -233,7 +234,7 @@ fn fill(
                         }
                     }
                 }
-                if parts.keeps_moves {
+                if keeps_moves {
                     parts.moved(k, t, slot_state[slot], m, row);
                 }
             }

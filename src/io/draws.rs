@@ -50,7 +50,7 @@ pub fn rows(draws: &[DrawRows<'_>]) -> Vec<u8> {
 }
 
 /// Per-draw values read back from a `psa_draws.csv`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DrawTable {
     pub strategies: Vec<String>,
     pub parameters: Vec<String>,
@@ -93,8 +93,36 @@ impl Reader {
 /// for a wrong header, a field that is not a finite number, a row with the wrong number of
 /// fields, strategies out of order, a truncated last draw, or a file without rows.
 pub fn read(path: &Path) -> Result<DrawTable> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), cause: source })?;
-    parse(path, &bytes)
+    read_keeping(path, None)
+}
+
+/// As [`read`], keeping the values of the parameters named in `keep` only (all when `None`;
+/// every field is still checked): what the value of information needs of a long run. The file is
+/// streamed, not held.
+///
+/// # Errors
+/// As [`read`].
+pub fn read_keeping(path: &Path, keep: Option<&[String]>) -> Result<DrawTable> {
+    let file = open(path)?;
+    let mut table = DrawTable::default();
+    let (strategies, parameters) = scan(path, file, keep, |d| table.push(d))?;
+    (table.strategies, table.parameters) = (strategies, parameters);
+    Ok(table)
+}
+
+/// Reads `psa_draws.csv` draw by draw, holding one draw at a time: `each` receives every draw,
+/// with the values of the parameters named in `keep` (all when `None`). Returns the strategies
+/// and the kept parameters' names.
+///
+/// # Errors
+/// As [`read`].
+pub fn stream(path: &Path, keep: Option<&[String]>, each: impl FnMut(Draw<'_>)) -> Result<(Vec<String>, Vec<String>)> {
+    scan(path, open(path)?, keep, each)
+}
+
+fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), cause: source })?;
+    Ok(std::io::BufReader::new(file))
 }
 
 /// Parses the bytes of a `psa_draws.csv` (named `path` in messages).
@@ -102,20 +130,57 @@ pub fn read(path: &Path) -> Result<DrawTable> {
 /// # Errors
 /// As [`read`].
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<DrawTable> {
+    let mut table = DrawTable::default();
+    let (strategies, parameters) = scan(path, bytes, None, |d| table.push(d))?;
+    (table.strategies, table.parameters) = (strategies, parameters);
+    Ok(table)
+}
+
+/// One draw as read back: its number, per strategy (cost, QALYs, life years), and the values of
+/// the kept parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw<'a> {
+    pub draw: u64,
+    pub outcomes: &'a [[f64; 3]],
+    pub values: &'a [f64],
+}
+
+impl DrawTable {
+    fn push(&mut self, d: Draw<'_>) {
+        self.draws.push(d.draw);
+        self.outcomes.push(d.outcomes.to_vec());
+        self.values.push(d.values.to_vec());
+    }
+}
+
+/// Checks the rows of `input` (named `path` in messages) and hands each complete draw to `each`.
+fn scan(
+    path: &Path,
+    input: impl std::io::Read,
+    keep: Option<&[String]>,
+    mut each: impl FnMut(Draw<'_>),
+) -> Result<(Vec<String>, Vec<String>)> {
     let r = Reader { file: path.to_path_buf() };
     let csv_error = |e: csv::Error| {
         let line = e.position().map_or(1, |p| p.line());
         r.error(line, None, FormatRule::Csv { message: e.to_string() })
     };
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = reader.headers().map_err(csv_error)?.clone();
     let expected_header = "draw,strategy,cost,qaly,life_years,<varied parameters>";
     if headers.len() < COLUMNS.len() || headers.iter().zip(COLUMNS).any(|(a, b)| a != b) {
         return Err(r.error(1, None, FormatRule::Header { expected: expected_header }));
     }
-    let parameters: Vec<String> = headers.iter().skip(COLUMNS.len()).map(String::from).collect();
-    let mut table =
-        DrawTable { strategies: Vec::new(), parameters, draws: Vec::new(), outcomes: Vec::new(), values: Vec::new() };
+    let kept: Vec<bool> =
+        headers.iter().skip(COLUMNS.len()).map(|h| keep.is_none_or(|k| k.iter().any(|n| n == h))).collect();
+    let parameters: Vec<String> =
+        headers.iter().skip(COLUMNS.len()).zip(&kept).filter(|(_, k)| **k).map(|(h, _)| h.to_string()).collect();
+    let mut strategies: Vec<String> = Vec::new();
+    // The draw being read: its number, first line, outcomes so far and kept values.
+    let mut current: Option<u64> = None;
+    let mut outcomes: Vec<[f64; 3]> = Vec::new();
+    let mut values: Vec<f64> = Vec::new();
+    let mut n_draws = 0u64;
     let mut record = csv::StringRecord::new();
     let mut last_line = 1;
     while reader.read_record(&mut record).map_err(csv_error)? {
@@ -129,62 +194,61 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<DrawTable> {
             .trim()
             .parse()
             .map_err(|_| r.error(line, Some("draw"), FormatRule::NotANumber { value: draw_text.into() }))?;
-        let strategy = record[1].to_string();
+        let strategy = &record[1];
         let outcome = [
             r.number(line, "cost", &record[2])?,
             r.number(line, "qaly", &record[3])?,
             r.number(line, "life_years", &record[4])?,
         ];
-        let new_draw = table.draws.last() != Some(&draw);
-        if new_draw {
-            if let Some(previous) = table.outcomes.last()
-                && previous.len() != table.strategies.len()
-            {
-                let expected = table.strategies[previous.len()].clone();
-                return Err(r.error(
-                    line,
-                    Some("strategy"),
-                    FormatRule::StrategyOrder { draw: table.draws[table.draws.len() - 1], found: strategy, expected },
-                ));
+        if current != Some(draw) {
+            if let Some(previous) = current {
+                if outcomes.len() != strategies.len() {
+                    let expected = strategies[outcomes.len()].clone();
+                    let found = strategy.to_string();
+                    let rule = FormatRule::StrategyOrder { draw: previous, found, expected };
+                    return Err(r.error(line, Some("strategy"), rule));
+                }
+                each(Draw { draw: previous, outcomes: &outcomes, values: &values });
             }
-            let values = (COLUMNS.len()..record.len())
-                .map(|i| r.number(line, &headers[i], &record[i]))
-                .collect::<Result<Vec<f64>>>()?;
-            table.draws.push(draw);
-            table.outcomes.push(Vec::new());
-            table.values.push(values);
+            // Every parameter is checked, in column order; the kept ones are kept.
+            values.clear();
+            for (i, &keep) in kept.iter().enumerate() {
+                let column = COLUMNS.len() + i;
+                let v = r.number(line, &headers[column], &record[column])?;
+                if keep {
+                    values.push(v);
+                }
+            }
+            current = Some(draw);
+            outcomes.clear();
+            n_draws += 1;
         }
-        let outcomes = table.outcomes.last_mut().expect("a draw was pushed above");
-        if table.draws.len() == 1 {
-            if table.strategies.contains(&strategy) {
-                return Err(r.error(
-                    line,
-                    Some("strategy"),
-                    FormatRule::StrategyOrder { draw, found: strategy, expected: "a strategy not yet listed".into() },
-                ));
+        if n_draws == 1 {
+            if strategies.iter().any(|s| s == strategy) {
+                let rule = FormatRule::StrategyOrder {
+                    draw,
+                    found: strategy.to_string(),
+                    expected: "a strategy not yet listed".into(),
+                };
+                return Err(r.error(line, Some("strategy"), rule));
             }
-            table.strategies.push(strategy);
-        } else if table.strategies.get(outcomes.len()) != Some(&strategy) {
-            let expected = table.strategies.get(outcomes.len()).cloned().unwrap_or_else(|| "the next draw".into());
-            return Err(r.error(line, Some("strategy"), FormatRule::StrategyOrder { draw, found: strategy, expected }));
+            strategies.push(strategy.to_string());
+        } else if strategies.get(outcomes.len()).map(String::as_str) != Some(strategy) {
+            let expected = strategies.get(outcomes.len()).cloned().unwrap_or_else(|| "the next draw".into());
+            let rule = FormatRule::StrategyOrder { draw, found: strategy.to_string(), expected };
+            return Err(r.error(line, Some("strategy"), rule));
         }
         outcomes.push(outcome);
     }
-    let Some(last) = table.outcomes.last() else {
+    let Some(last) = current else {
         return Err(r.error(last_line, None, FormatRule::NoRows { what: "draws" }));
     };
-    if table.draws.len() > 1 && last.len() != table.strategies.len() {
-        return Err(r.error(
-            last_line,
-            None,
-            FormatRule::Truncated {
-                draw: table.draws[table.draws.len() - 1],
-                found: last.len(),
-                expected: table.strategies.len(),
-            },
-        ));
+    if n_draws > 1 && outcomes.len() != strategies.len() {
+        let rule = FormatRule::Truncated { draw: last, found: outcomes.len(), expected: strategies.len() };
+        return Err(r.error(last_line, None, rule));
     }
-    Ok(table)
+    each(Draw { draw: last, outcomes: &outcomes, values: &values });
+    Ok((strategies, parameters))
 }
 
 #[cfg(test)]

@@ -249,23 +249,33 @@ pub fn values(scenario: &Scenario, draws: &DrawTable) -> Vec<ValueOfInformation>
     summary::value_of_information(draws, &scenario.psa.evppi_groups, &wtp)
 }
 
+/// As [`values`], from the run's `psa_draws.csv` at `path`, streamed (see
+/// [`summary::value_of_information_from`]): what a long run's memory allows.
+///
+/// # Errors
+/// As [`crate::io::draws::read`].
+pub fn values_from(scenario: &Scenario, path: &std::path::Path) -> crate::error::Result<Vec<ValueOfInformation>> {
+    let wtp = scenario.economics.as_ref().map(|e| e.wtp.clone()).unwrap_or_default();
+    summary::value_of_information_from(path, &scenario.psa.evppi_groups, &wtp)
+}
+
 /// The result files of a complete PSA run: `ceac.csv`, `evpi.csv`, `survival_psa.csv` and
-/// `psa_summary.json` (with the value of information from `draws`, the run's `psa_draws.csv`).
+/// `psa_summary.json` (with the value of information `values`, from the run's `psa_draws.csv`:
+/// [`values`] or [`values_from`]).
 pub fn outputs(
     scenario: &Scenario,
     model: &Model,
     checkpoint: &Checkpoint,
     results: &PsaResults,
-    draws: &DrawTable,
+    values: &[ValueOfInformation],
 ) -> Vec<OutputFile> {
-    let values = values(scenario, draws);
     vec![
         OutputFile { name: "ceac.csv".into(), bytes: ceac_csv(model, results) },
         OutputFile { name: "evpi.csv".into(), bytes: evpi_csv(results, scenario.psa.population) },
         OutputFile { name: "survival_psa.csv".into(), bytes: survival_psa_csv(model, results) },
         OutputFile {
             name: "psa_summary.json".into(),
-            bytes: summary_json(scenario, model, &checkpoint.settings, &checkpoint.parameters, results, &values),
+            bytes: summary_json(scenario, model, &checkpoint.settings, &checkpoint.parameters, results, values),
         },
     ]
 }

@@ -248,6 +248,43 @@ pub fn value_of_information(table: &DrawTable, groups: &[Vec<String>], wtp: &[f6
         .collect()
 }
 
+/// As [`value_of_information`], from a run's `psa_draws.csv` read as a stream: without groups
+/// nothing is held per draw (the EVPI's sums, [`evppi::EvpiSums`], are kept as the file is read);
+/// with groups only the groups' columns and the outcomes are held, which the regression needs.
+/// The numbers are [`value_of_information`]'s on the whole file, bit for bit.
+///
+/// # Errors
+/// As [`crate::io::draws::read`].
+pub fn value_of_information_from(
+    path: &std::path::Path,
+    groups: &[Vec<String>],
+    wtp: &[f64],
+) -> crate::error::Result<Vec<ValueOfInformation>> {
+    if !groups.is_empty() {
+        let keep: Vec<String> = groups.iter().flatten().cloned().collect();
+        let table = crate::io::draws::read_keeping(path, Some(&keep))?;
+        return Ok(value_of_information(&table, groups, wtp));
+    }
+    let mut sums = vec![evppi::EvpiSums::default(); wtp.len()];
+    let mut nmb = Vec::new();
+    crate::io::draws::stream(path, Some(&[]), |d| {
+        for (sum, &lambda) in sums.iter_mut().zip(wtp) {
+            nmb.clear();
+            nmb.extend(d.outcomes.iter().map(|x| cea::nmb(x[0], x[1], lambda)));
+            sum.add(&nmb);
+        }
+    })?;
+    Ok(wtp
+        .iter()
+        .zip(&sums)
+        .map(|(&lambda, sum)| ValueOfInformation {
+            wtp: lambda,
+            evpi_per_person: sum.evpi().max(0.0),
+            groups: Vec::new(),
+        })
+        .collect())
+}
+
 /// The index of the largest value, the first on ties.
 fn first_max(values: &[f64]) -> usize {
     values.iter().enumerate().fold((0, f64::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
@@ -305,5 +342,57 @@ mod tests {
         assert_eq!(b.row.status, cea::Status::Dominated);
         assert!(b.row.icer.is_none());
         assert!(s.at_wtp.is_empty());
+    }
+
+    /// A `psa_draws.csv` of three strategies and two parameters, whose NMBs cross at some WTPs.
+    fn draws_file(dir: &std::path::Path) -> std::path::PathBuf {
+        use crate::io::draws;
+        let names = vec!["theta".to_string(), "other".to_string()];
+        let mut bytes = draws::header(&names);
+        let values: Vec<[f64; 2]> = (0..300).map(|k| [((k * 37) % 101) as f64 / 50.0 - 1.0, (k % 7) as f64]).collect();
+        let rows: Vec<draws::DrawRows> = values
+            .iter()
+            .enumerate()
+            .map(|(k, v)| draws::DrawRows {
+                draw: k as u64,
+                outcomes: vec![
+                    ("a", [1000.0, 1.0, 2.0]),
+                    ("b", [1500.0 + 100.0 * v[1], 1.02 + 0.02 * v[0], 2.0]),
+                    ("c", [2500.0, 1.03 + 0.01 * v[0] * v[0], 2.0]),
+                ],
+                values: v,
+            })
+            .collect();
+        bytes.extend(draws::rows(&rows));
+        let path = dir.join(draws::ROWS_FILE);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn value_of_information_from_the_file_streamed_is_that_of_the_whole_table() {
+        use crate::io::draws;
+        let dir = tempfile::tempdir().unwrap();
+        let path = draws_file(dir.path());
+        let table = draws::read(&path).unwrap();
+        let wtp = [10_000.0, 25_000.0, 50_000.0, 100_000.0];
+        for groups in
+            [Vec::new(), vec![vec!["theta".to_string()]], vec![vec!["other".to_string(), "theta".to_string()]]]
+        {
+            let whole = value_of_information(&table, &groups, &wtp);
+            let streamed = value_of_information_from(&path, &groups, &wtp).unwrap();
+            assert_eq!(whole.len(), streamed.len());
+            for (a, b) in whole.iter().zip(&streamed) {
+                assert_eq!(a.evpi_per_person.to_bits(), b.evpi_per_person.to_bits(), "EVPI at {}", a.wtp);
+                assert_eq!(a.groups, b.groups, "groups {groups:?} at {}", a.wtp);
+            }
+            // The EVPI is not 0 at every WTP: the comparison would hold for an empty answer.
+            assert!(whole.iter().any(|v| v.evpi_per_person > 0.0), "{whole:?}");
+        }
+        // Keeping some columns keeps those, in file order, and reads every draw.
+        let kept = draws::read_keeping(&path, Some(&["theta".to_string()])).unwrap();
+        assert_eq!(kept.parameters, vec!["theta"]);
+        assert_eq!(kept.outcomes, table.outcomes);
+        assert!(kept.values.iter().zip(&table.values).all(|(k, all)| k == &vec![all[0]]));
     }
 }
