@@ -179,57 +179,38 @@ pub fn cohort_totals(model: &Model, trace: &CohortTrace) -> Option<StrategyTotal
 }
 
 /// Discounted cost, discounted QALYs and undiscounted life years of one strategy: the three
-/// numbers a PSA draw needs, without the breakdowns of [`cohort_totals`] (valued piece by piece
-/// as there).
+/// numbers `run`, PSA and DSA report, straight from the trace and the model's plan of the value
+/// tables, without the tables ([`crate::model::valuation::Plan::outcomes`]); the same numbers as
+/// the tables give ([`by_boundary`]) up to rounding. When the model values profiles apart, each
+/// sub-cohort's part of the trace is valued with its own reward values and the parts are summed
+/// in order.
 pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
-    let pieces = pieces(model, trace)?;
-    let n_slots = trace.n_slots;
+    let si = trace.strategy;
+    let parts = &trace.parts;
     let n_states = trace.n_states;
-    let boundaries = trace.n_cycles + 1;
-    let quantities = [quantity::COST, quantity::QALY, quantity::LIFE_YEARS];
-    // Only the moves that carry a value (often none), the same in every table: (index of the
-    // flow within a cycle, move number).
-    let first = pieces.clone().next()?.v;
-    let moves: Vec<(usize, usize)> = (0..n_states * n_states)
-        .filter_map(|k| first.move_number(k / n_states, k % n_states).map(|m| (k, m)))
-        .collect();
-    let mut out = [0.0; 3];
-    for (k, &q) in quantities.iter().enumerate() {
-        out[k] = over_pieces(pieces.clone(), |piece| {
-            let v = piece.v;
-            // Boundary by boundary: the occupancy of the slots times their values, then the moves.
-            let values = &v.point[q * boundaries * n_slots..(q + 1) * boundaries * n_slots];
-            let mut total = 0.0;
-            for (x, value) in piece.slot_occupancy.chunks_exact(n_slots).zip(values.chunks_exact(n_slots)) {
-                total += x.iter().zip(value).map(|(m, value)| m * value).sum::<f64>();
-            }
-            match piece.flows {
-                Flows::States(flows) if !moves.is_empty() => {
-                    for (t, flows) in flows.chunks_exact(n_states * n_states).enumerate() {
-                        for &(flow_index, m) in &moves {
-                            let flow = flows[flow_index];
-                            if flow != 0.0 {
-                                total += flow * v.for_move_number(q, t, m);
-                            }
-                        }
-                    }
-                }
-                Flows::Moves(flows) if !moves.is_empty() => {
-                    for (t, flows) in flows.chunks_exact(v.n_moves()).enumerate() {
-                        for &(_, m) in &moves {
-                            let flow = flows[m];
-                            if flow != 0.0 {
-                                total += flow * v.for_move_number(q, t, m);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-            total
+    let value = |group: usize, occupancy: &[f64], flow: &dyn Fn(usize, usize, usize, usize) -> f64| {
+        let (plan, rewards, infusions) = model.outcome_values(si, group)?;
+        let [cost, qaly] = plan.outcomes(si, rewards, infusions, occupancy, flow);
+        Some([cost, qaly, plan.life_years(si, occupancy)])
+    };
+    if parts.groups.is_empty() {
+        let flows = &trace.flows;
+        let flow = |t: usize, from: usize, to: usize, _| flows[(t * n_states + from) * n_states + to];
+        return value(0, &trace.slot_occupancy, &flow);
+    }
+    let per_part = (trace.n_cycles + 1) * trace.n_slots;
+    let n_moves = parts.n_moves;
+    let mut total: Option<[f64; 3]> = None;
+    for (k, &group) in parts.groups.iter().enumerate() {
+        let move_flows = &parts.move_flows[k * trace.n_cycles * n_moves..(k + 1) * trace.n_cycles * n_moves];
+        let flow = |t: usize, _, _, m: usize| move_flows[t * n_moves + m];
+        let v = value(group, &parts.slot_occupancy[k * per_part..(k + 1) * per_part], &flow)?;
+        total = Some(match total {
+            None => v,
+            Some(t) => [t[0] + v[0], t[1] + v[1], t[2] + v[2]],
         });
     }
-    Some(out)
+    total
 }
 
 /// Quantity `q` accrued at each cycle boundary p = 0..=n_cycles: the occupancy at p valued as

@@ -132,3 +132,42 @@ fn subgroups_are_valued_with_their_own_profiles() {
         }
     }
 }
+
+/// The headline outcomes, computed straight from the plan without tables, are the tables'
+/// totals (occupancy times the point tables plus flows times the move tables, boundary by
+/// boundary) to 1e-12, for every strategy of models with infusions and valued moves (default),
+/// time-dependent rewards (Sick-Sicker with tunnels), age bands (hip replacement), one table per
+/// profile (meld_values) and the DARTH boundary weights (Sick-Sicker).
+#[test]
+fn outcomes_without_tables_are_the_tables_totals() {
+    use crate::analysis::economics::by_boundary;
+    use crate::model::valuation::quantity;
+    let read = |file: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+        Scenario::from_toml(file, &std::fs::read_to_string(&path).unwrap(), path.parent().unwrap()).unwrap()
+    };
+    let scenarios = [
+        Scenario::default_scenario().unwrap(),
+        read("sick_sicker_timedep.toml"),
+        read("thr_hesim.toml"),
+        read("meld_values.toml"),
+        read("sick_sicker.toml"),
+    ];
+    for s in &scenarios {
+        let model = Model::from_scenario(s).unwrap();
+        for strategy in 0..model.n_strategies() {
+            let trace = sim_cohort(&model, strategy);
+            let direct = cohort_outcomes(&model, &trace).unwrap();
+            for (k, q) in [quantity::COST, quantity::QALY, quantity::LIFE_YEARS].into_iter().enumerate() {
+                let tables: f64 = by_boundary(&model, &trace, q).unwrap().iter().sum();
+                assert!(
+                    close(direct[k], tables, 1e-12),
+                    "{}: strategy {strategy}, quantity {q}: {} vs {tables}",
+                    s.name,
+                    direct[k]
+                );
+                assert!(tables.abs() > 0.0, "{}: quantity {q} is 0, which any sum would match", s.name);
+            }
+        }
+    }
+}

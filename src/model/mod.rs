@@ -102,7 +102,9 @@ pub struct Model {
     n_states: usize,
     /// Value tables (costs, QALYs, life years); `None` without `[economics]`. One per strategy,
     /// or, when some cost or utility reads the profile (age, sex, a covariate), one per
-    /// (strategy, sub-cohort), strategy-major: read them through [`Model::valuation`].
+    /// (strategy, sub-cohort), strategy-major: read them through [`Model::valuation`]. In a
+    /// model from [`Model::build_outcomes`] rebuilt for a PSA draw, they keep the first build's
+    /// numbers: its outcomes come from [`Model::outcome_values`], not from the tables.
     pub valuations: Option<Vec<valuation::Valuation>>,
     /// Tables per (strategy, sub-cohort) rather than per strategy (see [`Model::valuation`]).
     values_by_profile: bool,
@@ -113,6 +115,12 @@ pub struct Model {
     /// depend on the parameter values), the plan of the value tables, and scratch space.
     background: Vec<Vec<f64>>,
     plan: Option<valuation::Plan>,
+    /// The reward values and infusions of the values the model was last built with, per table:
+    /// what the headline outcomes are computed from ([`Model::outcome_values`]).
+    draw_values: valuation::DrawValues,
+    /// Built by [`Model::build_outcomes`]: [`Model::rebuild`] refreshes the draw values only,
+    /// and the value tables keep the numbers of the first build (only their layout is read).
+    outcomes_only: bool,
     scratch: Scratch,
 }
 
@@ -184,6 +192,10 @@ impl Model {
         let kept = outcomes_only.then_some(valuation::OUTCOMES);
         let plan = valuation::Plan::new(scenario, values, &layout.slots, kept, &groups);
         let valuations = valuation::build_with(plan.as_ref(), scenario, values, &layout.slots).map_err(invalid)?;
+        let mut draw_values = valuation::DrawValues::default();
+        if let Some(plan) = &plan {
+            valuation::draw_values_into(plan, scenario, values, &layout.slots, &mut draw_values).map_err(invalid)?;
+        }
         Ok(Model {
             valuations,
             values_by_profile: plan.as_ref().is_some_and(valuation::Plan::by_profile),
@@ -202,6 +214,8 @@ impl Model {
             rows,
             background,
             plan,
+            draw_values,
+            outcomes_only,
             scratch,
         })
     }
@@ -236,7 +250,11 @@ impl Model {
                     valuation::Plan::new(scenario, values, &self.layout.slots, Some(plan.n_quantities()), &self.groups)
                         .expect("the model was built with [economics]");
             }
-            valuation::rebuild(plan, scenario, values, &self.layout.slots, tables, &mut scratch.rewards)
+            if !self.outcomes_only {
+                valuation::rebuild(plan, scenario, values, &self.layout.slots, tables, &mut scratch.rewards)
+                    .map_err(invalid)?;
+            }
+            valuation::draw_values_into(plan, scenario, values, &self.layout.slots, &mut self.draw_values)
                 .map_err(invalid)
         })();
         self.scratch = scratch;
@@ -250,6 +268,20 @@ impl Model {
     pub fn valuation(&self, strategy: usize, group: usize) -> Option<&valuation::Valuation> {
         let tables = self.valuations.as_ref()?;
         tables.get(self.valuation_index(strategy, group))
+    }
+
+    /// What the discounted cost, discounted QALYs and life years of `strategy` for the
+    /// sub-cohort `group` are computed from ([`valuation::Plan::outcomes`]): the plan, and the
+    /// reward values and infusions of the values the model was last built with; `None` without
+    /// `[economics]`.
+    pub fn outcome_values(
+        &self,
+        strategy: usize,
+        group: usize,
+    ) -> Option<(&valuation::Plan, &[f64], &[valuation::Infusion])> {
+        let plan = self.plan.as_ref()?;
+        let k = self.valuation_index(strategy, group);
+        Some((plan, self.draw_values.rewards.get(k)?, self.draw_values.infusions.get(k)?))
     }
 
     /// The index in [`Model::valuations`] of the tables of (`strategy`, `group`).

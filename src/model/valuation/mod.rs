@@ -34,7 +34,7 @@ use crate::scenario::{At, Correction, DiscountTiming, RewardKind, Scenario};
 use rayon::prelude::*;
 
 mod plan;
-pub use plan::Plan;
+pub use plan::{Infusion, Plan};
 
 use super::rows::row_time;
 use super::{Group, Slot};
@@ -399,6 +399,54 @@ pub fn rebuild(
         let (si, profile) = (k / n_profiles, plan.profile(k / n_profiles, k % n_profiles, &shifts));
         plan.tables_into(scenario, values, slots, si, profile, v, scratch);
         problems.extend(super::value_check::first_problem(scenario, values, slots, si, profile.map(|p| p.group), v));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// A draw's values for [`Plan::outcomes`]: per table (strategy, or (strategy, profile), in the
+/// order of [`super::Model::valuations`]), the reward values and the strategy's infusions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DrawValues {
+    pub rewards: Vec<Vec<f64>>,
+    pub infusions: Vec<Vec<Infusion>>,
+}
+
+/// Fills `out` with the values of every table of `plan` for the parameter `values`, in the
+/// memory it already has: what [`Plan::outcomes`] needs, without the tables themselves.
+///
+/// # Errors
+/// [`crate::ProblemKind::ValueNotFinite`], located as [`build_with`] locates it, when a value is
+/// not finite: the table that holds it is then built and checked to say where.
+pub fn draw_values_into(
+    plan: &Plan,
+    scenario: &Scenario,
+    values: &[f64],
+    slots: &[Slot],
+    out: &mut DrawValues,
+) -> Result<(), Vec<Problem>> {
+    let n_profiles = plan.n_profiles();
+    let shifts = plan.covariate_shifts(scenario, values);
+    let n_tables = scenario.strategies.len() * n_profiles;
+    out.rewards.resize_with(n_tables, Vec::new);
+    out.infusions.resize_with(n_tables, Vec::new);
+    let mut problems = Vec::new();
+    for k in 0..n_tables {
+        let (si, profile) = (k / n_profiles, plan.profile(k / n_profiles, k % n_profiles, &shifts));
+        plan.values_into(scenario, values, si, profile, &mut out.rewards[k], &mut out.infusions[k]);
+        let finite = out.rewards[k].iter().all(|x| x.is_finite())
+            && out.infusions[k].iter().all(|i| i.cost.is_finite() && i.qaly.is_finite());
+        if !finite {
+            let mut v = plan.empty_tables();
+            plan.tables_into(scenario, values, slots, si, profile, &mut v, &mut Vec::new());
+            problems.extend(super::value_check::first_problem(
+                scenario,
+                values,
+                slots,
+                si,
+                profile.map(|p| p.group),
+                &v,
+            ));
+        }
     }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }

@@ -45,6 +45,31 @@ struct Targets {
 /// A table index that is not kept.
 const NONE: u32 = u32::MAX;
 
+/// One addition to a discounted cost or QALY total made straight from a trace, without tables
+/// ([`Plan::outcomes`]): reward value `value` times `factor`, times the occupancy of `slots`
+/// neighbouring entries from `at` (`[boundary * n_slots + slot]`), or for a move, times the flow
+/// of entry `at` (`[cycle * n_moves + move]`). The same additions as the terms', summed in the
+/// plan's order into the total rather than into table entries.
+#[derive(Debug, Clone, Copy)]
+struct DirectTerm {
+    value: u32,
+    /// 0 for the discounted cost, 1 for the discounted QALYs.
+    total: u8,
+    is_move: bool,
+    at: u32,
+    slots: u32,
+    factor: f64,
+}
+
+/// An infusion as a total receives it: at boundary `boundary`, every alive slot's occupancy
+/// times the discounted cost `cost` and the discounted QALY change `qaly`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Infusion {
+    pub boundary: usize,
+    pub cost: f64,
+    pub qaly: f64,
+}
+
 /// The plan of every strategy's value tables: the additions (terms) in the order the tables
 /// receive them, the reward values a draw evaluates, and the discount rates the factors were
 /// computed with. Made once per scenario (again only if a draw changes a discount rate); each
@@ -64,6 +89,12 @@ pub struct Plan {
     categories: Vec<String>,
     /// Per strategy, the additions in order, after the fixed ones.
     terms: Vec<Vec<Term>>,
+    /// Per strategy, the additions to the discounted cost and QALY totals ([`Plan::outcomes`]).
+    direct: Vec<Vec<DirectTerm>>,
+    /// The (from, to) states of each move that has a value, by its number.
+    move_pairs: Vec<(usize, usize)>,
+    /// The slots of alive states that are not absorbing (where infusions are valued).
+    infused_slots: Vec<usize>,
     /// Per strategy, the point table with the fixed additions (life years) made: what a draw's
     /// table starts from. Fixed amounts go to the life-year quantities only, which no other
     /// addition touches, so each entry receives its additions in the planned order.
@@ -121,6 +152,11 @@ impl Plan {
             discounting: Discounting::new(rate_costs, rate_effects, scenario.cycle_length_years, scenario.n_cycles),
             categories,
             terms: Vec::new(),
+            direct: Vec::new(),
+            move_pairs: Vec::new(),
+            infused_slots: (0..slots.len())
+                .filter(|&i| scenario.states[slots[i].state].alive && !scenario.states[slots[i].state].absorbing)
+                .collect(),
             base: Vec::new(),
             timed: Vec::new(),
             profiles: if reads_profile(scenario) { groups.to_vec() } else { Vec::new() },
@@ -160,7 +196,129 @@ impl Plan {
                 (base, rest)
             })
             .unzip();
+        plan.direct = plan.terms.iter().map(|terms| plan.direct_terms(terms)).collect();
+        plan.move_pairs = vec![(0, 0); plan.n_moves];
+        for (k, m) in plan.move_index.iter().enumerate() {
+            if let Some(m) = m {
+                plan.move_pairs[*m as usize] = (k / n_states, k % n_states);
+            }
+        }
         Some(plan)
+    }
+
+    /// The additions of `terms` (one strategy's) to the discounted cost and QALY totals.
+    fn direct_terms(&self, terms: &[Term]) -> Vec<DirectTerm> {
+        let point_block = (self.n_cycles + 1) * self.n_slots;
+        let move_block = self.n_cycles * self.n_moves;
+        let point = |first: u32, value: u32, slots: u32, factor: f64| {
+            let q = first as usize / point_block;
+            let at = (first as usize % point_block) as u32;
+            (q <= quantity::QALY).then_some(DirectTerm { value, total: q as u8, is_move: false, at, slots, factor })
+        };
+        terms
+            .iter()
+            .filter_map(|term| match *term {
+                Term::Fixed { .. } => None,
+                Term::Discounted { value, weight, discount, first, slots } => {
+                    point(first, value, slots, weight * self.dt * discount)
+                }
+                Term::State { value, weight, discount, targets, slots } if targets.discounted != NONE => {
+                    point(targets.discounted, value, slots, weight * self.dt * discount)
+                }
+                Term::Move { value, discount, targets, .. } if targets.discounted != NONE => {
+                    let q = targets.discounted as usize / move_block;
+                    let at = (targets.discounted as usize % move_block) as u32;
+                    (q <= quantity::QALY).then_some(DirectTerm {
+                        value,
+                        total: q as u8,
+                        is_move: true,
+                        at,
+                        slots: 1,
+                        factor: discount,
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The reward values of a draw (see [`Plan::timed`]) for the tables of strategy `si` and
+    /// `profile` (per profile), into `out`; with the infusions of the strategy into `infusions`.
+    pub(super) fn values_into(
+        &self,
+        scenario: &Scenario,
+        values: &[f64],
+        si: usize,
+        profile: Option<Profile>,
+        out: &mut Vec<f64>,
+        infusions: &mut Vec<Infusion>,
+    ) {
+        self.reward_values(scenario, values, profile, out);
+        infusions.clear();
+        let Some(schedule) = &scenario.strategies[si].schedule else { return };
+        let d = &self.discounting;
+        for tau in schedule.infusion_times() {
+            let p = (tau / self.dt + 1e-9).floor() as usize;
+            if p >= self.n_cycles {
+                continue;
+            }
+            let (cost, qaly_loss) = infusion_amounts(values, schedule);
+            infusions.push(Infusion { boundary: p, cost: cost * d.costs(tau), qaly: -(qaly_loss * d.effects(tau)) });
+        }
+    }
+
+    /// Discounted cost and QALYs of strategy `si` straight from a trace, without value tables:
+    /// `rewards` are the reward values of [`Plan::values_into`], `occupancy` the slot occupancy
+    /// at every boundary (`[boundary * n_slots + slot]`), `flow(cycle, from, to, move)` the expected
+    /// moves. The numbers of the tables (cost: `sum x V + sum flow M`) up to rounding: each
+    /// addition a table entry would receive is made to the total, times the occupancy it meets.
+    pub fn outcomes(
+        &self,
+        si: usize,
+        rewards: &[f64],
+        infusions: &[Infusion],
+        occupancy: &[f64],
+        flow: &dyn Fn(usize, usize, usize, usize) -> f64,
+    ) -> [f64; 2] {
+        let mut total = [0.0; 2];
+        for term in &self.direct[si] {
+            let amount = rewards[term.value as usize] * term.factor;
+            let at = term.at as usize;
+            let reach = if term.is_move {
+                let (t, m) = (at / self.n_moves, at % self.n_moves);
+                let (from, to) = self.move_pairs[m];
+                flow(t, from, to, m)
+            } else if term.slots == 1 {
+                occupancy[at]
+            } else {
+                occupancy[at..at + term.slots as usize].iter().sum()
+            };
+            total[term.total as usize] += amount * reach;
+        }
+        for infusion in infusions {
+            let x = &occupancy[infusion.boundary * self.n_slots..(infusion.boundary + 1) * self.n_slots];
+            let alive: f64 = self.infused_slots.iter().map(|&slot| x[slot]).sum();
+            total[0] += infusion.cost * alive;
+            total[1] += infusion.qaly * alive;
+        }
+        total
+    }
+
+    /// Life years of strategy `si` from a trace's slot occupancy (`[boundary * n_slots + slot]`):
+    /// boundary by boundary, the occupancy times the life-year table, as the tables give them.
+    pub fn life_years(&self, si: usize, occupancy: &[f64]) -> f64 {
+        let block = (self.n_cycles + 1) * self.n_slots;
+        let values = &self.base[si][quantity::LIFE_YEARS * block..(quantity::LIFE_YEARS + 1) * block];
+        let mut total = 0.0;
+        for (x, value) in occupancy.chunks_exact(self.n_slots).zip(values.chunks_exact(self.n_slots)) {
+            total += x.iter().zip(value).map(|(m, value)| m * value).sum::<f64>();
+        }
+        total
+    }
+
+    /// The number of moves that have a value.
+    pub fn n_moves(&self) -> usize {
+        self.n_moves
     }
 
     /// The number of quantities the tables keep.
@@ -312,17 +470,8 @@ impl Plan {
                 continue;
             }
             let infusion = schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values));
-            let ae_cost: f64 = schedule
-                .adverse_events
-                .iter()
-                .map(|a| a.probability.get(values) * a.cost.as_ref().map_or(0.0, |c| c.get(values)))
-                .sum();
-            let qaly_loss: f64 = schedule
-                .adverse_events
-                .iter()
-                .map(|a| a.probability.get(values) * a.qaly_loss.as_ref().map_or(0.0, |q| q.get(values)))
-                .sum();
-            let cost = infusion + ae_cost;
+            let ae_cost = adverse_event_cost(values, schedule);
+            let (cost, qaly_loss) = infusion_amounts(values, schedule);
             for (slot_index, slot) in slots.iter().enumerate() {
                 let state = &scenario.states[slot.state];
                 if !state.alive || state.absorbing {
@@ -351,6 +500,26 @@ impl Plan {
     fn move_table_index(&self, q: usize, t: usize, m: usize) -> u32 {
         if q < self.n_quantities { ((q * self.n_cycles + t) * self.n_moves + m) as u32 } else { NONE }
     }
+}
+
+/// The expected cost of the adverse events of one infusion.
+fn adverse_event_cost(values: &[f64], schedule: &Schedule) -> f64 {
+    schedule
+        .adverse_events
+        .iter()
+        .map(|a| a.probability.get(values) * a.cost.as_ref().map_or(0.0, |c| c.get(values)))
+        .sum()
+}
+
+/// The cost of one infusion with its adverse events, and their expected QALY loss.
+fn infusion_amounts(values: &[f64], schedule: &Schedule) -> (f64, f64) {
+    let infusion = schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values));
+    let qaly_loss: f64 = schedule
+        .adverse_events
+        .iter()
+        .map(|a| a.probability.get(values) * a.qaly_loss.as_ref().map_or(0.0, |q| q.get(values)))
+        .sum();
+    (infusion + adverse_event_cost(values, schedule), qaly_loss)
 }
 
 /// Adds a state term, joined to the one before when it adds the same amount to the next slot of
