@@ -186,6 +186,9 @@ fn fill(
     let record_move: Vec<bool> = (0..n_states * n_states).map(|i| recorded(i / n_states, i % n_states)).collect();
     reset(scratch, 2 * n_slots);
     let keeps_moves = parts.keeps_moves;
+    // A small model whose moves are not recorded steps through each block as a dense matrix.
+    let dense = n_slots <= DENSE_SLOTS && !keeps_moves && !slot_records.contains(&true);
+    let mut matrix = DenseBlock::new();
     let (x, y) = scratch.split_at_mut(n_slots);
     let (mut x, mut y) = (x, y);
     let occupancy = &mut trace.occupancy;
@@ -211,31 +214,40 @@ fn fill(
             } else {
                 &mut flows[t * n_states * n_states..(t + 1) * n_states * n_states]
             };
-            let rows = exits.chunks_exact(n_states).zip(lens);
-            for (slot, (m, (row, &len))) in x.iter_mut().zip(rows).enumerate() {
-                let m = std::mem::take(m);
-                if m == 0.0 {
-                    continue;
+            if dense {
+                if exits.as_ptr() as usize != matrix.block {
+                    matrix.fill(exits, lens, n_slots, n_states);
                 }
-                if len == 0 {
-                    y[slot] += m; // absorbing
-                    continue;
-                }
-                let row = &row[..len as usize];
-                for e in row {
-                    y[e.to_slot as usize] += m * e.probability;
-                }
-                if slot_records[slot] {
-                    let from = slot_state[slot];
+            }
+            if dense && matrix.usable {
+                matrix.step(x, y);
+            } else {
+                let rows = exits.chunks_exact(n_states).zip(lens);
+                for (slot, (m, (row, &len))) in x.iter_mut().zip(rows).enumerate() {
+                    let m = std::mem::take(m);
+                    if m == 0.0 {
+                        continue;
+                    }
+                    if len == 0 {
+                        y[slot] += m; // absorbing
+                        continue;
+                    }
+                    let row = &row[..len as usize];
                     for e in row {
-                        let i = from * n_states + e.to_state as usize;
-                        if record_move[i] {
-                            flows_t[i] += m * e.probability;
+                        y[e.to_slot as usize] += m * e.probability;
+                    }
+                    if slot_records[slot] {
+                        let from = slot_state[slot];
+                        for e in row {
+                            let i = from * n_states + e.to_state as usize;
+                            if record_move[i] {
+                                flows_t[i] += m * e.probability;
+                            }
                         }
                     }
-                }
-                if keeps_moves {
-                    parts.moved(k, t, slot_state[slot], m, row);
+                    if keeps_moves {
+                        parts.moved(k, t, slot_state[slot], m, row);
+                    }
                 }
             }
             let next = &mut occupancy[(t + 1) * n_states..(t + 2) * n_states];
@@ -253,6 +265,63 @@ fn fill(
             }
             parts.occupy(k, t + 1, y);
             std::mem::swap(&mut x, &mut y);
+        }
+    }
+}
+
+/// The most slots a model may have to be stepped through dense matrices.
+const DENSE_SLOTS: usize = 8;
+
+/// A block of rows as a dense matrix of slot-to-slot probabilities, for small models: a step
+/// makes the additions the rows make, in the same order (from slot by from slot), plus additions
+/// of `m x 0`, which leave a sum of non-negative numbers as it is; so the trace is the rows',
+/// bit for bit, with no exit to look up.
+struct DenseBlock {
+    /// `[from * n_slots + to]`.
+    p: [f64; DENSE_SLOTS * DENSE_SLOTS],
+    n_slots: usize,
+    /// The address of the block's exits (which block the matrix holds; 0 for none).
+    block: usize,
+    /// False when some row sends two exits to one slot, whose sum the rows add in two steps:
+    /// the block is then stepped through its rows.
+    usable: bool,
+}
+
+impl DenseBlock {
+    fn new() -> Self {
+        DenseBlock { p: [0.0; DENSE_SLOTS * DENSE_SLOTS], n_slots: 0, block: 0, usable: false }
+    }
+
+    /// The matrix of the block `exits`, `lens` (an absorbing slot keeps its share: 1 on the diagonal).
+    fn fill(&mut self, exits: &[crate::model::Exit], lens: &[u32], n_slots: usize, n_states: usize) {
+        self.block = exits.as_ptr() as usize;
+        self.n_slots = n_slots;
+        self.p.fill(0.0);
+        self.usable = true;
+        for (from, (row, &len)) in exits.chunks_exact(n_states).zip(lens).enumerate().take(n_slots) {
+            if len == 0 {
+                self.p[from * n_slots + from] = 1.0;
+            }
+            for e in &row[..len as usize] {
+                let cell = &mut self.p[from * n_slots + e.to_slot as usize];
+                self.usable &= *cell == 0.0;
+                *cell = e.probability;
+            }
+        }
+    }
+
+    /// `y += x P` from slot by from slot, emptying `x` (as the rows' step does).
+    #[inline]
+    fn step(&self, x: &mut [f64], y: &mut [f64]) {
+        let n = self.n_slots;
+        for (from, m) in x.iter_mut().enumerate() {
+            let m = std::mem::take(m);
+            if m == 0.0 {
+                continue;
+            }
+            for (acc, p) in y.iter_mut().zip(&self.p[from * n..(from + 1) * n]) {
+                *acc += m * p;
+            }
         }
     }
 }
