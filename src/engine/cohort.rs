@@ -214,10 +214,8 @@ fn fill(
             } else {
                 &mut flows[t * n_states * n_states..(t + 1) * n_states * n_states]
             };
-            if dense {
-                if exits.as_ptr() as usize != matrix.block {
-                    matrix.fill(exits, lens, n_slots, n_states);
-                }
+            if dense && exits.as_ptr() as usize != matrix.block {
+                matrix.fill(exits, lens, n_slots, n_states);
             }
             if dense && matrix.usable {
                 matrix.step(x, y);
