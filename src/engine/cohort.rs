@@ -27,6 +27,46 @@ pub struct CohortTrace {
     /// Each sub-cohort's own part, kept only when the model values profiles with their own
     /// tables ([`Model::values_by_profile`]); empty otherwise.
     pub parts: ProfileParts,
+    /// What a run decides before stepping, in memory kept from run to run.
+    work: FillWork,
+}
+
+/// The lists [`fill`] makes before stepping, kept in the trace so that a PSA draw's run makes
+/// them without allocating. Not part of the trace's value: any two are equal.
+#[derive(Debug, Clone, Default)]
+struct FillWork {
+    /// The sub-cohorts stepped and their weights, `(group, weight)`.
+    weights: Vec<(usize, f64)>,
+    /// Per state: some recorded move leaves it.
+    leaves: Vec<bool>,
+    slot_state: Vec<usize>,
+    /// Per slot: its moves are recorded.
+    slot_records: Vec<bool>,
+    /// Per (from, to): the move is recorded.
+    record_move: Vec<bool>,
+}
+
+impl FillWork {
+    /// The states some recorded move leaves (a move to the same state is never one), and per
+    /// slot whether its moves are recorded: decided once, not in the inner loop.
+    fn prepare(&mut self, model: &Model, moves: Option<&[bool]>) {
+        let n_states = model.n_states();
+        let recorded = |from: usize, to: usize| from != to && moves.is_some_and(|m| m[from * n_states + to]);
+        self.leaves.clear();
+        self.leaves.extend((0..n_states).map(|from| (0..n_states).any(|to| recorded(from, to))));
+        self.slot_state.clear();
+        self.slot_state.extend(model.slots().iter().map(|s| s.state));
+        self.slot_records.clear();
+        self.slot_records.extend(self.slot_state.iter().map(|&s| moves.is_some() && self.leaves[s]));
+        self.record_move.clear();
+        self.record_move.extend((0..n_states * n_states).map(|i| recorded(i / n_states, i % n_states)));
+    }
+}
+
+impl PartialEq for FillWork {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The sub-cohorts' parts of a trace, for valuing each with its own tables: the whole trace's
@@ -88,6 +128,7 @@ impl CohortTrace {
             n_slots: 0,
             flows: Vec::new(),
             parts: ProfileParts::default(),
+            work: FillWork::default(),
         }
     }
 }
@@ -126,8 +167,11 @@ pub fn sim_cohort_groups_into(
     moves: Option<&[bool]>,
 ) {
     let share: f64 = groups.iter().map(|&g| model.groups[g].weight).sum();
-    let weights: Vec<(usize, f64)> = groups.iter().map(|&g| (g, model.groups[g].weight / share)).collect();
-    fill(model, strategy, trace, scratch, moves, &weights);
+    let mut work = std::mem::take(&mut trace.work);
+    work.weights.clear();
+    work.weights.extend(groups.iter().map(|&g| (g, model.groups[g].weight / share)));
+    fill(model, strategy, trace, scratch, moves, &mut work);
+    trace.work = work;
 }
 
 /// As [`sim_cohort`], into a trace from an earlier run (a PSA draw's), whose memory is reused;
@@ -141,20 +185,23 @@ pub fn sim_cohort_into(
     scratch: &mut Vec<f64>,
     moves: Option<&[bool]>,
 ) {
-    let weights: Vec<(usize, f64)> = model.groups.iter().map(|g| g.weight).enumerate().collect();
-    fill(model, strategy, trace, scratch, moves, &weights);
+    let mut work = std::mem::take(&mut trace.work);
+    work.weights.clear();
+    work.weights.extend(model.groups.iter().map(|g| g.weight).enumerate());
+    fill(model, strategy, trace, scratch, moves, &mut work);
+    trace.work = work;
 }
 
-/// Steps the sub-cohorts `weights` lists, `(group, weight)`, each from its start, and adds them
-/// to the trace with their weights, in the order listed (keeping each one's part when the model
-/// values profiles apart).
+/// Steps the sub-cohorts `work.weights` lists, `(group, weight)`, each from its start, and adds
+/// them to the trace with their weights, in the order listed (keeping each one's part when the
+/// model values profiles apart).
 fn fill(
     model: &Model,
     strategy: usize,
     trace: &mut CohortTrace,
     scratch: &mut Vec<f64>,
     moves: Option<&[bool]>,
-    weights: &[(usize, f64)],
+    work: &mut FillWork,
 ) {
     let n_states = model.n_states();
     let n_cycles = model.n_cycles;
@@ -170,20 +217,16 @@ fn fill(
     reset(&mut trace.occupancy, (n_cycles + 1) * n_states);
     // The slot occupancy, the trace's largest array, is not cleared: the first sub-cohort
     // writes it (0 + m is m, bit for bit) and the others add to it.
-    if weights.is_empty() {
+    if work.weights.is_empty() {
         reset(&mut trace.slot_occupancy, (n_cycles + 1) * n_slots);
     } else {
         trace.slot_occupancy.resize((n_cycles + 1) * n_slots, 0.0);
     }
     reset(&mut trace.flows, if moves.is_some() { n_cycles * n_states * n_states } else { 0 });
+    work.prepare(model, moves);
+    let weights = &work.weights;
     let mut parts = Parts::new(model, &mut trace.parts, weights);
-    // The states some recorded move leaves (a move to the same state is never one), and per
-    // slot whether its moves are recorded: decided once, not in the inner loop.
-    let recorded = |from: usize, to: usize| from != to && moves.is_some_and(|m| m[from * n_states + to]);
-    let leaves: Vec<bool> = (0..n_states).map(|from| (0..n_states).any(|to| recorded(from, to))).collect();
-    let slot_state: Vec<usize> = model.slots().iter().map(|s| s.state).collect();
-    let slot_records: Vec<bool> = slot_state.iter().map(|&s| moves.is_some() && leaves[s]).collect();
-    let record_move: Vec<bool> = (0..n_states * n_states).map(|i| recorded(i / n_states, i % n_states)).collect();
+    let (slot_state, slot_records, record_move) = (&work.slot_state, &work.slot_records, &work.record_move);
     reset(scratch, 2 * n_slots);
     let keeps_moves = parts.keeps_moves;
     // A small model whose moves are not recorded steps through each block as a dense matrix.

@@ -404,11 +404,14 @@ pub fn rebuild(
 }
 
 /// A draw's values for [`Plan::outcomes`]: per table (strategy, or (strategy, profile), in the
-/// order of [`super::Model::valuations`]), the reward values and the strategy's infusions.
+/// order of [`super::Model::valuations`]), the sums of its reward value sets and the
+/// strategy's infusions.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DrawValues {
     pub rewards: Vec<Vec<f64>>,
     pub infusions: Vec<Vec<Infusion>>,
+    /// The reward values of the table being filled (scratch).
+    raw: Vec<f64>,
 }
 
 /// Fills `out` with the values of every table of `plan` for the parameter `values`, in the
@@ -432,7 +435,7 @@ pub fn draw_values_into(
     let mut problems = Vec::new();
     for k in 0..n_tables {
         let (si, profile) = (k / n_profiles, plan.profile(k / n_profiles, k % n_profiles, &shifts));
-        plan.values_into(scenario, values, si, profile, &mut out.rewards[k], &mut out.infusions[k]);
+        plan.values_into(scenario, values, si, profile, &mut out.raw, &mut out.rewards[k], &mut out.infusions[k]);
         let finite = out.rewards[k].iter().all(|x| x.is_finite())
             && out.infusions[k].iter().all(|i| i.cost.is_finite() && i.qaly.is_finite());
         if !finite {

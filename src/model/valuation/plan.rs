@@ -46,19 +46,30 @@ struct Targets {
 const NONE: u32 = u32::MAX;
 
 /// One addition to a discounted cost or QALY total made straight from a trace, without tables
-/// ([`Plan::outcomes`]): reward value `value` times `factor`, times the occupancy of `slots`
-/// neighbouring entries from `at` (`[boundary * n_slots + slot]`), or for a move, times the flow
-/// of entry `at` (`[cycle * n_moves + move]`). The same additions as the terms', summed in the
-/// plan's order into the total rather than into table entries.
+/// ([`Plan::outcomes`]): the sum of a set of reward values (`set`, see [`DirectPlan`]) times
+/// `factor`, times the occupancy of `slots` neighbouring entries from `at` (`[boundary *
+/// n_slots + slot]`), or for a move, times the flow of entry `at` (`[cycle * n_moves + move]`).
+/// The terms that meet the same occupancy with the same factor are one addition, their values
+/// summed.
 #[derive(Debug, Clone, Copy)]
 struct DirectTerm {
-    value: u32,
+    set: u32,
     /// 0 for the discounted cost, 1 for the discounted QALYs.
     total: u8,
     is_move: bool,
     at: u32,
     slots: u32,
     factor: f64,
+}
+
+/// One strategy's additions to its discounted cost and QALY totals: each addition reads the sum
+/// of a set of reward values, and a draw sums each set once ([`Plan::values_into`]), however
+/// many boundaries use it (the rewards of a state are the same set at every boundary).
+#[derive(Debug, Clone, Default)]
+struct DirectPlan {
+    /// The reward values (indices into [`Plan::reward_values`]'s) of each set.
+    sets: Vec<Vec<u32>>,
+    terms: Vec<DirectTerm>,
 }
 
 /// An infusion as a total receives it: at boundary `boundary`, every alive slot's occupancy
@@ -90,7 +101,7 @@ pub struct Plan {
     /// Per strategy, the additions in order, after the fixed ones.
     terms: Vec<Vec<Term>>,
     /// Per strategy, the additions to the discounted cost and QALY totals ([`Plan::outcomes`]).
-    direct: Vec<Vec<DirectTerm>>,
+    direct: Vec<DirectPlan>,
     /// The (from, to) states of each move that has a value, by its number.
     move_pairs: Vec<(usize, usize)>,
     /// The slots of alive states that are not absorbing (where infusions are valued).
@@ -206,54 +217,81 @@ impl Plan {
         Some(plan)
     }
 
-    /// The additions of `terms` (one strategy's) to the discounted cost and QALY totals.
-    fn direct_terms(&self, terms: &[Term]) -> Vec<DirectTerm> {
+    /// The additions of `terms` (one strategy's) to the discounted cost and QALY totals: the
+    /// terms that meet the same occupancy (or flow) with the same factor become one addition of
+    /// their set of values, kept in the order of its first term.
+    fn direct_terms(&self, terms: &[Term]) -> DirectPlan {
         let point_block = (self.n_cycles + 1) * self.n_slots;
         let move_block = self.n_cycles * self.n_moves;
+        // (value, total, is_move, at, slots, factor) of each addition to a total.
         let point = |first: u32, value: u32, slots: u32, factor: f64| {
             let q = first as usize / point_block;
-            let at = (first as usize % point_block) as u32;
-            (q <= quantity::QALY).then_some(DirectTerm { value, total: q as u8, is_move: false, at, slots, factor })
+            (q <= quantity::QALY).then_some((
+                value,
+                q as u8,
+                false,
+                (first as usize % point_block) as u32,
+                slots,
+                factor,
+            ))
         };
-        terms
-            .iter()
-            .filter_map(|term| match *term {
-                Term::Fixed { .. } => None,
-                Term::Discounted { value, weight, discount, first, slots } => {
-                    point(first, value, slots, weight * self.dt * discount)
-                }
-                Term::State { value, weight, discount, targets, slots } if targets.discounted != NONE => {
-                    point(targets.discounted, value, slots, weight * self.dt * discount)
-                }
-                Term::Move { value, discount, targets, .. } if targets.discounted != NONE => {
-                    let q = targets.discounted as usize / move_block;
-                    let at = (targets.discounted as usize % move_block) as u32;
-                    (q <= quantity::QALY).then_some(DirectTerm {
-                        value,
-                        total: q as u8,
-                        is_move: true,
-                        at,
-                        slots: 1,
-                        factor: discount,
-                    })
-                }
-                _ => None,
-            })
-            .collect()
+        let additions = terms.iter().filter_map(|term| match *term {
+            Term::Fixed { .. } => None,
+            Term::Discounted { value, weight, discount, first, slots } => {
+                point(first, value, slots, weight * self.dt * discount)
+            }
+            Term::State { value, weight, discount, targets, slots } if targets.discounted != NONE => {
+                point(targets.discounted, value, slots, weight * self.dt * discount)
+            }
+            Term::Move { value, discount, targets, .. } if targets.discounted != NONE => {
+                let q = targets.discounted as usize / move_block;
+                let at = (targets.discounted as usize % move_block) as u32;
+                (q <= quantity::QALY).then_some((value, q as u8, true, at, 1, discount))
+            }
+            _ => None,
+        });
+        // (total, is_move, at, slots, factor bits): what makes additions one.
+        type Key = (u8, bool, u32, u32, u64);
+        let mut grouped: Vec<(Key, Vec<u32>)> = Vec::new();
+        let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+        for (value, total, is_move, at, slots, factor) in additions {
+            let key = (total, is_move, at, slots, factor.to_bits());
+            let k = *index.entry(key).or_insert_with(|| {
+                grouped.push((key, Vec::new()));
+                grouped.len() - 1
+            });
+            grouped[k].1.push(value);
+        }
+        let mut plan = DirectPlan::default();
+        let mut set_index: std::collections::HashMap<Vec<u32>, u32> = std::collections::HashMap::new();
+        for ((total, is_move, at, slots, factor), values) in grouped {
+            let set = *set_index.entry(values.clone()).or_insert_with(|| {
+                plan.sets.push(values);
+                (plan.sets.len() - 1) as u32
+            });
+            plan.terms.push(DirectTerm { set, total, is_move, at, slots, factor: f64::from_bits(factor) });
+        }
+        plan
     }
 
-    /// The reward values of a draw (see [`Plan::timed`]) for the tables of strategy `si` and
-    /// `profile` (per profile), into `out`; with the infusions of the strategy into `infusions`.
+    /// The sums of the reward value sets of strategy `si`'s additions to its totals (see
+    /// [`DirectPlan`]) for a draw's `values` and `profile` (per profile), into `out` (`raw` holds
+    /// the reward values of [`Plan::timed`]); with the infusions of the strategy into
+    /// `infusions`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn values_into(
         &self,
         scenario: &Scenario,
         values: &[f64],
         si: usize,
         profile: Option<Profile>,
+        raw: &mut Vec<f64>,
         out: &mut Vec<f64>,
         infusions: &mut Vec<Infusion>,
     ) {
-        self.reward_values(scenario, values, profile, out);
+        self.reward_values(scenario, values, profile, raw);
+        out.clear();
+        out.extend(self.direct[si].sets.iter().map(|set| set.iter().map(|&v| raw[v as usize]).sum::<f64>()));
         infusions.clear();
         let Some(schedule) = &scenario.strategies[si].schedule else { return };
         let d = &self.discounting;
@@ -268,21 +306,21 @@ impl Plan {
     }
 
     /// Discounted cost and QALYs of strategy `si` straight from a trace, without value tables:
-    /// `rewards` are the reward values of [`Plan::values_into`], `occupancy` the slot occupancy
+    /// `sums` are the value sets' sums of [`Plan::values_into`], `occupancy` the slot occupancy
     /// at every boundary (`[boundary * n_slots + slot]`), `flow(cycle, from, to, move)` the expected
     /// moves. The numbers of the tables (cost: `sum x V + sum flow M`) up to rounding: each
     /// addition a table entry would receive is made to the total, times the occupancy it meets.
     pub fn outcomes(
         &self,
         si: usize,
-        rewards: &[f64],
+        sums: &[f64],
         infusions: &[Infusion],
         occupancy: &[f64],
         flow: &dyn Fn(usize, usize, usize, usize) -> f64,
     ) -> [f64; 2] {
         let mut total = [0.0; 2];
-        for term in &self.direct[si] {
-            let amount = rewards[term.value as usize] * term.factor;
+        for term in &self.direct[si].terms {
+            let amount = sums[term.set as usize] * term.factor;
             let at = term.at as usize;
             let reach = if term.is_move {
                 let (t, m) = (at / self.n_moves, at % self.n_moves);
