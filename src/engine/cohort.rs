@@ -248,6 +248,11 @@ fn fill(
             slot_occupancy[slot] = if first { *m } else { slot_occupancy[slot] + m };
         }
         parts.occupy(k, 0, x);
+        if dense {
+            let out = DenseOut { occupancy, slot_occupancy, slot_state, first, n_states };
+            matrix.run(model, strategy, g, x, out, &mut |t, y| parts.occupy(k, t, y));
+            continue;
+        }
         // `y` is all zeros at each cycle's start: at first from the reset, then because each
         // cycle empties `x` as it reads it (cheaper than clearing a few numbers by a call).
         for t in 0..n_cycles {
@@ -257,38 +262,31 @@ fn fill(
             } else {
                 &mut flows[t * n_states * n_states..(t + 1) * n_states * n_states]
             };
-            if dense && exits.as_ptr() as usize != matrix.block {
-                matrix.fill(exits, lens, n_slots, n_states);
-            }
-            if dense && matrix.usable {
-                matrix.step(x, y);
-            } else {
-                let rows = exits.chunks_exact(n_states).zip(lens);
-                for (slot, (m, (row, &len))) in x.iter_mut().zip(rows).enumerate() {
-                    let m = std::mem::take(m);
-                    if m == 0.0 {
-                        continue;
-                    }
-                    if len == 0 {
-                        y[slot] += m; // absorbing
-                        continue;
-                    }
-                    let row = &row[..len as usize];
+            let rows = exits.chunks_exact(n_states).zip(lens);
+            for (slot, (m, (row, &len))) in x.iter_mut().zip(rows).enumerate() {
+                let m = std::mem::take(m);
+                if m == 0.0 {
+                    continue;
+                }
+                if len == 0 {
+                    y[slot] += m; // absorbing
+                    continue;
+                }
+                let row = &row[..len as usize];
+                for e in row {
+                    y[e.to_slot as usize] += m * e.probability;
+                }
+                if slot_records[slot] {
+                    let from = slot_state[slot];
                     for e in row {
-                        y[e.to_slot as usize] += m * e.probability;
-                    }
-                    if slot_records[slot] {
-                        let from = slot_state[slot];
-                        for e in row {
-                            let i = from * n_states + e.to_state as usize;
-                            if record_move[i] {
-                                flows_t[i] += m * e.probability;
-                            }
+                        let i = from * n_states + e.to_state as usize;
+                        if record_move[i] {
+                            flows_t[i] += m * e.probability;
                         }
                     }
-                    if keeps_moves {
-                        parts.moved(k, t, slot_state[slot], m, row);
-                    }
+                }
+                if keeps_moves {
+                    parts.moved(k, t, slot_state[slot], m, row);
                 }
             }
             let next = &mut occupancy[(t + 1) * n_states..(t + 2) * n_states];
@@ -313,14 +311,23 @@ fn fill(
 /// The most slots a model may have to be stepped through dense matrices.
 const DENSE_SLOTS: usize = 8;
 
+/// Where a dense run writes: the trace's occupancy by state and by slot (written by the first
+/// sub-cohort, added to by the others), as [`fill`] does.
+struct DenseOut<'a> {
+    occupancy: &'a mut [f64],
+    slot_occupancy: &'a mut [f64],
+    slot_state: &'a [usize],
+    first: bool,
+    n_states: usize,
+}
+
 /// A block of rows as a dense matrix of slot-to-slot probabilities, for small models: a step
 /// makes the additions the rows make, in the same order (from slot by from slot), plus additions
 /// of `m x 0`, which leave a sum of non-negative numbers as it is; so the trace is the rows',
-/// bit for bit, with no exit to look up.
+/// bit for bit, with no exit to look up. The occupancy lives in fixed-size arrays.
 struct DenseBlock {
-    /// `[from * n_slots + to]`.
-    p: [f64; DENSE_SLOTS * DENSE_SLOTS],
-    n_slots: usize,
+    /// `[from][to]`, zero beyond the model's slots.
+    p: [[f64; DENSE_SLOTS]; DENSE_SLOTS],
     /// The address of the block's exits (which block the matrix holds; 0 for none).
     block: usize,
     /// False when some row sends two exits to one slot, whose sum the rows add in two steps:
@@ -330,39 +337,71 @@ struct DenseBlock {
 
 impl DenseBlock {
     fn new() -> Self {
-        DenseBlock { p: [0.0; DENSE_SLOTS * DENSE_SLOTS], n_slots: 0, block: 0, usable: false }
+        DenseBlock { p: [[0.0; DENSE_SLOTS]; DENSE_SLOTS], block: 0, usable: false }
     }
 
     /// The matrix of the block `exits`, `lens` (an absorbing slot keeps its share: 1 on the diagonal).
-    fn fill(&mut self, exits: &[crate::model::Exit], lens: &[u32], n_slots: usize, n_states: usize) {
+    fn fill(&mut self, exits: &[crate::model::Exit], lens: &[u32], n_states: usize) {
         self.block = exits.as_ptr() as usize;
-        self.n_slots = n_slots;
-        self.p.fill(0.0);
+        self.p = [[0.0; DENSE_SLOTS]; DENSE_SLOTS];
         self.usable = true;
-        for (from, (row, &len)) in exits.chunks_exact(n_states).zip(lens).enumerate().take(n_slots) {
+        for (from, (row, &len)) in exits.chunks_exact(n_states).zip(lens).enumerate() {
             if len == 0 {
-                self.p[from * n_slots + from] = 1.0;
+                self.p[from][from] = 1.0;
             }
             for e in &row[..len as usize] {
-                let cell = &mut self.p[from * n_slots + e.to_slot as usize];
+                let cell = &mut self.p[from][e.to_slot as usize];
                 self.usable &= *cell == 0.0;
                 *cell = e.probability;
             }
         }
     }
 
-    /// `y += x P` from slot by from slot, emptying `x` (as the rows' step does).
-    #[inline]
-    fn step(&self, x: &mut [f64], y: &mut [f64]) {
-        let n = self.n_slots;
-        for (from, m) in x.iter_mut().enumerate() {
-            let m = std::mem::take(m);
-            if m == 0.0 {
-                continue;
+    /// Steps sub-cohort `g` of `strategy` from the occupancy `start` through every cycle, writing
+    /// each boundary's occupancy to `out` and handing it to `occupy(boundary, slots)`.
+    fn run(
+        &mut self,
+        model: &Model,
+        strategy: usize,
+        g: usize,
+        start: &[f64],
+        out: DenseOut<'_>,
+        occupy: &mut dyn FnMut(usize, &[f64]),
+    ) {
+        let n_slots = start.len();
+        let n_states = out.n_states;
+        let mut x = [0.0; DENSE_SLOTS];
+        x[..n_slots].copy_from_slice(start);
+        for t in 0..model.n_cycles {
+            let (exits, lens) = model.cycle_block(strategy, g, t);
+            if exits.as_ptr() as usize != self.block {
+                self.fill(exits, lens, n_states);
             }
-            for (acc, p) in y.iter_mut().zip(&self.p[from * n..(from + 1) * n]) {
-                *acc += m * p;
+            let mut y = [0.0; DENSE_SLOTS];
+            for (from, &m) in x.iter().enumerate() {
+                if m == 0.0 {
+                    continue;
+                }
+                if self.usable {
+                    for (acc, p) in y.iter_mut().zip(&self.p[from]) {
+                        *acc += m * p;
+                    }
+                } else if lens[from] == 0 {
+                    y[from] += m;
+                } else {
+                    for e in &exits[from * n_states..from * n_states + lens[from] as usize] {
+                        y[e.to_slot as usize] += m * e.probability;
+                    }
+                }
             }
+            let next = &mut out.occupancy[(t + 1) * n_states..(t + 2) * n_states];
+            let slot_next = &mut out.slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
+            for ((&state, acc), &m) in out.slot_state.iter().zip(slot_next.iter_mut()).zip(&y) {
+                next[state] += m;
+                *acc = if out.first { m } else { *acc + m };
+            }
+            occupy(t + 1, &y[..n_slots]);
+            x = y;
         }
     }
 }
