@@ -244,12 +244,11 @@ fn fill(
         }
         let first = k == 0;
         for (slot, m) in x.iter().enumerate() {
-            occupancy[model.slots()[slot].state] += m;
             slot_occupancy[slot] = if first { *m } else { slot_occupancy[slot] + m };
         }
         parts.occupy(k, 0, x);
         if dense {
-            let out = DenseOut { occupancy, slot_occupancy, slot_state, first, n_states };
+            let out = DenseOut { slot_occupancy, first, n_states };
             matrix.run(model, strategy, g, x, out, &mut |t, y| parts.occupy(k, t, y));
             continue;
         }
@@ -289,16 +288,11 @@ fn fill(
                     parts.moved(k, t, slot_state[slot], m, row);
                 }
             }
-            let next = &mut occupancy[(t + 1) * n_states..(t + 2) * n_states];
             let slot_next = &mut slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
             if first {
-                for ((&state, acc), m) in slot_state.iter().zip(slot_next.iter_mut()).zip(y.iter()) {
-                    next[state] += m;
-                    *acc = *m;
-                }
+                slot_next.copy_from_slice(y);
             } else {
-                for ((&state, acc), m) in slot_state.iter().zip(slot_next.iter_mut()).zip(y.iter()) {
-                    next[state] += m;
+                for (acc, m) in slot_next.iter_mut().zip(y.iter()) {
                     *acc += m;
                 }
             }
@@ -306,17 +300,23 @@ fn fill(
             std::mem::swap(&mut x, &mut y);
         }
     }
+    // The occupancy of each state, once from the whole cohort's slots (not sub-cohort by
+    // sub-cohort): the same numbers but for the order in which a state's several slots and
+    // several sub-cohorts are added.
+    for (states, slots) in occupancy.chunks_exact_mut(n_states).zip(slot_occupancy.chunks_exact(n_slots)) {
+        for (&state, m) in slot_state.iter().zip(slots) {
+            states[state] += m;
+        }
+    }
 }
 
 /// The most slots a model may have to be stepped through dense matrices.
 const DENSE_SLOTS: usize = 8;
 
-/// Where a dense run writes: the trace's occupancy by state and by slot (written by the first
-/// sub-cohort, added to by the others), as [`fill`] does.
+/// Where a dense run writes: the trace's occupancy by slot (written by the first sub-cohort,
+/// added to by the others), as [`fill`] does.
 struct DenseOut<'a> {
-    occupancy: &'a mut [f64],
     slot_occupancy: &'a mut [f64],
-    slot_state: &'a [usize],
     first: bool,
     n_states: usize,
 }
@@ -394,10 +394,8 @@ impl DenseBlock {
                     }
                 }
             }
-            let next = &mut out.occupancy[(t + 1) * n_states..(t + 2) * n_states];
             let slot_next = &mut out.slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
-            for ((&state, acc), &m) in out.slot_state.iter().zip(slot_next.iter_mut()).zip(&y) {
-                next[state] += m;
+            for (acc, &m) in slot_next.iter_mut().zip(&y) {
                 *acc = if out.first { m } else { *acc + m };
             }
             occupy(t + 1, &y[..n_slots]);
