@@ -5,7 +5,9 @@
 //! that any trace can be multiplied with: a value per (cycle boundary, slot) and a value per
 //! (cycle, from, to) move. The cohort total of a quantity is then
 //! `sum_t sum_slot x_t[slot] * V[t][slot] + sum_t sum_moves flow * M[t][move]`, and a simulated
-//! patient's total is the same sum along its path, so both engines value paths identically.
+//! patient's total is the same sum along its path, so both engines value paths identically. The
+//! cohort's headline totals are that sum taken addition by addition from the tables' [`Plan`]
+//! ([`Plan::outcomes`] with a draw's [`DrawValues`]), without filling the tables.
 //!
 //! Within-cycle correction (cycle t = 1..T spans boundaries t-1 and t; x_t is the occupancy at
 //! boundary t; R_t the yearly reward in cycle t; d(s) = (1 + r)^-s the discount factor at year s;

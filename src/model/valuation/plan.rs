@@ -5,6 +5,9 @@
 //!
 //! Receives the scenario and the slots; hands [`super::build_with`] and [`super::rebuild`] a
 //! [`Plan`] whose tables are number for number those of the rules in [`super`]'s documentation.
+//! The same additions, joined where they meet the same occupancy with the same factor, give a
+//! trace's discounted cost and QALYs without any table ([`Plan::outcomes`]): what `run`, PSA, DSA
+//! and threshold report.
 
 use super::{
     ADVERSE_EVENT_CATEGORY, Discounting, INFUSION_CATEGORY, Profile, Valuation, cost_categories, quantity,
