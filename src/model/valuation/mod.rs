@@ -362,7 +362,7 @@ pub fn build_with(
     let one = |k: usize| {
         let (si, profile) = (k / n_profiles, plan.profile(k / n_profiles, k % n_profiles, &shifts));
         let mut v = plan.empty_tables();
-        plan.tables_into(scenario, values, slots, si, profile, &mut v, &mut Vec::new());
+        plan.tables_into(scenario, values, si, profile, &mut v, &mut Vec::new());
         let problem = super::value_check::first_problem(scenario, values, slots, si, profile.map(|p| p.group), &v);
         (v, problem)
     };
@@ -399,7 +399,7 @@ pub fn rebuild(
     let mut problems = Vec::new();
     for (k, v) in tables.iter_mut().enumerate() {
         let (si, profile) = (k / n_profiles, plan.profile(k / n_profiles, k % n_profiles, &shifts));
-        plan.tables_into(scenario, values, slots, si, profile, v, scratch);
+        plan.tables_into(scenario, values, si, profile, v, scratch);
         problems.extend(super::value_check::first_problem(scenario, values, slots, si, profile.map(|p| p.group), v));
     }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
@@ -442,7 +442,7 @@ pub fn draw_values_into(
             && out.infusions[k].iter().all(|i| i.cost.is_finite() && i.qaly.is_finite());
         if !finite {
             let mut v = plan.empty_tables();
-            plan.tables_into(scenario, values, slots, si, profile, &mut v, &mut Vec::new());
+            plan.tables_into(scenario, values, si, profile, &mut v, &mut Vec::new());
             problems.extend(super::value_check::first_problem(
                 scenario,
                 values,

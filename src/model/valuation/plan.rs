@@ -298,14 +298,21 @@ impl Plan {
         infusions.clear();
         let Some(schedule) = &scenario.strategies[si].schedule else { return };
         let d = &self.discounting;
-        for tau in schedule.infusion_times() {
+        let a = infusion_amounts(values, schedule);
+        infusions.extend(self.infusions_in_horizon(schedule).map(|(p, tau)| Infusion {
+            boundary: p,
+            cost: a.cost() * d.costs(tau),
+            qaly: -(a.qaly_loss * d.effects(tau)),
+        }));
+    }
+
+    /// Each infusion of `schedule` that falls within the horizon: the boundary it is valued at
+    /// (the start of the cycle it falls in) and its time in years.
+    fn infusions_in_horizon<'a>(&'a self, schedule: &'a Schedule) -> impl Iterator<Item = (usize, f64)> + 'a {
+        schedule.infusion_times().into_iter().filter_map(|tau| {
             let p = (tau / self.dt + 1e-9).floor() as usize;
-            if p >= self.n_cycles {
-                continue;
-            }
-            let (cost, qaly_loss) = infusion_amounts(values, schedule);
-            infusions.push(Infusion { boundary: p, cost: cost * d.costs(tau), qaly: -(qaly_loss * d.effects(tau)) });
-        }
+            (p < self.n_cycles).then_some((p, tau))
+        })
     }
 
     /// Discounted cost and QALYs of strategy `si` straight from a trace, without value tables:
@@ -355,11 +362,6 @@ impl Plan {
             total += x.iter().zip(value).map(|(m, value)| m * value).sum::<f64>();
         }
         total
-    }
-
-    /// The number of moves that have a value.
-    pub fn n_moves(&self) -> usize {
-        self.n_moves
     }
 
     /// The number of quantities the tables keep.
@@ -434,12 +436,10 @@ impl Plan {
     /// Fills `v` (tables of this plan's shape, e.g. from an earlier draw) with strategy `si`'s
     /// values (for `profile` when the tables are per profile): the planned additions, then the
     /// infusions. `scratch` holds the reward values.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn tables_into(
         &self,
         scenario: &Scenario,
         values: &[f64],
-        slots: &[Slot],
         si: usize,
         profile: Option<Profile>,
         v: &mut Valuation,
@@ -488,46 +488,29 @@ impl Plan {
             }
         }
         if let Some(schedule) = &scenario.strategies[si].schedule {
-            self.add_infusions(scenario, values, slots, v, schedule);
+            self.add_infusions(values, v, schedule);
         }
     }
 
     /// Adds the infusions and their adverse events, for people alive when they fall due.
-    fn add_infusions(
-        &self,
-        scenario: &Scenario,
-        values: &[f64],
-        slots: &[Slot],
-        v: &mut Valuation,
-        schedule: &Schedule,
-    ) {
-        let (dt, t_max) = (self.dt, v.n_cycles);
+    fn add_infusions(&self, values: &[f64], v: &mut Valuation, schedule: &Schedule) {
         let d = &self.discounting;
         let infusion_k = self.categories.iter().position(|c| c == INFUSION_CATEGORY);
         let ae_k = self.categories.iter().position(|c| c == ADVERSE_EVENT_CATEGORY);
-        for tau in schedule.infusion_times() {
-            let p = (tau / dt + 1e-9).floor() as usize;
-            if p >= t_max {
-                continue;
-            }
-            let infusion = schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values));
-            let ae_cost = adverse_event_cost(values, schedule);
-            let (cost, qaly_loss) = infusion_amounts(values, schedule);
-            for (slot_index, slot) in slots.iter().enumerate() {
-                let state = &scenario.states[slot.state];
-                if !state.alive || state.absorbing {
-                    continue;
-                }
+        let a = infusion_amounts(values, schedule);
+        let cost = a.cost();
+        for (p, tau) in self.infusions_in_horizon(schedule) {
+            for &slot_index in &self.infused_slots {
                 if let Some(c) = infusion_k {
-                    v.add_point(quantity::FIXED + c, p, slot_index, infusion * d.costs(tau));
+                    v.add_point(quantity::FIXED + c, p, slot_index, a.infusion * d.costs(tau));
                 }
                 if let Some(c) = ae_k {
-                    v.add_point(quantity::FIXED + c, p, slot_index, ae_cost * d.costs(tau));
+                    v.add_point(quantity::FIXED + c, p, slot_index, a.adverse_events * d.costs(tau));
                 }
                 v.add_point(quantity::COST, p, slot_index, cost * d.costs(tau));
                 v.add_point(quantity::COST_UNDISCOUNTED, p, slot_index, cost);
-                v.add_point(quantity::QALY, p, slot_index, -(qaly_loss * d.effects(tau)));
-                v.add_point(quantity::QALY_UNDISCOUNTED, p, slot_index, -qaly_loss);
+                v.add_point(quantity::QALY, p, slot_index, -(a.qaly_loss * d.effects(tau)));
+                v.add_point(quantity::QALY_UNDISCOUNTED, p, slot_index, -a.qaly_loss);
             }
         }
     }
@@ -543,24 +526,30 @@ impl Plan {
     }
 }
 
-/// The expected cost of the adverse events of one infusion.
-fn adverse_event_cost(values: &[f64], schedule: &Schedule) -> f64 {
-    schedule
-        .adverse_events
-        .iter()
-        .map(|a| a.probability.get(values) * a.cost.as_ref().map_or(0.0, |c| c.get(values)))
-        .sum()
+/// What one infusion costs and takes away: its own cost, its adverse events' expected cost
+/// and their expected QALY loss.
+struct InfusionAmounts {
+    infusion: f64,
+    adverse_events: f64,
+    qaly_loss: f64,
 }
 
-/// The cost of one infusion with its adverse events, and their expected QALY loss.
-fn infusion_amounts(values: &[f64], schedule: &Schedule) -> (f64, f64) {
-    let infusion = schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values));
-    let qaly_loss: f64 = schedule
-        .adverse_events
-        .iter()
-        .map(|a| a.probability.get(values) * a.qaly_loss.as_ref().map_or(0.0, |q| q.get(values)))
-        .sum();
-    (infusion + adverse_event_cost(values, schedule), qaly_loss)
+impl InfusionAmounts {
+    /// The whole cost of one infusion: its own and its adverse events'.
+    fn cost(&self) -> f64 {
+        self.infusion + self.adverse_events
+    }
+}
+
+fn infusion_amounts(values: &[f64], schedule: &Schedule) -> InfusionAmounts {
+    let expected = |x: fn(&crate::scenario::AdverseEvent) -> Option<&crate::scenario::Value>| -> f64 {
+        schedule.adverse_events.iter().map(|a| a.probability.get(values) * x(a).map_or(0.0, |v| v.get(values))).sum()
+    };
+    InfusionAmounts {
+        infusion: schedule.cost_per_infusion.as_ref().map_or(0.0, |c| c.get(values)),
+        adverse_events: expected(|a| a.cost.as_ref()),
+        qaly_loss: expected(|a| a.qaly_loss.as_ref()),
+    }
 }
 
 /// Adds a state term, joined to the one before when it adds the same amount to the next slot of
