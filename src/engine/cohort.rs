@@ -37,8 +37,6 @@ pub struct CohortTrace {
 struct FillWork {
     /// The sub-cohorts stepped and their weights, `(group, weight)`.
     weights: Vec<(usize, f64)>,
-    /// Per state: some recorded move leaves it.
-    leaves: Vec<bool>,
     slot_state: Vec<usize>,
     /// Per slot: its moves are recorded.
     slot_records: Vec<bool>,
@@ -47,19 +45,19 @@ struct FillWork {
 }
 
 impl FillWork {
-    /// The states some recorded move leaves (a move to the same state is never one), and per
-    /// slot whether its moves are recorded: decided once, not in the inner loop.
+    /// The moves recorded (a move to the same state is never one), and per slot whether some
+    /// move out of it is: decided once, not in the inner loop.
     fn prepare(&mut self, model: &Model, moves: Option<&[bool]>) {
         let n_states = model.n_states();
-        let recorded = |from: usize, to: usize| from != to && moves.is_some_and(|m| m[from * n_states + to]);
-        self.leaves.clear();
-        self.leaves.extend((0..n_states).map(|from| (0..n_states).any(|to| recorded(from, to))));
+        self.record_move.clear();
+        self.record_move
+            .extend((0..n_states * n_states).map(|i| i / n_states != i % n_states && moves.is_some_and(|m| m[i])));
         self.slot_state.clear();
         self.slot_state.extend(model.slots().iter().map(|s| s.state));
+        let record_move = &self.record_move;
         self.slot_records.clear();
-        self.slot_records.extend(self.slot_state.iter().map(|&s| moves.is_some() && self.leaves[s]));
-        self.record_move.clear();
-        self.record_move.extend((0..n_states * n_states).map(|i| recorded(i / n_states, i % n_states)));
+        self.slot_records
+            .extend(self.slot_state.iter().map(|&s| record_move[s * n_states..(s + 1) * n_states].contains(&true)));
     }
 }
 
@@ -324,35 +322,31 @@ struct DenseOut<'a> {
 /// A block of rows as a dense matrix of slot-to-slot probabilities, for small models: a step
 /// makes the additions the rows make, in the same order (from slot by from slot), plus additions
 /// of `m x 0`, which leave a sum of non-negative numbers as it is; so the trace is the rows',
-/// bit for bit, with no exit to look up. The occupancy lives in fixed-size arrays.
+/// bit for bit, with no exit to look up. (A row sends each exit to its own slot, one per target
+/// state: `RowStore::store`; were two to meet, the cell would hold their sum.) The occupancy
+/// lives in fixed-size arrays.
 struct DenseBlock {
     /// `[from][to]`, zero beyond the model's slots.
     p: [[f64; DENSE_SLOTS]; DENSE_SLOTS],
     /// The address of the block's exits (which block the matrix holds; 0 for none).
     block: usize,
-    /// False when some row sends two exits to one slot, whose sum the rows add in two steps:
-    /// the block is then stepped through its rows.
-    usable: bool,
 }
 
 impl DenseBlock {
     fn new() -> Self {
-        DenseBlock { p: [[0.0; DENSE_SLOTS]; DENSE_SLOTS], block: 0, usable: false }
+        DenseBlock { p: [[0.0; DENSE_SLOTS]; DENSE_SLOTS], block: 0 }
     }
 
     /// The matrix of the block `exits`, `lens` (an absorbing slot keeps its share: 1 on the diagonal).
     fn fill(&mut self, exits: &[crate::model::Exit], lens: &[u32], n_states: usize) {
         self.block = exits.as_ptr() as usize;
         self.p = [[0.0; DENSE_SLOTS]; DENSE_SLOTS];
-        self.usable = true;
         for (from, (row, &len)) in exits.chunks_exact(n_states).zip(lens).enumerate() {
             if len == 0 {
                 self.p[from][from] = 1.0;
             }
             for e in &row[..len as usize] {
-                let cell = &mut self.p[from][e.to_slot as usize];
-                self.usable &= *cell == 0.0;
-                *cell = e.probability;
+                self.p[from][e.to_slot as usize] += e.probability;
             }
         }
     }
@@ -382,16 +376,8 @@ impl DenseBlock {
                 if m == 0.0 {
                     continue;
                 }
-                if self.usable {
-                    for (acc, p) in y.iter_mut().zip(&self.p[from]) {
-                        *acc += m * p;
-                    }
-                } else if lens[from] == 0 {
-                    y[from] += m;
-                } else {
-                    for e in &exits[from * n_states..from * n_states + lens[from] as usize] {
-                        y[e.to_slot as usize] += m * e.probability;
-                    }
+                for (acc, p) in y.iter_mut().zip(&self.p[from]) {
+                    *acc += m * p;
                 }
             }
             let slot_next = &mut out.slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
