@@ -37,6 +37,8 @@ pub struct StrategyTotals {
 /// sub-cohort's part (its weight included) with that sub-cohort's tables.
 struct Piece<'a> {
     v: &'a Valuation,
+    /// The sub-cohort whose values price it (0 for the whole trace).
+    group: usize,
     /// `[p * n_slots + slot]`.
     slot_occupancy: &'a [f64],
     flows: Flows<'a>,
@@ -102,12 +104,13 @@ fn pieces<'a>(model: &'a Model, trace: &'a CohortTrace) -> Option<impl Iterator<
     Some((0..n).map(move |k| {
         if whole {
             let v = model.valuation(trace.strategy, 0).expect("checked above");
-            return Piece { v, slot_occupancy: &trace.slot_occupancy, flows: Flows::States(&trace.flows) };
+            return Piece { v, group: 0, slot_occupancy: &trace.slot_occupancy, flows: Flows::States(&trace.flows) };
         }
         let v = model.valuation(trace.strategy, parts.groups[k]).expect("a table per profile");
         let flows_per_part = trace.n_cycles * parts.n_moves;
         Piece {
             v,
+            group: parts.groups[k],
             slot_occupancy: &parts.slot_occupancy[k * per_part..(k + 1) * per_part],
             flows: Flows::Moves(&parts.move_flows[k * flows_per_part..(k + 1) * flows_per_part]),
         }
@@ -186,25 +189,12 @@ pub fn cohort_totals(model: &Model, trace: &CohortTrace) -> Option<StrategyTotal
 /// in order.
 pub fn cohort_outcomes(model: &Model, trace: &CohortTrace) -> Option<[f64; 3]> {
     let si = trace.strategy;
-    let parts = &trace.parts;
-    let n_states = trace.n_states;
-    let value = |group: usize, occupancy: &[f64], flow: &dyn Fn(usize, usize, usize, usize) -> f64| {
-        let (plan, rewards, infusions) = model.outcome_values(si, group)?;
-        let [cost, qaly] = plan.outcomes(si, rewards, infusions, occupancy, flow);
-        Some([cost, qaly, plan.life_years(si, occupancy)])
-    };
-    if parts.groups.is_empty() {
-        let flows = &trace.flows;
-        let flow = |t: usize, from: usize, to: usize, _| flows[(t * n_states + from) * n_states + to];
-        return value(0, &trace.slot_occupancy, &flow);
-    }
-    let per_part = (trace.n_cycles + 1) * trace.n_slots;
-    let n_moves = parts.n_moves;
     let mut total: Option<[f64; 3]> = None;
-    for (k, &group) in parts.groups.iter().enumerate() {
-        let move_flows = &parts.move_flows[k * trace.n_cycles * n_moves..(k + 1) * trace.n_cycles * n_moves];
-        let flow = |t: usize, _, _, m: usize| move_flows[t * n_moves + m];
-        let v = value(group, &parts.slot_occupancy[k * per_part..(k + 1) * per_part], &flow)?;
+    for piece in pieces(model, trace)? {
+        let (plan, sums, infusions) = model.outcome_values(si, piece.group)?;
+        let flow = |t: usize, from: usize, to: usize, _| piece.flow(t, from, to, trace.n_states);
+        let [cost, qaly] = plan.outcomes(si, sums, infusions, piece.slot_occupancy, &flow);
+        let v = [cost, qaly, plan.life_years(si, piece.slot_occupancy)];
         total = Some(match total {
             None => v,
             Some(t) => [t[0] + v[0], t[1] + v[1], t[2] + v[2]],
