@@ -103,11 +103,7 @@ pub fn read(path: &Path) -> Result<DrawTable> {
 /// # Errors
 /// As [`read`].
 pub fn read_keeping(path: &Path, keep: Option<&[String]>) -> Result<DrawTable> {
-    let file = open(path)?;
-    let mut table = DrawTable::default();
-    let (strategies, parameters) = scan(path, file, keep, |d| table.push(d))?;
-    (table.strategies, table.parameters) = (strategies, parameters);
-    Ok(table)
+    table(path, open(path)?, keep)
 }
 
 /// Reads `psa_draws.csv` draw by draw, holding one draw at a time: `each` receives every draw,
@@ -130,8 +126,13 @@ fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
 /// # Errors
 /// As [`read`].
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<DrawTable> {
+    table(path, bytes, None)
+}
+
+/// The table of the draws of `input` (named `path` in messages), with the parameters `keep` names.
+fn table(path: &Path, input: impl std::io::Read, keep: Option<&[String]>) -> Result<DrawTable> {
     let mut table = DrawTable::default();
-    let (strategies, parameters) = scan(path, bytes, None, |d| table.push(d))?;
+    let (strategies, parameters) = scan(path, input, keep, |d| table.push(d))?;
     (table.strategies, table.parameters) = (strategies, parameters);
     Ok(table)
 }
