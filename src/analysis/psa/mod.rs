@@ -109,6 +109,21 @@ impl Workspaces {
         Workspaces((0..rayon::current_num_threads()).map(|_| std::sync::Mutex::default()).collect())
     }
 
+    /// A workspace for each thread of the current pool, each holding a copy of `model` to rebuild
+    /// for its draws instead of building one at its first draw: a copy costs a fraction of a
+    /// build (the value tables' plan is the slow part). `model` must be the one the draws' engine
+    /// builds from the same scenario: [`Model::build_outcomes`] for the cohort,
+    /// [`Model::build`] for Monte Carlo; a rebuilt model is then the one built, number for number.
+    pub fn seeded(model: &Model) -> Workspaces {
+        Workspaces(
+            (0..rayon::current_num_threads())
+                .map(|_| {
+                    std::sync::Mutex::new(DrawWorkspace { model: Some(model.clone()), ..DrawWorkspace::default() })
+                })
+                .collect(),
+        )
+    }
+
     /// Takes the calling thread's workspace (a new one off the pool), leaving an empty one: a
     /// draw that waits on nested parallel work, and so runs another draw on the same thread,
     /// finds it empty and builds afresh.

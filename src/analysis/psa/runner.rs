@@ -183,7 +183,7 @@ pub fn run(
             problems: vec![crate::error::Problem::new("economics", None, crate::error::ProblemKind::EconomicsNeeded)],
         });
     }
-    let base_model = Model::from_scenario(scenario)?;
+    let base_model = base_model(scenario, settings.engine)?;
     // Checked before anything is written: a bad --by leaves the folder as it was.
     let fresh = new_state(scenario, &base_model, settings)?;
     std::fs::create_dir_all(dir).map_err(write_err(dir))?;
@@ -238,7 +238,7 @@ pub fn run(
     rows.seek(std::io::SeekFrom::Start(checkpoint.rows_bytes)).map_err(write_err(&rows_path))?;
 
     let chunk = chunk_size(settings.engine);
-    let workspaces = Workspaces::new();
+    let workspaces = Workspaces::seeded(&base_model);
     progress.start(last - first);
     progress.advance(checkpoint.next_draw - first);
     // The draws of a chunk are computed on the pool while a writer thread adds the chunk before
@@ -287,6 +287,14 @@ pub fn run(
     })?;
     let results = (settings.shard.count == 1).then(|| checkpoint.state.finish());
     Ok(PsaRun::Done { checkpoint: Box::new(checkpoint), results })
+}
+
+/// The model of the base values as the draws' `engine` builds it: each thread rebuilds a copy.
+fn base_model(scenario: &Scenario, engine: PsaEngine) -> Result<Model> {
+    match engine {
+        PsaEngine::Cohort => Model::build_outcomes(scenario, &scenario.base_values()),
+        PsaEngine::MonteCarlo { .. } => Model::from_scenario(scenario),
+    }
 }
 
 /// The empty accumulators of a run of `settings` on `model`: with those of each subgroup of
