@@ -451,8 +451,10 @@ impl<const N: usize> DenseBlock<N> {
                 }
             }
             let slot_next = &mut out.slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
+            // 0 + m is m (no share is -0), and an addition is never turned into a call to copy
+            // memory, which costs more than the step itself in a small model.
             for (acc, &m) in slot_next.iter_mut().zip(&y) {
-                *acc = if out.first { m } else { *acc + m };
+                *acc = if out.first { 0.0 } else { *acc } + m;
             }
             occupy(t + 1, &y[..n_slots]);
             x = y;

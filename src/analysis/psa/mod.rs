@@ -90,7 +90,8 @@ pub struct PsaSettings {
 /// kept workspace as with a new one; only the allocations are saved.
 #[derive(Debug, Default)]
 pub struct DrawWorkspace {
-    model: Option<Model>,
+    /// Boxed: a draw moves it in and out of the workspace.
+    model: Option<Box<Model>>,
     trace: Option<crate::engine::CohortTrace>,
     scratch: Vec<f64>,
     /// The subgroups of `--by`, classified at the thread's first draw: the sub-cohorts they
@@ -101,7 +102,7 @@ pub struct DrawWorkspace {
 /// One [`DrawWorkspace`] per thread of the pool a PSA runs on, kept for the whole run. Make it
 /// inside that pool (`rayon::ThreadPool::install`), where the draws run.
 #[derive(Debug)]
-pub struct Workspaces(Vec<std::sync::Mutex<DrawWorkspace>>);
+pub struct Workspaces(Vec<std::sync::Mutex<Option<Box<DrawWorkspace>>>>);
 
 impl Workspaces {
     /// A workspace for each thread of the current pool.
@@ -118,7 +119,8 @@ impl Workspaces {
         Workspaces(
             (0..rayon::current_num_threads())
                 .map(|_| {
-                    std::sync::Mutex::new(DrawWorkspace { model: Some(model.clone()), ..DrawWorkspace::default() })
+                    let model = Some(Box::new(model.clone()));
+                    std::sync::Mutex::new(Some(Box::new(DrawWorkspace { model, ..DrawWorkspace::default() })))
                 })
                 .collect(),
         )
@@ -127,20 +129,18 @@ impl Workspaces {
     /// Takes the calling thread's workspace (a new one off the pool), leaving an empty one: a
     /// draw that waits on nested parallel work, and so runs another draw on the same thread,
     /// finds it empty and builds afresh.
-    fn take(&self) -> DrawWorkspace {
-        self.own()
-            .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)))
-            .unwrap_or_default()
+    fn take(&self) -> Box<DrawWorkspace> {
+        self.own().and_then(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()).unwrap_or_default()
     }
 
     /// Gives the workspace back to the calling thread.
-    fn put(&self, workspace: DrawWorkspace) {
+    fn put(&self, workspace: Box<DrawWorkspace>) {
         if let Some(m) = self.own() {
-            *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = workspace;
+            *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(workspace);
         }
     }
 
-    fn own(&self) -> Option<&std::sync::Mutex<DrawWorkspace>> {
+    fn own(&self) -> Option<&std::sync::Mutex<Option<Box<DrawWorkspace>>>> {
         rayon::current_thread_index().and_then(|i| self.0.get(i))
     }
 }
@@ -185,11 +185,13 @@ fn draw_in(
             model.rebuild(scenario, &values).map_err(draw_error)?;
             model
         }
-        None => match settings.engine {
-            PsaEngine::Cohort => Model::build_outcomes(scenario, &values),
-            PsaEngine::MonteCarlo { .. } => Model::build(scenario, &values),
-        }
-        .map_err(draw_error)?,
+        None => Box::new(
+            match settings.engine {
+                PsaEngine::Cohort => Model::build_outcomes(scenario, &values),
+                PsaEngine::MonteCarlo { .. } => Model::build(scenario, &values),
+            }
+            .map_err(draw_error)?,
+        ),
     };
     let n = model.n_strategies();
     // Flows only of the moves that carry a value (the same in every strategy's tables).

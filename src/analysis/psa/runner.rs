@@ -242,23 +242,13 @@ pub fn run(
     progress.start(last - first);
     progress.advance(checkpoint.next_draw - first);
     // The draws of a chunk are computed on the pool while a writer thread adds the chunk before
-    // to the accumulators (in draw order), writes its rows, forces them to disk and saves the
-    // checkpoint: the file work stays off the draws' path, and the checkpoint on disk is always
-    // that of whole chunks written.
+    // to the accumulators (in draw order) and writes its rows (see `write_chunks`): the file work
+    // stays off the draws' path.
     let start = checkpoint.next_draw;
     let checkpoint = std::thread::scope(|scope| -> Result<Checkpoint> {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<(DrawOutcome, Vec<f64>)>>(2);
-        let writer = scope.spawn(move || -> Result<Checkpoint> {
-            for done in receive {
-                let bytes = add_in_order(scenario, &done, &mut checkpoint.state)?;
-                rows.write_all(&bytes).map_err(write_err(&rows_path))?;
-                rows.sync_data().map_err(write_err(&rows_path))?;
-                checkpoint.rows_bytes += bytes.len() as u64;
-                checkpoint.next_draw += done.len() as u64;
-                save(&checkpoint_path, &checkpoint)?;
-            }
-            Ok(checkpoint)
-        });
+        let files = (rows, rows_path.as_path(), checkpoint_path.as_path());
+        let writer = scope.spawn(move || write_chunks(scenario, receive, files, checkpoint));
         let mut next = start;
         let mut outcome = Ok(());
         while next < last {
@@ -287,6 +277,44 @@ pub fn run(
     })?;
     let results = (settings.shard.count == 1).then(|| checkpoint.state.finish());
     Ok(PsaRun::Done { checkpoint: Box::new(checkpoint), results })
+}
+
+/// How often at most the writer forces the rows to disk and saves the checkpoint: a resumed run
+/// redoes at most the draws of this long, and a fast model is not held up by the disk.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The writer of [`run`]: adds each chunk `receive` brings to the checkpoint's accumulators, in
+/// draw order, and appends its rows to the rows file; at most every [`CHECKPOINT_EVERY`], and
+/// after the last chunk, forces the rows to disk and then saves the checkpoint, so that the
+/// checkpoint on disk is always that of whole chunks written and on disk (the rows after it are
+/// dropped on resume). Returns the final checkpoint.
+fn write_chunks(
+    scenario: &Scenario,
+    receive: std::sync::mpsc::Receiver<Vec<(DrawOutcome, Vec<f64>)>>,
+    (mut rows, rows_path, checkpoint_path): (std::fs::File, &Path, &Path),
+    mut checkpoint: Checkpoint,
+) -> Result<Checkpoint> {
+    let mut saved = std::time::Instant::now();
+    let mut unsaved = false;
+    let sync_and_save = |rows: &std::fs::File, checkpoint: &Checkpoint| -> Result<()> {
+        rows.sync_data().map_err(write_err(rows_path))?;
+        save(checkpoint_path, checkpoint)
+    };
+    for done in receive {
+        let bytes = add_in_order(scenario, &done, &mut checkpoint.state)?;
+        rows.write_all(&bytes).map_err(write_err(rows_path))?;
+        checkpoint.rows_bytes += bytes.len() as u64;
+        checkpoint.next_draw += done.len() as u64;
+        unsaved = true;
+        if saved.elapsed() >= CHECKPOINT_EVERY {
+            sync_and_save(&rows, &checkpoint)?;
+            (saved, unsaved) = (std::time::Instant::now(), false);
+        }
+    }
+    if unsaved {
+        sync_and_save(&rows, &checkpoint)?;
+    }
+    Ok(checkpoint)
 }
 
 /// The model of the base values as the draws' `engine` builds it: each thread rebuilds a copy.
