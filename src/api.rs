@@ -313,7 +313,7 @@ pub fn psa_by(
     let model = Model::from_scenario(scenario)?;
     let mut state = runner::new_state(scenario, &model, &settings)?;
     let mut rows = draws::header(&parameters);
-    let chunk = runner::chunk_size(engine);
+    let chunk = runner::chunk_size(engine, &model);
     let workspaces = Workspaces::new();
     progress.start(draws);
     let mut next = 0;

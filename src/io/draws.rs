@@ -32,21 +32,51 @@ pub fn header(parameters: &[String]) -> Vec<u8> {
 }
 
 /// The rows of several draws, CSV-encoded: numbers in their shortest round-trip form (ryu's
-/// notation: `4000.0`, `1e-7`), which reads back to the same `f64`.
+/// notation: `4000.0`, `1e-7`), which reads back to the same `f64`. A draw's parameter values,
+/// the same on each of its strategies' rows, are formatted once; a strategy's name is encoded
+/// by the csv crate (quoted when it must be), once per name.
 pub fn rows(draws: &[DrawRows<'_>]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut out = Vec::new();
     let (mut integer, mut float) = (itoa::Buffer::new(), ryu::Buffer::new());
+    let mut names: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut values = Vec::new();
     for d in draws {
+        values.clear();
+        for v in d.values {
+            values.push(b',');
+            values.extend_from_slice(float.format(*v).as_bytes());
+        }
         for (strategy, o) in &d.outcomes {
-            w.write_field(integer.format(d.draw)).expect("writing to memory cannot fail");
-            w.write_field(strategy).expect("writing to memory cannot fail");
-            for v in o.iter().chain(d.values) {
-                w.write_field(float.format(*v)).expect("writing to memory cannot fail");
+            out.extend_from_slice(integer.format(d.draw).as_bytes());
+            out.push(b',');
+            let name = match names.iter().position(|(n, _)| n == strategy) {
+                Some(i) => &names[i].1,
+                None => {
+                    names.push((strategy, csv_field(strategy)));
+                    &names[names.len() - 1].1
+                }
+            };
+            out.extend_from_slice(name);
+            for v in o {
+                out.push(b',');
+                out.extend_from_slice(float.format(*v).as_bytes());
             }
-            w.write_record(None::<&[u8]>).expect("writing to memory cannot fail");
+            out.extend_from_slice(&values);
+            out.push(b'\n');
         }
     }
-    w.into_inner().expect("writing to memory cannot fail")
+    out
+}
+
+/// One CSV field as the csv crate writes it within a record.
+fn csv_field(text: &str) -> Vec<u8> {
+    // Written as the first of two fields: a lone empty field would be quoted, a field among
+    // others is not.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([text, ""]).expect("writing to memory cannot fail");
+    let mut bytes = w.into_inner().expect("writing to memory cannot fail");
+    bytes.truncate(bytes.len() - 2); // the separator and the record's end
+    bytes
 }
 
 /// Per-draw values read back from a `psa_draws.csv`.
@@ -255,6 +285,36 @@ fn scan(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rows as the csv crate writes each record field by field: the same bytes, names that
+    /// must be quoted included; and they read back to the same numbers.
+    #[test]
+    fn rows_are_the_csv_crates_records() {
+        let values = [4000.0, 1e-7, 0.1 + 0.2, -2.5];
+        let names = ["soc", "a,b", "say \"hi\"", "two words", "line\nbreak"];
+        let draws: Vec<DrawRows> = (0..3)
+            .map(|draw| DrawRows {
+                draw,
+                outcomes: names.iter().map(|&n| (n, [1.5 * draw as f64, 1.0 / 3.0, 27.75])).collect(),
+                values: &values,
+            })
+            .collect();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for d in &draws {
+            for (name, o) in &d.outcomes {
+                let mut record = vec![d.draw.to_string(), name.to_string()];
+                record.extend(o.iter().chain(&values).map(|v| ryu::Buffer::new().format(*v).to_string()));
+                w.write_record(&record).unwrap();
+            }
+        }
+        assert_eq!(String::from_utf8(rows(&draws)).unwrap(), String::from_utf8(w.into_inner().unwrap()).unwrap());
+        let parameters: Vec<String> = (0..values.len()).map(|i| format!("p{i}")).collect();
+        let mut file = header(&parameters);
+        file.extend(rows(&draws));
+        let table = parse(Path::new("p/psa_draws.csv"), &file).unwrap();
+        assert_eq!(table.values[2], values);
+        assert_eq!(table.outcomes[2][1], [3.0, 1.0 / 3.0, 27.75]);
+    }
 
     fn parse_text(text: &str) -> Result<DrawTable> {
         parse(Path::new("p/psa_draws.csv"), text.as_bytes())

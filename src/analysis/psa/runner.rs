@@ -237,7 +237,7 @@ pub fn run(
     }
     rows.seek(std::io::SeekFrom::Start(checkpoint.rows_bytes)).map_err(write_err(&rows_path))?;
 
-    let chunk = chunk_size(settings.engine);
+    let chunk = chunk_size(settings.engine, &base_model);
     let workspaces = Workspaces::seeded(&base_model);
     progress.start(last - first);
     progress.advance(checkpoint.next_draw - first);
@@ -356,13 +356,22 @@ pub fn new_state(scenario: &Scenario, model: &Model, settings: &PsaSettings) -> 
     ))
 }
 
-/// Draws per chunk: run in parallel, then added in draw order (and checkpointed by [`run`]).
-pub fn chunk_size(engine: PsaEngine) -> u64 {
+/// Draws per chunk of `model`: run in parallel, then added in draw order (and checkpointed by
+/// [`run`]). A cohort chunk holds about [`CHUNK_CURVES_BYTES`] of survival curves (between 256
+/// and 4,096 draws): a small model's chunk is long enough that handing it over costs little
+/// next to its draws, a large model's short enough that its curves take little memory.
+pub fn chunk_size(engine: PsaEngine, model: &Model) -> u64 {
     match engine {
-        PsaEngine::Cohort => 256,
+        PsaEngine::Cohort => {
+            let per_draw = (model.n_strategies() * (model.n_cycles + 1) * std::mem::size_of::<f64>()).max(1);
+            (CHUNK_CURVES_BYTES / per_draw).clamp(256, 4096) as u64
+        }
         PsaEngine::MonteCarlo { .. } => 4,
     }
 }
+
+/// The survival curves a cohort chunk holds, in bytes, about ([`chunk_size`]).
+const CHUNK_CURVES_BYTES: usize = 2 << 20;
 
 /// Runs draws `draws` in parallel, adds them to `state` in draw order, and returns their rows
 /// of `psa_draws.csv` (`varied`: the indices of the varied parameters, the rows' extra columns),
