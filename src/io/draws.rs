@@ -37,6 +37,12 @@ pub fn header(parameters: &[String]) -> Vec<u8> {
 /// by the csv crate (quoted when it must be), once per name.
 pub fn rows(draws: &[DrawRows<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
+    rows_into(draws, &mut out);
+    out
+}
+
+/// As [`rows`], appended to `out` (a buffer kept from chunk to chunk).
+pub fn rows_into(draws: &[DrawRows<'_>], out: &mut Vec<u8>) {
     let (mut integer, mut float) = (itoa::Buffer::new(), ryu::Buffer::new());
     let mut names: Vec<(&str, Vec<u8>)> = Vec::new();
     let mut values = Vec::new();
@@ -65,7 +71,6 @@ pub fn rows(draws: &[DrawRows<'_>]) -> Vec<u8> {
             out.push(b'\n');
         }
     }
-    out
 }
 
 /// One CSV field as the csv crate writes it within a record.

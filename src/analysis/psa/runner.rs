@@ -296,12 +296,15 @@ fn write_chunks(
 ) -> Result<Checkpoint> {
     let mut saved = std::time::Instant::now();
     let mut unsaved = false;
+    // The rows of a chunk, in memory kept from chunk to chunk.
+    let mut bytes = Vec::new();
     let sync_and_save = |rows: &std::fs::File, checkpoint: &Checkpoint| -> Result<()> {
         rows.sync_data().map_err(write_err(rows_path))?;
         save(checkpoint_path, checkpoint)
     };
     for done in receive {
-        let bytes = add_in_order(scenario, &done, &mut checkpoint.state)?;
+        bytes.clear();
+        add_in_order(scenario, &done, &mut checkpoint.state, &mut bytes)?;
         rows.write_all(&bytes).map_err(write_err(rows_path))?;
         checkpoint.rows_bytes += bytes.len() as u64;
         checkpoint.next_draw += done.len() as u64;
@@ -390,7 +393,9 @@ pub fn run_chunk(
     progress: &dyn Progress,
 ) -> Result<Vec<u8>> {
     let done = compute_chunk(scenario, varied, settings, draws, workspaces, progress)?;
-    add_in_order(scenario, &done, state)
+    let mut rows = Vec::new();
+    add_in_order(scenario, &done, state, &mut rows)?;
+    Ok(rows)
 }
 
 /// Runs draws `draws` in parallel and returns them in draw order, or the error of the first
@@ -420,7 +425,12 @@ fn compute_chunk(
 }
 
 /// Adds computed draws to `state` in their order and returns their rows of `psa_draws.csv`.
-fn add_in_order(scenario: &Scenario, done: &[(DrawOutcome, Vec<f64>)], state: &mut PsaState) -> Result<Vec<u8>> {
+fn add_in_order(
+    scenario: &Scenario,
+    done: &[(DrawOutcome, Vec<f64>)],
+    state: &mut PsaState,
+    rows: &mut Vec<u8>,
+) -> Result<()> {
     let chunk_rows: Vec<DrawRows> = done
         .iter()
         .map(|(d, values)| DrawRows {
@@ -432,7 +442,8 @@ fn add_in_order(scenario: &Scenario, done: &[(DrawOutcome, Vec<f64>)], state: &m
     for (d, _) in done {
         state.add(d)?;
     }
-    Ok(draws::rows(&chunk_rows))
+    draws::rows_into(&chunk_rows, rows);
+    Ok(())
 }
 
 enum Resume {
