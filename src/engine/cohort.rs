@@ -54,8 +54,10 @@ impl FillWork {
     fn prepare(&mut self, model: &Model, moves: Option<&[bool]>) {
         let n_states = model.n_states();
         self.record_move.clear();
-        self.record_move
-            .extend((0..n_states * n_states).map(|i| i / n_states != i % n_states && moves.is_some_and(|m| m[i])));
+        match moves {
+            Some(m) => self.record_move.extend(m.iter().enumerate().map(|(i, &r)| r && i % (n_states + 1) != 0)),
+            None => self.record_move.resize(n_states * n_states, false),
+        }
         self.slot_state.clear();
         self.slot_state.extend(model.slots().iter().map(|s| s.state));
         let record_move = &self.record_move;
@@ -307,6 +309,11 @@ fn fill(
     // The occupancy of each state, once from the whole cohort's slots (not sub-cohort by
     // sub-cohort): the same numbers but for the order in which a state's several slots and
     // several sub-cohorts are added.
+    if slot_state.iter().enumerate().all(|(slot, &state)| slot == state) && n_slots == n_states {
+        // One slot per state, in state order: the same numbers (0 + m is m).
+        occupancy.copy_from_slice(slot_occupancy);
+        return;
+    }
     for (states, slots) in occupancy.chunks_exact_mut(n_states).zip(slot_occupancy.chunks_exact(n_slots)) {
         for (&state, m) in slot_state.iter().zip(slots) {
             states[state] += m;

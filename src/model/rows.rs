@@ -40,6 +40,8 @@ pub struct RowStore {
     pub(super) bad_row: bool,
     /// Each strategy's effect tables of the last build, kept for their memory.
     effects: Vec<EffectTables>,
+    /// The builder's scratch space, likewise.
+    scratch: RowScratch,
 }
 
 const EMPTY_EXIT: Exit = Exit { to_slot: 0, to_state: 0, probability: 0.0, cumulative: 0.0 };
@@ -54,6 +56,7 @@ impl RowStore {
             lens: Vec::new(),
             bad_row: false,
             effects: Vec::new(),
+            scratch: RowScratch::default(),
         }
     }
 
@@ -259,7 +262,14 @@ pub struct RowBuilder<'a> {
     groups: &'a [Group],
     /// Background hazard `[group][cycle]`.
     background: &'a [Vec<f64>],
-    /// Scratch space, reused for every row.
+    /// Scratch space, reused for every row (and kept in the store from build to build).
+    scratch: RowScratch,
+}
+
+/// The scratch space of a [`RowBuilder`], kept in the [`RowStore`] so that a PSA draw's build
+/// allocates nothing.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RowScratch {
     disease_rate: Vec<f64>,
     prob: Vec<f64>,
     split: Vec<f64>,
@@ -276,6 +286,33 @@ pub struct RowBuilder<'a> {
     class_sum: Vec<f64>,
 }
 
+impl RowScratch {
+    /// Sized and set for `n` states and `n_classes` row classes, as a new builder's.
+    fn prepare(&mut self, n: usize, n_classes: usize) {
+        let set = |v: &mut Vec<f64>, len: usize, x: f64| {
+            v.clear();
+            v.resize(len, x);
+        };
+        set(&mut self.disease_rate, n, 0.0);
+        set(&mut self.prob, n, 0.0);
+        set(&mut self.split, n + 1, 0.0);
+        set(&mut self.rates_with_background, n + 1, 0.0);
+        set(&mut self.modifier_rr, n, 1.0);
+        set(&mut self.modifier_or, n, 1.0);
+        self.class_done.clear();
+        self.class_done.resize(n_classes, false);
+        set(&mut self.class_prob, n_classes * n, 0.0);
+        set(&mut self.class_sum, n_classes, 0.0);
+    }
+}
+
+/// Scratch space is not part of a store's value: any two are equal.
+impl PartialEq for RowScratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 impl<'a> RowBuilder<'a> {
     /// A builder for the given inputs (background hazards indexed `[group][cycle]`).
     pub fn new(
@@ -285,24 +322,7 @@ impl<'a> RowBuilder<'a> {
         groups: &'a [Group],
         background: &'a [Vec<f64>],
     ) -> Self {
-        let n = scenario.states.len();
-        let n_classes = layout.n_row_classes;
-        RowBuilder {
-            scenario,
-            values,
-            layout,
-            groups,
-            background,
-            disease_rate: vec![0.0; n],
-            prob: vec![0.0; n],
-            split: vec![0.0; n + 1],
-            rates_with_background: vec![0.0; n + 1],
-            modifier_rr: vec![1.0; n],
-            modifier_or: vec![1.0; n],
-            class_done: vec![false; n_classes],
-            class_prob: vec![0.0; n_classes * n],
-            class_sum: vec![0.0; n_classes],
-        }
+        RowBuilder { scenario, values, layout, groups, background, scratch: RowScratch::default() }
     }
 
     /// Builds the rows of all strategies. Returns the store, or every problem found: the exits of
@@ -321,6 +341,8 @@ impl<'a> RowBuilder<'a> {
     pub fn build_into(mut self, store: &mut RowStore) -> Result<(), Vec<Problem>> {
         let scenario = self.scenario;
         store.clear(self.layout.slots.len(), scenario.states.len());
+        self.scratch = std::mem::take(&mut store.scratch);
+        self.scratch.prepare(scenario.states.len(), self.layout.n_row_classes);
         let mut problems = Vec::new();
         // A strategy's rows differ from the first strategy's only through its effects, unless
         // some transition applies to some strategies only: where the effects are the same (before
@@ -346,6 +368,7 @@ impl<'a> RowBuilder<'a> {
             }
         }
         store.effects = effects;
+        store.scratch = std::mem::take(&mut self.scratch);
         // Every stored row was summed as it was stored; the full check names a bad one.
         if problems.is_empty() && store.bad_row {
             problems = store.check(scenario, self.layout, self.groups);
@@ -389,7 +412,7 @@ impl<'a> RowBuilder<'a> {
                     continue;
                 }
                 let block = store.open_block();
-                self.class_done.fill(false);
+                self.scratch.class_done.fill(false);
                 let n = scenario.states.len();
                 for (slot_index, &slot) in layout.slots.iter().enumerate() {
                     let s = slot.state;
@@ -397,9 +420,9 @@ impl<'a> RowBuilder<'a> {
                         continue;
                     }
                     let class = layout.row_class[slot_index];
-                    let exit_sum = if self.class_done[class] {
-                        self.prob.copy_from_slice(&self.class_prob[class * n..(class + 1) * n]);
-                        self.class_sum[class]
+                    let exit_sum = if self.scratch.class_done[class] {
+                        self.scratch.prob.copy_from_slice(&self.scratch.class_prob[class * n..(class + 1) * n]);
+                        self.scratch.class_sum[class]
                     } else {
                         let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazards[t]);
                         let mut at = row_time(dt, group, t, slot.bucket);
@@ -414,9 +437,9 @@ impl<'a> RowBuilder<'a> {
                                 return;
                             }
                         };
-                        self.class_prob[class * n..(class + 1) * n].copy_from_slice(&self.prob);
-                        self.class_sum[class] = exit_sum;
-                        self.class_done[class] = true;
+                        self.scratch.class_prob[class * n..(class + 1) * n].copy_from_slice(&self.scratch.prob);
+                        self.scratch.class_sum[class] = exit_sum;
+                        self.scratch.class_done[class] = true;
                         exit_sum
                     };
                     if exit_sum > 1.0 + 1e-9 && !reported[s] {
@@ -430,7 +453,7 @@ impl<'a> RowBuilder<'a> {
                         };
                         problems.push(Problem::new("", None, kind));
                     }
-                    store.store(block, slot_index, slot, layout, &self.prob);
+                    store.store(block, slot_index, slot, layout, &self.scratch.prob);
                 }
                 if timed && t > 0 {
                     store.keep_if_new();
@@ -440,7 +463,7 @@ impl<'a> RowBuilder<'a> {
     }
 
     /// Per-cycle probabilities of moving from `slot` to each state (staying included) into
-    /// `self.prob`, given the hazard ratios and relative risks on the state's exits and the
+    /// `self.scratch.prob`, given the hazard ratios and relative risks on the state's exits and the
     /// background hazard. Returns the sum of the exits before the rest was given to staying (or
     /// to the complement), which must not exceed 1.
     fn probabilities(
@@ -451,13 +474,13 @@ impl<'a> RowBuilder<'a> {
         at: &At,
     ) -> Result<f64, RowError> {
         let s = slot.state;
-        let n = self.prob.len();
+        let n = self.scratch.prob.len();
         let dt = self.scenario.cycle_length_years;
         let background_to = self.scenario.background.as_ref().map(|b| b.to);
-        self.disease_rate.iter_mut().for_each(|x| *x = 0.0);
-        self.prob.iter_mut().for_each(|x| *x = 0.0);
-        self.modifier_rr.iter_mut().for_each(|x| *x = 1.0);
-        self.modifier_or.iter_mut().for_each(|x| *x = 1.0);
+        self.scratch.disease_rate.iter_mut().for_each(|x| *x = 0.0);
+        self.scratch.prob.iter_mut().for_each(|x| *x = 0.0);
+        self.scratch.modifier_rr.iter_mut().for_each(|x| *x = 1.0);
+        self.scratch.modifier_or.iter_mut().for_each(|x| *x = 1.0);
         let mut cycle_scale = false;
         let mut complement: Option<usize> = None;
         let exits = self.scenario.transitions.iter().enumerate();
@@ -500,7 +523,7 @@ impl<'a> RowBuilder<'a> {
                     cycle_scale = true;
                     let h = h * hr[tr.to];
                     let p = if h == 1.0 { number } else { 1.0 - (1.0 - number).powf(h) };
-                    self.prob[tr.to] += with_odds_ratio(p * r, o) * rr[tr.to];
+                    self.scratch.prob[tr.to] += with_odds_ratio(p * r, o) * rr[tr.to];
                     continue;
                 }
                 ExitSpec::Complement => {
@@ -513,35 +536,35 @@ impl<'a> RowBuilder<'a> {
             if rate.is_nan() {
                 return Err(RowError::NotANumber { transition: i, hazard_ratio: h * hr[tr.to] });
             }
-            self.disease_rate[tr.to] += rate;
-            self.modifier_rr[tr.to] *= r;
-            self.modifier_or[tr.to] *= o;
+            self.scratch.disease_rate[tr.to] += rate;
+            self.scratch.modifier_rr[tr.to] *= r;
+            self.scratch.modifier_or[tr.to] *= o;
         }
         let exit_sum;
         if cycle_scale {
             // Per-cycle probabilities as given; the complement (or staying) takes the rest.
-            exit_sum = self.prob.iter().sum::<f64>();
+            exit_sum = self.scratch.prob.iter().sum::<f64>();
             let rest = 1.0 - exit_sum;
-            self.prob[complement.unwrap_or(s)] += rest.max(0.0);
+            self.scratch.prob[complement.unwrap_or(s)] += rest.max(0.0);
             if let Some(d) = background_to {
                 // Background death first, then the disease exits among survivors.
                 let q = probability_from_rate(mu, dt);
-                self.prob.iter_mut().for_each(|p| *p *= 1.0 - q);
-                self.prob[d] += q;
+                self.scratch.prob.iter_mut().for_each(|p| *p *= 1.0 - q);
+                self.scratch.prob[d] += q;
             }
         } else {
             // Competing risks on the rate scale, background mortality included.
-            self.rates_with_background[..n].copy_from_slice(&self.disease_rate);
-            self.rates_with_background[n] = if background_to.is_some() { mu } else { 0.0 };
-            competing_risks(&self.rates_with_background, dt, &mut self.split);
-            for (j, p) in self.prob.iter_mut().enumerate() {
-                *p = with_odds_ratio(self.split[j] * self.modifier_rr[j], self.modifier_or[j]) * rr[j];
+            self.scratch.rates_with_background[..n].copy_from_slice(&self.scratch.disease_rate);
+            self.scratch.rates_with_background[n] = if background_to.is_some() { mu } else { 0.0 };
+            competing_risks(&self.scratch.rates_with_background, dt, &mut self.scratch.split);
+            for (j, p) in self.scratch.prob.iter_mut().enumerate() {
+                *p = with_odds_ratio(self.scratch.split[j] * self.scratch.modifier_rr[j], self.scratch.modifier_or[j]) * rr[j];
             }
             if let Some(d) = background_to {
-                self.prob[d] += self.split[n];
+                self.scratch.prob[d] += self.scratch.split[n];
             }
-            exit_sum = self.prob.iter().sum::<f64>();
-            self.prob[s] = (1.0 - exit_sum).max(0.0);
+            exit_sum = self.scratch.prob.iter().sum::<f64>();
+            self.scratch.prob[s] = (1.0 - exit_sum).max(0.0);
         }
         Ok(exit_sum)
     }
