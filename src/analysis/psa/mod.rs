@@ -94,6 +94,9 @@ pub struct DrawWorkspace {
     model: Option<Box<Model>>,
     trace: Option<crate::engine::CohortTrace>,
     scratch: Vec<f64>,
+    /// The moves whose flows a draw records (`None` inside: none carries a value), found at the
+    /// thread's first draw: they depend on the model's structure only.
+    valued: Option<Option<Vec<bool>>>,
     /// The subgroups of `--by`, classified at the thread's first draw: the sub-cohorts they
     /// classify are the scenario's, the same in every draw.
     subgroups: Option<crate::model::subgroups::Subgroups>,
@@ -196,22 +199,25 @@ fn draw_in(
     let n = model.n_strategies();
     // Flows only of the moves that carry a value (the same in every strategy's tables).
     let n_states = model.n_states();
-    let valued: Option<Vec<bool>> = model.valuations.as_ref().and_then(|v| v.first()).and_then(|v| {
-        let moves: Vec<bool> =
-            (0..n_states * n_states).map(|k| v.move_number(k / n_states, k % n_states).is_some()).collect();
-        moves.contains(&true).then_some(moves)
+    // Which moves those are depends on the model's structure only: found at the first draw.
+    let valued_moves = ws.valued.take().unwrap_or_else(|| {
+        model.valuations.as_ref().and_then(|v| v.first()).and_then(|v| {
+            let moves: Vec<bool> =
+                (0..n_states * n_states).map(|k| v.move_number(k / n_states, k % n_states).is_some()).collect();
+            moves.contains(&true).then_some(moves)
+        })
     });
+    let valued = valued_moves.as_deref();
     let (outcomes, survival): (Vec<[f64; 3]>, Vec<Vec<f64>>) = match settings.engine {
         PsaEngine::Cohort => {
             let trace = ws.trace.get_or_insert_with(crate::engine::CohortTrace::empty);
-            (0..n)
-                .map(|s| {
-                    sim_cohort_into(&model, s, trace, &mut ws.scratch, valued.as_deref());
-                    let outcomes = analysis::economics::cohort_outcomes(&model, trace).expect("PSA needs [economics]");
-                    let os = survival::overall_survival(&model, |t, s| trace.at(t, s));
-                    (outcomes, os)
-                })
-                .unzip()
+            let (mut outcomes, mut survival) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            for s in 0..n {
+                sim_cohort_into(&model, s, trace, &mut ws.scratch, valued);
+                outcomes.push(analysis::economics::cohort_outcomes(&model, trace).expect("PSA needs [economics]"));
+                survival.push(survival::overall_survival(&model, |t, s| trace.at(t, s)));
+            }
+            (outcomes, survival)
         }
         PsaEngine::MonteCarlo { patients } => {
             // Patients' streams depend on (seed, draw), so draws are independent and reproducible.
@@ -239,10 +245,11 @@ fn draw_in(
     let subgroups = if settings.by.is_empty() {
         Vec::new()
     } else {
-        by_subgroup(scenario, &model, &settings.by, ws, valued.as_deref()).map_err(draw_error)?
+        by_subgroup(scenario, &model, &settings.by, ws, valued).map_err(draw_error)?
     };
     check_finite_by(&model, k, &settings.by, &subgroups)?;
     ws.model = Some(model);
+    ws.valued = Some(valued_moves);
     Ok((DrawOutcome { draw: k, outcomes, survival, subgroups }, varied.iter().map(|&i| values[i]).collect()))
 }
 
