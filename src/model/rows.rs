@@ -558,7 +558,8 @@ impl<'a> RowBuilder<'a> {
             self.scratch.rates_with_background[n] = if background_to.is_some() { mu } else { 0.0 };
             competing_risks(&self.scratch.rates_with_background, dt, &mut self.scratch.split);
             for (j, p) in self.scratch.prob.iter_mut().enumerate() {
-                *p = with_odds_ratio(self.scratch.split[j] * self.scratch.modifier_rr[j], self.scratch.modifier_or[j]) * rr[j];
+                *p = with_odds_ratio(self.scratch.split[j] * self.scratch.modifier_rr[j], self.scratch.modifier_or[j])
+                    * rr[j];
             }
             if let Some(d) = background_to {
                 self.scratch.prob[d] += self.scratch.split[n];

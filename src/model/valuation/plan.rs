@@ -57,8 +57,6 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy)]
 struct DirectTerm {
     set: u32,
-    /// 0 for the discounted cost, 1 for the discounted QALYs.
-    total: u8,
     is_move: bool,
     at: u32,
     slots: u32,
@@ -72,7 +70,9 @@ struct DirectTerm {
 struct DirectPlan {
     /// The reward values (indices into [`Plan::reward_values`]'s) of each set.
     sets: Vec<Vec<u32>>,
-    terms: Vec<DirectTerm>,
+    /// The additions to the discounted cost, then those to the discounted QALYs, each in the
+    /// order the tables add them: two lists, so that the two sums run side by side.
+    terms: [Vec<DirectTerm>; 2],
 }
 
 /// An infusion as a total receives it: at boundary `boundary`, every alive slot's occupancy
@@ -272,7 +272,7 @@ impl Plan {
                 plan.sets.push(values);
                 (plan.sets.len() - 1) as u32
             });
-            plan.terms.push(DirectTerm { set, total, is_move, at, slots, factor: f64::from_bits(factor) });
+            plan.terms[total as usize].push(DirectTerm { set, is_move, at, slots, factor: f64::from_bits(factor) });
         }
         plan
     }
@@ -328,11 +328,9 @@ impl Plan {
         occupancy: &[f64],
         flow: &dyn Fn(usize, usize, usize, usize) -> f64,
     ) -> [f64; 2] {
-        let mut total = [0.0; 2];
-        for term in &self.direct[si].terms {
-            let amount = sums[term.set as usize] * term.factor;
+        let reach = |term: &DirectTerm| {
             let at = term.at as usize;
-            let reach = if term.is_move {
+            if term.is_move {
                 let (t, m) = (at / self.n_moves, at % self.n_moves);
                 let (from, to) = self.move_pairs[m];
                 flow(t, from, to, m)
@@ -340,8 +338,16 @@ impl Plan {
                 occupancy[at]
             } else {
                 occupancy[at..at + term.slots as usize].iter().sum()
-            };
-            total[term.total as usize] += amount * reach;
+            }
+        };
+        let mut total = [0.0; 2];
+        for (sum, terms) in total.iter_mut().zip(&self.direct[si].terms) {
+            // Summed in a local, not through memory, in the order of the list.
+            let mut acc = 0.0;
+            for term in terms {
+                acc += sums[term.set as usize] * term.factor * reach(term);
+            }
+            *sum = acc;
         }
         for infusion in infusions {
             let x = &occupancy[infusion.boundary * self.n_slots..(infusion.boundary + 1) * self.n_slots];
