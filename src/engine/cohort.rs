@@ -459,9 +459,19 @@ impl<const N: usize> DenseBlock<N> {
             }
             let slot_next = &mut out.slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
             // 0 + m is m (no share is -0), and an addition is never turned into a call to copy
-            // memory, which costs more than the step itself in a small model.
-            for (acc, &m) in slot_next.iter_mut().zip(&y) {
-                *acc = if out.first { 0.0 } else { *acc } + m;
+            // memory, which costs more than the step itself in a small model. A model as wide
+            // as the block writes whole vectors (a masked store is slow on some processors).
+            match <&mut [f64; N]>::try_from(&mut *slot_next) {
+                Ok(whole) => {
+                    for (acc, &m) in whole.iter_mut().zip(&y) {
+                        *acc = if out.first { 0.0 } else { *acc } + m;
+                    }
+                }
+                Err(_) => {
+                    for (acc, &m) in slot_next.iter_mut().zip(&y) {
+                        *acc = if out.first { 0.0 } else { *acc } + m;
+                    }
+                }
             }
             occupy(t + 1, &y[..n_slots]);
             x = y;

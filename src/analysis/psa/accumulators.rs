@@ -93,9 +93,24 @@ mod sparse {
 
 /// `x` in fixed point; `None` when it is not finite or too large to be summed exactly.
 pub(super) fn fixed(x: f64, q: usize) -> Option<i128> {
-    let scaled = (x * SCALE[q]).round();
-    // 2^100 leaves room for 2^27 draws of the largest value before an i128 sum could overflow.
-    (scaled.is_finite() && scaled.abs() < 2f64.powi(100)).then_some(scaled as i128)
+    let scaled = x * SCALE[q];
+    // 2^100 leaves room for 2^27 draws of the largest value before an i128 sum could overflow
+    // (false for NaN and infinities; numbers that large are integers, which rounding keeps).
+    (scaled.abs() < 2f64.powi(100)).then(|| round_to_integer(scaled))
+}
+
+/// `x.round() as i128` (halves away from zero) for |x| < 2^100, without a call to `round`, which
+/// costs more than the rest of a draw's sums: below 2^52 from the integer part and the fraction
+/// (both exact), above it x is already an integer.
+#[inline]
+fn round_to_integer(x: f64) -> i128 {
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let whole = x as i64; // toward zero
+        let fraction = x - whole as f64;
+        (whole + i64::from(fraction >= 0.5) - i64::from(fraction <= -0.5)) as i128
+    } else {
+        x as i128
+    }
 }
 
 const WHAT: [&str; 4] = ["cost", "QALYs", "life years", "highest net monetary benefit"];
@@ -206,7 +221,8 @@ impl PsaState {
                 let bin = ((v * SURVIVAL_BINS as f64) as usize).min(SURVIVAL_BINS - 1);
                 let at = s * (self.n_cycles + 1) + t;
                 self.survival_hist[at][bin] = self.survival_hist[at][bin].saturating_add(1);
-                let f = (v * RANGE_SCALE).round() as i64;
+                // v * 2^40 is finite (the curves are checked) and far below 2^63 (v is a share).
+                let f = round_to_integer(v * RANGE_SCALE).clamp(i64::MIN.into(), i64::MAX.into()) as i64;
                 self.survival_range[at] = [self.survival_range[at][0].min(f), self.survival_range[at][1].max(f)];
             }
         }
@@ -345,6 +361,25 @@ pub fn quantile(hist: &[u32], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rounding without `round` gives `round`'s integers: halves, the largest number below a
+    /// half, both signs, every magnitude up to 2^100, and many random numbers.
+    #[test]
+    fn round_to_integer_is_round() {
+        let mut xs = vec![0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994];
+        xs.extend([4503599627370495.5, -4503599627370495.5, 4503599627370496.0, 9007199254740993.0, 2f64.powi(99)]);
+        let mut z = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            z = crate::engine::rng::splitmix64(z);
+            let mantissa = (z >> 11) as f64 / (1u64 << 53) as f64;
+            let x = (mantissa - 0.5) * 2f64.powi((z % 100) as i32);
+            xs.push(x);
+            xs.push(x.round() + 0.5);
+        }
+        for x in xs {
+            assert_eq!(round_to_integer(x), x.round() as i128, "{x:e}");
+        }
+    }
 
     fn outcome(draw: u64, a: [f64; 3], b: [f64; 3], s: f64) -> DrawOutcome {
         DrawOutcome {
