@@ -450,7 +450,9 @@ impl<const N: usize> DenseBlock<N> {
             }
             let mut y = [0.0; N];
             for (from, &m) in x.iter().enumerate() {
-                if m == 0.0 {
+                // An empty slot adds m x p = 0 (p is finite), which leaves y as it is: a wide
+                // block skips it, a narrow one keeps x in registers rather than test each share.
+                if N > 8 && m == 0.0 {
                     continue;
                 }
                 for (acc, p) in y.iter_mut().zip(&self.p[from]) {
