@@ -374,7 +374,7 @@ pub fn chunk_size(engine: PsaEngine, model: &Model) -> u64 {
 }
 
 /// The survival curves a cohort chunk holds, in bytes, about ([`chunk_size`]).
-const CHUNK_CURVES_BYTES: usize = 2 << 20;
+const CHUNK_CURVES_BYTES: usize = 256 << 10;
 
 /// Runs draws `draws` in parallel, adds them to `state` in draw order, and returns their rows
 /// of `psa_draws.csv` (`varied`: the indices of the varied parameters, the rows' extra columns),
