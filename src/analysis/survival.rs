@@ -137,7 +137,9 @@ pub fn value_at(curve: &[f64], dt: f64, years: f64) -> Option<f64> {
 }
 
 fn state_curve(model: &Model, occupancy: impl Fn(usize, usize) -> f64, keep: impl Fn(usize) -> bool) -> Vec<f64> {
-    (0..=model.n_cycles).map(|t| (0..model.n_states()).filter(|&s| keep(s)).map(|s| occupancy(t, s)).sum()).collect()
+    let kept: Vec<usize> = (0..model.n_states()).filter(|&s| keep(s)).collect();
+    // The kept states' occupancy summed in state order (a PSA draw makes a curve per strategy).
+    (0..=model.n_cycles).map(|t| kept.iter().map(|&s| occupancy(t, s)).sum()).collect()
 }
 
 /// Overall survival at every cycle boundary: the sum of `occupancy(t, state)` over alive states.
