@@ -348,11 +348,23 @@ fn run_dense(
     out: DenseOut<'_>,
     occupy: &mut dyn FnMut(usize, &[f64]),
 ) {
+    let job = DenseJob { model, strategy, g, start, out, occupy };
     match start.len() {
-        0..=4 => DenseBlock::<4>::new().run(model, strategy, g, start, out, occupy),
-        5..=8 => DenseBlock::<8>::new().run(model, strategy, g, start, out, occupy),
-        _ => DenseBlock::<16>::new().run(model, strategy, g, start, out, occupy),
+        0..=4 => DenseBlock::<4>::new().run(job),
+        5..=8 => DenseBlock::<8>::new().run(job),
+        _ => DenseBlock::<16>::new().run(job),
     }
+}
+
+/// What [`DenseBlock::run`] steps: sub-cohort `g` of `strategy` from the occupancy `start`,
+/// writing to `out` and handing each boundary's occupancy to `occupy(boundary, slots)`.
+struct DenseJob<'a, 'b> {
+    model: &'a Model,
+    strategy: usize,
+    g: usize,
+    start: &'a [f64],
+    out: DenseOut<'a>,
+    occupy: &'b mut dyn FnMut(usize, &[f64]),
 }
 
 /// A block of rows as a dense matrix of slot-to-slot probabilities, `N` slots wide, for small
@@ -392,50 +404,27 @@ impl<const N: usize> DenseBlock<N> {
     /// boundary's occupancy to `occupy(boundary, slots)`. On a processor with AVX the same
     /// additions and multiplications run four numbers at a time (each still rounded on its own,
     /// no fused multiply-add, so the numbers are those without AVX, bit for bit).
-    fn run(
-        &mut self,
-        model: &Model,
-        strategy: usize,
-        g: usize,
-        start: &[f64],
-        out: DenseOut<'_>,
-        occupy: &mut dyn FnMut(usize, &[f64]),
-    ) {
+    fn run(&mut self, job: DenseJob<'_, '_>) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx") {
             // SAFETY: the processor running this has AVX, checked just above.
-            unsafe { self.run_avx(model, strategy, g, start, out, occupy) };
+            unsafe { self.run_avx(job) };
             return;
         }
-        self.run_portable(model, strategy, g, start, out, occupy);
+        self.run_portable(job);
     }
 
     /// [`DenseBlock::run`] compiled for AVX.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx")]
-    fn run_avx(
-        &mut self,
-        model: &Model,
-        strategy: usize,
-        g: usize,
-        start: &[f64],
-        out: DenseOut<'_>,
-        occupy: &mut dyn FnMut(usize, &[f64]),
-    ) {
-        self.run_portable(model, strategy, g, start, out, occupy);
+    fn run_avx(&mut self, job: DenseJob<'_, '_>) {
+        self.run_portable(job);
     }
 
     /// The body of [`DenseBlock::run`], for any processor.
     #[inline(always)]
-    fn run_portable(
-        &mut self,
-        model: &Model,
-        strategy: usize,
-        g: usize,
-        start: &[f64],
-        mut out: DenseOut<'_>,
-        occupy: &mut dyn FnMut(usize, &[f64]),
-    ) {
+    fn run_portable(&mut self, job: DenseJob<'_, '_>) {
+        let DenseJob { model, strategy, g, start, mut out, occupy } = job;
         let n_slots = start.len();
         let n_states = out.n_states;
         let mut x = [0.0; N];
