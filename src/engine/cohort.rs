@@ -44,6 +44,7 @@ struct FillWork {
     record_move: Vec<bool>,
     /// The slots whose moves are recorded, in slot order.
     recorded_slots: Vec<usize>,
+    n_states: usize,
     /// Steps every model through its rows, never a dense block (to test that both agree).
     rows_only: bool,
 }
@@ -53,6 +54,7 @@ impl FillWork {
     /// move out of it is: decided once, not in the inner loop.
     fn prepare(&mut self, model: &Model, moves: Option<&[bool]>) {
         let n_states = model.n_states();
+        self.n_states = n_states;
         self.record_move.clear();
         match moves {
             Some(m) => self.record_move.extend(m.iter().enumerate().map(|(i, &r)| r && i % (n_states + 1) != 0)),
@@ -66,6 +68,21 @@ impl FillWork {
             .extend(self.slot_state.iter().map(|&s| record_move[s * n_states..(s + 1) * n_states].contains(&true)));
         self.recorded_slots.clear();
         self.recorded_slots.extend(self.slot_records.iter().enumerate().filter(|(_, r)| **r).map(|(slot, _)| slot));
+    }
+}
+
+impl FillWork {
+    /// Adds the recorded moves of the share `m` leaving `slot` by the exits `row` to one cycle's
+    /// flows `flows_t` (`[from * n_states + to]`), in the row's order.
+    #[inline]
+    fn record(&self, slot: usize, m: f64, row: &[crate::model::Exit], flows_t: &mut [f64]) {
+        let from = self.slot_state[slot];
+        for e in row {
+            let i = from * self.n_states + e.to_state as usize;
+            if self.record_move[i] {
+                flows_t[i] += m * e.probability;
+            }
+        }
     }
 }
 
@@ -220,7 +237,6 @@ fn fill(
     trace.n_states = n_states;
     trace.n_cycles = n_cycles;
     trace.n_slots = n_slots;
-    reset(&mut trace.occupancy, (n_cycles + 1) * n_states);
     // The slot occupancy, the trace's largest array, is not cleared: the first sub-cohort
     // writes it (0 + m is m, bit for bit) and the others add to it.
     if work.weights.is_empty() {
@@ -232,7 +248,7 @@ fn fill(
     work.prepare(model, moves);
     let weights = &work.weights;
     let mut parts = Parts::new(model, &mut trace.parts, weights);
-    let (slot_state, slot_records, record_move) = (&work.slot_state, &work.slot_records, &work.record_move);
+    let (slot_state, slot_records) = (&work.slot_state, &work.slot_records);
     reset(scratch, 2 * n_slots);
     let keeps_moves = parts.keeps_moves;
     // A small model steps through each block as a dense matrix (unless it keeps its
@@ -255,7 +271,7 @@ fn fill(
         parts.occupy(k, 0, x);
         if dense {
             let out = DenseOut { slot_occupancy, first, n_states, flows, work };
-            run_dense(model, strategy, g, x, out, &mut |t, y| parts.occupy(k, t, y));
+            run_dense(model, strategy, g, x, out, |t, y| parts.occupy(k, t, y));
             continue;
         }
         // `y` is all zeros at each cycle's start: at first from the reset, then because each
@@ -282,13 +298,7 @@ fn fill(
                     y[e.to_slot as usize] += m * e.probability;
                 }
                 if slot_records[slot] {
-                    let from = slot_state[slot];
-                    for e in row {
-                        let i = from * n_states + e.to_state as usize;
-                        if record_move[i] {
-                            flows_t[i] += m * e.probability;
-                        }
-                    }
+                    work.record(slot, m, row, flows_t);
                 }
                 if keeps_moves {
                     parts.moved(k, t, slot_state[slot], m, row);
@@ -311,9 +321,11 @@ fn fill(
     // several sub-cohorts are added.
     if slot_state.iter().enumerate().all(|(slot, &state)| slot == state) && n_slots == n_states {
         // One slot per state, in state order: the same numbers (0 + m is m).
-        occupancy.copy_from_slice(slot_occupancy);
+        occupancy.clear();
+        occupancy.extend_from_slice(slot_occupancy);
         return;
     }
+    reset(occupancy, (n_cycles + 1) * n_states);
     for (states, slots) in occupancy.chunks_exact_mut(n_states).zip(slot_occupancy.chunks_exact(n_slots)) {
         for (&state, m) in slot_state.iter().zip(slots) {
             states[state] += m;
@@ -346,7 +358,7 @@ fn run_dense(
     g: usize,
     start: &[f64],
     out: DenseOut<'_>,
-    occupy: &mut dyn FnMut(usize, &[f64]),
+    occupy: impl FnMut(usize, &[f64]),
 ) {
     let job = DenseJob { model, strategy, g, start, out, occupy };
     match start.len() {
@@ -358,13 +370,14 @@ fn run_dense(
 
 /// What [`DenseBlock::run`] steps: sub-cohort `g` of `strategy` from the occupancy `start`,
 /// writing to `out` and handing each boundary's occupancy to `occupy(boundary, slots)`.
-struct DenseJob<'a, 'b> {
+struct DenseJob<'a, F: FnMut(usize, &[f64])> {
     model: &'a Model,
     strategy: usize,
     g: usize,
     start: &'a [f64],
     out: DenseOut<'a>,
-    occupy: &'b mut dyn FnMut(usize, &[f64]),
+    /// Generic, not `dyn`: the call is inlined into the step.
+    occupy: F,
 }
 
 /// A block of rows as a dense matrix of slot-to-slot probabilities, `N` slots wide, for small
@@ -404,7 +417,7 @@ impl<const N: usize> DenseBlock<N> {
     /// boundary's occupancy to `occupy(boundary, slots)`. On a processor with AVX the same
     /// additions and multiplications run four numbers at a time (each still rounded on its own,
     /// no fused multiply-add, so the numbers are those without AVX, bit for bit).
-    fn run(&mut self, job: DenseJob<'_, '_>) {
+    fn run(&mut self, job: DenseJob<'_, impl FnMut(usize, &[f64])>) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx") {
             // SAFETY: the processor running this has AVX, checked just above.
@@ -417,14 +430,14 @@ impl<const N: usize> DenseBlock<N> {
     /// [`DenseBlock::run`] compiled for AVX.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx")]
-    fn run_avx(&mut self, job: DenseJob<'_, '_>) {
+    fn run_avx(&mut self, job: DenseJob<'_, impl FnMut(usize, &[f64])>) {
         self.run_portable(job);
     }
 
     /// The body of [`DenseBlock::run`], for any processor.
     #[inline(always)]
-    fn run_portable(&mut self, job: DenseJob<'_, '_>) {
-        let DenseJob { model, strategy, g, start, mut out, occupy } = job;
+    fn run_portable(&mut self, job: DenseJob<'_, impl FnMut(usize, &[f64])>) {
+        let DenseJob { model, strategy, g, start, mut out, mut occupy } = job;
         let n_slots = start.len();
         let n_states = out.n_states;
         let mut x = [0.0; N];
@@ -453,20 +466,22 @@ impl<const N: usize> DenseBlock<N> {
             // memory, which costs more than the step itself in a small model. A model as wide
             // as the block writes whole vectors (a masked store is slow on some processors).
             match <&mut [f64; N]>::try_from(&mut *slot_next) {
-                Ok(whole) => {
-                    for (acc, &m) in whole.iter_mut().zip(&y) {
-                        *acc = if out.first { 0.0 } else { *acc } + m;
-                    }
-                }
-                Err(_) => {
-                    for (acc, &m) in slot_next.iter_mut().zip(&y) {
-                        *acc = if out.first { 0.0 } else { *acc } + m;
-                    }
-                }
+                Ok(whole) => write_boundary(whole, &y, out.first),
+                Err(_) => write_boundary(slot_next, &y, out.first),
             }
             occupy(t + 1, &y[..n_slots]);
             x = y;
         }
+    }
+}
+
+/// Writes (the first sub-cohort) or adds (the others) a boundary's occupancy `y` to `out`; called
+/// with a fixed-size `out` where the model is as wide as the block, so that it compiles to whole
+/// vectors.
+#[inline(always)]
+fn write_boundary(out: &mut [f64], y: &[f64], first: bool) {
+    for (acc, &m) in out.iter_mut().zip(y) {
+        *acc = if first { 0.0 } else { *acc } + m;
     }
 }
 
@@ -482,13 +497,7 @@ impl DenseOut<'_> {
             if m == 0.0 {
                 continue;
             }
-            let from = work.slot_state[slot];
-            for e in &exits[slot * n_states..slot * n_states + lens[slot] as usize] {
-                let i = from * n_states + e.to_state as usize;
-                if work.record_move[i] {
-                    flows_t[i] += m * e.probability;
-                }
-            }
+            work.record(slot, m, &exits[slot * n_states..slot * n_states + lens[slot] as usize], flows_t);
         }
     }
 }
