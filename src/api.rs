@@ -314,7 +314,8 @@ pub fn psa_by(
     let mut state = runner::new_state(scenario, &model, &settings)?;
     let mut rows = draws::header(&parameters);
     let chunk = runner::chunk_size(engine, &model);
-    let workspaces = Workspaces::new();
+    // Threads start from copies of the model the draws' engine builds, as in `runner::run`.
+    let workspaces = Workspaces::seeded(&runner::base_model(scenario, engine)?);
     progress.start(draws);
     let mut next = 0;
     while next < draws {

@@ -108,11 +108,6 @@ pub struct DrawWorkspace {
 pub struct Workspaces(Vec<std::sync::Mutex<Option<Box<DrawWorkspace>>>>);
 
 impl Workspaces {
-    /// A workspace for each thread of the current pool.
-    pub fn new() -> Workspaces {
-        Workspaces((0..rayon::current_num_threads()).map(|_| std::sync::Mutex::default()).collect())
-    }
-
     /// A workspace for each thread of the current pool, each holding a copy of `model` to rebuild
     /// for its draws instead of building one at its first draw: a copy costs a fraction of a
     /// build (the value tables' plan is the slow part). `model` must be the one the draws' engine
@@ -145,12 +140,6 @@ impl Workspaces {
 
     fn own(&self) -> Option<&std::sync::Mutex<Option<Box<DrawWorkspace>>>> {
         rayon::current_thread_index().and_then(|i| self.0.get(i))
-    }
-}
-
-impl Default for Workspaces {
-    fn default() -> Self {
-        Workspaces::new()
     }
 }
 

@@ -320,8 +320,12 @@ fn write_chunks(
     Ok(checkpoint)
 }
 
-/// The model of the base values as the draws' `engine` builds it: each thread rebuilds a copy.
-fn base_model(scenario: &Scenario, engine: PsaEngine) -> Result<Model> {
+/// The model of the base values as the draws' `engine` builds it: each thread rebuilds a copy
+/// ([`Workspaces::seeded`]).
+///
+/// # Errors
+/// As [`Model::build`].
+pub fn base_model(scenario: &Scenario, engine: PsaEngine) -> Result<Model> {
     match engine {
         PsaEngine::Cohort => Model::build_outcomes(scenario, &scenario.base_values()),
         PsaEngine::MonteCarlo { .. } => Model::from_scenario(scenario),
