@@ -147,6 +147,17 @@ pub fn overall_survival(model: &Model, occupancy: impl Fn(usize, usize) -> f64) 
     state_curve(model, occupancy, |s| model.states[s].alive)
 }
 
+/// [`overall_survival`] of a cohort trace, number for number, read straight off its rows (a PSA
+/// draw makes one per strategy).
+pub fn trace_survival(model: &Model, trace: &CohortTrace) -> Vec<f64> {
+    let alive: Vec<usize> = (0..model.n_states()).filter(|&s| model.states[s].alive).collect();
+    let mut curve = Vec::with_capacity(trace.n_cycles + 1);
+    for row in trace.occupancy.chunks_exact(trace.n_states).take(trace.n_cycles + 1) {
+        curve.push(alive.iter().map(|&s| row[s]).sum());
+    }
+    curve
+}
+
 fn curves(model: &Model, occupancy: impl Fn(usize, usize) -> f64) -> Vec<(String, Vec<f64>)> {
     let states = &model.states;
     let mut out = vec![
@@ -268,6 +279,23 @@ pub fn from_monte_carlo(model: &Model, counts: &McCounts) -> StrategySurvival {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The PSA's reading of a trace's survival is `overall_survival`'s, bit for bit.
+    #[test]
+    fn trace_survival_is_overall_survival() {
+        for name in ["four_state", "sick_sicker", "default", "thr_briggs"] {
+            let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            let scenario = crate::scenario::Scenario::load(std::path::Path::new(&path)).unwrap();
+            let model = Model::from_scenario(&scenario).unwrap();
+            for si in 0..model.n_strategies() {
+                let trace = crate::engine::sim_cohort(&model, si);
+                let want: Vec<u64> =
+                    overall_survival(&model, |t, s| trace.at(t, s)).iter().map(|x| x.to_bits()).collect();
+                let got: Vec<u64> = trace_survival(&model, &trace).iter().map(|x| x.to_bits()).collect();
+                assert_eq!(got, want, "{name}, strategy {si}");
+            }
+        }
+    }
 
     #[test]
     fn trapezoid_and_crossing_hand_values() {

@@ -100,6 +100,8 @@ pub struct DrawWorkspace {
     /// The subgroups of `--by`, classified at the thread's first draw: the sub-cohorts they
     /// classify are the scenario's, the same in every draw.
     subgroups: Option<crate::model::subgroups::Subgroups>,
+    /// The run's sampler, made at the thread's first draw (the workspaces serve one run).
+    sampler: Option<sampling::Sampler>,
 }
 
 /// One [`DrawWorkspace`] per thread of the pool a PSA runs on, kept for the whole run. Make it
@@ -168,7 +170,10 @@ fn draw_in(
     k: u64,
     ws: &mut DrawWorkspace,
 ) -> Result<(DrawOutcome, Vec<f64>)> {
-    let values = sampling::draw_values(scenario, varied, settings.seed, k);
+    let sampler = (ws.sampler.take().filter(|s| s.is_for(varied, settings.seed)))
+        .unwrap_or_else(|| sampling::Sampler::new(scenario, varied, settings.seed));
+    let values = sampler.draw(k);
+    ws.sampler = Some(sampler);
     let draw_error = |e| Error::Draw { draw: k, cause: Box::new(e) };
     // A cohort draw needs only cost, QALYs and life years from the value tables. A model that
     // failed to rebuild is dropped (it is incomplete).
@@ -204,7 +209,7 @@ fn draw_in(
             for s in 0..n {
                 sim_cohort_into(&model, s, trace, &mut ws.scratch, valued);
                 outcomes.push(analysis::economics::cohort_outcomes(&model, trace).expect("PSA needs [economics]"));
-                survival.push(survival::overall_survival(&model, |t, s| trace.at(t, s)));
+                survival.push(survival::trace_survival(&model, trace));
             }
             (outcomes, survival)
         }

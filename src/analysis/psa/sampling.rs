@@ -21,8 +21,9 @@ fn name_hash(name: &str) -> u64 {
 }
 
 /// The generator for one parameter in one draw.
+#[cfg(test)]
 fn stream(seed: u64, draw: u64, name: &str) -> PatientRng {
-    PatientRng::seed_from_u64(splitmix64(seed ^ PSA_STREAM) ^ splitmix64(draw ^ splitmix64(name_hash(name))))
+    keyed_stream(splitmix64(seed ^ PSA_STREAM), draw, name_key(name))
 }
 
 /// One value from a distribution (the checked parameters make every constructor succeed). A
@@ -80,34 +81,176 @@ pub fn sample_dirichlet(alpha: &[f64], rng: &mut PatientRng) -> Vec<f64> {
     g.iter().map(|x| x / total).collect()
 }
 
-/// Parameter values of draw `draw` (indexed like `scenario.parameters`).
+/// Parameter values of draw `draw` (indexed like `scenario.parameters`): as
+/// [`Sampler::draw`] of a sampler made for this one draw.
 pub fn draw_values(scenario: &Scenario, varied: &[usize], seed: u64, draw: u64) -> Vec<f64> {
-    let mut values = scenario.base_values();
-    for &i in varied {
-        let p = &scenario.parameters[i];
-        if let Some(d) = &p.distribution {
-            values[i] = sample(d, p.value, &mut stream(seed, draw, &p.name));
+    Sampler::new(scenario, varied, seed).draw(draw)
+}
+
+/// A distribution made ready to sample: `rand_distr`'s objects built once per run rather than
+/// once per draw (a draw from a made object is the draw from one made afresh).
+#[derive(Debug, Clone)]
+enum Ready {
+    Beta(rand_distr::Beta<f64>),
+    Gamma(rand_distr::Gamma<f64>),
+    Lognormal(rand_distr::LogNormal<f64>),
+    Normal(rand_distr::Normal<f64>),
+    /// `fixed`, or a distribution `rand_distr` refuses (the checked scenario has none): the base.
+    Value(f64),
+    /// Components with their weights, as [`sample`] draws them, and the base value (an empty
+    /// mixture's value).
+    Mixture(Vec<(f64, Ready)>, f64),
+}
+
+impl Ready {
+    fn new(distribution: &Distribution, base: f64) -> Ready {
+        match *distribution {
+            Distribution::Beta { alpha, beta } => {
+                rand_distr::Beta::new(alpha, beta).map_or(Ready::Value(base), Ready::Beta)
+            }
+            Distribution::Gamma { shape, scale } => {
+                rand_distr::Gamma::new(shape, scale).map_or(Ready::Value(base), Ready::Gamma)
+            }
+            Distribution::Lognormal { meanlog, sdlog } => {
+                rand_distr::LogNormal::new(meanlog, sdlog).map_or(Ready::Value(base), Ready::Lognormal)
+            }
+            Distribution::Normal { mean, sd } => {
+                rand_distr::Normal::new(mean, sd).map_or(Ready::Value(base), Ready::Normal)
+            }
+            Distribution::Fixed => Ready::Value(base),
+            Distribution::Mixture { ref components } => Ready::Mixture(
+                components.iter().map(|c| (c.weight, Ready::new(&c.distribution, c.value.unwrap_or(base)))).collect(),
+                base,
+            ),
         }
     }
-    // Dirichlet groups override their members' own distributions.
-    for g in &scenario.dirichlet {
-        let name: String =
-            g.parameters.iter().map(|&i| scenario.parameters[i].name.as_str()).collect::<Vec<_>>().join("+");
-        let x = sample_dirichlet(&g.alpha, &mut stream(seed, draw, &format!("dirichlet:{name}")));
-        for (&i, v) in g.parameters.iter().zip(x) {
-            values[i] = v;
+
+    /// The same value as [`sample`] of the distribution it was made from, from the same `rng`.
+    fn sample(&self, rng: &mut PatientRng) -> f64 {
+        match self {
+            Ready::Beta(d) => d.sample(rng),
+            Ready::Gamma(d) => d.sample(rng),
+            Ready::Lognormal(d) => d.sample(rng),
+            Ready::Normal(d) => d.sample(rng),
+            Ready::Value(x) => *x,
+            Ready::Mixture(components, base) => {
+                let u = uniform(rng);
+                let mut cumulative = 0.0;
+                let k = components
+                    .iter()
+                    .position(|(weight, _)| {
+                        cumulative += weight;
+                        u < cumulative
+                    })
+                    .unwrap_or(components.len().saturating_sub(1));
+                components.get(k).map_or(*base, |(_, c)| c.sample(rng))
+            }
         }
     }
-    // Multivariate normal groups likewise, from one stream per group.
-    for g in &scenario.multivariate_normal {
-        let name: String =
-            g.parameters.iter().map(|&i| scenario.parameters[i].name.as_str()).collect::<Vec<_>>().join("+");
-        let x = sample_multivariate_normal(&g.mean, &g.cholesky, &mut stream(seed, draw, &format!("mvn:{name}")));
-        for (&i, v) in g.parameters.iter().zip(x) {
-            values[i] = v;
+}
+
+/// The stream key of a name: the part of [`stream`]'s seed that does not change with the draw.
+fn name_key(name: &str) -> u64 {
+    splitmix64(name_hash(name))
+}
+
+/// The generator of the stream keyed `key` in draw `draw` of a run keyed `run`: [`stream`] with
+/// its fixed parts computed once.
+fn keyed_stream(run: u64, draw: u64, key: u64) -> PatientRng {
+    PatientRng::seed_from_u64(run ^ splitmix64(draw ^ key))
+}
+
+/// A group of parameters drawn jointly from one stream (keyed by its members' names), whose
+/// draw overrides the members' own distributions.
+#[derive(Debug, Clone)]
+struct Group {
+    key: u64,
+    members: Vec<usize>,
+    joint: Joint,
+}
+
+#[derive(Debug, Clone)]
+enum Joint {
+    Dirichlet {
+        alpha: Vec<f64>,
+    },
+    /// Mean and lower Cholesky factor, row by row.
+    Normal {
+        mean: Vec<f64>,
+        cholesky: Vec<f64>,
+    },
+}
+
+/// Everything about a PSA's draws that does not change from draw to draw: the base values, each
+/// varied parameter's stream key and ready distribution, and the Dirichlet and multivariate
+/// normal groups. Made once per run (or per thread); [`Sampler::draw`] then gives exactly
+/// [`draw_values`]'s numbers.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    seed: u64,
+    varied: Vec<usize>,
+    run: u64,
+    base: Vec<f64>,
+    parameters: Vec<(usize, u64, Ready)>,
+    /// The Dirichlet groups, then the multivariate normal ones.
+    groups: Vec<Group>,
+}
+
+impl Sampler {
+    /// The sampler of `scenario`'s draws under `seed` (`varied`: [`varied_parameters`]).
+    pub fn new(scenario: &Scenario, varied: &[usize], seed: u64) -> Sampler {
+        let group = |prefix: &str, members: &[usize], joint: Joint| {
+            let names: Vec<&str> = members.iter().map(|&i| scenario.parameters[i].name.as_str()).collect();
+            Group { key: name_key(&format!("{prefix}:{}", names.join("+"))), members: members.to_vec(), joint }
+        };
+        let dirichlet = scenario
+            .dirichlet
+            .iter()
+            .map(|g| group("dirichlet", &g.parameters, Joint::Dirichlet { alpha: g.alpha.clone() }));
+        let normal = scenario
+            .multivariate_normal
+            .iter()
+            .map(|g| group("mvn", &g.parameters, Joint::Normal { mean: g.mean.clone(), cholesky: g.cholesky.clone() }));
+        Sampler {
+            seed,
+            varied: varied.to_vec(),
+            run: splitmix64(seed ^ PSA_STREAM),
+            base: scenario.base_values(),
+            parameters: varied
+                .iter()
+                .filter_map(|&i| {
+                    let p = &scenario.parameters[i];
+                    p.distribution.as_ref().map(|d| (i, name_key(&p.name), Ready::new(d, p.value)))
+                })
+                .collect(),
+            groups: dirichlet.chain(normal).collect(),
         }
     }
-    values
+
+    /// Was it made with these varied parameters and seed? (A workspace kept by a caller for
+    /// several runs makes a new one when not.)
+    pub fn is_for(&self, varied: &[usize], seed: u64) -> bool {
+        self.seed == seed && self.varied == varied
+    }
+
+    /// Parameter values of draw `draw` (indexed like the scenario's parameters).
+    pub fn draw(&self, draw: u64) -> Vec<f64> {
+        let mut values = self.base.clone();
+        for (i, key, ready) in &self.parameters {
+            values[*i] = ready.sample(&mut keyed_stream(self.run, draw, *key));
+        }
+        for g in &self.groups {
+            let rng = &mut keyed_stream(self.run, draw, g.key);
+            let x = match &g.joint {
+                Joint::Dirichlet { alpha } => sample_dirichlet(alpha, rng),
+                Joint::Normal { mean, cholesky } => sample_multivariate_normal(mean, cholesky, rng),
+            };
+            for (&i, v) in g.members.iter().zip(x) {
+                values[i] = v;
+            }
+        }
+        values
+    }
 }
 
 /// One draw from a multivariate normal with the given mean and lower Cholesky factor L (row by

@@ -29,6 +29,8 @@ pub const MAX_OPERATORS: usize = 150;
 pub const MAX_SIGNS: usize = 4;
 /// Values a formula may need on its evaluation stack at once.
 pub const MAX_STACK: usize = 64;
+/// The stack of formulas of at most this many operations (see [`Formula::eval`]).
+const SHORT: usize = 16;
 
 /// A formula as read, before names are resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -666,7 +668,15 @@ impl Formula {
     /// fails: a NaN or an infinity is returned as such, for the caller to report with its
     /// location (e.g. `ln(0)` gives minus infinity, `0/0` NaN).
     pub fn eval(&self, values: &[f64], at: &At) -> f64 {
-        let mut stack = [0.0f64; MAX_STACK];
+        // No op pushes more than one value: a short formula runs on a short stack, which costs
+        // no call to clear (most formulas are short, and some are evaluated for every draw).
+        if self.ops.len() <= SHORT { self.eval_on::<SHORT>(values, at) } else { self.eval_on::<MAX_STACK>(values, at) }
+    }
+
+    /// [`Formula::eval`] on a stack of `N` values (at least [`Formula::stack_needed`]).
+    #[inline(always)]
+    fn eval_on<const N: usize>(&self, values: &[f64], at: &At) -> f64 {
+        let mut stack = [0.0f64; N];
         let mut n = 0usize;
         for op in &self.ops {
             match *op {
