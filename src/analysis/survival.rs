@@ -151,11 +151,18 @@ pub fn overall_survival(model: &Model, occupancy: impl Fn(usize, usize) -> f64) 
 /// draw makes one per strategy).
 pub fn trace_survival(model: &Model, trace: &CohortTrace) -> Vec<f64> {
     let alive: Vec<usize> = (0..model.n_states()).filter(|&s| model.states[s].alive).collect();
-    let mut curve = Vec::with_capacity(trace.n_cycles + 1);
-    for row in trace.occupancy.chunks_exact(trace.n_states).take(trace.n_cycles + 1) {
-        curve.push(alive.iter().map(|&s| row[s]).sum());
-    }
-    curve
+    let n = trace.n_states;
+    (0..=trace.n_cycles)
+        .map(|t| {
+            let row = &trace.occupancy[t * n..(t + 1) * n];
+            // As `Iterator::sum`: from minus zero, in state order, in a register.
+            let mut total = -0.0;
+            for &s in &alive {
+                total += row[s];
+            }
+            total
+        })
+        .collect()
 }
 
 fn curves(model: &Model, occupancy: impl Fn(usize, usize) -> f64) -> Vec<(String, Vec<f64>)> {

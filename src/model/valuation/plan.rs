@@ -70,9 +70,28 @@ struct DirectTerm {
 struct DirectPlan {
     /// The reward values (indices into [`Plan::reward_values`]'s) of each set.
     sets: Vec<Vec<u32>>,
-    /// The additions to the discounted cost, then those to the discounted QALYs, each in the
-    /// order the tables add them: two lists, so that the two sums run side by side.
+    /// The additions to the discounted cost, then those to the discounted QALYs, each list
+    /// ordered by set (and in each set, in the order the tables add them).
     terms: [Vec<DirectTerm>; 2],
+    /// The runs of `terms` that read the same set, occupancy or flows: (set, first term, end).
+    runs: [Vec<(u32, u32, u32)>; 2],
+}
+
+/// The sum of `factor x reach(term)` over `terms`, in four partial sums (terms 0, 4, 8, ...; 1,
+/// 5, 9, ...; ...) added pairwise at the end, so that the additions do not wait on one another.
+#[inline(always)]
+fn partial_sums(terms: &[DirectTerm], reach: impl Fn(&DirectTerm) -> f64) -> f64 {
+    let mut part = [0.0f64; 4];
+    let mut quads = terms.chunks_exact(4);
+    for quad in &mut quads {
+        for (p, term) in part.iter_mut().zip(quad) {
+            *p += term.factor * reach(term);
+        }
+    }
+    for (p, term) in part.iter_mut().zip(quads.remainder()) {
+        *p += term.factor * reach(term);
+    }
+    (part[0] + part[1]) + (part[2] + part[3])
 }
 
 /// An infusion as a total receives it: at boundary `boundary`, every alive slot's occupancy
@@ -274,6 +293,16 @@ impl Plan {
             });
             plan.terms[total as usize].push(DirectTerm { set, is_move, at, slots, factor: f64::from_bits(factor) });
         }
+        for (terms, runs) in plan.terms.iter_mut().zip(&mut plan.runs) {
+            terms.sort_by_key(|t| (t.set, t.is_move));
+            let mut start = 0;
+            for k in 1..=terms.len() {
+                if k == terms.len() || (terms[k].set, terms[k].is_move) != (terms[start].set, terms[start].is_move) {
+                    runs.push((terms[start].set, start as u32, k as u32));
+                    start = k;
+                }
+            }
+        }
         plan
     }
 
@@ -328,24 +357,26 @@ impl Plan {
         occupancy: &[f64],
         flow: &dyn Fn(usize, usize, usize, usize) -> f64,
     ) -> [f64; 2] {
-        let reach = |term: &DirectTerm| {
+        let reach_move = |term: &DirectTerm| {
             let at = term.at as usize;
-            if term.is_move {
-                let (t, m) = (at / self.n_moves, at % self.n_moves);
-                let (from, to) = self.move_pairs[m];
-                flow(t, from, to, m)
-            } else if term.slots == 1 {
-                occupancy[at]
-            } else {
-                occupancy[at..at + term.slots as usize].iter().sum()
-            }
+            let (t, m) = (at / self.n_moves, at % self.n_moves);
+            let (from, to) = self.move_pairs[m];
+            flow(t, from, to, m)
+        };
+        let reach_point = |term: &DirectTerm| {
+            let at = term.at as usize;
+            if term.slots == 1 { occupancy[at] } else { occupancy[at..at + term.slots as usize].iter().sum() }
         };
         let mut total = [0.0; 2];
-        for (sum, terms) in total.iter_mut().zip(&self.direct[si].terms) {
-            // Summed in a local, not through memory, in the order of the list.
+        let direct = &self.direct[si];
+        for (sum, (terms, runs)) in total.iter_mut().zip(direct.terms.iter().zip(&direct.runs)) {
             let mut acc = 0.0;
-            for term in terms {
-                acc += sums[term.set as usize] * term.factor * reach(term);
+            for &(set, start, end) in runs {
+                let run = &terms[start as usize..end as usize];
+                // The run's factor x occupancy (or flow), then times the set's sum of values.
+                let reached =
+                    if run[0].is_move { partial_sums(run, reach_move) } else { partial_sums(run, reach_point) };
+                acc += sums[set as usize] * reached;
             }
             *sum = acc;
         }
