@@ -450,28 +450,52 @@ impl<const N: usize> DenseBlock<N> {
             if !out.flows.is_empty() {
                 out.record_flows(t, exits, lens, &x);
             }
-            let mut y = [0.0; N];
+            // In place: the next step reads the shares where this one wrote them (no copy
+            // between two arrays on the way, which each step would wait on).
+            x = self.step(&x);
+            let slot_next = &mut out.slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
+            // 0 + m is m (no share is -0), and an addition is never turned into a call to copy
+            // memory, which costs more than the step itself in a small model. A model as wide
+            // as the block writes whole vectors (a masked store is slow on some processors).
+            match <&mut [f64; N]>::try_from(&mut *slot_next) {
+                Ok(whole) => write_boundary(whole, &x, out.first),
+                Err(_) => write_boundary(slot_next, &x, out.first),
+            }
+            occupy(t + 1, &x[..n_slots]);
+        }
+    }
+}
+
+impl<const N: usize> DenseBlock<N> {
+    /// The occupancy after one cycle from `x`: from slot by from slot, each share times its row
+    /// added to the sum. An empty slot adds m x p = 0 (p is finite), which leaves the sum as it
+    /// is: a wide block skips it, a narrow one keeps x in registers rather than test each share.
+    /// A narrow block starts the sum from the first slot's products rather than from 0 + those
+    /// products: the same numbers (no product is -0: shares and probabilities are +0 or more),
+    /// one addition less in the chain each step waits on.
+    #[inline(always)]
+    fn step(&self, x: &[f64; N]) -> [f64; N] {
+        let mut y = [0.0; N];
+        if N > 8 {
             for (from, &m) in x.iter().enumerate() {
-                // An empty slot adds m x p = 0 (p is finite), which leaves y as it is: a wide
-                // block skips it, a narrow one keeps x in registers rather than test each share.
-                if N > 8 && m == 0.0 {
+                if m == 0.0 {
                     continue;
                 }
                 for (acc, p) in y.iter_mut().zip(&self.p[from]) {
                     *acc += m * p;
                 }
             }
-            let slot_next = &mut out.slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
-            // 0 + m is m (no share is -0), and an addition is never turned into a call to copy
-            // memory, which costs more than the step itself in a small model. A model as wide
-            // as the block writes whole vectors (a masked store is slow on some processors).
-            match <&mut [f64; N]>::try_from(&mut *slot_next) {
-                Ok(whole) => write_boundary(whole, &y, out.first),
-                Err(_) => write_boundary(slot_next, &y, out.first),
-            }
-            occupy(t + 1, &y[..n_slots]);
-            x = y;
+            return y;
         }
+        for (acc, p) in y.iter_mut().zip(&self.p[0]) {
+            *acc = x[0] * p;
+        }
+        for (from, &m) in x.iter().enumerate().skip(1) {
+            for (acc, p) in y.iter_mut().zip(&self.p[from]) {
+                *acc += m * p;
+            }
+        }
+        y
     }
 }
 
