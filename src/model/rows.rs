@@ -75,10 +75,10 @@ impl RowStore {
         self.lens.len() / self.n_slots
     }
 
-    /// The next cycle uses the same block as the previous one.
-    fn repeat_previous(&mut self) {
+    /// The next `n` cycles use the same block as the previous one.
+    fn repeat_previous(&mut self, n: usize) {
         let previous = *self.blocks.last().expect("a block for the previous cycle");
-        self.blocks.push(previous);
+        self.blocks.resize(self.blocks.len() + n, previous);
     }
 
     /// The next cycle uses the block at `reference`, an earlier entry of the block list (the
@@ -394,17 +394,29 @@ impl<'a> RowBuilder<'a> {
         let dt = scenario.cycle_length_years;
         // Exits that change with model time or age: every cycle is built, then kept only if it
         // differs from the one before (an age band or a step function repeats many cycles).
-        let timed = scenario.transitions.iter().flat_map(|t| t.values()).any(|v| {
-            let d = v.depends();
-            d.model_time || d.age
-        });
+        let timed = layout.timed;
         for (gi, group) in self.groups.iter().enumerate() {
             let hazards = &self.background[gi];
+            // Cycles before `next` are already stored.
+            let mut next = 0;
             for t in 0..scenario.n_cycles {
-                let unchanged =
-                    t > 0 && hazards[t].to_bits() == hazards[t - 1].to_bits() && effects.same_as_previous(t);
-                if unchanged && !timed {
-                    store.repeat_previous();
+                // A cycle whose hazard and effects are those of the cycle before repeats its
+                // block: a run of such cycles is stored at its first, and the rest skipped.
+                if t < next {
+                    continue;
+                }
+                let run = if timed || t == 0 {
+                    0
+                } else {
+                    (t..scenario.n_cycles)
+                        .take_while(|&k| {
+                            hazards[k].to_bits() == hazards[k - 1].to_bits() && effects.same_as_previous(k)
+                        })
+                        .count()
+                };
+                if run > 0 {
+                    store.repeat_previous(run);
+                    next = t + run;
                     continue;
                 }
                 if reference.is_some_and(|r| r.same_cycle_as(effects, t)) {
@@ -483,10 +495,9 @@ impl<'a> RowBuilder<'a> {
         self.scratch.modifier_or.iter_mut().for_each(|x| *x = 1.0);
         let mut cycle_scale = false;
         let mut complement: Option<usize> = None;
-        let exits = self.scenario.transitions.iter().enumerate();
-        for (i, tr) in
-            exits.filter(|(_, tr)| tr.from == s && tr.window.contains(slot.bucket) && tr.applies_in(strategy))
-        {
+        let transitions = &self.scenario.transitions;
+        let exits = self.layout.exits_from[strategy * n + s].iter().map(|&i| (i, &transitions[i]));
+        for (i, tr) in exits.filter(|(_, tr)| tr.window.contains(slot.bucket)) {
             // A formula is evaluated at this row's model time and checked against its use's range
             // (literals and parameters were checked when the values were made).
             let number = match spec_value(&tr.spec) {

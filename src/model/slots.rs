@@ -19,6 +19,13 @@ pub struct SlotLayout {
     /// The row class of each slot, and the number of classes (see [`row_classes`]).
     pub row_class: Vec<usize>,
     pub n_row_classes: usize,
+    /// The transitions out of each state in each strategy, in file order:
+    /// `exits_from[strategy * n_states + state]` (those of every strategy and those made
+    /// strategy-specific for it; a row still checks each one's time-in-state window).
+    pub exits_from: Vec<Vec<usize>>,
+    /// Some exit reads model time or age, so that every cycle's rows are built (and kept only
+    /// when new) rather than repeated while the hazards and effects stay the same.
+    pub timed: bool,
 }
 
 impl SlotLayout {
@@ -58,7 +65,19 @@ impl SlotLayout {
             slots.extend((0..=last).map(|bucket| Slot { state, bucket }));
         }
         let (row_class, n_row_classes) = row_classes(scenario, &slots);
-        SlotLayout { slots, first_slot, last_bucket, row_class, n_row_classes }
+        let exits_from = (0..scenario.strategies.len())
+            .flat_map(|strategy| {
+                (0..n_states).map(move |state| {
+                    let exits = scenario.transitions.iter().enumerate();
+                    exits.filter(|(_, tr)| tr.from == state && tr.applies_in(strategy)).map(|(i, _)| i).collect()
+                })
+            })
+            .collect();
+        let timed = scenario.transitions.iter().flat_map(|t| t.values()).any(|v| {
+            let d = v.depends();
+            d.model_time || d.age
+        });
+        SlotLayout { slots, first_slot, last_bucket, row_class, n_row_classes, exits_from, timed }
     }
 
     /// The slot a patient in `slot` moves to by staying one more cycle in its state.
