@@ -464,9 +464,7 @@ impl<const N: usize> DenseBlock<N> {
             occupy(t + 1, &x[..n_slots]);
         }
     }
-}
 
-impl<const N: usize> DenseBlock<N> {
     /// The occupancy after one cycle from `x`: from slot by from slot, each share times its row
     /// added to the sum. An empty slot adds m x p = 0 (p is finite), which leaves the sum as it
     /// is: a wide block skips it, a narrow one keeps x in registers rather than test each share.
