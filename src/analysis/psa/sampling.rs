@@ -28,33 +28,10 @@ fn stream(seed: u64, draw: u64, name: &str) -> PatientRng {
 
 /// One value from a distribution (the checked parameters make every constructor succeed). A
 /// mixture takes one uniform from `rng` to choose its component, then that component's draw from
-/// the same `rng`; a fixed component gives its value.
+/// the same `rng`; a fixed component gives its value. (A PSA keeps the distribution made, in its
+/// [`Sampler`]; this makes it for one value.)
 pub fn sample(distribution: &Distribution, base: f64, rng: &mut PatientRng) -> f64 {
-    match *distribution {
-        Distribution::Beta { alpha, beta } => rand_distr::Beta::new(alpha, beta).map_or(base, |d| d.sample(rng)),
-        Distribution::Gamma { shape, scale } => rand_distr::Gamma::new(shape, scale).map_or(base, |d| d.sample(rng)),
-        Distribution::Lognormal { meanlog, sdlog } => {
-            rand_distr::LogNormal::new(meanlog, sdlog).map_or(base, |d| d.sample(rng))
-        }
-        Distribution::Normal { mean, sd } => rand_distr::Normal::new(mean, sd).map_or(base, |d| d.sample(rng)),
-        Distribution::Fixed => base,
-        Distribution::Mixture { ref components } => {
-            // One uniform from the parameter's own stream picks the component (the first whose
-            // cumulative weight exceeds it; the last if rounding leaves the sum just below 1),
-            // then the same stream draws the component's value.
-            let u = uniform(rng);
-            let mut cumulative = 0.0;
-            let last = components.len().saturating_sub(1);
-            let k = components
-                .iter()
-                .position(|c| {
-                    cumulative += c.weight;
-                    u < cumulative
-                })
-                .unwrap_or(last);
-            components.get(k).map_or(base, |c| sample(&c.distribution, c.value.unwrap_or(base), rng))
-        }
-    }
+    Ready::new(distribution, base).sample(rng)
 }
 
 /// Indices of the parameters a PSA varies, in file order: used by the model (listed by
@@ -125,7 +102,7 @@ impl Ready {
         }
     }
 
-    /// The same value as [`sample`] of the distribution it was made from, from the same `rng`.
+    /// One value from `rng` (see [`sample`]).
     fn sample(&self, rng: &mut PatientRng) -> f64 {
         match self {
             Ready::Beta(d) => d.sample(rng),
@@ -134,6 +111,9 @@ impl Ready {
             Ready::Normal(d) => d.sample(rng),
             Ready::Value(x) => *x,
             Ready::Mixture(components, base) => {
+                // One uniform from the parameter's own stream picks the component (the first
+                // whose cumulative weight exceeds it; the last if rounding leaves the sum just
+                // below 1), then the same stream draws the component's value.
                 let u = uniform(rng);
                 let mut cumulative = 0.0;
                 let k = components
