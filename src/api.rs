@@ -314,8 +314,12 @@ pub fn psa_by(
     let mut state = runner::new_state(scenario, &model, &settings)?;
     let mut rows = draws::header(&parameters);
     let chunk = runner::chunk_size(engine, &model);
-    // Threads start from copies of the model the draws' engine builds, as in `runner::run`.
-    let workspaces = Workspaces::seeded(&runner::base_model(scenario, engine)?);
+    // Threads start from copies of the model the draws' engine builds, as in `runner::run`: for
+    // Monte Carlo that is `model` itself.
+    let workspaces = match engine {
+        PsaEngine::Cohort => Workspaces::seeded(&runner::base_model(scenario, engine)?),
+        PsaEngine::MonteCarlo { .. } => Workspaces::seeded(&model),
+    };
     progress.start(draws);
     let mut next = 0;
     while next < draws {
