@@ -69,9 +69,7 @@ impl FillWork {
         self.recorded_slots.clear();
         self.recorded_slots.extend(self.slot_records.iter().enumerate().filter(|(_, r)| **r).map(|(slot, _)| slot));
     }
-}
 
-impl FillWork {
     /// Adds the recorded moves of the share `m` leaving `slot` by the exits `row` to one cycle's
     /// flows `flows_t` (`[from * n_states + to]`), in the row's order.
     #[inline]

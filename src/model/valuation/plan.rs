@@ -73,8 +73,8 @@ struct DirectPlan {
     /// The additions to the discounted cost, then those to the discounted QALYs, each list
     /// ordered by set (and in each set, in the order the tables add them).
     terms: [Vec<DirectTerm>; 2],
-    /// The runs of `terms` that read the same set, occupancy or flows: (set, first term, end).
-    runs: [Vec<(u32, u32, u32)>; 2],
+    /// The runs of `terms` that read the same set, and occupancy or flows: (first term, end).
+    runs: [Vec<(u32, u32)>; 2],
 }
 
 /// The sum of `factor x reach(term)` over `terms`, in four partial sums (terms 0, 4, 8, ...; 1,
@@ -296,11 +296,9 @@ impl Plan {
         for (terms, runs) in plan.terms.iter_mut().zip(&mut plan.runs) {
             terms.sort_by_key(|t| (t.set, t.is_move));
             let mut start = 0;
-            for k in 1..=terms.len() {
-                if k == terms.len() || (terms[k].set, terms[k].is_move) != (terms[start].set, terms[start].is_move) {
-                    runs.push((terms[start].set, start as u32, k as u32));
-                    start = k;
-                }
+            for run in terms.chunk_by(|a, b| (a.set, a.is_move) == (b.set, b.is_move)) {
+                runs.push((start as u32, (start + run.len()) as u32));
+                start += run.len();
             }
         }
         plan
@@ -371,12 +369,12 @@ impl Plan {
         let direct = &self.direct[si];
         for (sum, (terms, runs)) in total.iter_mut().zip(direct.terms.iter().zip(&direct.runs)) {
             let mut acc = 0.0;
-            for &(set, start, end) in runs {
+            for &(start, end) in runs {
                 let run = &terms[start as usize..end as usize];
                 // The run's factor x occupancy (or flow), then times the set's sum of values.
                 let reached =
                     if run[0].is_move { partial_sums(run, reach_move) } else { partial_sums(run, reach_point) };
-                acc += sums[set as usize] * reached;
+                acc += sums[run[0].set as usize] * reached;
             }
             *sum = acc;
         }
