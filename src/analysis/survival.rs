@@ -150,19 +150,17 @@ pub fn overall_survival(model: &Model, occupancy: impl Fn(usize, usize) -> f64) 
 /// [`overall_survival`] of a cohort trace, number for number, read straight off its rows (a PSA
 /// draw makes one per strategy).
 pub fn trace_survival(model: &Model, trace: &CohortTrace) -> Vec<f64> {
-    let alive: Vec<usize> = (0..model.n_states()).filter(|&s| model.states[s].alive).collect();
     let n = trace.n_states;
-    (0..=trace.n_cycles)
-        .map(|t| {
-            let row = &trace.occupancy[t * n..(t + 1) * n];
-            // As `Iterator::sum`: from minus zero, in state order, in a register.
-            let mut total = -0.0;
-            for &s in &alive {
-                total += row[s];
-            }
-            total
-        })
-        .collect()
+    // As `Iterator::sum`: each boundary's sum starts from minus zero and adds the alive states
+    // in state order; taken state by state over all boundaries, which the processor runs side
+    // by side rather than one boundary's chain of additions after another's.
+    let mut curve = vec![-0.0; trace.n_cycles + 1];
+    for s in (0..model.n_states()).filter(|&s| model.states[s].alive) {
+        for (total, row) in curve.iter_mut().zip(trace.occupancy.chunks_exact(n)) {
+            *total += row[s];
+        }
+    }
+    curve
 }
 
 fn curves(model: &Model, occupancy: impl Fn(usize, usize) -> f64) -> Vec<(String, Vec<f64>)> {

@@ -368,6 +368,15 @@ impl EffectTables {
             && bits(self.covariate_shifts(cycle), other.covariate_shifts(cycle))
     }
 
+    /// True when the multipliers on the exits of state `from` and the covariate shifts of `cycle`
+    /// equal `other`'s, bit for bit (what a row of `from` in that cycle is built from).
+    pub fn same_state_as(&self, other: &EffectTables, cycle: usize, from: usize) -> bool {
+        let bits = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+        bits(self.hazard_ratios(cycle, from), other.hazard_ratios(cycle, from))
+            && bits(self.relative_risks(cycle, from), other.relative_risks(cycle, from))
+            && bits(self.covariate_shifts(cycle), other.covariate_shifts(cycle))
+    }
+
     /// True when every multiplier of `cycle` equals that of the cycle before (never for cycle 0).
     #[inline]
     pub fn same_as_previous(&self, cycle: usize) -> bool {

@@ -424,16 +424,19 @@ fn complete<'a>(scenario: &Scenario, values: &'a [f64], buffer: &'a mut Vec<f64>
 
 /// Checks the values of the parameters the model uses against their kinds' ranges.
 fn check_parameter_values(scenario: &Scenario, values: &[f64]) -> std::result::Result<(), Vec<Problem>> {
-    let problems: Vec<Problem> = scenario
-        .parameters
+    // A derived parameter that changes with model time has no single value: it is checked where
+    // it is used, in every cycle (see `rows`).
+    let checked = |p: &crate::scenario::Parameter| p.formula.as_ref().is_none_or(|f| f.depends().is_constant());
+    // Every value in range, as in almost every PSA draw: nothing to gather.
+    let params = &scenario.parameters;
+    if params.iter().zip(values).all(|(p, &x)| p.kind.broken_rule(x).is_none() || !checked(p)) {
+        return Ok(());
+    }
+    let problems: Vec<Problem> = params
         .iter()
         .enumerate()
+        .filter(|(_, p)| checked(p))
         .filter_map(|(i, p)| {
-            // A derived parameter that changes with model time has no single value: it is
-            // checked where it is used, in every cycle (see `rows`).
-            if p.formula.as_ref().is_some_and(|f| !f.depends().is_constant()) {
-                return None;
-            }
             let kind = p.kind.check(values[i]).err()?;
             scenario.uses_parameter(i).then(|| Problem::new(format!("parameters.{}", p.name), None, kind))
         })

@@ -124,6 +124,16 @@ impl RowStore {
         self.lens[row] = n as u32;
     }
 
+    /// Copies the row of `slot_index` in the block of an earlier entry of the block list,
+    /// `reference` (the first strategy's block of the same sub-cohort and cycle), into `block`.
+    fn copy_row(&mut self, block: usize, slot_index: usize, reference: usize) {
+        let from = self.blocks[reference] as usize * self.n_slots + slot_index;
+        let to = block * self.n_slots + slot_index;
+        let n = self.n_states;
+        self.exits.copy_within(from * n..(from + 1) * n, to * n);
+        self.lens[to] = self.lens[from];
+    }
+
     /// Drops the block just built if it equals the block of the cycle before, which the cycle
     /// then shares.
     fn keep_if_new(&mut self) {
@@ -254,6 +264,18 @@ pub fn row_time(dt: f64, group: &Group, cycle: usize, bucket: usize) -> At {
     }
 }
 
+/// What a strategy's rows may take from the first strategy's, built before them: its effect
+/// tables, given when all its rows were built without a problem; rows built from the same
+/// inputs (the same transitions and, in that cycle, the same effect multipliers and covariate
+/// shifts) are the same, number for number.
+#[derive(Clone, Copy)]
+struct Reference<'a> {
+    effects: Option<&'a EffectTables>,
+    /// No transition is strategy-specific, so that a cycle whose effects are the first
+    /// strategy's shares its whole block; otherwise rows are copied one by one.
+    whole_blocks: bool,
+}
+
 /// Builds the rows of every strategy, sub-cohort and cycle.
 pub struct RowBuilder<'a> {
     scenario: &'a Scenario,
@@ -356,7 +378,9 @@ impl<'a> RowBuilder<'a> {
             let (before, rest) = effects.split_at_mut(strategy);
             match rest[0].refill(scenario, strategy, self.values) {
                 Ok(()) => {
-                    let reference = before.first().filter(|_| shared && first_ok);
+                    // The first strategy's rows are a reference only when all were built.
+                    let first = before.first().filter(|_| first_ok && problems.is_empty());
+                    let reference = Reference { effects: first, whole_blocks: shared };
                     self.strategy_rows(strategy, &rest[0], reference, store, &mut problems);
                     first_ok |= strategy == 0;
                 }
@@ -377,14 +401,13 @@ impl<'a> RowBuilder<'a> {
     }
 
     /// Builds the rows of one strategy for every group and cycle, reusing the previous cycle's
-    /// block when nothing changed, and the first strategy's block of the same cycle when its
-    /// effects there are those of `reference` (the first strategy's, given when rows differ
-    /// between strategies only through effects).
+    /// block when nothing changed, and the first strategy's block of the same cycle, or row of
+    /// the same slot, when they are built from the same inputs (see [`Reference`]).
     fn strategy_rows(
         &mut self,
         strategy: usize,
         effects: &EffectTables,
-        reference: Option<&EffectTables>,
+        reference: Reference<'_>,
         store: &mut RowStore,
         problems: &mut Vec<Problem>,
     ) {
@@ -419,8 +442,11 @@ impl<'a> RowBuilder<'a> {
                     next = t + run;
                     continue;
                 }
-                if reference.is_some_and(|r| r.same_cycle_as(effects, t)) {
-                    store.reuse((gi * scenario.n_cycles) + t);
+                // The first strategy's block of this sub-cohort and cycle.
+                let first_block = gi * scenario.n_cycles + t;
+                let same_cycle = reference.effects.is_some_and(|r| r.same_cycle_as(effects, t));
+                if same_cycle && reference.whole_blocks {
+                    store.reuse(first_block);
                     continue;
                 }
                 let block = store.open_block();
@@ -429,6 +455,15 @@ impl<'a> RowBuilder<'a> {
                 for (slot_index, &slot) in layout.slots.iter().enumerate() {
                     let s = slot.state;
                     if scenario.states[s].absorbing {
+                        continue;
+                    }
+                    // A state whose exits and effects are the first strategy's has its row.
+                    let same_row = reference.effects.is_some_and(|r| {
+                        layout.exits_from[strategy * n + s] == layout.exits_from[s]
+                            && (same_cycle || r.same_state_as(effects, t, s))
+                    });
+                    if same_row {
+                        store.copy_row(block, slot_index, first_block);
                         continue;
                     }
                     let class = layout.row_class[slot_index];

@@ -467,3 +467,32 @@ fn strategies_share_the_blocks_of_cycles_where_their_effects_agree() {
     assert!(shared > n_groups * (both.n_cycles - 12), "{shared} shared");
     assert_ne!(both.row_index(1, 0, 0, 0), both.row_index(0, 0, 0, 0));
 }
+
+/// Where some transition is strategy-specific, a strategy takes the first strategy's row of each
+/// state whose transitions and effects are the first's in that cycle; its rows are then, number
+/// for number, those it has when it is listed first and built on its own inputs.
+#[test]
+fn a_strategy_copies_the_first_strategys_rows_only_where_built_from_the_same_inputs() {
+    let t = "[[transitions]]\nfrom = \"well\"\nto = \"sick\"\ncycle_probability = 0.1\nstrategies = [\"soc\"]\n\
+             [[transitions]]\nfrom = \"well\"\nto = \"sick\"\ncycle_probability = 0.05\nstrategies = [\"new\"]\n\
+             [[transitions]]\nfrom = \"well\"\nto = \"dead\"\ncycle_probability = 0.02\n\
+             [[transitions]]\nfrom = \"sick\"\nto = \"dead\"\nrate = \"0.1 + 0.01 * cycle\"\n";
+    // The new strategy lowers death from sick in its first three cycles only.
+    let soc = "[[strategies]]\nname = \"soc\"\n";
+    let new = "[[strategies]]\nname = \"new\"\n[[strategies.effects]]\nfrom = \"sick\"\nto = \"dead\"\n\
+               hazard_ratio = \"if(cycle < 3, 0.5, 1)\"\n";
+    let soc_first = Model::from_scenario(&scenario(t, &format!("{soc}{new}"))).unwrap();
+    let new_first = Model::from_scenario(&scenario(t, &format!("{new}{soc}"))).unwrap();
+    for cycle in 0..soc_first.n_cycles {
+        for slot in 0..soc_first.slots().len() {
+            for (a, b) in [((0, 1), (1, 0)), ((1, 0), (0, 1))] {
+                let (x, y) = (soc_first.row(a.0, 0, cycle, slot), new_first.row(a.1, 0, cycle, slot));
+                assert!(x == y, "cycle {cycle} slot {slot} strategy {b:?}: {x:?} vs {y:?}");
+            }
+        }
+    }
+    // The rows differ where they should: well -> sick always, sick -> dead in the first cycles.
+    assert_ne!(soc_first.state_matrix(1, 0, 5)[0][1], soc_first.state_matrix(0, 0, 5)[0][1]);
+    assert_ne!(soc_first.state_matrix(1, 0, 2)[1][2], soc_first.state_matrix(0, 0, 2)[1][2]);
+    assert_eq!(soc_first.state_matrix(1, 0, 3)[1][2], soc_first.state_matrix(0, 0, 3)[1][2]);
+}
