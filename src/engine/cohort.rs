@@ -82,6 +82,21 @@ impl FillWork {
             }
         }
     }
+
+    /// Adds the recorded moves of cycle `t` out of the occupancy `x` by the rows of a block
+    /// (`exits`, `lens`) to the flows (`[(t * n_states + from) * n_states + to]`), slot by slot
+    /// in slot order, as the rows' step does.
+    fn record_flows(&self, flows: &mut [f64], t: usize, (exits, lens): (&[crate::model::Exit], &[u32]), x: &[f64]) {
+        let n_states = self.n_states;
+        let flows_t = &mut flows[t * n_states * n_states..(t + 1) * n_states * n_states];
+        for &slot in &self.recorded_slots {
+            let m = x[slot];
+            if m == 0.0 {
+                continue;
+            }
+            self.record(slot, m, &exits[slot * n_states..slot * n_states + lens[slot] as usize], flows_t);
+        }
+    }
 }
 
 impl PartialEq for FillWork {
@@ -387,18 +402,15 @@ struct DenseJob<'a, F: FnMut(usize, &[f64])> {
 struct DenseBlock<const N: usize> {
     /// `[from][to]`, zero beyond the model's slots.
     p: [[f64; N]; N],
-    /// The address of the block's exits (which block the matrix holds; 0 for none).
-    block: usize,
 }
 
 impl<const N: usize> DenseBlock<N> {
     fn new() -> Self {
-        DenseBlock { p: [[0.0; N]; N], block: 0 }
+        DenseBlock { p: [[0.0; N]; N] }
     }
 
     /// The matrix of the block `exits`, `lens` (an absorbing slot keeps its share: 1 on the diagonal).
     fn fill(&mut self, exits: &[crate::model::Exit], lens: &[u32], n_states: usize) {
-        self.block = exits.as_ptr() as usize;
         self.p = [[0.0; N]; N];
         for (from, (row, &len)) in exits.chunks_exact(n_states).zip(lens).enumerate() {
             if len == 0 {
@@ -435,23 +447,27 @@ impl<const N: usize> DenseBlock<N> {
     /// The body of [`DenseBlock::run`], for any processor.
     #[inline(always)]
     fn run_portable(&mut self, job: DenseJob<'_, impl FnMut(usize, &[f64])>) {
-        let DenseJob { model, strategy, g, start, mut out, mut occupy } = job;
+        let DenseJob { model, strategy, g, start, out, mut occupy } = job;
         let n_slots = start.len();
         let n_states = out.n_states;
         let mut x = [0.0; N];
         x[..n_slots].copy_from_slice(start);
-        for t in 0..model.n_cycles {
-            let (exits, lens) = model.cycle_block(strategy, g, t);
-            if exits.as_ptr() as usize != self.block {
+        // The block the matrix holds: the rows are looked up only when a cycle uses another.
+        let mut held = None;
+        let boundaries = out.slot_occupancy[n_slots..].chunks_exact_mut(n_slots);
+        for (t, (&block, slot_next)) in model.cycle_blocks(strategy, g).iter().zip(boundaries).enumerate() {
+            if held != Some(block) {
+                let (exits, lens) = model.block(block);
                 self.fill(exits, lens, n_states);
+                held = Some(block);
             }
             if !out.flows.is_empty() {
-                out.record_flows(t, exits, lens, &x);
+                let (exits, lens) = model.block(block);
+                out.work.record_flows(out.flows, t, (exits, lens), &x);
             }
             // In place: the next step reads the shares where this one wrote them (no copy
             // between two arrays on the way, which each step would wait on).
             x = self.step(&x);
-            let slot_next = &mut out.slot_occupancy[(t + 1) * n_slots..(t + 2) * n_slots];
             // 0 + m is m (no share is -0), and an addition is never turned into a call to copy
             // memory, which costs more than the step itself in a small model. A model as wide
             // as the block writes whole vectors (a masked store is slow on some processors).
@@ -502,23 +518,6 @@ impl<const N: usize> DenseBlock<N> {
 fn write_boundary(out: &mut [f64], y: &[f64], first: bool) {
     for (acc, &m) in out.iter_mut().zip(y) {
         *acc = if first { 0.0 } else { *acc } + m;
-    }
-}
-
-impl DenseOut<'_> {
-    /// Adds the recorded moves of cycle `t` out of the occupancy `x` to the flows, slot by slot
-    /// in slot order, as the rows' step does.
-    fn record_flows(&mut self, t: usize, exits: &[crate::model::Exit], lens: &[u32], x: &[f64]) {
-        let n_states = self.n_states;
-        let flows_t = &mut self.flows[t * n_states * n_states..(t + 1) * n_states * n_states];
-        let work = self.work;
-        for &slot in &work.recorded_slots {
-            let m = x[slot];
-            if m == 0.0 {
-                continue;
-            }
-            work.record(slot, m, &exits[slot * n_states..slot * n_states + lens[slot] as usize], flows_t);
-        }
     }
 }
 

@@ -206,6 +206,18 @@ fn decay_rate(half_life_years: f64) -> f64 {
     LN_2 / half_life_years
 }
 
+/// For each cycle t of `n`, how many cycles from t on are each the same as the cycle before, by
+/// `same(k)` (asked for k >= 1 only; cycle 0 has none before it, so its count is 0).
+pub(super) fn unchanged_runs(n: usize, same: impl Fn(usize) -> bool) -> Vec<u32> {
+    let mut runs = vec![0u32; n];
+    for t in (1..n).rev() {
+        if same(t) {
+            runs[t] = 1 + runs.get(t + 1).copied().unwrap_or(0);
+        }
+    }
+    runs
+}
+
 /// The effect multipliers of one strategy: for every cycle and (from, to) pair, the mean hazard
 /// ratio and the mean relative risk over the cycle (1 where no effect applies; several effects on
 /// one pair multiply).
@@ -215,13 +227,16 @@ pub struct EffectTables {
     /// `[(cycle * n_states + from) * n_states + to]`.
     hazard_ratio: Vec<f64>,
     relative_risk: Vec<f64>,
-    /// Per cycle: every multiplier equals that of the cycle before (false for cycle 0).
-    same_as_previous: Vec<bool>,
+    /// Per cycle, how many cycles from it on have every multiplier and shift of the cycle
+    /// before ([`unchanged_runs`]; 0 for cycle 0).
+    unchanged: Vec<u32>,
     /// `[cycle * MAX_COVARIATE_VARIABLES + slot]`: the mean shift of each covariate variable over
     /// the cycle (0 where no covariate effect applies).
     covariate_shift: Vec<f64>,
     /// The tables are those of a strategy without effects (every multiplier 1, no shift).
     plain: bool,
+    /// Some covariate effect applies: the shifts are not all 0.
+    shifting: bool,
 }
 
 impl EffectTables {
@@ -243,9 +258,10 @@ impl EffectTables {
             n_states: 0,
             hazard_ratio: Vec::new(),
             relative_risk: Vec::new(),
-            same_as_previous: Vec::new(),
+            unchanged: Vec::new(),
             covariate_shift: Vec::new(),
             plain: false,
+            shifting: false,
         }
     }
 
@@ -262,10 +278,11 @@ impl EffectTables {
         let dt = scenario.cycle_length_years;
         let own = &scenario.strategies[strategy];
         let plain = own.effects.is_empty() && own.covariate_effects.is_empty();
-        if plain && self.plain && self.n_states == n && self.same_as_previous.len() == n_cycles {
+        if plain && self.plain && self.n_states == n && self.unchanged.len() == n_cycles {
             return Ok(());
         }
         self.plain = false;
+        self.shifting = !own.covariate_effects.is_empty();
         self.n_states = n;
         let reset = |v: &mut Vec<f64>, len: usize, x: f64| {
             v.clear();
@@ -274,8 +291,6 @@ impl EffectTables {
         reset(&mut self.hazard_ratio, n_cycles * n * n, 1.0);
         reset(&mut self.relative_risk, n_cycles * n * n, 1.0);
         reset(&mut self.covariate_shift, n_cycles * MAX_COVARIATE_VARIABLES, 0.0);
-        self.same_as_previous.clear();
-        self.same_as_previous.resize(n_cycles, false);
         let mut problems = Vec::new();
         for effect in &own.effects {
             let timed = effect.is_timed();
@@ -326,14 +341,14 @@ impl EffectTables {
         let mut touched: Vec<usize> = own.effects.iter().map(|e| e.from * n + e.to).collect();
         touched.sort_unstable();
         touched.dedup();
-        let shifting = !own.covariate_effects.is_empty();
-        for t in 1..n_cycles {
-            let same = |table: &[f64]| touched.iter().all(|&c| table[t * n * n + c] == table[(t - 1) * n * n + c]);
-            let shifts =
-                |t: usize| &self.covariate_shift[t * MAX_COVARIATE_VARIABLES..(t + 1) * MAX_COVARIATE_VARIABLES];
-            self.same_as_previous[t] =
-                same(&self.hazard_ratio) && same(&self.relative_risk) && (!shifting || shifts(t) == shifts(t - 1));
-        }
+        let shifting = self.shifting;
+        let same =
+            |table: &[f64], t: usize| touched.iter().all(|&c| table[t * n * n + c] == table[(t - 1) * n * n + c]);
+        let shifts = |t: usize| &self.covariate_shift[t * MAX_COVARIATE_VARIABLES..(t + 1) * MAX_COVARIATE_VARIABLES];
+        let unchanged = unchanged_runs(n_cycles, |t| {
+            same(&self.hazard_ratio, t) && same(&self.relative_risk, t) && (!shifting || shifts(t) == shifts(t - 1))
+        });
+        self.unchanged = unchanged;
         self.plain = plain;
         Ok(())
     }
@@ -358,6 +373,12 @@ impl EffectTables {
         &self.covariate_shift[cycle * MAX_COVARIATE_VARIABLES..(cycle + 1) * MAX_COVARIATE_VARIABLES]
     }
 
+    /// Does some covariate effect apply (otherwise every shift is 0)?
+    #[inline]
+    pub fn shifts_covariates(&self) -> bool {
+        self.shifting
+    }
+
     /// True when every multiplier and covariate shift of `cycle` equals `other`'s (another
     /// strategy's tables for the same scenario and values), bit for bit.
     pub fn same_cycle_as(&self, other: &EffectTables, cycle: usize) -> bool {
@@ -377,10 +398,11 @@ impl EffectTables {
             && bits(self.covariate_shifts(cycle), other.covariate_shifts(cycle))
     }
 
-    /// True when every multiplier of `cycle` equals that of the cycle before (never for cycle 0).
+    /// How many cycles from `cycle` on have every multiplier and covariate shift of the cycle
+    /// before (0 for cycle 0).
     #[inline]
-    pub fn same_as_previous(&self, cycle: usize) -> bool {
-        self.same_as_previous[cycle]
+    pub fn unchanged_from(&self, cycle: usize) -> usize {
+        self.unchanged[cycle] as usize
     }
 }
 
@@ -431,6 +453,15 @@ fn overlap(a: f64, b: f64, lo: f64, hi: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unchanged_runs_count_the_cycles_that_repeat_the_one_before() {
+        let x = [1.0, 1.0, 1.0, 2.0, 2.0, 3.0];
+        assert_eq!(unchanged_runs(x.len(), |k| x[k] == x[k - 1]), [0, 2, 1, 0, 1, 0]);
+        assert_eq!(unchanged_runs(4, |_| true), [0, 3, 2, 1]);
+        assert_eq!(unchanged_runs(1, |_| true), [0]);
+        assert!(unchanged_runs(0, |_| true).is_empty());
+    }
 
     fn course(waning: WaningYears) -> EffectCourse {
         EffectCourse { value: 0.6, onset_years: 0.25, duration_years: 0.5, waning }

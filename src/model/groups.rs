@@ -118,6 +118,32 @@ fn age_and_sex(scenario: &Scenario) -> Vec<Group> {
     }
 }
 
+/// Each sub-cohort's background hazard per cycle ([`background_hazards`]), and how many cycles
+/// from each on keep the hazard of the cycle before (so that their rows are built once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Background {
+    /// `[group][cycle]`.
+    pub hazards: Vec<Vec<f64>>,
+    unchanged: Vec<Vec<u32>>,
+}
+
+impl Background {
+    /// The background of `groups` in `scenario`.
+    pub fn new(scenario: &Scenario, groups: &[Group]) -> Background {
+        let hazards = background_hazards(scenario, groups);
+        let unchanged = (hazards.iter())
+            .map(|h| super::effect::unchanged_runs(h.len(), |k| h[k].to_bits() == h[k - 1].to_bits()))
+            .collect();
+        Background { hazards, unchanged }
+    }
+
+    /// How many cycles from `cycle` on have the hazard of the cycle before, in sub-cohort `group`.
+    #[inline]
+    pub fn unchanged_from(&self, group: usize, cycle: usize) -> usize {
+        self.unchanged[group][cycle] as usize
+    }
+}
+
 /// Background hazard (annual rate, mean over the cycle) of each group in each cycle,
 /// `[group][cycle]`; 0 without background mortality, infinite once the life table closes.
 pub fn background_hazards(scenario: &Scenario, groups: &[Group]) -> Vec<Vec<f64>> {

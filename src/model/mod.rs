@@ -111,9 +111,9 @@ pub struct Model {
     /// Names of the cost categories, in the order of their quantities.
     pub cost_categories: Vec<String>,
     rows: RowStore,
-    /// What [`Model::rebuild`] reuses: the background hazards `[group][cycle]` (they do not
+    /// What [`Model::rebuild`] reuses: the sub-cohorts' background hazards (they do not
     /// depend on the parameter values), the plan of the value tables, and scratch space.
-    background: Vec<Vec<f64>>,
+    background: groups::Background,
     plan: Option<valuation::Plan>,
     /// The reward values and infusions of the values the model was last built with, per table:
     /// what the headline outcomes are computed from ([`Model::outcome_values`]).
@@ -186,7 +186,7 @@ impl Model {
         check_parameter_values(scenario, values).map_err(invalid)?;
         let layout = SlotLayout::new(scenario);
         let groups = groups::sub_cohorts(scenario);
-        let background = groups::background_hazards(scenario, &groups);
+        let background = groups::Background::new(scenario, &groups);
         let rows = RowBuilder::new(scenario, values, &layout, &groups, &background).build().map_err(invalid)?;
         let (group_starts, initial) = starts(scenario, &groups, values).map_err(invalid)?;
         let kept = outcomes_only.then_some(valuation::OUTCOMES);
@@ -375,6 +375,26 @@ impl Model {
     pub fn cycle_block(&self, strategy: usize, group: usize, cycle: usize) -> (&[Exit], &[u32]) {
         let first = self.row_index(strategy, group, cycle, 0);
         let n_slots = self.layout.slots.len();
+        (
+            &self.rows.exits[first * self.n_states..(first + n_slots) * self.n_states],
+            &self.rows.lens[first..first + n_slots],
+        )
+    }
+
+    /// The number of the block of rows each cycle of (`strategy`, `group`) uses, cycle by cycle:
+    /// cycles with the same number share their rows ([`Model::block`]).
+    #[inline]
+    pub fn cycle_blocks(&self, strategy: usize, group: usize) -> &[u32] {
+        let first = (strategy * self.groups.len() + group) * self.n_cycles;
+        &self.rows.blocks[first..first + self.n_cycles]
+    }
+
+    /// The rows of block `block` (a number from [`Model::cycle_blocks`]), as
+    /// [`Model::cycle_block`] gives them.
+    #[inline]
+    pub fn block(&self, block: u32) -> (&[Exit], &[u32]) {
+        let n_slots = self.layout.slots.len();
+        let first = block as usize * n_slots;
         (
             &self.rows.exits[first * self.n_states..(first + n_slots) * self.n_states],
             &self.rows.lens[first..first + n_slots],

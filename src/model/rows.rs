@@ -19,7 +19,7 @@
 
 use super::convert::{competing_risks, probability_from_rate, rate_from_probability};
 use super::effect::EffectTables;
-use super::groups::describe_group;
+use super::groups::{Background, describe_group};
 use super::slots::SlotLayout;
 use super::{Exit, Group, Slot, readable};
 use crate::error::{Problem, ProblemKind};
@@ -283,7 +283,7 @@ pub struct RowBuilder<'a> {
     layout: &'a SlotLayout,
     groups: &'a [Group],
     /// Background hazard `[group][cycle]`.
-    background: &'a [Vec<f64>],
+    background: &'a Background,
     /// Scratch space, reused for every row (and kept in the store from build to build).
     scratch: RowScratch,
 }
@@ -336,13 +336,13 @@ impl PartialEq for RowScratch {
 }
 
 impl<'a> RowBuilder<'a> {
-    /// A builder for the given inputs (background hazards indexed `[group][cycle]`).
+    /// A builder for the given inputs.
     pub fn new(
         scenario: &'a Scenario,
         values: &'a [f64],
         layout: &'a SlotLayout,
         groups: &'a [Group],
-        background: &'a [Vec<f64>],
+        background: &'a Background,
     ) -> Self {
         RowBuilder { scenario, values, layout, groups, background, scratch: RowScratch::default() }
     }
@@ -369,7 +369,7 @@ impl<'a> RowBuilder<'a> {
         // A strategy's rows differ from the first strategy's only through its effects, unless
         // some transition applies to some strategies only: where the effects are the same (before
         // an effect's onset, after it ends), its cycles share the first strategy's blocks.
-        let shared = scenario.transitions.iter().all(|t| t.strategies.is_none());
+        let shared = !self.layout.strategy_specific;
         // Each strategy's effect tables, in the memory of the store's previous build.
         let mut effects = std::mem::take(&mut store.effects);
         effects.resize_with(scenario.strategies.len(), EffectTables::empty);
@@ -419,7 +419,7 @@ impl<'a> RowBuilder<'a> {
         // differs from the one before (an age band or a step function repeats many cycles).
         let timed = layout.timed;
         for (gi, group) in self.groups.iter().enumerate() {
-            let hazards = &self.background[gi];
+            let hazards = &self.background.hazards[gi];
             // Cycles before `next` are already stored.
             let mut next = 0;
             for t in 0..scenario.n_cycles {
@@ -428,15 +428,7 @@ impl<'a> RowBuilder<'a> {
                 if t < next {
                     continue;
                 }
-                let run = if timed || t == 0 {
-                    0
-                } else {
-                    (t..scenario.n_cycles)
-                        .take_while(|&k| {
-                            hazards[k].to_bits() == hazards[k - 1].to_bits() && effects.same_as_previous(k)
-                        })
-                        .count()
-                };
+                let run = if timed { 0 } else { self.background.unchanged_from(gi, t).min(effects.unchanged_from(t)) };
                 if run > 0 {
                     store.repeat_previous(run);
                     next = t + run;
@@ -474,8 +466,10 @@ impl<'a> RowBuilder<'a> {
                         let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazards[t]);
                         let mut at = row_time(dt, group, t, slot.bucket);
                         // A strategy's covariate effects shift the profile's covariates.
-                        for (x, shift) in at.covariates.iter_mut().zip(effects.covariate_shifts(t)) {
-                            *x += shift;
+                        if effects.shifts_covariates() {
+                            for (x, shift) in at.covariates.iter_mut().zip(effects.covariate_shifts(t)) {
+                                *x += shift;
+                            }
                         }
                         let exit_sum = match self.probabilities(slot, strategy, inputs, &at) {
                             Ok(sum) => sum,

@@ -26,6 +26,10 @@ pub struct SlotLayout {
     /// Some exit reads model time or age, so that every cycle's rows are built (and kept only
     /// when new) rather than repeated while the hazards and effects stay the same.
     pub timed: bool,
+    /// Some transition applies in some strategies only ([`Transition::strategies`]).
+    ///
+    /// [`Transition::strategies`]: crate::scenario::Transition::strategies
+    pub strategy_specific: bool,
 }
 
 impl SlotLayout {
@@ -77,7 +81,8 @@ impl SlotLayout {
             let d = v.depends();
             d.model_time || d.age
         });
-        SlotLayout { slots, first_slot, last_bucket, row_class, n_row_classes, exits_from, timed }
+        let strategy_specific = scenario.transitions.iter().any(|t| t.strategies.is_some());
+        SlotLayout { slots, first_slot, last_bucket, row_class, n_row_classes, exits_from, timed, strategy_specific }
     }
 
     /// The slot a patient in `slot` moves to by staying one more cycle in its state.
