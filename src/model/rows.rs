@@ -419,10 +419,9 @@ impl<'a> RowBuilder<'a> {
         // differs from the one before (an age band or a step function repeats many cycles).
         let timed = layout.timed;
         for (gi, group) in self.groups.iter().enumerate() {
-            let hazards = &self.background.hazards[gi];
             // Cycles before `next` are already stored.
             let mut next = 0;
-            for t in 0..scenario.n_cycles {
+            for (t, &hazard) in self.background.hazards[gi].iter().enumerate() {
                 // A cycle whose hazard and effects are those of the cycle before repeats its
                 // block: a run of such cycles is stored at its first, and the rest skipped.
                 if t < next {
@@ -463,7 +462,7 @@ impl<'a> RowBuilder<'a> {
                         self.scratch.prob.copy_from_slice(&self.scratch.class_prob[class * n..(class + 1) * n]);
                         self.scratch.class_sum[class]
                     } else {
-                        let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazards[t]);
+                        let inputs = (effects.hazard_ratios(t, s), effects.relative_risks(t, s), hazard);
                         let mut at = row_time(dt, group, t, slot.bucket);
                         // A strategy's covariate effects shift the profile's covariates.
                         if effects.shifts_covariates() {
