@@ -73,8 +73,27 @@ struct DirectPlan {
     /// The additions to the discounted cost, then those to the discounted QALYs, each list
     /// ordered by set (and in each set, in the order the tables add them).
     terms: [Vec<DirectTerm>; 2],
-    /// The runs of `terms` that read the same set, and occupancy or flows: (first term, end).
-    runs: [Vec<(u32, u32)>; 2],
+    /// The runs of `terms` that read the same set, and occupancy or flows.
+    runs: [Vec<Run>; 2],
+}
+
+/// A run of terms that read the same set: `terms[start..end]`, and what each term reaches.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: u32,
+    end: u32,
+    reach: Reach,
+}
+
+/// What every term of a run multiplies its factor by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reach {
+    /// A flow of moves.
+    Moves,
+    /// The occupancy of one slot (the most common: a state's reward at a boundary).
+    Slot,
+    /// The occupancy of neighbouring slots, summed.
+    Slots,
 }
 
 /// The sum of `factor x reach(term)` over `terms`, in four partial sums (terms 0, 4, 8, ...; 1,
@@ -297,7 +316,12 @@ impl Plan {
             terms.sort_by_key(|t| (t.set, t.is_move));
             let mut start = 0;
             for run in terms.chunk_by(|a, b| (a.set, a.is_move) == (b.set, b.is_move)) {
-                runs.push((start as u32, (start + run.len()) as u32));
+                let reach = match run[0].is_move {
+                    true => Reach::Moves,
+                    false if run.iter().all(|t| t.slots == 1) => Reach::Slot,
+                    false => Reach::Slots,
+                };
+                runs.push(Run { start: start as u32, end: (start + run.len()) as u32, reach });
                 start += run.len();
             }
         }
@@ -361,7 +385,8 @@ impl Plan {
             let (from, to) = self.move_pairs[m];
             flow(t, from, to, m)
         };
-        let reach_point = |term: &DirectTerm| {
+        let reach_slot = |term: &DirectTerm| occupancy[term.at as usize];
+        let reach_slots = |term: &DirectTerm| {
             let at = term.at as usize;
             if term.slots == 1 { occupancy[at] } else { occupancy[at..at + term.slots as usize].iter().sum() }
         };
@@ -369,11 +394,14 @@ impl Plan {
         let direct = &self.direct[si];
         for (sum, (terms, runs)) in total.iter_mut().zip(direct.terms.iter().zip(&direct.runs)) {
             let mut acc = 0.0;
-            for &(start, end) in runs {
-                let run = &terms[start as usize..end as usize];
+            for r in runs {
+                let run = &terms[r.start as usize..r.end as usize];
                 // The run's factor x occupancy (or flow), then times the set's sum of values.
-                let reached =
-                    if run[0].is_move { partial_sums(run, reach_move) } else { partial_sums(run, reach_point) };
+                let reached = match r.reach {
+                    Reach::Slot => partial_sums(run, reach_slot),
+                    Reach::Slots => partial_sums(run, reach_slots),
+                    Reach::Moves => partial_sums(run, reach_move),
+                };
                 acc += sums[run[0].set as usize] * reached;
             }
             *sum = acc;
