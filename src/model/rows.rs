@@ -419,14 +419,14 @@ impl<'a> RowBuilder<'a> {
         // differs from the one before (an age band or a step function repeats many cycles).
         let timed = layout.timed;
         for (gi, group) in self.groups.iter().enumerate() {
-            // Cycles before `next` are already stored.
+            let hazards = &self.background.hazards[gi];
+            // Cycles before `next` are stored.
             let mut next = 0;
-            for (t, &hazard) in self.background.hazards[gi].iter().enumerate() {
+            while next < hazards.len() {
+                let (t, hazard) = (next, hazards[next]);
+                next += 1;
                 // A cycle whose hazard and effects are those of the cycle before repeats its
-                // block: a run of such cycles is stored at its first, and the rest skipped.
-                if t < next {
-                    continue;
-                }
+                // block: a run of such cycles is stored in one step, and skipped.
                 let run = if timed { 0 } else { self.background.unchanged_from(gi, t).min(effects.unchanged_from(t)) };
                 if run > 0 {
                     store.repeat_previous(run);
