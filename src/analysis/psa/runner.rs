@@ -418,12 +418,15 @@ fn compute_chunk(
 ) -> Result<Vec<(DrawOutcome, Vec<f64>)>> {
     let results: Vec<Result<(DrawOutcome, Vec<f64>)>> = draws
         .into_par_iter()
-        .map(|k| {
-            if progress.stop_requested() {
-                return Err(Error::Interrupted { what: "PSA" });
-            }
-            run_draw(scenario, varied, settings, k, workspaces)
-        })
+        .map_init(
+            || workspaces.lease(),
+            |lease, k| {
+                if progress.stop_requested() {
+                    return Err(Error::Interrupted { what: "PSA" });
+                }
+                run_draw(scenario, varied, settings, k, lease)
+            },
+        )
         .collect();
     results.into_iter().collect()
 }
