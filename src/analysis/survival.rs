@@ -147,20 +147,20 @@ pub fn overall_survival(model: &Model, occupancy: impl Fn(usize, usize) -> f64) 
     state_curve(model, occupancy, |s| model.states[s].alive)
 }
 
-/// [`overall_survival`] of a cohort trace, number for number, read straight off its rows (a PSA
-/// draw makes one per strategy).
-pub fn trace_survival(model: &Model, trace: &CohortTrace) -> Vec<f64> {
+/// Appends [`overall_survival`] of a cohort trace to `curve`, number for number, read straight off
+/// its rows (a PSA draw puts one per strategy in one list).
+pub fn trace_survival_into(model: &Model, trace: &CohortTrace, curve: &mut Vec<f64>) {
     let n = trace.n_states;
     // As `Iterator::sum`: each boundary's sum starts from minus zero and adds the alive states
     // in state order; taken state by state over all boundaries, which the processor runs side
     // by side rather than one boundary's chain of additions after another's.
-    let mut curve = vec![-0.0; trace.n_cycles + 1];
+    let start = curve.len();
+    curve.resize(start + trace.n_cycles + 1, -0.0);
     for s in (0..model.n_states()).filter(|&s| model.states[s].alive) {
-        for (total, row) in curve.iter_mut().zip(trace.occupancy.chunks_exact(n)) {
+        for (total, row) in curve[start..].iter_mut().zip(trace.occupancy.chunks_exact(n)) {
             *total += row[s];
         }
     }
-    curve
 }
 
 fn curves(model: &Model, occupancy: impl Fn(usize, usize) -> f64) -> Vec<(String, Vec<f64>)> {
@@ -296,7 +296,10 @@ mod tests {
                 let trace = crate::engine::sim_cohort(&model, si);
                 let want: Vec<u64> =
                     overall_survival(&model, |t, s| trace.at(t, s)).iter().map(|x| x.to_bits()).collect();
-                let got: Vec<u64> = trace_survival(&model, &trace).iter().map(|x| x.to_bits()).collect();
+                let mut got = vec![0.5];
+                trace_survival_into(&model, &trace, &mut got);
+                assert_eq!(got[0], 0.5, "{name}: appended, not overwritten");
+                let got: Vec<u64> = got[1..].iter().map(|x| x.to_bits()).collect();
                 assert_eq!(got, want, "{name}, strategy {si}");
             }
         }

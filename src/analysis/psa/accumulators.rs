@@ -31,8 +31,9 @@ pub struct DrawOutcome {
     pub draw: u64,
     /// Per strategy: discounted cost, discounted QALYs, undiscounted life years.
     pub outcomes: Vec<[f64; 3]>,
-    /// Per strategy: overall survival at cycle boundaries 0..=T.
-    pub survival: Vec<Vec<f64>>,
+    /// Overall survival at cycle boundaries 0..=T, strategy after strategy:
+    /// `[strategy * (T + 1) + t]`.
+    pub survival: Vec<f64>,
     /// With `--by`, per subgroup and strategy: discounted cost, discounted QALYs, undiscounted
     /// life years in the subgroup (`[subgroup][strategy]`); empty otherwise.
     pub subgroups: Vec<Vec<[f64; 3]>>,
@@ -216,7 +217,7 @@ impl PsaState {
             let v = fixed(nmb, 3).ok_or_else(|| overflow(d.draw, 3))?;
             self.sum_max_nmb[w] = self.sum_max_nmb[w].checked_add(v).ok_or_else(|| overflow(d.draw, 3))?;
         }
-        for (s, curve) in d.survival.iter().enumerate() {
+        for (s, curve) in d.survival.chunks_exact(self.n_cycles + 1).enumerate() {
             for (t, &v) in curve.iter().enumerate() {
                 let bin = ((v * SURVIVAL_BINS as f64) as usize).min(SURVIVAL_BINS - 1);
                 let at = s * (self.n_cycles + 1) + t;
@@ -382,12 +383,7 @@ mod tests {
     }
 
     fn outcome(draw: u64, a: [f64; 3], b: [f64; 3], s: f64) -> DrawOutcome {
-        DrawOutcome {
-            draw,
-            outcomes: vec![a, b],
-            survival: vec![vec![1.0, s], vec![1.0, s + 0.1]],
-            subgroups: Vec::new(),
-        }
+        DrawOutcome { draw, outcomes: vec![a, b], survival: vec![1.0, s, 1.0, s + 0.1], subgroups: Vec::new() }
     }
 
     #[test]

@@ -222,14 +222,15 @@ fn draw_in(
         })
     });
     let valued = valued_moves.as_deref();
-    let (outcomes, survival): (Vec<[f64; 3]>, Vec<Vec<f64>>) = match settings.engine {
+    let (outcomes, survival): (Vec<[f64; 3]>, Vec<f64>) = match settings.engine {
         PsaEngine::Cohort => {
             let trace = ws.trace.get_or_insert_with(crate::engine::CohortTrace::empty);
-            let (mut outcomes, mut survival) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            let mut outcomes = Vec::with_capacity(n);
+            let mut survival = Vec::with_capacity(n * (model.n_cycles + 1));
             for s in 0..n {
                 sim_cohort_into(&model, s, trace, &mut ws.scratch, valued);
                 outcomes.push(analysis::economics::cohort_outcomes(&model, trace).expect("PSA needs [economics]"));
-                survival.push(survival::trace_survival(&model, trace));
+                survival::trace_survival_into(&model, trace, &mut survival);
             }
             (outcomes, survival)
         }
@@ -243,16 +244,17 @@ fn draw_in(
             )
             .map_err(|e| Error::Draw { draw: k, cause: Box::new(e) })?;
             let est = analysis::mc_estimates(run.values.as_ref().expect("PSA needs [economics]"));
-            est.iter()
-                .zip(&run.counts)
+            let mut survival = Vec::with_capacity(n * (model.n_cycles + 1));
+            let outcomes = (est.iter().zip(&run.counts))
                 .map(|(e, c)| {
                     let n = c.patients as f64;
                     // Counts are summed exactly in f64 (far below 2^53) before dividing.
-                    let os =
-                        survival::overall_survival(&model, |t, s| c.at(t, s) as f64).iter().map(|x| x / n).collect();
-                    ([e.cost.mean, e.qaly.mean, e.life_years.mean], os)
+                    let os = survival::overall_survival(&model, |t, s| c.at(t, s) as f64);
+                    survival.extend(os.iter().map(|x| x / n));
+                    [e.cost.mean, e.qaly.mean, e.life_years.mean]
                 })
-                .unzip()
+                .collect();
+            (outcomes, survival)
         }
     };
     check_finite(&model, k, &outcomes, &survival)?;
@@ -326,23 +328,28 @@ fn check_outcome(model: &Model, k: u64, s: usize, o: &[f64; 3], place: &str) -> 
 
 /// A draw's every number must be finite: a NaN would otherwise count as a loss in the CEAC and
 /// vanish from the means.
-fn check_finite(model: &Model, k: u64, outcomes: &[[f64; 3]], survival: &[Vec<f64>]) -> Result<()> {
+fn check_finite(model: &Model, k: u64, outcomes: &[[f64; 3]], survival: &[f64]) -> Result<()> {
     for (s, o) in outcomes.iter().enumerate() {
         check_outcome(model, k, s, o, "")?;
-        // Every point finite, as nearly always: one pass with no early exit, several at a time.
-        if !survival[s].iter().fold(false, |bad, x| bad | !x.is_finite()) {
-            continue;
-        }
-        if let Some(t) = survival[s].iter().position(|x| !x.is_finite()) {
-            return Err(Error::NotFinite {
-                location: crate::error::Location::Draw(k),
-                what: format!("overall survival of strategy \"{}\" at cycle {t}", model.strategy_names[s]),
-                value: survival[s][t],
-                hint: None,
-            });
-        }
     }
-    Ok(())
+    // Every point finite, as nearly always: one pass with no early exit, several at a time.
+    if !survival.iter().fold(false, |bad, x| bad | !x.is_finite()) {
+        return Ok(());
+    }
+    let points = model.n_cycles + 1;
+    match survival.iter().position(|x| !x.is_finite()) {
+        Some(i) => Err(Error::NotFinite {
+            location: crate::error::Location::Draw(k),
+            what: format!(
+                "overall survival of strategy \"{}\" at cycle {}",
+                model.strategy_names[i / points],
+                i % points
+            ),
+            value: survival[i],
+            hint: None,
+        }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

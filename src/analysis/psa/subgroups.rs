@@ -178,7 +178,7 @@ mod tests {
         DrawOutcome {
             draw: k,
             outcomes: vec![a, b],
-            survival: vec![vec![1.0, 0.5], vec![1.0, 0.6]],
+            survival: vec![1.0, 0.5, 1.0, 0.6],
             subgroups: vec![vec![a, [b[0], b[1] + 0.02, b[2]]], vec![[a[0] * 2.0, a[1], a[2]], b]],
         }
     }

@@ -177,3 +177,20 @@ fn subgroup_outcomes_are_run_by_and_mix_to_the_whole_population() {
         }
     }
 }
+
+/// A draw's survival, strategy after strategy in one list, is checked point by point: the first
+/// point that is not finite is named by its strategy and cycle.
+#[test]
+fn a_survival_point_that_is_not_finite_is_named_by_strategy_and_cycle() {
+    let s = scenario("sick_sicker.toml", |t| t);
+    let model = Model::from_scenario(&s).unwrap();
+    let points = model.n_cycles + 1;
+    let outcomes = vec![[1.0, 1.0, 1.0]; model.n_strategies()];
+    let mut survival = vec![0.5; model.n_strategies() * points];
+    assert!(check_finite(&model, 7, &outcomes, &survival).is_ok());
+    survival[points + 3] = f64::NAN;
+    survival[2 * points + 1] = f64::INFINITY;
+    let e = check_finite(&model, 7, &outcomes, &survival).unwrap_err().to_string();
+    let want = format!("overall survival of strategy \"{}\" at cycle 3", model.strategy_names[1]);
+    assert!(e.contains(&want) && e.contains("draw 7"), "{e}");
+}
