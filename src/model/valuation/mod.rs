@@ -437,7 +437,11 @@ pub fn draw_values_into(
     let mut problems = Vec::new();
     for k in 0..n_tables {
         let (si, profile) = (k / n_profiles, plan.profile(k / n_profiles, k % n_profiles, &shifts));
-        plan.values_into(scenario, values, si, profile, &mut out.raw, &mut out.rewards[k], &mut out.infusions[k]);
+        // Without profiles every table reads the same reward values: worked out once.
+        if k == 0 || profile.is_some() {
+            plan.reward_values(scenario, values, profile, &mut out.raw);
+        }
+        plan.values_into(scenario, values, si, &out.raw, (&mut out.rewards[k], &mut out.infusions[k]));
         let finite = out.rewards[k].iter().all(|x| x.is_finite())
             && out.infusions[k].iter().all(|i| i.cost.is_finite() && i.qaly.is_finite());
         if !finite {

@@ -329,21 +329,17 @@ impl Plan {
     }
 
     /// The sums of the reward value sets of strategy `si`'s additions to its totals (see
-    /// [`DirectPlan`]) for a draw's `values` and `profile` (per profile), into `out` (`raw` holds
-    /// the reward values of [`Plan::timed`]); with the infusions of the strategy into
-    /// `infusions`.
-    #[allow(clippy::too_many_arguments)]
+    /// [`DirectPlan`]) for a draw's `values`, into `out`, from `raw`, the draw's reward values
+    /// ([`Plan::reward_values`], for the table's profile when tables are per profile); with the
+    /// infusions of the strategy into `infusions`.
     pub(super) fn values_into(
         &self,
         scenario: &Scenario,
         values: &[f64],
         si: usize,
-        profile: Option<Profile>,
-        raw: &mut Vec<f64>,
-        out: &mut Vec<f64>,
-        infusions: &mut Vec<Infusion>,
+        raw: &[f64],
+        (out, infusions): (&mut Vec<f64>, &mut Vec<Infusion>),
     ) {
-        self.reward_values(scenario, values, profile, raw);
         out.clear();
         out.extend(self.direct[si].sets.iter().map(|set| set.iter().map(|&v| raw[v as usize]).sum::<f64>()));
         infusions.clear();
@@ -485,7 +481,13 @@ impl Plan {
 
     /// The reward values of a draw into `out` (see [`Plan::timed`]), for `profile` when the
     /// tables are per profile.
-    fn reward_values(&self, scenario: &Scenario, values: &[f64], profile: Option<Profile>, out: &mut Vec<f64>) {
+    pub(super) fn reward_values(
+        &self,
+        scenario: &Scenario,
+        values: &[f64],
+        profile: Option<Profile>,
+        out: &mut Vec<f64>,
+    ) {
         out.clear();
         out.extend(scenario.rewards.iter().map(|r| r.value.get(values)));
         match profile {
