@@ -5,7 +5,10 @@
 //! the model-language issue's 10,000 draws/s target was set on), and on a textbook model (the DARTH
 //! Sick-Sicker model cut to 30 yearly cycles and 2 strategies, 16 uncertain parameters, derived
 //! probabilities by formula), run on one thread as the model-language issue states its target;
-//! and one Monte Carlo draw for comparison.
+//! and one Monte Carlo draw for comparison. Each iteration is `runner::run`: the model built, the
+//! draws, their sums and their rows written to `psa_draws.csv.partial` by the writer thread (the
+//! CLI's throughput line); not the publication after it (`runner::publish`: the value of
+//! information, the reports, every file forced to disk), which `psa --timing` adds up separately.
 
 use cirrhosim::analysis::psa::runner::{ScenarioSource, run};
 use cirrhosim::analysis::psa::{PsaEngine, PsaSettings, Shard};

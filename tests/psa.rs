@@ -627,3 +627,26 @@ fn resume_with_another_by_is_refused() {
     std::fs::remove_file(wd.path().join("p/psa_checkpoint.json")).unwrap();
     assert_eq!(snapshot(&wd, "p"), before, "nothing changed");
 }
+
+/// `--timing` gives the draws' throughput and the whole command's time, outputs published.
+#[test]
+fn timing_line_gives_the_draws_and_the_published_run() {
+    let wd = Workdir::new();
+    let out = wd
+        .cmd()
+        .args(["psa", "--draws", "60", "--quiet", "--timing", "--out", "p"])
+        .arg(repo().join("scenarios/four_state.toml"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let line = String::from_utf8(out).unwrap();
+    let rest = line.trim().strip_prefix("throughput: ").unwrap_or_else(|| panic!("{line}"));
+    let (rate, rest) = rest.split_once(" draws/s (60 draws in ").unwrap_or_else(|| panic!("{line}"));
+    let (draws_s, rest) = rest.split_once(" s; ").unwrap_or_else(|| panic!("{line}"));
+    let total_s = rest.strip_suffix(" s with the outputs published)").unwrap_or_else(|| panic!("{line}"));
+    let (rate, draws_s, total_s): (f64, f64, f64) =
+        (rate.parse().unwrap(), draws_s.parse().unwrap(), total_s.parse().unwrap());
+    assert!(rate > 0.0 && draws_s <= total_s, "{line}");
+}

@@ -2,10 +2,11 @@
 //! losing or blending data.
 //!
 //! Draws are processed in chunks, in parallel within a chunk and in order across chunks. After
-//! each chunk the per-draw rows are appended to [`ROWS_PARTIAL`] (forced to disk) and the
-//! accumulators are saved atomically to [`CHECKPOINT_FILE`] with the byte length of the rows that
-//! belong to the draws done, so an interrupted run loses at most the chunk in flight and
-//! `--resume` continues bit-identically. Every checkpoint carries the run's
+//! each chunk the per-draw rows are appended to [`ROWS_PARTIAL`]; at most every second, and when
+//! a run stops before its last draw, the rows are forced to disk and then the accumulators are
+//! saved atomically to [`CHECKPOINT_FILE`] with the byte length of the rows that belong to the
+//! draws done, so an interrupted run loses at most its last second of draws and `--resume`
+//! continues bit-identically. A complete run is forced to disk once, when it is published. Every checkpoint carries the run's
 //! [`Fingerprint`] (scenario hash, seed, draws, shard, engine, version): resuming a checkpoint of
 //! another run is refused with the list of what differs, and `--resume` of a run that is already
 //! complete and published leaves every file as it is.
@@ -285,9 +286,9 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The writer of [`run`]: adds each chunk `receive` brings to the checkpoint's accumulators, in
 /// draw order, and appends its rows to the rows file; at most every [`CHECKPOINT_EVERY`], and
-/// after the last chunk, forces the rows to disk and then saves the checkpoint, so that the
-/// checkpoint on disk is always that of whole chunks written and on disk (the rows after it are
-/// dropped on resume). Returns the final checkpoint.
+/// after the last chunk of a run stopped early, forces the rows to disk and then saves the
+/// checkpoint, so that the checkpoint on disk is always that of whole chunks written and on disk
+/// (the rows after it are dropped on resume). Returns the final checkpoint.
 fn write_chunks(
     scenario: &Scenario,
     receive: std::sync::mpsc::Receiver<Vec<(DrawOutcome, Vec<f64>)>>,
@@ -314,7 +315,12 @@ fn write_chunks(
             (saved, unsaved) = (std::time::Instant::now(), false);
         }
     }
-    if unsaved {
+    // A run stopped before its last draw leaves its checkpoint, to resume from. A complete run is
+    // published next (`publish` forces the rows to disk and removes the checkpoint): forcing them
+    // here as well, and saving a checkpoint about to be removed, would do that work twice. Should
+    // the process end before publishing, the checkpoint on disk is the last one saved, whose rows
+    // are on disk: resuming redoes the draws after it.
+    if unsaved && !checkpoint.complete() {
         sync_and_save(&rows, &checkpoint)?;
     }
     Ok(checkpoint)

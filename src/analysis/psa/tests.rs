@@ -194,3 +194,62 @@ fn a_survival_point_that_is_not_finite_is_named_by_strategy_and_cycle() {
     let want = format!("overall survival of strategy \"{}\" at cycle 3", model.strategy_names[1]);
     assert!(e.contains(&want) && e.contains("draw 7"), "{e}");
 }
+
+/// Asks to stop once `after` draws have been asked about.
+struct StopAfter {
+    after: u64,
+    asked: std::sync::atomic::AtomicU64,
+}
+
+impl crate::engine::Progress for StopAfter {
+    fn stop_requested(&self) -> bool {
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= self.after
+    }
+}
+
+/// A run stopped before its last draw saves a checkpoint whose rows are on disk; a complete run
+/// saves none after its last draw (publishing forces its rows to disk and removes the
+/// checkpoint), and a process that ends before publishing resumes to the same files.
+#[test]
+fn only_a_run_stopped_early_saves_a_checkpoint_at_its_end() {
+    use runner::{CHECKPOINT_FILE, PsaRun, ROWS_PARTIAL, ScenarioSource};
+    let s = scenario("sick_sicker.toml", |t| t);
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sick_sicker.toml"));
+    let source = ScenarioSource { path: None, text: text.unwrap(), set: Vec::new() };
+    let settings = PsaSettings {
+        scenario: s.name.clone(),
+        draws: 1200,
+        seed: 3,
+        engine: PsaEngine::Cohort,
+        shard: Shard::ALL,
+        by: Vec::new(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, resume: bool, progress: &dyn crate::engine::Progress| {
+        runner::run(&s, &source, &settings, &dir.path().join(name), resume, progress)
+    };
+    let finish = |name: &str, outcome: PsaRun| {
+        let PsaRun::Done { checkpoint, .. } = outcome else { panic!("{name}: not done") };
+        runner::publish(&dir.path().join(name), &checkpoint, Vec::new()).unwrap();
+        std::fs::read(dir.path().join(name).join(crate::io::draws::ROWS_FILE)).unwrap()
+    };
+    let whole = finish("whole", run("whole", false, &NoProgress).unwrap());
+    // Stopped after its first chunk: the checkpoint is saved, its rows on disk.
+    let stop = StopAfter { after: 700, asked: 0.into() };
+    assert!(matches!(run("cut", false, &stop), Err(Error::Interrupted { .. })));
+    let saved: runner::Checkpoint =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("cut").join(CHECKPOINT_FILE)).unwrap()).unwrap();
+    assert!(saved.next_draw > 0 && saved.next_draw < settings.draws, "{}", saved.next_draw);
+    assert!(std::fs::metadata(dir.path().join("cut").join(ROWS_PARTIAL)).unwrap().len() >= saved.rows_bytes);
+    // Resumed to the end (in well under a second: no checkpoint saved on the way) and not
+    // published: the stopped run's checkpoint is still the one on disk, and resuming again
+    // redoes the draws after it.
+    let done = run("cut", true, &NoProgress).unwrap();
+    assert!(matches!(done, PsaRun::Done { .. }));
+    let still: runner::Checkpoint =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("cut").join(CHECKPOINT_FILE)).unwrap()).unwrap();
+    assert_eq!(still.next_draw, saved.next_draw);
+    let cut = finish("cut", run("cut", true, &NoProgress).unwrap());
+    assert!(cut == whole, "resumed rows differ from those of an uninterrupted run");
+    assert!(!dir.path().join("cut").join(CHECKPOINT_FILE).exists());
+}
