@@ -218,6 +218,11 @@ pub(super) fn unchanged_runs(n: usize, same: impl Fn(usize) -> bool) -> Vec<u32>
     runs
 }
 
+/// Are the two lists the same numbers, bit for bit?
+fn same_bits(a: &[f64], b: &[f64]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
 /// The effect multipliers of one strategy: for every cycle and (from, to) pair, the mean hazard
 /// ratio and the mean relative risk over the cycle (1 where no effect applies; several effects on
 /// one pair multiply).
@@ -341,14 +346,14 @@ impl EffectTables {
         let mut touched: Vec<usize> = own.effects.iter().map(|e| e.from * n + e.to).collect();
         touched.sort_unstable();
         touched.dedup();
-        let shifting = self.shifting;
         let same =
             |table: &[f64], t: usize| touched.iter().all(|&c| table[t * n * n + c] == table[(t - 1) * n * n + c]);
         let shifts = |t: usize| &self.covariate_shift[t * MAX_COVARIATE_VARIABLES..(t + 1) * MAX_COVARIATE_VARIABLES];
-        let unchanged = unchanged_runs(n_cycles, |t| {
-            same(&self.hazard_ratio, t) && same(&self.relative_risk, t) && (!shifting || shifts(t) == shifts(t - 1))
+        self.unchanged = unchanged_runs(n_cycles, |t| {
+            same(&self.hazard_ratio, t)
+                && same(&self.relative_risk, t)
+                && (!self.shifting || shifts(t) == shifts(t - 1))
         });
-        self.unchanged = unchanged;
         self.plain = plain;
         Ok(())
     }
@@ -383,19 +388,17 @@ impl EffectTables {
     /// strategy's tables for the same scenario and values), bit for bit.
     pub fn same_cycle_as(&self, other: &EffectTables, cycle: usize) -> bool {
         let cells = cycle * self.n_states * self.n_states..(cycle + 1) * self.n_states * self.n_states;
-        let bits = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
-        bits(&self.hazard_ratio[cells.clone()], &other.hazard_ratio[cells.clone()])
-            && bits(&self.relative_risk[cells.clone()], &other.relative_risk[cells])
-            && bits(self.covariate_shifts(cycle), other.covariate_shifts(cycle))
+        same_bits(&self.hazard_ratio[cells.clone()], &other.hazard_ratio[cells.clone()])
+            && same_bits(&self.relative_risk[cells.clone()], &other.relative_risk[cells])
+            && same_bits(self.covariate_shifts(cycle), other.covariate_shifts(cycle))
     }
 
     /// True when the multipliers on the exits of state `from` and the covariate shifts of `cycle`
     /// equal `other`'s, bit for bit (what a row of `from` in that cycle is built from).
     pub fn same_state_as(&self, other: &EffectTables, cycle: usize, from: usize) -> bool {
-        let bits = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
-        bits(self.hazard_ratios(cycle, from), other.hazard_ratios(cycle, from))
-            && bits(self.relative_risks(cycle, from), other.relative_risks(cycle, from))
-            && bits(self.covariate_shifts(cycle), other.covariate_shifts(cycle))
+        same_bits(self.hazard_ratios(cycle, from), other.hazard_ratios(cycle, from))
+            && same_bits(self.relative_risks(cycle, from), other.relative_risks(cycle, from))
+            && same_bits(self.covariate_shifts(cycle), other.covariate_shifts(cycle))
     }
 
     /// How many cycles from `cycle` on have every multiplier and covariate shift of the cycle

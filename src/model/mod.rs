@@ -373,12 +373,7 @@ impl Model {
     /// the first `lens[i]` of `exits[i * n_states..(i + 1) * n_states]`.
     #[inline]
     pub fn cycle_block(&self, strategy: usize, group: usize, cycle: usize) -> (&[Exit], &[u32]) {
-        let first = self.row_index(strategy, group, cycle, 0);
-        let n_slots = self.layout.slots.len();
-        (
-            &self.rows.exits[first * self.n_states..(first + n_slots) * self.n_states],
-            &self.rows.lens[first..first + n_slots],
-        )
+        self.block(self.cycle_blocks(strategy, group)[cycle])
     }
 
     /// The number of the block of rows each cycle of (`strategy`, `group`) uses, cycle by cycle:
@@ -389,7 +384,7 @@ impl Model {
         &self.rows.blocks[first..first + self.n_cycles]
     }
 
-    /// The rows of block `block` (a number from [`Model::cycle_blocks`]), as
+    /// The rows of block `block` (a number from [`Model::cycle_blocks`]), laid out as
     /// [`Model::cycle_block`] gives them.
     #[inline]
     pub fn block(&self, block: u32) -> (&[Exit], &[u32]) {

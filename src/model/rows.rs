@@ -282,7 +282,7 @@ pub struct RowBuilder<'a> {
     values: &'a [f64],
     layout: &'a SlotLayout,
     groups: &'a [Group],
-    /// Background hazard `[group][cycle]`.
+    /// Each sub-cohort's background hazard per cycle, and where it repeats the cycle before.
     background: &'a Background,
     /// Scratch space, reused for every row (and kept in the store from build to build).
     scratch: RowScratch,

@@ -6,10 +6,11 @@
 //! a run stops before its last draw, the rows are forced to disk and then the accumulators are
 //! saved atomically to [`CHECKPOINT_FILE`] with the byte length of the rows that belong to the
 //! draws done, so an interrupted run loses at most its last second of draws and `--resume`
-//! continues bit-identically. A complete run is forced to disk once, when it is published. Every checkpoint carries the run's
-//! [`Fingerprint`] (scenario hash, seed, draws, shard, engine, version): resuming a checkpoint of
-//! another run is refused with the list of what differs, and `--resume` of a run that is already
-//! complete and published leaves every file as it is.
+//! continues bit-identically. A complete run is forced to disk once, when it is published.
+//! Every checkpoint carries the run's [`Fingerprint`] (scenario hash, seed, draws, shard,
+//! engine, version): resuming a checkpoint of another run is refused with the list of what
+//! differs, and `--resume` of a run that is already complete and published leaves every file as
+//! it is.
 //!
 //! When the draws are done, [`publish`] publishes the rows, the final state ([`STATE_FILE`]) and
 //! the rendered result files together, with the folder's manifest
